@@ -1,0 +1,83 @@
+"""Database work behind the admin pages: scoped lists, saves with uniqueness checks, guarded deletes."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.db import db
+from app.models import Agency, Clinic, Person, User
+from app.security import hash_password, scoped
+
+
+class DeleteRefused(Exception):
+    pass
+
+
+def agencies() -> list[Agency]:
+    return list(db.session.execute(scoped(sa.select(Agency).order_by(Agency.name), Agency)).scalars())
+
+
+def clinics() -> list[Clinic]:
+    stmt = sa.select(Clinic).join(Clinic.agency).options(sa.orm.contains_eager(Clinic.agency)).order_by(Clinic.code)
+    return list(db.session.execute(scoped(stmt, Clinic)).scalars())
+
+
+def people(clinic_id: int | None = None) -> list[Person]:
+    stmt = (
+        sa.select(Person)
+        .join(Person.clinic)
+        .options(sa.orm.contains_eager(Person.clinic))
+        .order_by(Clinic.code, Person.kind, Person.display_name)
+    )
+    if clinic_id:
+        stmt = stmt.where(Person.clinic_id == clinic_id)
+    return list(db.session.execute(scoped(stmt, Person)).scalars())
+
+
+def users() -> list[User]:
+    stmt = sa.select(User).options(sa.orm.selectinload(User.agency)).order_by(User.role, User.email)
+    return list(db.session.execute(stmt).scalars())
+
+
+def unique_conflict(model, column: str, value, exclude_id: int | None) -> bool:
+    col = getattr(model, column)
+    stmt = sa.select(model.id).where(sa.func.lower(col) == str(value).lower())
+    if exclude_id:
+        stmt = stmt.where(model.id != exclude_id)
+    return db.session.execute(stmt).first() is not None
+
+
+def save(obj, data: dict) -> None:
+    """Copy ``data`` onto ``obj`` and commit; the audit trail records what changed."""
+    for key, value in data.items():
+        setattr(obj, key, value)
+    db.session.add(obj)
+    db.session.commit()
+
+
+def delete(obj) -> None:
+    """Delete, or refuse with a reason when other records still point at ``obj``."""
+    db.session.delete(obj)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise DeleteRefused(
+            f"{obj} still has records that depend on it (clinics, people, data). Mark it inactive instead."
+        ) from exc
+
+
+def temporary_password() -> str:
+    return "-".join(secrets.token_urlsafe(6) for _ in range(3))
+
+
+def reset_password(user: User) -> str:
+    """Admin-driven reset without a mail server: a one-time password shown to the admin, changed at next sign-in."""
+    temporary = temporary_password()
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    db.session.commit()
+    return temporary

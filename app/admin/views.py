@@ -1,0 +1,190 @@
+"""Admin pages: agencies, clinics, users, person records, and the audit trail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin import services
+from app.admin.forms import AgencyForm, ClinicForm, ConfirmForm, PersonForm, UserForm
+from app.admin.services import DeleteRefused
+from app.audit_views import register_audit_routes
+from app.db import db
+from app.models import Agency, Clinic, Person, Role, User
+from app.security import get_scoped_or_404, hash_password, roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+ORG_ROLES = (Role.ADMIN, Role.DIRECTOR)
+PEOPLE_ROLES = (Role.ADMIN, Role.DIRECTOR, Role.AGENCY_STAFF)
+
+
+def _agency_choices(blank: bool = False):
+    choices = [(a.id, f"{a.code} — {a.name}") for a in services.agencies()]
+    return ([(0, "— none —")] if blank else []) + choices
+
+
+def _clinic_choices():
+    return [(c.id, f"{c.code} — {c.name}") for c in services.clinics()]
+
+
+def _form_data(form, fields) -> dict:
+    return {f: (getattr(form, f).data.strip() if isinstance(getattr(form, f).data, str) else getattr(form, f).data) for f in fields}
+
+
+def _edit(form, obj, fields, unique, template, title, back):
+    """Shared create/edit flow: validate, check unique columns, save, redirect; else the form with messages (400)."""
+    if form.validate_on_submit():
+        data = _form_data(form, fields)
+        for column in unique:
+            if services.unique_conflict(type(obj), column, data[column], obj.id):
+                getattr(form, column).errors.append(f"Another record already uses “{data[column]}”.")
+        if not form.errors:
+            services.save(obj, data)
+            flash(f"Saved {obj}.", "success")
+            return redirect(url_for(back))
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, title=title, obj=obj, back=back), status
+
+
+def _delete(obj, back):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.delete(obj)
+        flash(f"Deleted {obj}.", "success")
+    except DeleteRefused as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(back))
+
+
+# --- agencies -------------------------------------------------------------------------------------------------
+@bp.route("/agencies")
+@roles_required(*ORG_ROLES)
+def agencies():
+    return render_template("admin/agencies.html", agencies=services.agencies(), confirm=ConfirmForm())
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"])
+@bp.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
+@roles_required(*ORG_ROLES)
+def agency_edit(agency_id: int | None = None):
+    obj = get_scoped_or_404(Agency, agency_id) if agency_id else Agency()
+    form = AgencyForm(obj=obj if agency_id else None)
+    fields = ("name", "code", "city", "state", "active")
+    return _edit(form, obj, fields, ("name", "code"), "admin/form.html", "Agency", "admin.agencies")
+
+
+@bp.route("/agencies/<int:agency_id>/delete", methods=["POST"])
+@roles_required(Role.ADMIN)
+def agency_delete(agency_id: int):
+    return _delete(get_scoped_or_404(Agency, agency_id), "admin.agencies")
+
+
+# --- clinics --------------------------------------------------------------------------------------------------
+@bp.route("/clinics")
+@roles_required(*ORG_ROLES)
+def clinics():
+    return render_template("admin/clinics.html", clinics=services.clinics(), confirm=ConfirmForm())
+
+
+@bp.route("/clinics/new", methods=["GET", "POST"])
+@bp.route("/clinics/<int:clinic_id>/edit", methods=["GET", "POST"])
+@roles_required(*ORG_ROLES)
+def clinic_edit(clinic_id: int | None = None):
+    obj = get_scoped_or_404(Clinic, clinic_id) if clinic_id else Clinic()
+    form = ClinicForm(obj=obj if clinic_id else None)
+    form.agency_id.choices = _agency_choices()
+    fields = ("agency_id", "name", "code", "city", "setting", "taking_part", "active")
+    return _edit(form, obj, fields, ("code",), "admin/form.html", "Clinic", "admin.clinics")
+
+
+@bp.route("/clinics/<int:clinic_id>/delete", methods=["POST"])
+@roles_required(Role.ADMIN)
+def clinic_delete(clinic_id: int):
+    return _delete(get_scoped_or_404(Clinic, clinic_id), "admin.clinics")
+
+
+# --- people (counselors, supervisors: person records) ---------------------------------------------------------
+@bp.route("/people")
+@roles_required(*PEOPLE_ROLES)
+def people():
+    return render_template("admin/people.html", people=services.people(), confirm=ConfirmForm())
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@roles_required(*PEOPLE_ROLES)
+def person_edit(person_id: int | None = None):
+    obj = get_scoped_or_404(Person, person_id) if person_id else Person()
+    form = PersonForm(obj=obj if person_id else None)
+    form.clinic_id.choices = _clinic_choices()  # scoped: agency staff can only pick their own clinics
+    fields = ("clinic_id", "kind", "display_name", "email", "phone", "active")
+    return _edit(form, obj, fields, (), "admin/form.html", "Person", "admin.people")
+
+
+@bp.route("/people/<int:person_id>/delete", methods=["POST"])
+@roles_required(*PEOPLE_ROLES)
+def person_delete(person_id: int):
+    return _delete(get_scoped_or_404(Person, person_id), "admin.people")
+
+
+# --- user accounts (admins only) ------------------------------------------------------------------------------
+@bp.route("/users")
+@roles_required(Role.ADMIN)
+def users():
+    return render_template("admin/users.html", users=services.users(), confirm=ConfirmForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_edit(user_id: int | None = None):
+    obj = db.get_or_404(User, user_id) if user_id else User()
+    form = UserForm(obj=obj if user_id else None)
+    form.agency_id.choices = _agency_choices(blank=True)
+    if request.method == "GET" and obj.agency_id is None:
+        form.agency_id.data = 0
+    if form.validate_on_submit():
+        data = _form_data(form, ("email", "name", "role", "agency_id", "active"))
+        data["email"] = data["email"].lower()
+        data["agency_id"] = data["agency_id"] or None
+        if services.unique_conflict(User, "email", data["email"], obj.id):
+            form.email.errors.append(f"Another account already uses “{data['email']}”.")
+        else:
+            temporary = None
+            if obj.id is None:
+                temporary = services.temporary_password()
+                data.update(password_hash=hash_password(temporary), must_change_password=True)
+            services.save(obj, data)
+            message = f"Saved {obj}."
+            if temporary:
+                message += f" One-time password: {temporary} (they choose a new one at first sign-in)."
+            flash(message, "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/form.html", form=form, title="User", obj=obj, back="admin.users"), status
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    temporary = services.reset_password(user)
+    flash(f"One-time password for {user.email}: {temporary} — they must choose a new one at sign-in.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/delete", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_delete(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash("You cannot delete your own account.", "error")
+        return redirect(url_for("admin.users"))
+    return _delete(user, "admin.users")
+
+
+register_audit_routes(bp)

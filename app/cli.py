@@ -1,0 +1,81 @@
+"""The ``mio`` command: Flask's CLI group (``mio run``, ``mio db ...``, ``mio routes``) plus platform commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.audit import acting_as
+from app.db import db
+from app.models import Agency, Role, User
+
+
+def _create_cli_app() -> Flask:
+    from app import create_app
+
+    # Maintenance commands need no session secret; the refusal of the default SECRET_KEY protects serving.
+    serving = len(sys.argv) > 1 and sys.argv[1] == "run"
+    return create_app(None if serving else {"ALLOW_DEFAULT_SECRET": True})
+
+
+def main() -> None:
+    cli = FlaskGroup(create_app=_create_cli_app, help="The MIO implementation platform.")
+    cli.main(prog_name="mio")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(Role.ALL))
+@click.option("--agency", "agency_code", help="Agency code; required for agency_staff and trial_staff.")
+@click.option("--name", default=None, help="Display name (defaults to the e-mail's local part).")
+@click.option("--password", default=None, help="Omit to generate a one-time password that must be changed.")
+@with_appcontext
+def create_user(email: str, role: str, agency_code: str | None, name: str | None, password: str | None) -> None:
+    """Create a user account."""
+    from app.security import hash_password
+
+    email = email.strip().lower()
+    if db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none():
+        raise click.UsageError(f"--email: an account for {email} already exists.")
+    agency = None
+    if role in Role.AGENCY_BOUND:
+        if not agency_code:
+            raise click.UsageError(f"--agency: role {role} must belong to an agency; give its code.")
+        agency = db.session.execute(sa.select(Agency).where(Agency.code == agency_code.upper())).scalar_one_or_none()
+        if agency is None:
+            raise click.UsageError(f"--agency: no agency with code {agency_code}.")
+    elif agency_code:
+        raise click.UsageError(f"--agency: role {role} is not bound to an agency.")
+    generated = password is None
+    if generated:
+        from app.admin.services import temporary_password
+
+        password = temporary_password()
+    with acting_as("cli:create-user"):
+        user = User(email=email, name=name or email.split("@")[0], role=role, agency=agency,
+                    password_hash=hash_password(password), must_change_password=generated)
+        db.session.add(user)
+        db.session.commit()
+    click.echo(f"Created {role} {email}" + (f" with one-time password: {password}" if generated else "."))
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the demo: two agencies, four clinics as in the hybrid trial, one account per role (credentials printed)."""
+    from app.demo import seed
+
+    with acting_as("cli:seed-demo"):
+        credentials = seed(current_app)
+    click.echo("Demo accounts (change these passwords outside a demo):")
+    for email, role, password in credentials:
+        click.echo(f"  {role:<24} {email:<32} {password}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)

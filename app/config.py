@@ -1,0 +1,49 @@
+"""Configuration: defaults here, environment variables override, tests pass a dict.
+
+The embedded default database is SQLite in the instance folder; ``DATABASE_URL`` switches to PostgreSQL
+(``postgresql+psycopg://user@host:5432/db``). Outside debug/testing the app refuses the default SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - the refusal below is what protects production
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common ``postgres://`` and ``postgresql://`` spellings and use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    """Settings read from the process environment (the production profile keeps secrets there)."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'mio.sqlite')}"
+    settings = {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "SESSION_COOKIE_SECURE": os.environ.get("MIO_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
+    }
+    if os.environ.get("MIO_DEBUG"):
+        settings["DEBUG"] = True
+    return settings
+
+
+DEFAULTS: dict = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
+    "WTF_CSRF_TIME_LIMIT": None,  # drafts must survive long sittings; the session itself bounds the token
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    "LOGIN_THROTTLE_MAX_FAILURES": 5,
+    "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
+    "PAGE_SIZE": 50,
+}

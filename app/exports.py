@@ -1,0 +1,66 @@
+"""CSV and Excel downloads shared by every feature: one table shape (headers + rows), one place for the
+spreadsheet-formula guard (OWASP "CSV injection": text starting with = + - @ is prefixed with an apostrophe)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from flask import Response
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+            return value  # a negative number written as text stays a number
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def csv_text(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]) -> Response:
+    return Response(
+        "\ufeff" + csv_text(headers, rows),  # BOM so Excel opens UTF-8 correctly
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+def xlsx_bytes(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> bytes:
+    """One worksheet per entry; header row bold and frozen; sheet names cut to Excel's 31 characters."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, (headers, rows) in sheets.items():
+        sheet = workbook.create_sheet(title=name[:31])
+        sheet.append(list(headers))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_response(filename: str, sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> Response:
+    return Response(
+        xlsx_bytes(sheets), mimetype=XLSX_MIME, headers={"Content-Disposition": f"attachment; filename={filename}"}
+    )

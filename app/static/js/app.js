@@ -1,0 +1,36 @@
+// Small progressive enhancements; every page works without them. No inline script (CSP: script-src 'self').
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var toggle = document.querySelector(".nav-toggle");
+    var nav = document.getElementById("site-nav");
+    if (toggle && nav) {
+      toggle.addEventListener("click", function () {
+        var open = nav.classList.toggle("open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var target = document.querySelector(button.getAttribute("data-copy"));
+        if (!target) { return; }
+        var text = target.value !== undefined && target.tagName !== "CODE" ? target.value : target.textContent;
+        if (navigator.clipboard) {
+          navigator.clipboard.writeText(text).then(function () { button.textContent = "Copied"; });
+        } else if (target.select) { target.select(); }
+      });
+    });
+    // Colours that come from data (code colours) are applied through the CSSOM, which CSP allows.
+    document.querySelectorAll("[data-color]").forEach(function (el) {
+      var colour = el.getAttribute("data-color");
+      if (/^#[0-9a-fA-F]{6}$/.test(colour)) { el.style.setProperty("--code-color", colour); }
+    });
+    var summary = document.querySelector(".error-summary");
+    if (summary) { summary.focus(); }
+  });
+}());
