@@ -48,3 +48,7 @@ class ICCInputError(OutcomeDataError):
 
 class CatalogueError(OutcomeDataError):
     """The activity catalogue or a completion record is malformed."""
+
+
+class StrategyRecordError(OutcomeDataError):
+    """An ERIC strategy-use record or a FRAME adaptation record is incomplete or uses unknown options."""
