@@ -1,0 +1,89 @@
+"""One import surface for the pure implementation-outcome science.
+
+Services import from here; each function lives in a topic module (reach, representativeness,
+randomization, adoption, feasibility, fidelity, icc, runchart, stages, strategies, overview) whose
+docstrings state the formula and cite the source.
+"""
+
+from implementation_outcomes.adoption import (
+    COUNSELOR_STEPS,
+    adoption_funnel,
+    penetration,
+    setting_adoption,
+    staff_adoption,
+)
+from implementation_outcomes.errors import (
+    AdoptionDataError,
+    AllocationError,
+    CatalogueError,
+    FidelitySchemeError,
+    ICCInputError,
+    OutcomeDataError,
+    RatingError,
+    ScreeningLogError,
+    SessionDataError,
+    StrategyRecordError,
+)
+from implementation_outcomes.feasibility import (
+    consultation_attendance,
+    feasibility_summary,
+    median_iqr,
+    session_dose,
+    validate_sessions,
+)
+from implementation_outcomes.fidelity import (
+    adequacy_mask,
+    double_coding_sample,
+    evaluate_adequacy,
+    fidelity_coverage,
+    group_scores,
+    load_fidelity_scheme,
+    validate_rating,
+    validate_scheme,
+)
+from implementation_outcomes.icc import ICC_FORMS, icc, koo_li_band
+from implementation_outcomes.overview import overview_frame
+from implementation_outcomes.randomization import (
+    generate_allocation_sequence,
+    new_allocation_seed,
+    next_assignment,
+)
+from implementation_outcomes.reach import (
+    SCREENING_STATUSES,
+    consort_flow,
+    reach_cascade,
+    reach_cascade_by_clinic,
+    reach_pct,
+    reach_pct_sensitivity,
+)
+from implementation_outcomes.representativeness import (
+    representativeness,
+    smd_binary,
+    smd_categorical,
+    smd_continuous,
+)
+from implementation_outcomes.runchart import run_chart, run_charts_by_counselor
+from implementation_outcomes.stages import load_activity_catalogue, stage_scores, validate_catalogue
+from implementation_outcomes.strategies import (
+    load_eric_strategies,
+    load_frame_fields,
+    load_strategy_specification,
+    strategies_by_cluster,
+    validate_adaptation,
+    validate_strategy_use,
+)
+
+__all__ = [
+    "COUNSELOR_STEPS", "ICC_FORMS", "SCREENING_STATUSES",
+    "AdoptionDataError", "AllocationError", "CatalogueError", "FidelitySchemeError", "ICCInputError",
+    "OutcomeDataError", "RatingError", "ScreeningLogError", "SessionDataError", "StrategyRecordError",
+    "adequacy_mask", "adoption_funnel", "consort_flow", "consultation_attendance", "double_coding_sample",
+    "evaluate_adequacy", "feasibility_summary", "fidelity_coverage", "generate_allocation_sequence",
+    "group_scores", "icc", "koo_li_band", "load_activity_catalogue", "load_eric_strategies",
+    "load_fidelity_scheme", "load_frame_fields", "load_strategy_specification", "median_iqr",
+    "new_allocation_seed", "next_assignment", "overview_frame", "penetration", "reach_cascade",
+    "reach_cascade_by_clinic", "reach_pct", "reach_pct_sensitivity", "representativeness", "run_chart",
+    "run_charts_by_counselor", "session_dose", "setting_adoption", "smd_binary", "smd_categorical",
+    "smd_continuous", "staff_adoption", "stage_scores", "strategies_by_cluster", "validate_adaptation",
+    "validate_catalogue", "validate_rating", "validate_scheme", "validate_sessions", "validate_strategy_use",
+]
