@@ -123,7 +123,8 @@ def score_matrix(definition: dict, answers_matrix: Any, item_keys: list[str] | N
             bad = ~np.isnan(x[:, j]) & ~np.isin(x[:, j], sorted(options))
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
-                raise ScoringError(f"row {row}, item {key}: answer {x[row, j]!r} is not one of {sorted(options)}")
+                raise ScoringError(f"row index {row} (0-based), item {key}: answer {float(x[row, j]):g} "
+                                      f"is not one of {sorted(options)}")
     out = {}
     for sub in definition["subscales"]:
         missing_cols = [k for k in sub["items"] if k not in column]
