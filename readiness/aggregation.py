@@ -114,17 +114,25 @@ def one_way_anova(scores: Any, groups: Any) -> dict[str, float]:
             "df_within": float(n_total - n_groups), "n": float(n_total), "groups": float(n_groups), "k": k}
 
 
+def iccs(scores: Any, groups: Any, group_size: Literal["k0", "mean"] = "k0") -> dict[str, float]:
+    """ICC(1), ICC(2) and the ANOVA they come from, computing the ANOVA once: ``{icc1, icc2, msb, msw, k, ...}``."""
+    a = one_way_anova(scores, groups)
+    msb, msw = np.float64(a["msb"]), np.float64(a["msw"])
+    k = a["k"] if group_size == "k0" else a["n"] / a["groups"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value1 = (msb - msw) / (msb + (k - 1) * msw)
+        value2 = (msb - msw) / msb
+    return {**a, "icc1": float(value1), "icc2": float(value2)}
+
+
 def icc1(scores: Any, groups: Any, group_size: Literal["k0", "mean"] = "k0") -> float:
     """ICC(1) = (MSB - MSW) / (MSB + (k - 1) MSW); k as in :func:`one_way_anova`, or N/G with "mean" (R)."""
-    a = one_way_anova(scores, groups)
-    k = a["k"] if group_size == "k0" else a["n"] / a["groups"]
-    return (a["msb"] - a["msw"]) / (a["msb"] + (k - 1) * a["msw"])
+    return iccs(scores, groups, group_size)["icc1"]
 
 
 def icc2(scores: Any, groups: Any) -> float:
     """ICC(2) = (MSB - MSW) / MSB, reliability of group means (Bliese 2000)."""
-    a = one_way_anova(scores, groups)
-    return (a["msb"] - a["msw"]) / a["msb"]
+    return iccs(scores, groups)["icc2"]
 
 
 def summarise_groups(scores: Any, groups: Any, item_matrix: Any, n_options: int) -> dict[str, np.ndarray]:

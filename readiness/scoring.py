@@ -117,14 +117,18 @@ def score_matrix(definition: dict, answers_matrix: Any, item_keys: list[str] | N
         x[x == dk] = np.nan
     items = {item["key"]: item for item in definition["items"]}
     column = {key: j for j, key in enumerate(keys)}
+    columns_by_options: dict[frozenset, list[int]] = {}
     for j, key in enumerate(keys):
         options = _options(items[key], definition) if key in items else None
         if options is not None:
-            bad = ~np.isnan(x[:, j]) & ~np.isin(x[:, j], sorted(options))
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                raise ScoringError(f"row index {row} (0-based), item {key}: answer {float(x[row, j]):g} "
-                                      f"is not one of {sorted(options)}")
+            columns_by_options.setdefault(frozenset(options), []).append(j)
+    for options, cols in columns_by_options.items():  # one vectorised check per distinct option set
+        block = x[:, cols]
+        bad = ~np.isnan(block) & ~np.isin(block, sorted(options))
+        if bad.any():
+            row, c = (int(v[0]) for v in np.nonzero(bad))
+            raise ScoringError(f"row index {row} (0-based), item {keys[cols[c]]}: answer {block[row, c]:g} "
+                               f"is not one of {sorted(options)}")
     out = {}
     for sub in definition["subscales"]:
         missing_cols = [k for k in sub["items"] if k not in column]

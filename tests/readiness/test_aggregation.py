@@ -15,6 +15,7 @@ from readiness.aggregation import (
     clinic_summary,
     icc1,
     icc2,
+    iccs,
     one_way_anova,
     rwg,
     rwg_j,
@@ -137,3 +138,12 @@ def test_clinic_summary_flags_and_suppression():
     assert out["C"]["low_agreement"] and out["C"]["flags"] == ["low_agreement"]
     with pytest.raises(AggregationError, match="clinic A: 4 scores but 3 item rows"):
         clinic_summary({"A": [4.0, 4.75, 4.0, 4.0]}, {"A": CLINIC[:3]}, 5)
+
+
+def test_iccs_in_one_pass_and_degenerate_cases():
+    both = iccs(SCORES, GROUPS)
+    assert both["icc1"] == pytest.approx(icc1(SCORES, GROUPS)) and both["icc2"] == pytest.approx(0.94)
+    assert both["msb"] == pytest.approx(12.5)
+    # identical group means: MSB = 0 -> ICC(2) undefined (nan), no ZeroDivisionError
+    flat = iccs([1, 1, 1, 1], ["a", "a", "b", "b"])
+    assert math.isnan(flat["icc2"]) and math.isnan(flat["icc1"])
