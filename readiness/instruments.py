@@ -133,6 +133,8 @@ def _validate_subscale(sub: Any, i: int, items_by_key: dict, scales: dict) -> No
             raise InstrumentDefinitionError(f"{p}.items[{j}]", f"unknown item {key!r}")
         if item["type"] not in ("likert", "radio", "dropdown", "integer", "number"):
             raise InstrumentDefinitionError(f"{p}.items[{j}]", f"item {key!r} of type {item['type']} cannot be scored")
+        if item["type"] in ("likert", "radio", "dropdown") and reverse_bounds(item, scales) is None:
+            raise InstrumentDefinitionError(f"{p}.items[{j}]", f"item {key!r} has non-numeric option codes")
     for j, key in enumerate(sub.get("reverse_items", [])):
         if key not in members:
             raise InstrumentDefinitionError(f"{p}.reverse_items[{j}]", f"{key!r} is not an item of this subscale")

@@ -17,6 +17,7 @@ identical numbers: rules are kept in ``_RULES`` by version and never edited once
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from datetime import date
 from typing import Any
@@ -51,7 +52,7 @@ def _item_value(item: dict, value: Any, definition: dict) -> float | None:
     dk = definition.get("dont_know_code")
     if value is None or (isinstance(value, float) and math.isnan(value)) or (dk is not None and value == dk):
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ScoringError(f"item {item['key']}: answer {value!r} is not a number")
     options = _options(item, definition)
     if options is not None and value not in options:

@@ -87,3 +87,11 @@ def test_validate_definition_names_the_bad_field(mutate, path):
         validate_definition(d)
     assert info.value.path == path
     assert str(info.value).startswith(path + ":")
+
+
+def test_subscale_items_need_numeric_options():
+    d = copy.deepcopy(load_instrument("aim"))
+    d["items"][0] = {"key": "aim_01", "text": "t", "type": "radio", "required": False,
+                     "choices": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]}
+    with pytest.raises(InstrumentDefinitionError, match=r"subscales\[0\].items\[0\]: item 'aim_01' has non-numeric"):
+        validate_definition(d)

@@ -194,3 +194,8 @@ def test_definition_not_mutated_by_scoring(oric):
     score_response(oric, oric_answers([5] * 12))
     score_matrix(oric, np.full((3, 12), 5.0))
     assert oric == before
+
+
+def test_numpy_integers_are_accepted(oric):
+    answers = {k: np.int64(v) for k, v in oric_answers([4, 5, 3, 4, 2, 5, 3, 4, 4, 3, 5, 2]).items()}
+    assert score_response(oric, answers)["change_commitment"]["score"] == pytest.approx(4.6)
