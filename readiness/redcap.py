@@ -1,0 +1,319 @@
+"""REDCap interchange: data dictionary CSV <-> instrument definition, and records in REDCap import format.
+
+Conventions follow the REDCap data dictionary (REDCap Help & FAQ, "Data Dictionary"): 18 columns in a fixed
+order; choices ``"1, Label | 2, Label"``; ``Required Field?`` = ``y``; text validation ``integer``, ``number``,
+``date_ymd``, ``email`` with min/max; a section header starts a section that runs until the next header.
+Error messages count CSV records, not physical lines: the header is row 1, the first field is row 2.
+
+Records export (REDCap "Import Records" CSV): ``record_id``, ``redcap_data_access_group``, one column per field
+(checkbox option ``code`` -> ``field___code`` holding 0/1), and ``<form>_complete`` (0 incomplete,
+1 unverified, 2 complete).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from readiness.branching import BranchingError, evaluate, parse_branching, referenced_fields
+from readiness.instruments import validate_definition
+from readiness.scoring import SCORING_RULE_VERSION
+
+__all__ = ["COLUMNS", "RedcapDictionaryError", "RedcapRecordsError", "evaluate", "export_data_dictionary",
+           "export_records", "parse_branching", "parse_data_dictionary"]
+
+COLUMNS = [
+    "Variable / Field Name", "Form Name", "Section Header", "Field Type", "Field Label",
+    "Choices, Calculations, OR Slider Labels", "Field Note", "Text Validation Type OR Show Slider Number",
+    "Text Validation Min", "Text Validation Max", "Identifier?", "Branching Logic (Show field only if...)",
+    "Required Field?", "Custom Alignment", "Question Number (surveys only)", "Matrix Group Name",
+    "Matrix Ranking?", "Field Annotation",
+]
+FIELD_TYPES = ("text", "notes", "radio", "dropdown", "checkbox", "yesno", "truefalse", "descriptive")
+VALIDATION_TO_TYPE = {"integer": "integer", "number": "number", "date_ymd": "date", "email": "email"}
+TYPE_TO_VALIDATION = {v: k for k, v in VALIDATION_TO_TYPE.items()}
+_VARIABLE = re.compile(r"^[a-z][a-z0-9_]*$")
+_CODE = re.compile(r"^-?[A-Za-z0-9_]+$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# optional pass-through columns: item field <-> column
+_EXTRA = {"note": "Field Note", "alignment": "Custom Alignment", "question_number": "Question Number (surveys only)",
+          "matrix_group": "Matrix Group Name", "annotation": "Field Annotation"}
+_FLAGS = {"identifier": "Identifier?", "matrix_ranking": "Matrix Ranking?"}
+
+
+class RedcapDictionaryError(ValueError):
+    """A bad data dictionary; the message starts with ``row N (header = row 1), column "X":``."""
+
+    def __init__(self, row: int, column: str, message: str):
+        self.row, self.column = row, column
+        super().__init__(f'row {row} (header = row 1), column "{column}": {message}')
+
+
+class RedcapRecordsError(ValueError):
+    """Responses that cannot be written as REDCap records; the message names the response and field."""
+
+
+def _code_value(code: str) -> int | str:
+    return int(code) if re.fullmatch(r"-?\d+", code) and str(int(code)) == code else code
+
+
+def parse_choices(text: str, row: int = 0) -> list[dict]:
+    """``"1, Yes | 2, No"`` -> ``[{"value": 1, "label": "Yes"}, ...]`` (integer-like codes become ints)."""
+    column = COLUMNS[5]
+    choices, seen = [], set()
+    for part in text.split("|"):
+        code, sep, label = part.partition(",")
+        code, label = code.strip(), label.strip()
+        if not sep or not _CODE.match(code) or not label:
+            raise RedcapDictionaryError(row, column, f"malformed choice {part.strip()!r}; expected 'code, label'")
+        if code in seen:
+            raise RedcapDictionaryError(row, column, f"duplicate choice code {code!r}")
+        seen.add(code)
+        choices.append({"value": _code_value(code), "label": label})
+    return choices
+
+
+def _bound(text: str, kind: str, row: int, column: str) -> int | float | str:
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            number = float(text)
+            return int(number) if re.fullmatch(r"-?\d+", text) else number
+    except ValueError:
+        raise RedcapDictionaryError(row, column, f"{text!r} is not a valid {kind}") from None
+    if kind == "date" and _DATE.match(text):
+        return text
+    raise RedcapDictionaryError(row, column, f"{text!r} is not a valid {kind} bound")
+
+
+def _item_from_row(cells: dict[str, str], row: int) -> dict:
+    key = cells[COLUMNS[0]]
+    if not _VARIABLE.match(key):
+        raise RedcapDictionaryError(row, COLUMNS[0], f"{key!r} must start with a letter and use a-z, 0-9, _")
+    field_type = cells[COLUMNS[3]]
+    if field_type not in FIELD_TYPES:
+        raise RedcapDictionaryError(row, COLUMNS[3], f"unsupported field type {field_type!r}; expected one of "
+                                                     f"{', '.join(FIELD_TYPES)}")
+    item: dict[str, Any] = {"key": key, "text": cells[COLUMNS[4]], "type": field_type}
+    choices = cells[COLUMNS[5]]
+    if field_type in ("radio", "dropdown", "checkbox"):
+        if not choices:
+            raise RedcapDictionaryError(row, COLUMNS[5], f"a {field_type} field needs choices")
+        item["choices"] = parse_choices(choices, row)
+    elif choices:
+        raise RedcapDictionaryError(row, COLUMNS[5], f"choices are not allowed on a {field_type} field")
+    validation = cells[COLUMNS[7]]
+    if validation:
+        if field_type != "text" or validation not in VALIDATION_TO_TYPE:
+            raise RedcapDictionaryError(row, COLUMNS[7], f"unsupported validation {validation!r} on a {field_type} "
+                                                         f"field; expected text with {', '.join(VALIDATION_TO_TYPE)}")
+        item["type"] = VALIDATION_TO_TYPE[validation]
+    for bound, column in (("min", COLUMNS[8]), ("max", COLUMNS[9])):
+        if cells[column]:
+            if item["type"] not in ("integer", "number", "date"):
+                raise RedcapDictionaryError(row, column, "min/max need integer, number or date_ymd validation")
+            item[bound] = _bound(cells[column], item["type"], row, column)
+    required = cells[COLUMNS[12]].lower()
+    if required not in ("", "y", "n"):
+        raise RedcapDictionaryError(row, COLUMNS[12], f"{cells[COLUMNS[12]]!r} must be 'y' or blank")
+    item["required"] = required == "y"
+    for flag, column in _FLAGS.items():
+        if cells[column].lower() == "y":
+            item[flag] = True
+    for field, column in _EXTRA.items():
+        if cells[column]:
+            item[field] = cells[column]
+    if cells[COLUMNS[11]]:
+        item["branching"] = cells[COLUMNS[11]]
+    return item
+
+
+def _check_branching(item: dict, row: int, items: dict[str, dict]) -> None:
+    column = COLUMNS[11]
+    try:
+        ast = parse_branching(item["branching"])
+    except BranchingError as exc:
+        raise RedcapDictionaryError(row, column, str(exc)) from None
+    for field, code in referenced_fields(ast):
+        target = items.get(field)
+        if target is None:
+            raise RedcapDictionaryError(row, column, f"refers to unknown field [{field}]")
+        if target["type"] == "checkbox":
+            codes = {str(c["value"]) for c in target["choices"]}
+            if code is None or code not in codes:
+                raise RedcapDictionaryError(row, column, f"checkbox [{field}] must be referenced as "
+                                                         f"[{field}(code)] with a code among {sorted(codes)}")
+        elif code is not None:
+            raise RedcapDictionaryError(row, column, f"[{field}({code})] but {field} is not a checkbox field")
+
+
+def parse_data_dictionary(csv_text: str, form: str | None = None, title: str | None = None,
+                          version: str = "1.0.0") -> dict:
+    """Parse a REDCap data dictionary CSV into an instrument definition (one form; ``form`` picks one when the
+    dictionary holds several). Raises :class:`RedcapDictionaryError` naming row and column."""
+    reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff")))
+    header = next(reader, None)
+    if header is None:
+        raise RedcapDictionaryError(1, COLUMNS[0], "the file is empty")
+    header = [h.strip() for h in header]
+    for j, expected in enumerate(COLUMNS):
+        got = header[j] if j < len(header) else "(missing)"
+        if got != expected:
+            raise RedcapDictionaryError(1, expected, f"header {j + 1} must be {expected!r}, got {got!r}")
+    if len(header) > len(COLUMNS):
+        raise RedcapDictionaryError(1, header[len(COLUMNS)], f"unexpected extra column {len(COLUMNS) + 1}")
+    rows: list[tuple[int, dict[str, str]]] = []
+    for row, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != len(COLUMNS):
+            raise RedcapDictionaryError(row, COLUMNS[0], f"has {len(record)} cells, expected {len(COLUMNS)}")
+        rows.append((row, dict(zip(COLUMNS, (cell.strip() for cell in record), strict=True))))
+    forms = list(dict.fromkeys(cells[COLUMNS[1]] for _, cells in rows))
+    for row, cells in rows:
+        if not _VARIABLE.match(cells[COLUMNS[1]]):
+            raise RedcapDictionaryError(row, COLUMNS[1], f"form name {cells[COLUMNS[1]]!r} must use a-z, 0-9, _")
+    if form is None and len(forms) > 1:
+        raise RedcapDictionaryError(2, COLUMNS[1], f"the dictionary has several forms {forms}; choose one")
+    if not rows:
+        raise RedcapDictionaryError(2, COLUMNS[0], "the dictionary has no fields")
+    chosen = form or forms[0]
+    if chosen not in forms:
+        raise RedcapDictionaryError(2, COLUMNS[1], f"no form {chosen!r}; forms are {forms}")
+    items: dict[str, dict] = {}
+    row_of: dict[str, int] = {}
+    section = None
+    for row, cells in rows:
+        if cells[COLUMNS[1]] != chosen:
+            continue
+        item = _item_from_row(cells, row)
+        if item["key"] in items:
+            raise RedcapDictionaryError(row, COLUMNS[0], f"duplicate field name {item['key']!r}")
+        section = cells[COLUMNS[2]] or section
+        if section:
+            item["section"] = section
+        items[item["key"]], row_of[item["key"]] = item, row
+    for key, item in items.items():
+        if "branching" in item:
+            _check_branching(item, row_of[key], items)
+    definition = {
+        "schema_version": 1, "key": chosen, "version": version,
+        "title": title or chosen.replace("_", " ").strip().capitalize(),
+        "citation": "", "license": "", "instructions": "", "response_scales": {},
+        "items": list(items.values()), "subscales": [], "scoring_version": SCORING_RULE_VERSION,
+        "history": [{"version": version, "changes": "Imported from a REDCap data dictionary."}],
+    }
+    return validate_definition(definition)
+
+
+def _choices_text(choices: Iterable[dict]) -> str:
+    return " | ".join(f"{c['value']}, {c['label']}" for c in choices)
+
+
+def _export_row(item: dict, definition: dict, section: str) -> list[str]:
+    kind = item["type"]
+    choices = item.get("choices", [])
+    if kind == "likert":
+        kind, choices = "radio", list(definition["response_scales"][item["scale"]])
+        if definition.get("dont_know_code") is not None:
+            choices.append({"value": definition["dont_know_code"], "label": definition.get("dont_know_label", "")})
+    validation = TYPE_TO_VALIDATION.get(kind, "")
+    if validation:
+        kind = "text"
+    question_number = item.get("question_number") or (str(item["number"]) if "number" in item else "")
+    cells = {
+        COLUMNS[0]: item["key"], COLUMNS[1]: definition["key"], COLUMNS[2]: section, COLUMNS[3]: kind,
+        COLUMNS[4]: item["text"], COLUMNS[5]: _choices_text(choices), COLUMNS[7]: validation,
+        COLUMNS[8]: "" if item.get("min") is None else str(item["min"]),
+        COLUMNS[9]: "" if item.get("max") is None else str(item["max"]),
+        COLUMNS[11]: item.get("branching") or "", COLUMNS[12]: "y" if item.get("required") else "",
+        _EXTRA["question_number"]: question_number,
+    }
+    for field, column in _EXTRA.items():
+        cells.setdefault(column, item.get(field) or "")
+    for flag, column in _FLAGS.items():
+        cells[column] = "y" if item.get(flag) else ""
+    return [cells[c] for c in COLUMNS]
+
+
+def export_data_dictionary(definition: dict) -> str:
+    """Write a definition as a REDCap data dictionary CSV (form name = definition key; likert -> radio with the
+    scale's options plus the don't-know option; integer/number/date/email -> text with validation)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    previous = None
+    for item in definition["items"]:
+        section = item.get("section")
+        writer.writerow(_export_row(item, definition, section if section and section != previous else ""))
+        previous = section
+    return out.getvalue()
+
+
+_COMPLETE = {0: 0, 1: 1, 2: 2, "incomplete": 0, "unverified": 1, "complete": 2}
+
+
+def dag_name(clinic_code: str | None) -> str:
+    """REDCap-style unique data access group name: lower case, non-alphanumerics -> '_'."""
+    return re.sub(r"[^a-z0-9]+", "_", (clinic_code or "").lower()).strip("_")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def export_records(definition: dict, responses: list[dict]) -> str:
+    """REDCap import CSV for ``responses`` = ``[{record_id, dag, answers, complete}]`` (see module docstring)."""
+    fields = [item for item in definition["items"] if item["type"] != "descriptive"]
+    known = {item["key"] for item in fields}
+    header = ["record_id", "redcap_data_access_group"]
+    for item in fields:
+        if item["type"] == "checkbox":
+            header += [f"{item['key']}___{str(c['value']).lower().replace('-', '_')}" for c in item["choices"]]
+        else:
+            header.append(item["key"])
+    header.append(f"{definition['key']}_complete")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    seen: set[str] = set()
+    for n, response in enumerate(responses, start=1):
+        record_id = str(response.get("record_id") or "")
+        where = f"response {n} (record_id {record_id!r})"
+        if not record_id or record_id in seen:
+            raise RedcapRecordsError(f"{where}: record_id is {'missing' if not record_id else 'duplicated'}")
+        seen.add(record_id)
+        answers = response.get("answers") or {}
+        unknown = sorted(set(answers) - known)
+        if unknown:
+            raise RedcapRecordsError(f"{where}: answers for unknown fields {unknown}")
+        complete = response.get("complete", False)
+        if isinstance(complete, bool):
+            status = 2 if complete else 0
+        elif isinstance(complete, (int, str)) and complete in _COMPLETE:
+            status = _COMPLETE[complete]
+        else:
+            raise RedcapRecordsError(f"{where}: complete must be true/false, 0, 1, 2 or a status name, got {complete!r}")
+        line = [record_id, dag_name(response.get("dag"))]
+        for item in fields:
+            value = answers.get(item["key"])
+            if item["type"] == "checkbox":
+                if value is not None and not isinstance(value, (list, tuple, set)):
+                    raise RedcapRecordsError(f"{where}, field {item['key']}: checkbox answer must be a list")
+                ticked = {str(v) for v in (value or [])}
+                line += ["1" if str(c["value"]) in ticked else "0" for c in item["choices"]]
+            else:
+                line.append(_cell(value))
+        line.append(str(status))
+        writer.writerow(line)
+    return out.getvalue()
