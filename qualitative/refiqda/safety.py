@@ -121,7 +121,8 @@ def parse_xml(data: bytes, what: str) -> Element:
         return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
-        raise RefiQdaError(f"{what} is not well-formed XML at line {line}, column {column}: {exc}") from None
+        reason = str(exc).rsplit(": line ", 1)[0]
+        raise RefiQdaError(f"{what} is not well-formed XML at line {line}, column {column}: {reason}") from None
     except DefusedXmlException as exc:
         raise RefiQdaError(f"{what} uses a DTD or entity declarations, which are refused for safety: "
                            f"{exc}") from None
