@@ -126,5 +126,5 @@ def parse_xml(data: bytes, what: str) -> Element:
     except DefusedXmlException as exc:
         raise RefiQdaError(f"{what} uses a DTD or entity declarations, which are refused for safety: "
                            f"{exc}") from None
-    except (ValueError, UnicodeError, RecursionError) as exc:
+    except (ValueError, LookupError, UnicodeError, RecursionError) as exc:
         raise RefiQdaError(f"{what} cannot be parsed as XML: {exc}") from None

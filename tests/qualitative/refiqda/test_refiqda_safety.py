@@ -65,6 +65,7 @@ def test_a_minimal_valid_archive_imports():
          "code 'A'.*appears more than once"),
         (archive(f'{QDE_HEAD}<Users><User guid="nope"/></Users></Project>'), "user.*'nope' is not a GUID"),
         (archive('<?xml version="1.0"?><Foo/>'), "expected <Project>"),
+        (archive('<?xml version="1.0" encoding="TF-8"?><Project name="x"/>'), "cannot be parsed as XML"),
     ],
     ids=lambda value: value[:40] if isinstance(value, str) else "archive",
 )
