@@ -57,7 +57,9 @@ class _Writer:
 
     def text(self, parent: Element, tag: str, value: str, where: str) -> None:
         if value:
-            self.el(parent, tag).text = check_xml_text(value, where)
+            # XML parsers turn "\r\n" and "\r" in element content into "\n" (XML 1.0 section 2.11),
+            # so write them that way to keep export -> import -> export byte-stable.
+            self.el(parent, tag).text = check_xml_text(crlf_to_lf(value)[0], where)
 
     def guid(self, value: str, where: str) -> str:
         guid = normalise_guid(value, where)
@@ -203,7 +205,7 @@ def build_project_xml(project: QdaProject, crlf: bool = False,
             element = w.el(block, "Note", guid=w.guid(note.guid, where),
                            name=check_xml_text(note.name, where) or None,
                            creatingUser=_user(note.creating_user, where), creationDateTime=_when(note.created))
-            w.el(element, "PlainTextContent").text = check_xml_text(note.text, where)
+            w.el(element, "PlainTextContent").text = check_xml_text(crlf_to_lf(note.text)[0], where)
     if project.description:
         w.text(root, "Description", project.description, "project description")
     return _serialise(root), files

@@ -131,7 +131,7 @@ def format_variable_value(kind: str, value: object, where: str) -> str:
     if not ok:
         raise RefiQdaError(f"{where}: value {value!r} does not fit variable type {kind!r}")
     if kind == "Text":
-        return check_xml_text(str(value), where)
+        return check_xml_text(crlf_to_lf(str(value))[0], where)
     if kind == "Boolean":
         return "true" if value else "false"
     if kind == "Integer":

@@ -8,8 +8,22 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from qualitative.refiqda import export_qdc, export_qdpx, import_qdc, import_qdpx, iter_codes
+from qualitative.refiqda import (
+    QdaCode,
+    QdaProject,
+    QdaSelection,
+    QdaTextSource,
+    RefiQdaError,
+    export_qdc,
+    export_qdpx,
+    import_qdc,
+    import_qdpx,
+    iter_codes,
+    stable_guid,
+)
 from tests.qualitative.refiqda.refi_support import DATA, build_sample_project, zip_folder
 
 
@@ -124,3 +138,29 @@ def test_qdc_round_trip_is_byte_stable(sample_project):
     data = export_qdc(sample_project.codes)
     assert import_qdc(data) == sample_project.codes
     assert export_qdc(import_qdc(data)) == data
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from("\n\r"),
+                min_size=1, max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=_TEXT, cuts=st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), max_size=4),
+       crlf=st.booleans(), note=st.text(max_size=20))
+def test_round_trip_property(text, cuts, crlf, note):
+    """Any text (emoji, CR, CRLF) and any in-range selections: quotes survive, and export is byte-stable."""
+    code = QdaCode(stable_guid("code", 1), "A")
+    clean = text.replace("\r\n", "\n").replace("\r", "\n")
+    selections = [QdaSelection(stable_guid("sel", i), min(a, b) % (len(clean) + 1), 0, codings=[code.guid])
+                  for i, (a, b) in enumerate(cuts)]
+    for sel, (a, b) in zip(selections, cuts, strict=True):
+        sel.end = min(len(clean), sel.start + abs(a - b))
+    source = QdaTextSource(stable_guid("source", 1), "S", clean, selections=selections)
+    project = QdaProject("P", codes=[code], sources=[source], description=note.replace("\x00", ""))
+    try:
+        data = export_qdpx(project, crlf=crlf)
+    except RefiQdaError:
+        assume(False)  # characters XML cannot hold in the description
+    back = import_qdpx(data)
+    assert quotes(back) == quotes(project)
+    assert export_qdpx(back, crlf=crlf) == data
