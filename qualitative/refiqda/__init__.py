@@ -1,0 +1,48 @@
+"""REFI-QDA (QDA-XML 1.0) exchange: plain dataclasses, .qdpx/.qdc export and safe import.
+
+See ``model`` for positions (code points, ``"\\n"`` line ends), ``export`` for the archive layout,
+``import_`` for what is accepted from other tools and ``safety`` for the limits on untrusted archives.
+"""
+
+from .export import DEFAULT_ORIGIN, export_qdc, export_qdpx
+from .import_ import import_qdc, import_qdpx
+from .model import (
+    NS_CODEBOOK,
+    NS_PROJECT,
+    VARIABLE_TYPES,
+    QdaCase,
+    QdaCode,
+    QdaNote,
+    QdaProject,
+    QdaSelection,
+    QdaTextSource,
+    QdaUser,
+    QdaVariable,
+    RefiQdaError,
+    iter_codes,
+    stable_guid,
+)
+from .safety import DEFAULT_MAX_TOTAL_UNCOMPRESSED
+
+__all__ = [
+    "DEFAULT_MAX_TOTAL_UNCOMPRESSED",
+    "DEFAULT_ORIGIN",
+    "NS_CODEBOOK",
+    "NS_PROJECT",
+    "VARIABLE_TYPES",
+    "QdaCase",
+    "QdaCode",
+    "QdaNote",
+    "QdaProject",
+    "QdaSelection",
+    "QdaTextSource",
+    "QdaUser",
+    "QdaVariable",
+    "RefiQdaError",
+    "export_qdc",
+    "export_qdpx",
+    "import_qdc",
+    "import_qdpx",
+    "iter_codes",
+    "stable_guid",
+]

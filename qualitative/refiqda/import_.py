@@ -1,0 +1,313 @@
+"""Read REFI-QDA .qdpx archives and .qdc codebooks written by QualCoder, MAXQDA, NVivo, ATLAS.ti and others.
+
+Leniency, where tools differ but meaning is clear: element names are matched without their namespace;
+GUIDs may be upper case or in braces (stored lower case without braces); the sources folder may be
+``sources/`` or ``Sources/``; ``plainTextPath`` may be ``internal://name``, ``relative://name`` or a bare
+relative path; texts may start with a UTF-8 (or UTF-16) byte-order mark; ``creatingUser`` may be missing;
+colours may lack ``#`` or be lower case; ``richTextPath`` is ignored.  CRLF or CR line ends are normalised
+to ``"\\n"`` and every position is shifted back (``p' = p - #{"\\r\\n" pairs before p}``), so MAXQDA's CRLF
+positions land on the same characters.  Positions are taken as code points.  (NVivo is reported to count
+UTF-16 code units, which differs only for characters outside the Basic Multilingual Plane, e.g. emoji.)
+
+Strictness, where guessing would corrupt data: selections outside their text, codings of unknown codes,
+references to unknown notes/sources/variables, duplicate GUIDs, missing source files and unsafe archives
+raise :class:`RefiQdaError`.  Parts a text project cannot hold (PDF/picture/audio/video sources, links,
+sets, graphs) are listed in ``QdaProject.skipped``.  The result is built fully in memory: a complete
+project is returned or nothing is.
+"""
+
+from __future__ import annotations
+
+from xml.etree.ElementTree import Element
+
+from .model import (
+    VARIABLE_TYPES,
+    QdaCase,
+    QdaCode,
+    QdaNote,
+    QdaProject,
+    QdaSelection,
+    QdaTextSource,
+    QdaUser,
+    QdaVariable,
+    RefiQdaError,
+    VariableValue,
+    iter_codes,
+)
+from .safety import (
+    DEFAULT_MAX_TOTAL_UNCOMPRESSED,
+    MiB,
+    SafeArchive,
+    check_member_name,
+    open_archive,
+    parse_xml,
+)
+from .values import (
+    crlf_to_lf,
+    map_from_crlf,
+    normalise_colour,
+    normalise_guid,
+    parse_boolean,
+    parse_datetime,
+    parse_integer,
+    parse_variable_value,
+)
+
+MAX_CODE_DEPTH = 200
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _children(element: Element, name: str) -> list[Element]:
+    return [child for child in element if _local(child.tag) == name]
+
+
+def _child(element: Element, name: str) -> Element | None:
+    found = _children(element, name)
+    return found[0] if found else None
+
+
+def _text(element: Element, name: str) -> str:
+    found = _child(element, name)
+    return (found.text or "") if found is not None else ""
+
+
+class _Reader:
+    """Parses one project.qde, tracking GUIDs so duplicates and dangling references are caught."""
+
+    def __init__(self, archive: SafeArchive | None) -> None:
+        self.archive = archive
+        self.guids: set[str] = set()
+        self.skipped: list[str] = []
+
+    def guid(self, element: Element, where: str, attr: str = "guid", unique: bool = True) -> str:
+        guid = normalise_guid(element.get(attr), f"{where} ({attr})")
+        if unique:
+            if guid in self.guids:
+                raise RefiQdaError(f"{where}: GUID {guid} appears more than once")
+            self.guids.add(guid)
+        return guid
+
+    def optional_guid(self, element: Element, attr: str, where: str) -> str | None:
+        value = element.get(attr)
+        return normalise_guid(value, f"{where} ({attr})") if value else None
+
+    def codes(self, container: Element | None, where: str) -> list[QdaCode]:
+        """Nested <Code> elements, read without recursion (depth capped)."""
+        top: list[QdaCode] = []
+        if container is None:
+            return top
+        stack: list[tuple[Element, list[QdaCode], int]] = [(e, top, 1) for e in reversed(_children(container,
+                                                                                                  "Code"))]
+        while stack:
+            element, siblings, depth = stack.pop()
+            if depth > MAX_CODE_DEPTH:
+                raise RefiQdaError(f"{where}: codes nested deeper than {MAX_CODE_DEPTH} levels")
+            name = element.get("name") or ""
+            here = f"{where}, code {name!r}"
+            code = QdaCode(guid=self.guid(element, here), name=name,
+                           color=normalise_colour(element.get("color")),
+                           is_codable=parse_boolean(element.get("isCodable"), f"{here} (isCodable)", True),
+                           description=_text(element, "Description"))
+            siblings.append(code)
+            stack.extend((e, code.children, depth + 1) for e in reversed(_children(element, "Code")))
+        return top
+
+    def text_of(self, element: Element, where: str) -> str:
+        """The plain text of a TextSource/Note: inline PlainTextContent or the file at plainTextPath."""
+        inline = _child(element, "PlainTextContent")
+        path = (element.get("plainTextPath") or "").strip()
+        if not path:
+            if inline is None:
+                raise RefiQdaError(f"{where}: has neither PlainTextContent nor plainTextPath")
+            return inline.text or ""
+        return _decode(self.read_path(path, where), where)
+
+    def read_path(self, path: str, where: str) -> bytes:
+        scheme, sep, rest = path.partition("://")
+        if not sep:
+            scheme, rest = "", path
+        scheme = scheme.lower()
+        if scheme not in ("", "internal", "relative"):
+            raise RefiQdaError(f"{where}: text file {path!r} is outside the archive ({scheme}://) and cannot be "
+                               "imported; export the project with its sources embedded")
+        try:
+            check_member_name(rest)
+        except RefiQdaError as exc:
+            raise RefiQdaError(f"{where}: plainTextPath {path!r} is not allowed: {exc}") from None
+        candidates = [f"sources/{rest}", rest] if scheme == "internal" else [rest, f"sources/{rest}"]
+        for candidate in candidates:
+            info = self.archive.find(candidate) if self.archive is not None else None
+            if info is not None and not info.is_dir():
+                return self.archive.read(info)  # type: ignore[union-attr]
+        raise RefiQdaError(f"{where}: its text file {path!r} is missing from the archive "
+                           f"(looked for {' and '.join(repr(c) for c in candidates)})")
+
+    def values(self, element: Element, variables: dict[str, QdaVariable], where: str) -> dict[str, VariableValue]:
+        out: dict[str, VariableValue] = {}
+        for item in _children(element, "VariableValue"):
+            ref = _child(item, "VariableRef")
+            if ref is None:
+                raise RefiQdaError(f"{where}: VariableValue without VariableRef")
+            guid = self.guid(ref, f"{where}, VariableRef", "targetGUID", unique=False)
+            if guid not in variables:
+                raise RefiQdaError(f"{where}: value for unknown variable {guid}")
+            var = variables[guid]
+            value_el = next((c for c in item if _local(c.tag).endswith("Value")), None)
+            if value_el is None:
+                continue  # the schema's choice is optional: no value recorded
+            vwhere = f"{where}, variable {var.name!r}"
+            kind = _local(value_el.tag)[: -len("Value")]
+            if kind not in VARIABLE_TYPES:
+                raise RefiQdaError(f"{vwhere}: unknown value element <{_local(value_el.tag)}>")
+            # A value written in another element than the variable's type is read by the declared type.
+            out[guid] = parse_variable_value(var.type, value_el.text, vwhere)
+        return out
+
+    def refs(self, element: Element, tag: str, known: set[str], kind: str, where: str) -> list[str]:
+        found = []
+        for ref in _children(element, tag):
+            guid = self.guid(ref, f"{where}, {tag}", "targetGUID", unique=False)
+            if guid not in known:
+                raise RefiQdaError(f"{where}: refers to unknown {kind} {guid}")
+            found.append(guid)
+        return found
+
+
+def _decode(raw: bytes, where: str) -> str:
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            raw, encoding = raw[len(bom):], name
+            break
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise RefiQdaError(f"{where}: text is not valid {encoding.upper()} (byte {exc.start})") from None
+
+
+def _project(root: Element, reader: _Reader) -> QdaProject:
+    if _local(root.tag) != "Project":
+        raise RefiQdaError(f"project.qde: root element is <{_local(root.tag)}>, expected <Project>")
+    users = [QdaUser(guid=reader.guid(u, "user"), name=u.get("name") or u.get("id") or "")
+             for block in _children(root, "Users") for u in _children(block, "User")]
+    codebook = _child(root, "CodeBook")
+    codes = reader.codes(_child(codebook, "Codes") if codebook is not None else None, "codebook")
+    code_guids = {c.guid for c in iter_codes(codes)}
+    variables: dict[str, QdaVariable] = {}
+    for block in _children(root, "Variables"):
+        for v in _children(block, "Variable"):
+            name = v.get("name") or ""
+            kind = (v.get("typeOfVariable") or "").strip()
+            if kind not in VARIABLE_TYPES:
+                raise RefiQdaError(f"variable {name!r}: typeOfVariable {kind!r} is not one of "
+                                   f"{', '.join(VARIABLE_TYPES)}")
+            var = QdaVariable(guid=reader.guid(v, f"variable {name!r}"), name=name, type=kind,
+                              description=_text(v, "Description"))
+            variables[var.guid] = var
+    notes_el = [n for block in _children(root, "Notes") for n in _children(block, "Note")]
+    note_guids = {normalise_guid(n.get("guid"), f"note {n.get('name')!r} (guid)") for n in notes_el}
+    sources: list[QdaTextSource] = []
+    for block in _children(root, "Sources"):
+        for element in block:
+            kind = _local(element.tag)
+            if kind != "TextSource":
+                reader.skipped.append(f"{kind} {element.get('guid')} {element.get('name')!r}: only text "
+                                      "sources are imported")
+                continue
+            sources.append(_source(element, reader, code_guids, note_guids, variables))
+    source_guids = {s.guid for s in sources}
+    cases = []
+    for block in _children(root, "Cases"):
+        for c in _children(block, "Case"):
+            where = f"case {c.get('name')!r}"
+            cases.append(QdaCase(guid=reader.guid(c, where), name=c.get("name") or "",
+                                 description=_text(c, "Description"),
+                                 variable_values=reader.values(c, variables, where),
+                                 source_refs=reader.refs(c, "SourceRef", source_guids, "source", where)))
+            if _children(c, "CodeRef") or _children(c, "SelectionRef"):
+                reader.skipped.append(f"{where}: code and selection members of cases are not imported")
+    notes = [QdaNote(guid=reader.guid(n, f"note {n.get('name')!r}"), name=n.get("name") or "",
+                     text=crlf_to_lf(reader.text_of(n, f"note {n.get('name')!r}"))[0],
+                     creating_user=reader.optional_guid(n, "creatingUser", "note"),
+                     created=parse_datetime(n.get("creationDateTime"), f"note {n.get('name')!r}"))
+             for n in notes_el]
+    for tag in ("Links", "Sets", "Graphs"):
+        if _child(root, tag) is not None:
+            reader.skipped.append(f"{tag} are not imported")
+    return QdaProject(name=root.get("name") or "", users=users, codes=codes, variables=list(variables.values()),
+                      cases=cases, sources=sources, notes=notes, description=_text(root, "Description"),
+                      origin=root.get("origin") or "",
+                      creating_user=reader.optional_guid(root, "creatingUserGUID", "project"),
+                      creation_datetime=parse_datetime(root.get("creationDateTime"), "project creationDateTime"),
+                      skipped=reader.skipped)
+
+
+def _source(element: Element, reader: _Reader, code_guids: set[str], note_guids: set[str],
+            variables: dict[str, QdaVariable]) -> QdaTextSource:
+    name = element.get("name") or ""
+    where = f"source {name!r} ({element.get('guid')})"
+    guid = reader.guid(element, where)
+    raw = reader.text_of(element, where)
+    text, removed = crlf_to_lf(raw)
+    selections = []
+    for sel in _children(element, "PlainTextSelection"):
+        swhere = f"{where}, selection {sel.get('guid')}"
+        start = parse_integer(sel.get("startPosition"), f"{swhere} (startPosition)")
+        end = parse_integer(sel.get("endPosition"), f"{swhere} (endPosition)")
+        if not 0 <= start <= end <= len(raw):
+            raise RefiQdaError(f"{swhere}: positions {start}-{end} lie outside the text (length {len(raw)})")
+        codings = []
+        for coding in _children(sel, "Coding"):
+            ref = _child(coding, "CodeRef")
+            if ref is None:
+                raise RefiQdaError(f"{swhere}: Coding without CodeRef")
+            code = reader.guid(ref, f"{swhere}, CodeRef", "targetGUID", unique=False)
+            if code not in code_guids:
+                raise RefiQdaError(f"{swhere}: coded with unknown code {code}")
+            if code not in codings:
+                codings.append(code)
+        selections.append(QdaSelection(
+            guid=reader.guid(sel, swhere), start=map_from_crlf(start, removed), end=map_from_crlf(end, removed),
+            creating_user=reader.optional_guid(sel, "creatingUser", swhere),
+            creation_datetime=parse_datetime(sel.get("creationDateTime"), f"{swhere} (creationDateTime)"),
+            codings=codings, note_refs=reader.refs(sel, "NoteRef", note_guids, "note", swhere),
+            name=sel.get("name") or "", description=_text(sel, "Description")))
+    if _children(element, "Coding"):
+        reader.skipped.append(f"{where}: codings of the whole source are not imported")
+    return QdaTextSource(guid=guid, name=name, text=text,
+                         variable_values=reader.values(element, variables, where), selections=selections,
+                         description=_text(element, "Description"),
+                         creating_user=reader.optional_guid(element, "creatingUser", where),
+                         creation_datetime=parse_datetime(element.get("creationDateTime"), where),
+                         note_refs=reader.refs(element, "NoteRef", note_guids, "note", where))
+
+
+def import_qdpx(data: bytes, max_total_uncompressed: int = DEFAULT_MAX_TOTAL_UNCOMPRESSED) -> QdaProject:
+    """Read a .qdpx archive (bytes) into a :class:`QdaProject`; raise :class:`RefiQdaError` if it cannot be
+    read safely and completely.  ``max_total_uncompressed`` caps the bytes inflated from the archive."""
+    archive = open_archive(data, max_total_uncompressed)
+    roots = [info for key, info in archive.members.items() if key == "project.qde"]
+    if not roots:
+        raise RefiQdaError("archive has no project.qde at its top level; is this a REFI-QDA .qdpx file?")
+    root = parse_xml(archive.read(roots[0]), "project.qde")
+    return _project(root, _Reader(archive))
+
+
+def import_qdc(data: bytes, max_bytes: int = 50 * MiB) -> list[QdaCode]:
+    """Read a stand-alone codebook (.qdc, urn:QDA-XML:codebook:1.0) into a list of nested :class:`QdaCode`."""
+    if not data:
+        raise RefiQdaError("the codebook file is empty (0 bytes)")
+    if len(data) > max_bytes:
+        raise RefiQdaError(f"the codebook file has {len(data)} bytes; at most {max_bytes} are accepted")
+    root = parse_xml(data, "codebook")
+    if _local(root.tag) != "CodeBook":
+        raise RefiQdaError(f"codebook: root element is <{_local(root.tag)}>, expected <CodeBook>")
+    codes_el = _child(root, "Codes")
+    if codes_el is None:
+        raise RefiQdaError("codebook: <CodeBook> has no <Codes> element")
+    return _Reader(None).codes(codes_el, "codebook")
+
