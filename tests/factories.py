@@ -126,3 +126,15 @@ def _dummy(column, marker: str):
         length = getattr(t, "length", None) or 200
         return f"{marker}{next(_counter)}"[:length]
     raise TypeError(f"generic factory cannot fill {column.table.name}.{column.key} ({t}); add an override")
+
+
+def _load_overrides() -> None:
+    """Feature packages register overrides in tests/factory_overrides_<package>.py; import them all."""
+    import importlib
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.glob("factory_overrides_*.py")):
+        importlib.import_module(f"tests.{path.stem}")
+
+
+_load_overrides()
