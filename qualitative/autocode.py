@@ -89,14 +89,7 @@ class Autocoder:
         import spacy
         from spacy.matcher import PhraseMatcher
 
-        self.nlp = spacy.blank("en")
-        self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        self.nlp.initialize()
-        self.nlp.max_length = 10**8  # tokenizer and lookup only: long turns are cheap
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
-        self.code_order: dict[str, int] = {}
-        self._term_codes: dict[str, list[str]] = {}
-        terms: list[str] = []
+        lexicons: dict[str, list[str]] = {}  # validated before the (slower) pipeline is built
         for i, entry in enumerate(codebook_entries):
             key = entry.get("key")
             if not isinstance(key, str) or not key:
@@ -106,12 +99,17 @@ class Autocoder:
             lexicon = entry.get("lexicon") or []
             if isinstance(lexicon, str) or not all(isinstance(t, str) and t.strip() for t in lexicon):
                 raise AutocodeInputError(f"codebook_entries[{i}] (key {key!r}): 'lexicon' must be a list of terms")
-            self.code_order.setdefault(key, len(self.code_order))
+            lexicons.setdefault(key, []).extend(lexicon)
+        self.nlp = spacy.blank("en")
+        self.nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        self.nlp.initialize()
+        self.nlp.max_length = 10**8  # tokenizer and lookup only: long turns are cheap
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LEMMA")
+        self.code_order = {key: i for i, key in enumerate(lexicons)}
+        self._term_codes: dict[str, list[str]] = {}
+        for key, lexicon in lexicons.items():
             for term in lexicon:
-                terms.append(term)
-                self._term_codes.setdefault(self._lemma_text(term), [])
-            for term in lexicon:
-                codes = self._term_codes[self._lemma_text(term)]
+                codes = self._term_codes.setdefault(self._lemma_text(term), [])
                 if key not in codes:
                     codes.append(key)
         self._kind: dict[int, tuple[str, str]] = {}
