@@ -1,0 +1,298 @@
+"""Inter-coder agreement on qualitative coding: character level (as NVivo), unit level (speaker turns).
+
+Pure functions: plain data in, plain data out. Offsets are zero-based, end-exclusive code-point positions
+into the normalised transcript text; a span is a ``(start, end)`` pair. Auto-coding suggestions are never
+counted as a coder (reference: implementation-science.md, "Inter-coder reliability").
+
+Sources
+- NVivo "Run a coding comparison query" (character-level kappa, per code per source).
+- Cohen J. (1960) A coefficient of agreement for nominal scales. Educ Psychol Meas 20:37-46.
+- De Vries H, Elliott MN, Kanouse DE, Teleki SS (2008) Using pooled kappa to summarize interrater agreement
+  across many items. Field Methods 20(3):272-282.
+- Krippendorff K. (2011) Computing Krippendorff's alpha-reliability. Annenberg School, UPenn.
+- Landis JR, Koch GG (1977) The measurement of observer agreement for categorical data. Biometrics 33:159-174.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+from qualitative._alpha import AlphaInputError, krippendorff_alpha
+
+Span = tuple[int, int]
+
+__all__ = [
+    "AgreementInputError",
+    "AlphaInputError",
+    "char_level",
+    "cohen_kappa",
+    "cohen_kappa_table",
+    "disagreements",
+    "krippendorff_alpha_nominal",
+    "krippendorff_band",
+    "landis_koch_band",
+    "merge_spans",
+    "pooled_char_level",
+    "pooled_kappa",
+    "unit_agreement",
+    "unit_presence",
+]
+
+
+class AgreementInputError(ValueError):
+    """Bad input to an agreement statistic; the message names the argument and position."""
+
+
+# --------------------------------------------------------------------------- spans
+
+
+def merge_spans(spans: Iterable[Span], doc_length: int | None = None, name: str = "spans") -> list[Span]:
+    """Sort and merge one coder's spans into disjoint, non-empty ``(start, end)`` intervals.
+
+    Overlapping or touching codings by the same coder count once (a character is coded or not).
+    Raises AgreementInputError for a reversed span, a negative start or an end past ``doc_length``.
+    """
+    checked: list[Span] = []
+    for i, span in enumerate(spans):
+        try:
+            start, end = int(span[0]), int(span[1])
+        except (TypeError, ValueError, IndexError) as exc:
+            raise AgreementInputError(f"{name}[{i}]: expected a (start, end) pair of integers, got {span!r}") from exc
+        if start < 0 or end < start:
+            raise AgreementInputError(f"{name}[{i}]: span ({start}, {end}) must have 0 <= start <= end")
+        if doc_length is not None and end > doc_length:
+            raise AgreementInputError(f"{name}[{i}]: span ({start}, {end}) ends past the document length {doc_length}")
+        if end > start:
+            checked.append((start, end))
+    checked.sort()
+    merged: list[Span] = []
+    for start, end in checked:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _covered(spans: list[Span]) -> int:
+    return sum(end - start for start, end in spans)
+
+
+def _intersection_length(a: list[Span], b: list[Span]) -> int:
+    """Characters inside both merged span lists (two-pointer sweep, linear time)."""
+    i = j = total = 0
+    while i < len(a) and j < len(b):
+        lo = max(a[i][0], b[j][0])
+        hi = min(a[i][1], b[j][1])
+        if hi > lo:
+            total += hi - lo
+        if a[i][1] <= b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+# --------------------------------------------------------------------------- character level (NVivo)
+
+
+def _char_figures(n: int, a: int, b: int, both: int) -> dict[str, Any]:
+    """NVivo's character-level figures from the four counts (N, A, B, both)."""
+    union = a + b - both
+    neither = n - union
+    po = (both + neither) / n
+    pe = (a * b + (n - a) * (n - b)) / (n * n)
+    kappa = None if pe == 1 else (po - pe) / (1 - pe)
+    return {
+        "n": n,
+        "A": a,
+        "B": b,
+        "both": both,
+        "neither": neither,
+        "po": po,
+        "pe": pe,
+        "kappa": kappa,
+        "agreement_on_coded": both / union if union else None,
+    }
+
+
+def char_level(doc_length: int, spans_a: Iterable[Span], spans_b: Iterable[Span]) -> dict[str, Any]:
+    """Character-level agreement of two coders for one code in one document, as NVivo computes it.
+
+    With N = document length in characters, A and B = characters each coder coded, both = characters both coded,
+    neither = characters neither coded:
+        po = (both + neither) / N
+        pe = (A*B + (N-A)*(N-B)) / N^2
+        kappa = (po - pe) / (1 - pe), None ("n/a") when pe == 1 (both coded nothing or both coded everything)
+        agreement_on_coded = both / (A + B - both), None when neither coder coded anything.
+    Returns a dict with keys n, A, B, both, neither, po, pe, kappa, agreement_on_coded.
+    """
+    if isinstance(doc_length, bool) or not isinstance(doc_length, int) or doc_length <= 0:
+        raise AgreementInputError(f"doc_length must be a positive integer, got {doc_length!r}")
+    a = merge_spans(spans_a, doc_length, "spans_a")
+    b = merge_spans(spans_b, doc_length, "spans_b")
+    return _char_figures(doc_length, _covered(a), _covered(b), _intersection_length(a, b))
+
+
+def pooled_char_level(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Pool character-level comparisons across codes and/or documents by summing characters.
+
+    N, A, B and both are summed over the ``char_level`` results given, then the NVivo formulas are applied to
+    the sums (so long documents weigh more, as in NVivo's pooled figures).
+    """
+    n = a = b = both = 0
+    for i, r in enumerate(results):
+        try:
+            n += int(r["n"])
+            a += int(r["A"])
+            b += int(r["B"])
+            both += int(r["both"])
+        except KeyError as exc:
+            raise AgreementInputError(f"results[{i}]: missing key {exc.args[0]!r} (pass char_level results)") from exc
+    if n <= 0:
+        raise AgreementInputError("results: nothing to pool (no characters)")
+    return _char_figures(n, a, b, both)
+
+
+# --------------------------------------------------------------------------- unit level
+
+
+def unit_presence(turns: Sequence[Span], spans: Iterable[Span]) -> list[bool]:
+    """For each unit (speaker turn) say whether a coding overlaps it.
+
+    A coding [s, e) overlaps a unit [ts, te) when s < te and ts < e (at least one shared character).
+    """
+    merged = merge_spans(spans)
+    ends = [end for _, end in merged]
+    present: list[bool] = []
+    for i, turn in enumerate(turns):
+        try:
+            ts, te = int(turn[0]), int(turn[1])
+        except (TypeError, ValueError, IndexError) as exc:
+            raise AgreementInputError(f"turns[{i}]: expected a (start, end) pair of integers, got {turn!r}") from exc
+        if ts < 0 or te < ts:
+            raise AgreementInputError(f"turns[{i}]: turn ({ts}, {te}) must have 0 <= start <= end")
+        k = bisect.bisect_right(ends, ts)  # first merged span ending after the turn starts
+        present.append(k < len(merged) and merged[k][0] < te and te > ts)
+    return present
+
+
+def cohen_kappa_table(x: Sequence[Hashable], y: Sequence[Hashable]) -> dict[str, Any]:
+    """Cohen's kappa for two coders' nominal labels on the same units, with its parts.
+
+    po = share of units with the same label; pe = sum over labels c of p_x(c) * p_y(c);
+    kappa = (po - pe) / (1 - pe), None when pe == 1 (both coders used one and the same label throughout).
+    Returns {n, po, pe, kappa}. Cohen (1960).
+    """
+    if len(x) != len(y):
+        raise AgreementInputError(f"x and y must label the same units: {len(x)} labels vs {len(y)}")
+    n = len(x)
+    if n == 0:
+        raise AgreementInputError("x and y are empty: no units to compare")
+    for name, seq in (("x", x), ("y", y)):
+        for i, v in enumerate(seq):
+            if v is None:
+                raise AgreementInputError(
+                    f"{name}[{i}] is missing; Cohen's kappa needs complete pairs (use Krippendorff's alpha)"
+                )
+    po = sum(1 for u, v in zip(x, y, strict=True) if u == v) / n
+    cx, cy = Counter(x), Counter(y)
+    pe = sum(cx[c] * cy.get(c, 0) for c in cx) / (n * n)
+    kappa = None if pe == 1 else (po - pe) / (1 - pe)
+    return {"n": n, "po": po, "pe": pe, "kappa": kappa}
+
+
+def cohen_kappa(x: Sequence[Hashable], y: Sequence[Hashable]) -> float | None:
+    """Cohen's kappa for nominal labels; None when undefined (pe == 1). See ``cohen_kappa_table``."""
+    return cohen_kappa_table(x, y)["kappa"]
+
+
+def unit_agreement(turns: Sequence[Span], spans_a: Iterable[Span], spans_b: Iterable[Span]) -> dict[str, Any]:
+    """Unit-level agreement for one code: presence per turn for each coder, then Cohen's kappa.
+
+    Returns {n, po, pe, kappa, both, a_only, b_only, neither} (counts of units).
+    """
+    pa = unit_presence(turns, spans_a)
+    pb = unit_presence(turns, spans_b)
+    table = cohen_kappa_table(pa, pb)
+    table["both"] = sum(1 for u, v in zip(pa, pb, strict=True) if u and v)
+    table["a_only"] = sum(1 for u, v in zip(pa, pb, strict=True) if u and not v)
+    table["b_only"] = sum(1 for u, v in zip(pa, pb, strict=True) if v and not u)
+    table["neither"] = table["n"] - table["both"] - table["a_only"] - table["b_only"]
+    return table
+
+
+def pooled_kappa(tables: Iterable[Mapping[str, Any]]) -> float | None:
+    """Pooled kappa across codes (De Vries et al. 2008): kappa_pooled = (mean po - mean pe) / (1 - mean pe).
+
+    ``tables`` are per-code results holding ``po`` and ``pe`` (e.g. from ``cohen_kappa_table`` or
+    ``unit_agreement``). Averaging po and pe before forming the ratio is the same as summing them.
+    None when the mean pe is 1.
+    """
+    po_sum = pe_sum = 0.0
+    count = 0
+    for i, t in enumerate(tables):
+        try:
+            po_sum += float(t["po"])
+            pe_sum += float(t["pe"])
+        except KeyError as exc:
+            raise AgreementInputError(f"tables[{i}]: missing key {exc.args[0]!r}") from exc
+        count += 1
+    if count == 0:
+        raise AgreementInputError("tables: no per-code results to pool")
+    po, pe = po_sum / count, pe_sum / count
+    return None if pe == 1 else (po - pe) / (1 - pe)
+
+
+def krippendorff_alpha_nominal(reliability_data: Sequence[Sequence[Hashable | None]]) -> float | None:
+    """Krippendorff's alpha for nominal data, 2+ coders, None = missing (coders x units).
+
+    Coincidence-matrix method of Krippendorff (2011): alpha = 1 - D_o / D_e. None when undefined.
+    """
+    return krippendorff_alpha(reliability_data, level="nominal")
+
+
+def disagreements(turns: Sequence[Span], spans_a: Iterable[Span], spans_b: Iterable[Span]) -> list[dict[str, Any]]:
+    """Units where the two coders differ on presence of the code, for a side-by-side reconcile view.
+
+    Returns one dict per differing unit: {unit, start, end, coder_a, coder_b} with presence booleans.
+    """
+    pa = unit_presence(turns, spans_a)
+    pb = unit_presence(turns, spans_b)
+    return [
+        {"unit": i, "start": int(turns[i][0]), "end": int(turns[i][1]), "coder_a": u, "coder_b": v}
+        for i, (u, v) in enumerate(zip(pa, pb, strict=True))
+        if u != v
+    ]
+
+
+# --------------------------------------------------------------------------- bands
+
+
+def landis_koch_band(kappa: float | None) -> str:
+    """Landis & Koch (1977) label: < 0 poor, 0-.20 slight, .21-.40 fair, .41-.60 moderate,
+    .61-.80 substantial, .81-1 almost perfect; "n/a" when kappa is None."""
+    if kappa is None:
+        return "n/a"
+    if kappa < 0:
+        return "poor"
+    for limit, label in ((0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial")):
+        if kappa <= limit:
+            return label
+    return "almost perfect"
+
+
+def krippendorff_band(alpha: float | None) -> str:
+    """Krippendorff's (2004) guidance: alpha >= .800 "reliable", >= .667 "tentative", else "unreliable";
+    "n/a" when alpha is None."""
+    if alpha is None:
+        return "n/a"
+    if alpha >= 0.800:
+        return "reliable"
+    if alpha >= 0.667:
+        return "tentative"
+    return "unreliable"
