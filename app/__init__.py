@@ -85,11 +85,13 @@ def register_blueprints(app: Flask) -> None:
 
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
+    from app.jobs.views import bp as jobs_bp
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(jobs_bp)
     app.extensions["mio.demo_seeders"] = []
     app.extensions["mio.nav"] = []
     from app.main import add_nav

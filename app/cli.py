@@ -76,6 +76,33 @@ def seed_demo() -> None:
         click.echo(f"  {role:<24} {email:<32} {password}")
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run background jobs from Redis (needs REDIS_URL); without Redis, jobs run inside the web process."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.UsageError("REDIS_URL is not set: jobs run in-process on the embedded default; no worker needed.")
+    connection = Redis.from_url(url)
+    Worker([Queue("mio", connection=connection)], connection=connection).work(burst=burst)
+
+
+@click.command("jobs-requeue")
+@with_appcontext
+def jobs_requeue() -> None:
+    """Queue again the jobs a stopped worker or web process left unfinished."""
+    from app.jobs.runner import requeue_stale
+
+    requeued = requeue_stale(current_app._get_current_object())
+    click.echo(f"Requeued {len(requeued)} job(s).")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(worker)
+    app.cli.add_command(jobs_requeue)

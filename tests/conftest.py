@@ -70,6 +70,7 @@ def app(database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": "mio.test",
+            "JOBS_EAGER": True,
         }
     )
     with application.app_context():

@@ -1,8 +1,8 @@
-"""foundation: agencies, clinics, users, people, audit trail, login attempts, API tokens
+"""foundation: agencies, clinics, users, people, audit trail, login attempts, API tokens, background jobs
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-21 03:43:04.332403
+Create Date: 2026-11-21 03:52:24.826285
 
 """
 from alembic import op
@@ -114,6 +114,33 @@ def upgrade():
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
 
+    op.create_table('job',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=120), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=40), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('result_url', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_job_created_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job'))
+    )
+    with op.batch_alter_table('job', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_job_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_job_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_job_status'), ['status'], unique=False)
+
     op.create_table('person',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
@@ -141,6 +168,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_person_clinic_id'))
 
     op.drop_table('person')
+    with op.batch_alter_table('job', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_job_status'))
+        batch_op.drop_index(batch_op.f('ix_job_kind'))
+        batch_op.drop_index(batch_op.f('ix_job_created_by_id'))
+
+    op.drop_table('job')
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
 
