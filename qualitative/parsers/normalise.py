@@ -45,6 +45,23 @@ def _decode_with_bom(data: bytes, bom: bytes, encoding: str, filename: str) -> s
         ) from None
 
 
+def _decode_utf16_without_bom(data: bytes, filename: str, warnings: list[str]) -> tuple[str, str, list[str]]:
+    """NUL bytes in text mean UTF-16 without a BOM (mostly-Latin text: every other byte is 0) or a binary file."""
+    if len(data) % 2 == 0:
+        half = len(data) // 2
+        for encoding, zero_bytes in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+            if zero_bytes.count(0) >= 0.3 * half:
+                try:
+                    text = data.decode(encoding)
+                except UnicodeDecodeError:
+                    break
+                warnings.append(f"{filename} has no byte-order mark; decoded as {encoding} (detected).")
+                return text, encoding, warnings
+    raise TranscriptFormatError(
+        f"{filename}: looks like a binary file, not text (NUL byte at offset {data.index(0)})"
+    )
+
+
 def decode_text(data: bytes, filename: str) -> tuple[str, str, list[str]]:
     """Decode transcript bytes; return (text, encoding name, warnings). BOM removed, nothing else changed."""
     warnings: list[str] = []
@@ -52,11 +69,12 @@ def decode_text(data: bytes, filename: str) -> tuple[str, str, list[str]]:
         if data.startswith(bom):
             label = "utf-8-sig" if encoding == "utf-8" else encoding
             return _decode_with_bom(data, bom, encoding, filename), label, warnings
-    if b"\x00" not in data:  # NUL bytes: maybe UTF-16 without a BOM, which is also "valid" UTF-8
-        try:
-            return data.decode("utf-8"), "utf-8", warnings
-        except UnicodeDecodeError:
-            pass
+    if b"\x00" in data:
+        return _decode_utf16_without_bom(data, filename, warnings)
+    try:
+        return data.decode("utf-8"), "utf-8", warnings
+    except UnicodeDecodeError:
+        pass
     try:
         from charset_normalizer import from_bytes
 
