@@ -32,7 +32,9 @@ def test_unicode_encodings_decode_and_bom_is_stripped(data, encoding):
 
 
 def test_legacy_code_page_is_detected_and_reported():
-    text = ("Renée: Ça va très bien, merci. Les séances enregistrées ont été très utiles à l'équipe.\n\n" * 5).strip()
+    text = (
+        "Renée: Ça va très bien, merci. Les séances enregistrées ont été très utiles à l'équipe.\n\n" * 5
+    ).strip()
     parsed = parse_transcript("t.txt", text.encode("cp1252"))
     assert parsed.text.startswith("Renée: Ça va très bien")
     assert any("not UTF-8" in w and parsed.encoding in w for w in parsed.warnings)
@@ -80,7 +82,11 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
         ("t.vtt", b"WEBVTT\n\n00:00:01.000 --> 00:00:61.000\nhi\n", "line 3: malformed timestamp"),
         ("t.vtt", b"WEBVTT\n\n00:00:05.000 --> 00:00:01.000\nhi\n", "line 3: cue ends before it starts"),
         ("t.vtt", b"WEBVTT\n\nNOTE nothing else\n", "contains no transcript text"),
-        ("t.srt", b"1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\n00:00:03 --> 00:00:04\nbad\n", "line 6: malformed"),
+        (
+            "t.srt",
+            b"1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\n00:00:03 --> 00:00:04\nbad\n",
+            "line 6: malformed",
+        ),
         ("t.srt", b"hello there\n", "line 1: expected a cue number"),
         ("t.txt", b"Ana  0:03\nHello.\n\nBo  1:75\nHi.\n", "line 4: malformed timestamp '1:75'"),
         ("t.txt", b"  \n\n \t\n", "contains no transcript text"),

@@ -13,7 +13,9 @@ def utterances(parsed: ParsedTranscript) -> list[str]:
 
 def assert_layout(parsed: ParsedTranscript) -> None:
     """The documented layout: "Speaker: utterance" blocks joined by a blank line, offsets on the utterance."""
-    blocks = [f"{t.speaker}: {u}" if t.speaker else u for t, u in zip(parsed.turns, utterances(parsed), strict=True)]
+    blocks = [
+        f"{t.speaker}: {u}" if t.speaker else u for t, u in zip(parsed.turns, utterances(parsed), strict=True)
+    ]
     assert parsed.text == "\n\n".join(blocks)
     for turn in parsed.turns:
         if turn.speaker is not None:
@@ -101,19 +103,23 @@ def test_plain_continuation_lines_and_paragraphs(sample_bytes):
         "Before that I mostly ran groups."
     )
     # the paragraph after a blank line without a label continues the counselor's answer
-    assert utterances(parsed)[3].endswith("Sometimes it's hard to hear myself, but it helps.\n"
-                                          "She also reminds me that the moms are doing their best.")
+    assert utterances(parsed)[3].endswith(
+        "Sometimes it's hard to hear myself, but it helps.\n"
+        "She also reminds me that the moms are doing their best."
+    )
 
 
 def test_plain_sentence_with_colon_is_not_a_speaker():
-    data = "Ana: I told her: stop.\nAnd then she said: fine.\n\nBo: Okay.".encode()
+    data = b"Ana: I told her: stop.\nAnd then she said: fine.\n\nBo: Okay."
     parsed = parse_transcript("t.txt", data)
     assert parsed.speakers == ["Ana", "Bo"]
     assert utterances(parsed)[0] == "I told her: stop.\nAnd then she said: fine."
 
 
 def test_plain_lowercase_labels_count_when_repeated():
-    parsed = parse_transcript("t.txt", b"interviewer: hi\n\nmom two: hello\n\ninterviewer: bye\n\nmom two: ok")
+    parsed = parse_transcript(
+        "t.txt", b"interviewer: hi\n\nmom two: hello\n\ninterviewer: bye\n\nmom two: ok"
+    )
     assert parsed.speakers == ["interviewer", "mom two"]
 
 

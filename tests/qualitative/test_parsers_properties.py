@@ -39,8 +39,22 @@ PREFIXES = [
 ]
 LINES = st.lists(
     st.sampled_from(
-        [b"", b"WEBVTT", b"00:00:01.000 --> 00:00:02.000", b"<v Ana>hi</v>", b"Bo: hello", b"2", b"0:03",
-         b"NOTE x", b"-->", b"\xc3\xa9", b"\r", b"\x00", b"Ana  1:75", b"99:99:99,999 --> 0:0,0"]
+        [
+            b"",
+            b"WEBVTT",
+            b"00:00:01.000 --> 00:00:02.000",
+            b"<v Ana>hi</v>",
+            b"Bo: hello",
+            b"2",
+            b"0:03",
+            b"NOTE x",
+            b"-->",
+            b"\xc3\xa9",
+            b"\r",
+            b"\x00",
+            b"Ana  1:75",
+            b"99:99:99,999 --> 0:0,0",
+        ]
     )
     | st.binary(max_size=12),
     max_size=12,
@@ -60,12 +74,38 @@ def test_structured_garbage_raises_only_format_errors(extension, prefix, lines):
 
 
 # --- generated valid transcripts ---------------------------------------------------------------------------------
-NAMES = ["Ana Ruiz", "Renée", "José Núñez", "Zoë O'Brien", "Nguyễn Thị Lan", "Anne-Marie", "Counselor 3", "Dr. Bo Li",
-         "Facilitator"]
+NAMES = [
+    "Ana Ruiz",
+    "Renée",
+    "José Núñez",
+    "Zoë O'Brien",
+    "Nguyễn Thị Lan",
+    "Anne-Marie",
+    "Counselor 3",
+    "Dr. Bo Li",
+    "Facilitator",
+]
 # Letters, marks (combining accents that NFC composes), numbers, punctuation, symbols (emoji, astral plane), spaces.
 UTTERANCE_CHARS = st.characters(
-    whitelist_categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Nd", "No", "Po", "Pd", "Ps", "Pe", "Sm", "So",
-                          "Sc", "Zs"),
+    whitelist_categories=(
+        "Lu",
+        "Ll",
+        "Lt",
+        "Lm",
+        "Lo",
+        "Mn",
+        "Mc",
+        "Nd",
+        "No",
+        "Po",
+        "Pd",
+        "Ps",
+        "Pe",
+        "Sm",
+        "So",
+        "Sc",
+        "Zs",
+    ),
     blacklist_characters="<>&\\{}-:",
 )
 SEEDS = ["e\u0301", "\U0001f476", "\U0001f469\u200d\U0001f467", "ñ", "\U00020000", "a\u0308\u0301", "😀"]
@@ -73,11 +113,17 @@ SEEDS = ["e\u0301", "\U0001f476", "\U0001f469\u200d\U0001f467", "ñ", "\U0002000
 
 @st.composite
 def utterance(draw) -> str:
-    parts = draw(st.lists(st.text(UTTERANCE_CHARS, max_size=12) | st.sampled_from(SEEDS), min_size=1, max_size=5))
+    parts = draw(
+        st.lists(st.text(UTTERANCE_CHARS, max_size=12) | st.sampled_from(SEEDS), min_size=1, max_size=5)
+    )
     text = " ".join(parts).strip()
     # An utterance must show something after NFC and stripping; it must not start with a mark
     # (it would combine with the space of the label in a real file too) or look like an Otter header.
-    if not text or not unicodedata.normalize("NFC", text).strip() or unicodedata.category(text[0]).startswith("M"):
+    if (
+        not text
+        or not unicodedata.normalize("NFC", text).strip()
+        or unicodedata.category(text[0]).startswith("M")
+    ):
         return "Okay " + text
     return text
 
@@ -107,15 +153,23 @@ def render(fmt: str, turns, build_docx) -> tuple[str, bytes]:
     if fmt == "otter":
         return "t.txt", "\n\n".join(f"{n}  {i}:{i % 60:02d}\n{u}" for i, (n, u) in enumerate(turns)).encode()
     if fmt == "zoom":
-        cues = [f"{i + 1}\n{ms(i * 1000, '.')} --> {ms(i * 1000 + 900, '.')}\n{n}: {u}" for i, (n, u) in enumerate(turns)]
+        cues = [
+            f"{i + 1}\n{ms(i * 1000, '.')} --> {ms(i * 1000 + 900, '.')}\n{n}: {u}"
+            for i, (n, u) in enumerate(turns)
+        ]
         return "t.vtt", ("WEBVTT\n\n" + "\n\n".join(cues)).encode("utf-8-sig")
     if fmt == "teams":
-        cues = [f"{uuid.uuid4()}/{i}-0\n{ms(i * 1000, '.')} --> {ms(i * 1000 + 900, '.')}\n<v {n}>{u}</v>"
-                for i, (n, u) in enumerate(turns)]
+        cues = [
+            f"{uuid.uuid4()}/{i}-0\n{ms(i * 1000, '.')} --> {ms(i * 1000 + 900, '.')}\n<v {n}>{u}</v>"
+            for i, (n, u) in enumerate(turns)
+        ]
         cues.reverse()  # out of order on purpose
         return "t.vtt", ("WEBVTT\n\n" + "\n\n".join(cues)).encode("utf-16")
     if fmt == "srt":
-        cues = [f"{i + 1}\n{ms(i * 1000, ',')} --> {ms(i * 1000 + 900, ',')}\n{u}" for i, (_, u) in enumerate(turns)]
+        cues = [
+            f"{i + 1}\n{ms(i * 1000, ',')} --> {ms(i * 1000 + 900, ',')}\n{u}"
+            for i, (_, u) in enumerate(turns)
+        ]
         return "t.srt", "\r\n\r\n".join(cues).encode("utf-8")
     assert fmt == "docx"
     return "t.docx", build_docx([f"{n}: {u}" for n, u in turns])
