@@ -37,7 +37,9 @@ class OffsetMap:
         return self(start, "start"), self(end, "end")
 
 
-def _check(text: str, regions: list[tuple[int, int]], index: int, r: Redaction) -> None:
+def _check(
+    text: str, regions: list[tuple[int, int]], region_starts: list[int], index: int, r: Redaction
+) -> None:
     where = f"redaction {index + 1} ({r.kind} at {r.start}-{r.end})"
     if not 0 <= r.start < r.end <= len(text):
         raise RedactionError(f"{where}: span is empty or outside the text (0..{len(text)})")
@@ -48,7 +50,7 @@ def _check(text: str, regions: list[tuple[int, int]], index: int, r: Redaction) 
     replacement = r.effective_replacement
     if not replacement.strip() or "\n" in replacement:
         raise RedactionError(f"{where}: replacement {replacement!r} must be non-empty and on one line")
-    i = bisect.bisect_right([s for s, _ in regions], r.start) - 1
+    i = bisect.bisect_right(region_starts, r.start) - 1
     if i < 0 or r.end > regions[i][1]:
         raise RedactionError(f"{where}: must lie inside one speaker label or one utterance")
 
@@ -71,8 +73,9 @@ def apply_redactions(
         regions.append((turn.start, turn.end))
     regions.sort()
     ordered = sorted(enumerate(accepted), key=lambda pair: (pair[1].start, pair[1].end))
+    region_starts = [start for start, _ in regions]
     for index, redaction in ordered:
-        _check(text, regions, index, redaction)
+        _check(text, regions, region_starts, index, redaction)
     for (i, a), (j, b) in zip(ordered, ordered[1:], strict=False):
         if b.start < a.end:
             raise RedactionError(

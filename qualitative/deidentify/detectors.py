@@ -37,7 +37,7 @@ _DATE = (
 )
 DATE_OF_BIRTH = re.compile(
     r"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday)"
-    r"(?:\s+(?:is|was|on|in|of))*\s*[:\-,]?\s*(?:(?:is|was|on|in)\s+)?"
+    r"(?:\s+(?:is|was|on|in|of|the))*\s*[:\-,]?\s*(?:(?:is|was|on|in|the)\s+)*"
     rf"(?P<date>{_DATE})(?!\w)",
     re.IGNORECASE,
 )
@@ -97,7 +97,12 @@ def capitalised_names(
             token = _CLITIC.sub("", match[0])
             if len(token) < 2 or not token[0].isupper() or token.isupper():
                 continue
-            if token.casefold() in common_words or token.casefold() in lowercase_words:
+            folded = token.casefold()
+            if (
+                folded in common_words
+                or folded.removesuffix("s") in common_words
+                or folded in lowercase_words
+            ):
                 continue
             initial = _sentence_initial(text, match.start(), region_start) and not _after_title(
                 text, match.start()

@@ -53,8 +53,8 @@ def is_role_label(speaker: str) -> bool:
 def speaker_pseudonyms(turns: Sequence[Turn], known_names: Iterable[str] = ()) -> dict[str, int]:
     """Person number for each named speaker (order of first appearance), then each further known name.
 
-    Role labels ("Facilitator", "Speaker 2") get no number. A known name whose first name is a speaker's whole
-    label ("Renée" and "Renée Alvarez") is the same person.
+    Role labels ("Facilitator", "Speaker 2") get no number. A known name and a speaker are the same person when
+    one is the other's first name ("Renée" and "Renée Alvarez").
     """
     # Numbers already used by role labels such as "Participant 3" are skipped, so pseudonyms never collide.
     taken = {
@@ -72,13 +72,16 @@ def speaker_pseudonyms(turns: Sequence[Turn], known_names: Iterable[str] = ()) -
         if turn.speaker is not None and not is_role_label(turn.speaker) and turn.speaker not in numbers:
             numbers[turn.speaker] = next_number()
     folded = {name.casefold(): n for name, n in numbers.items()}
+    first_names = {parts[0].casefold(): n for name, n in numbers.items() if (parts := _name_parts(name))}
     for name in known_names:
         name = " ".join(name.split())
         if not name or name.casefold() in folded:
             continue
         first = _name_parts(name)[0] if _name_parts(name) else ""
-        if first.casefold() in folded:
+        if first.casefold() in folded:  # "Renée Alvarez" when "Renée" speaks
             numbers[name] = folded[first.casefold()]
+        elif name.casefold() in first_names:  # "Renée" when "Renée Alvarez" speaks
+            numbers[name] = first_names[name.casefold()]
         else:
             numbers[name] = next_number()
         folded[name.casefold()] = numbers[name]
