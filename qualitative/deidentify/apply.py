@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from qualitative.deidentify.propose import Redaction, RedactionError
@@ -22,11 +22,13 @@ class OffsetMap:
 
     old_spans: tuple[tuple[int, int], ...]
     new_spans: tuple[tuple[int, int], ...]
+    _old_ends: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_old_ends", tuple(end for _, end in self.old_spans))
 
     def __call__(self, offset: int, side: Literal["start", "end"] = "start") -> int:
-        i = bisect.bisect_right(
-            [end for _, end in self.old_spans], offset
-        )  # spans ending at or before offset
+        i = bisect.bisect_right(self._old_ends, offset)  # number of spans ending at or before offset
         shift = self.new_spans[i - 1][1] - self.old_spans[i - 1][1] if i else 0
         if i < len(self.old_spans) and self.old_spans[i][0] < offset:  # strictly inside span i
             return self.new_spans[i][0] if side == "start" else self.new_spans[i][1]

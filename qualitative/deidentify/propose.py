@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -161,20 +160,21 @@ def propose_redactions(
         (a, b, "name", REPLACEMENTS["name"]) for a, b in detectors.capitalised_names(text, regions, common)
     )
 
-    chosen = _first_non_overlapping(sorted(candidates, key=lambda c: (_PRIORITY[c[2]], c[0] - c[1], c[0])))
+    ranked = sorted(candidates, key=lambda c: (_PRIORITY[c[2]], c[0] - c[1], c[0]))
+    chosen = _first_non_overlapping(ranked, len(text))
     return [Redaction(a, b, kind, text[a:b], suggestion) for a, b, kind, suggestion in chosen]
 
 
-def _first_non_overlapping(ranked: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+def _first_non_overlapping(
+    ranked: list[tuple[int, int, str, str]], text_length: int
+) -> list[tuple[int, int, str, str]]:
     """Keep candidates in rank order unless they overlap one already kept; return them sorted by start."""
+    occupied = bytearray(text_length)
     kept: list[tuple[int, int, str, str]] = []
-    starts: list[int] = []
     for candidate in ranked:
-        i = bisect.bisect_left(starts, candidate[0])
-        if i > 0 and kept[i - 1][1] > candidate[0]:
+        start, end = candidate[0], candidate[1]
+        if 1 in occupied[start:end]:
             continue
-        if i < len(kept) and kept[i][0] < candidate[1]:
-            continue
-        starts.insert(i, candidate[0])
-        kept.insert(i, candidate)
-    return kept
+        occupied[start:end] = b"\x01" * (end - start)
+        kept.append(candidate)
+    return sorted(kept)

@@ -68,6 +68,14 @@ class Segment:
     start_ms: int | None = None
     end_ms: int | None = None
     line: int = 0
+    more_lines: list[str] = field(default_factory=list)  # appended lines (a list: no quadratic concatenation)
+
+    def add_line(self, line: str) -> None:
+        self.more_lines.append(line)
+
+    @property
+    def full_text(self) -> str:
+        return "\n".join([self.text, *self.more_lines]) if self.more_lines else self.text
 
 
 def assemble(segments: list[Segment], *, merge_same_speaker: bool) -> tuple[str, list[Turn]]:
@@ -77,29 +85,25 @@ def assemble(segments: list[Segment], *, merge_same_speaker: bool) -> tuple[str,
     their texts joined by a space; speakerless segments are never merged.
     Empty utterances are dropped.
     """
-    merged: list[Segment] = []
+    merged: list[tuple[Segment, list[str]]] = []  # first segment of a turn, utterances to join with a space
     for seg in segments:
         # Strip every line and drop blank ones, so an utterance never holds the turn separator.
-        utterance = "\n".join(line.strip() for line in seg.text.split("\n") if line.strip())
+        utterance = "\n".join(line.strip() for line in seg.full_text.split("\n") if line.strip())
         if not utterance:
             continue
-        previous = merged[-1] if merged else None
-        if (
-            merge_same_speaker
-            and previous is not None
-            and seg.speaker is not None
-            and previous.speaker == seg.speaker
-        ):
-            previous.text = previous.text + " " + utterance
+        if merge_same_speaker and merged and seg.speaker is not None and merged[-1][0].speaker == seg.speaker:
+            first, parts = merged[-1]
+            parts.append(utterance)
             if seg.end_ms is not None:
-                previous.end_ms = seg.end_ms
+                first.end_ms = seg.end_ms
             continue
-        merged.append(Segment(seg.speaker, utterance, seg.start_ms, seg.end_ms, seg.line))
+        merged.append((Segment(seg.speaker, "", seg.start_ms, seg.end_ms, seg.line), [utterance]))
 
     pieces: list[str] = []
     turns: list[Turn] = []
     position = 0
-    for index, seg in enumerate(merged):
+    for index, (seg, parts) in enumerate(merged):
+        utterance = " ".join(parts)
         if index:
             pieces.append(TURN_SEPARATOR)
             position += len(TURN_SEPARATOR)
@@ -107,7 +111,7 @@ def assemble(segments: list[Segment], *, merge_same_speaker: bool) -> tuple[str,
             label = seg.speaker + LABEL_SEPARATOR
             pieces.append(label)
             position += len(label)
-        pieces.append(seg.text)
-        turns.append(Turn(seg.speaker, position, position + len(seg.text), seg.start_ms, seg.end_ms))
-        position += len(seg.text)
+        pieces.append(utterance)
+        turns.append(Turn(seg.speaker, position, position + len(utterance), seg.start_ms, seg.end_ms))
+        position += len(utterance)
     return "".join(pieces), turns

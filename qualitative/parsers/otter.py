@@ -60,5 +60,5 @@ def parse_otter(text: str, warnings: list[str]) -> list[Segment]:
             current = Segment(None, line, line=number)
             segments.append(current)
         else:
-            current.text += ("\n" if current.text else "") + line
+            current.add_line(line)
     return segments

@@ -63,10 +63,18 @@ def label_counts(lines: list[str]) -> Counter[str]:
     return counts
 
 
+def _judged(label: str, counts: Counter[str], verdicts: dict[str, bool]) -> bool:
+    """``is_speaker_label`` once per distinct label."""
+    if label not in verdicts:
+        verdicts[label] = is_speaker_label(label, counts[label])
+    return verdicts[label]
+
+
 def parse_plain(text: str, warnings: list[str], first_line: int = 1) -> list[Segment]:
     """Segments of a "Speaker: text" transcript (see the module docstring for the rule)."""
     lines = text.split("\n")
     counts = label_counts(lines)
+    verdicts: dict[str, bool] = {}
     segments: list[Segment] = []
     current: Segment | None = None
     any_speaker = False
@@ -77,7 +85,7 @@ def parse_plain(text: str, warnings: list[str], first_line: int = 1) -> list[Seg
                 current = None  # speakerless paragraphs end at a blank line
             continue
         found = split_label(line)
-        if found is not None and is_speaker_label(found[0], counts[found[0]]):
+        if found is not None and _judged(found[0], counts, verdicts):
             any_speaker = True
             current = Segment(found[0], found[1], line=number)
             segments.append(current)
@@ -85,7 +93,7 @@ def parse_plain(text: str, warnings: list[str], first_line: int = 1) -> list[Seg
             current = Segment(None, line, line=number)
             segments.append(current)
         else:
-            current.text += "\n" + line
+            current.add_line(line)
     if segments and not any_speaker:
         warnings.append("No speaker labels found; each paragraph became a turn without a speaker.")
     return segments

@@ -37,7 +37,7 @@ def parse_srt(text: str, warnings: list[str]) -> list[Segment]:
             timing_index = 1
         elif segments:
             # A blank line inside a cue's text: keep the text with the cue before it.
-            segments[-1].text += "\n" + "\n".join(lines)
+            segments[-1].more_lines.extend(lines)
             stray += 1
             continue
         else:
