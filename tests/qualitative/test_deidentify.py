@@ -15,7 +15,7 @@ from qualitative.deidentify import (
     propose_redactions,
     speaker_pseudonyms,
 )
-from qualitative.parsers import parse_transcript
+from qualitative.parsers import TranscriptFormatError, parse_transcript
 
 
 def parse(text: str):
@@ -300,3 +300,23 @@ def test_apply_keeps_offsets_right(case):
     for i, ch in enumerate(parsed.text):
         if i not in covered:
             assert new_text[offset_map(i)] == ch
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["Ana Ruiz", "Facilitator", "P2"]), st.text(min_size=1, max_size=60)),
+        min_size=1,
+        max_size=4,
+    ),
+    st.lists(st.text(max_size=15), max_size=3),
+)
+def test_proposals_on_arbitrary_text_are_applicable(turns, known_names):
+    source = "\n\n".join(f"{n}: {u.replace(chr(10), ' ').replace(chr(13), ' ')}" for n, u in turns)
+    try:
+        parsed = parse_transcript("t.txt", source.encode())
+    except TranscriptFormatError:  # e.g. only control characters
+        return
+    redactions = propose_redactions(parsed.text, parsed.turns, known_names)
+    assert all(parsed.text[r.start : r.end] == r.original for r in redactions)
+    apply_redactions(parsed.text, parsed.turns, redactions)  # non-overlapping, inside turns: never raises
