@@ -1,0 +1,120 @@
+"""Pattern detectors for identifiers in transcript text: emails, US phone numbers, dates of birth, capitalised
+names. Each returns ``(start, end)`` code-point spans into the text it is given.
+
+These are proposals for a person to review (HIPAA Safe Harbor lists names, telephone numbers, email addresses
+and dates directly related to an individual, 45 CFR 164.514(b)(2)); heuristics miss some and over-flag others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from qualitative.deidentify.wordlists import COMMON_WORDS, TITLES
+
+EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w-])")
+
+# North American Numbering Plan numbers: optional +1 / 1, area code (bare or in parentheses), exchange, line;
+# separators space, dot or hyphen; or a 7-digit local number with a hyphen or dot. Not glued to other digits.
+PHONE = re.compile(
+    r"(?<![\w+\-./])"
+    r"(?:(?:\+?1[ .-]?)?(?:\(\d{3}\)[ .-]?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}|\d{3}[.-]\d{4})"
+    r"(?![\w\-/]|\.\d)"
+)
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DATE = (
+    rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}"  # 1990-03-04
+    rf"|\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})"  # 3/4/1990, 03-04-90
+    rf"|{_MONTH}\s+\d{{1,2}}{_ORDINAL},?\s+\d{{4}}"  # March 4, 1990
+    rf"|\d{{1,2}}{_ORDINAL}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"  # 4th of March 1990
+    rf"|{_MONTH}\s+\d{{1,2}}{_ORDINAL}"  # March 4th (no year)
+    rf"|{_MONTH},?\s+\d{{4}})"  # March 1990
+)
+DATE_OF_BIRTH = re.compile(
+    r"\b(?:born|d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|birthday)"
+    r"(?:\s+(?:is|was|on|in|of|the))*\s*[:\-,]?\s*(?:(?:is|was|on|in|the)\s+)*"
+    rf"(?P<date>{_DATE})(?!\w)",
+    re.IGNORECASE,
+)
+
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+_SENTENCE_END = '.!?…:;"“”([{\n'
+_CLITIC = re.compile(r"['’](?:s|m|re|ve|ll|d|t)?$", re.IGNORECASE)  # Ana's, I'm, We'll, Jones'
+
+_NAME_JOINERS = frozenset(
+    {" "} | {f" {p} " for p in ("de", "da", "del", "della", "di", "du", "van", "von", "der", "la", "le", "y")}
+)
+
+
+def emails(text: str) -> Iterator[tuple[int, int]]:
+    for match in EMAIL.finditer(text):
+        yield match.span()
+
+
+def phones(text: str) -> Iterator[tuple[int, int]]:
+    for match in PHONE.finditer(text):
+        yield match.span()
+
+
+def dates_of_birth(text: str) -> Iterator[tuple[int, int]]:
+    """Only the date after a birth cue ("born on", "DOB", "date of birth:", "birthday is") is returned."""
+    for match in DATE_OF_BIRTH.finditer(text):
+        yield match.span("date")
+
+
+def _sentence_initial(text: str, start: int, region_start: int) -> bool:
+    i = start - 1
+    while i >= region_start and text[i] in " \t'‘":
+        i -= 1
+    return i < region_start or text[i] in _SENTENCE_END
+
+
+def _after_title(text: str, start: int) -> bool:
+    before = text[max(0, start - 12) : start].rstrip()
+    match = re.search(r"([A-Za-z]+)\.?$", before)
+    return match is not None and match[1].casefold() in TITLES
+
+
+def capitalised_names(
+    text: str, regions: Iterable[tuple[int, int]], common_words: frozenset[str] = COMMON_WORDS
+) -> list[tuple[int, int]]:
+    """Spans of capitalised tokens that look like names, adjacent tokens joined ("Maria Lopez", "Ana de Souza").
+
+    Rule: a token counts when its first letter is upper case, it is not all capitals (acronyms), has more than
+    one letter, is not a common or domain word, and its lower-case form is not used elsewhere in the text (then it
+    is an ordinary word). Sentence-initial tokens count only when the same token also occurs mid-sentence, or
+    right after a title (Dr., Ms.).
+    """
+    lowercase_words = {m[0] for m in _WORD.finditer(text) if m[0][0].islower()}
+    candidates: list[tuple[int, int, str, bool]] = []  # start, end, token, initial
+    for region_start, region_end in regions:
+        for match in _WORD.finditer(text, region_start, region_end):
+            token = _CLITIC.sub("", match[0])
+            if len(token) < 2 or not token[0].isupper() or token.isupper():
+                continue
+            folded = token.casefold()
+            if (
+                folded in common_words
+                or folded.removesuffix("s") in common_words
+                or folded in lowercase_words
+            ):
+                continue
+            initial = _sentence_initial(text, match.start(), region_start) and not _after_title(
+                text, match.start()
+            )
+            candidates.append((match.start(), match.start() + len(token), token, initial))
+    proper = {token for _, _, token, initial in candidates if not initial}
+    spans: list[tuple[int, int]] = []
+    for start, end, token, initial in candidates:
+        if initial and token not in proper:
+            continue
+        if spans and text[spans[-1][1] : start] in _NAME_JOINERS:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans

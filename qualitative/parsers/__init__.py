@@ -1,0 +1,116 @@
+"""Transcript import: bytes of a .txt, .vtt, .srt or .docx file -> one normalised text with speaker turns.
+
+``parse_transcript`` is the entry point. Formats (see ``reference/implementation-science.md``, "Transcript
+formats analysts bring"): plain "Speaker: text" (.txt, .docx), Otter.ai (.txt, .docx), Zoom and Teams WebVTT,
+SubRip. The format is chosen from the extension *and* the content (a .txt holding an Otter export or WebVTT is
+read as such, with a warning when the content overrides the extension).
+
+Output layout and offsets: see ``qualitative.parsers.model``. For every turn, ``text[turn.start:turn.end]`` is the
+utterance (label excluded); offsets are code points, zero-based, end-exclusive.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+
+from qualitative.parsers.docx import read_docx_lines
+from qualitative.parsers.model import (
+    LABEL_SEPARATOR,
+    TURN_SEPARATOR,
+    ParsedTranscript,
+    Segment,
+    TranscriptFormatError,
+    Turn,
+    assemble,
+)
+from qualitative.parsers.normalise import decode_text, normalise_text
+from qualitative.parsers.otter import looks_like_otter, parse_otter
+from qualitative.parsers.plain import parse_plain
+from qualitative.parsers.srt import looks_like_srt, parse_srt
+from qualitative.parsers.vtt import has_vtt_header, parse_vtt
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "LABEL_SEPARATOR",
+    "SUPPORTED_EXTENSIONS",
+    "TURN_SEPARATOR",
+    "ParsedTranscript",
+    "TranscriptFormatError",
+    "Turn",
+    "parse_transcript",
+]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+SUPPORTED_EXTENSIONS = (".txt", ".vtt", ".srt", ".docx")
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _extension(filename: str) -> str:
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return os.path.splitext(base)[1].lower()
+
+
+def _parse_text(text: str, extension: str, warnings: list[str]) -> tuple[list[Segment], str, bool]:
+    """Segments, format name and whether consecutive same-speaker segments merge."""
+    if extension == ".vtt":
+        segments, flavour = parse_vtt(text, warnings)
+        return segments, flavour, True
+    if has_vtt_header(text):
+        warnings.append(f"The {extension} file holds WebVTT captions; read as WebVTT.")
+        segments, flavour = parse_vtt(text, warnings)
+        return segments, flavour, True
+    if extension == ".srt" or looks_like_srt(text):
+        if extension != ".srt":
+            warnings.append(f"The {extension} file holds SubRip (.srt) captions; read as SubRip.")
+        return parse_srt(text, warnings), "srt", False
+    if looks_like_otter(text):
+        return parse_otter(text, warnings), "otter_txt", False
+    return parse_plain(text, warnings), "plain_txt", False
+
+
+def parse_transcript(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedTranscript:
+    """Read one transcript file into normalised text and turns.
+
+    Raises TranscriptFormatError (a ValueError) with a message naming the problem and, where it applies, the line:
+    unsupported extension, empty or oversized file, undecodable text, binary or corrupt file, zip bomb, missing
+    WEBVTT header, malformed timestamp, no transcript text.
+    """
+    extension = _extension(filename)
+    if extension == ".doc":
+        raise TranscriptFormatError(f"{filename}: old Word .doc files are not supported; save it as .docx")
+    if extension not in SUPPORTED_EXTENSIONS:
+        raise TranscriptFormatError(
+            f"{filename}: unsupported file type {extension or '(none)'!r}; use one of {', '.join(SUPPORTED_EXTENSIONS)}"
+        )
+    if not data:
+        raise TranscriptFormatError(f"{filename}: the file is empty")
+    if len(data) > max_bytes:
+        raise TranscriptFormatError(f"{filename}: {len(data):,} bytes is over the {max_bytes:,}-byte limit")
+
+    warnings: list[str] = []
+    if extension == ".docx":
+        lines = read_docx_lines(data, filename, max_bytes)
+        text = normalise_text("\n".join(lines), filename, warnings)
+        encoding = "utf-8"
+        if looks_like_otter(text):
+            segments, fmt = parse_otter(text, warnings), "otter_docx"
+        else:
+            segments, fmt = parse_plain(text, warnings), "docx"
+        merge = False
+    else:
+        if data.startswith(_ZIP_MAGIC):
+            raise TranscriptFormatError(
+                f"{filename}: is a zip archive (perhaps a Word .docx), not a {extension} text file"
+            )
+        decoded, encoding, warnings = decode_text(data, filename)
+        text = normalise_text(decoded, filename, warnings)
+        segments, fmt, merge = _parse_text(text, extension, warnings)
+
+    for segment in segments:
+        if segment.speaker is not None:
+            segment.speaker = unicodedata.normalize("NFC", " ".join(segment.speaker.split())) or None
+    final_text, turns = assemble(segments, merge_same_speaker=merge)
+    if not turns:
+        raise TranscriptFormatError(f"{filename}: contains no transcript text")
+    return ParsedTranscript(final_text, turns, fmt, encoding, warnings)
