@@ -1,0 +1,5 @@
+"""Qualitative analysis: transcripts, CFIR 2.0 codebook, coding, auto-coding, agreement, ratings, REFI-QDA."""
+
+
+def init_app(app) -> None:
+    from qualitative import models  # noqa: F401  (tables known to migrations)

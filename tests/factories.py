@@ -17,8 +17,12 @@ from app.models import Agency, Clinic, Person, Role, User
 _counter = itertools.count(1)
 _HASHES: dict[str, str] = {}
 
-#: model name -> callable(factories, agency, clinic, **values) -> dict of column values
-OVERRIDES: dict[str, Callable[..., dict]] = {}
+#: model name -> callable(factories, agency, clinic, marker, cache) -> dict of column values
+OVERRIDES: dict[str, Callable[..., dict]] = {
+    "User": lambda f, agency, clinic, marker, cache: {
+        "role": "analyst", "email": f"{marker.lower()}{next(_counter)}@example.org",
+    },
+}
 
 
 def password_hash_for(password: str) -> str:

@@ -1,0 +1,220 @@
+"""Qualitative projects: members, transcripts (documents with speaker turns), pseudonymous participants, the
+codebook, codings and memos.
+
+Offsets (``start``, ``end``) are code points, zero-based, end-exclusive, into ``Document.text`` (the normalised,
+de-identified transcript). Documents belong to a clinic (``AgencyScoped``) but are read only by project members;
+agency staff never see transcripts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import TimestampMixin, UTCDateTime, db, intpk, str40, str120, str255
+from app.models import AgencyScoped, Audited, Clinic, User
+
+
+class Privilege:
+    MANAGE = "manage"
+    CODE = "code"
+    READ = "read"
+    ORDER: ClassVar[dict[str, int]] = {READ: 1, CODE: 2, MANAGE: 3}
+    LABELS: ClassVar[dict[str, str]] = {MANAGE: "Manage", CODE: "Code", READ: "Read"}
+
+
+class QualProject(TimestampMixin, Audited, db.Model):
+    __tablename__ = "qual_project"
+
+    id: Mapped[intpk]
+    name: Mapped[str120] = mapped_column(unique=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    codebook_version: Mapped[int] = mapped_column(default=1)
+
+    members: Mapped[list[ProjectMember]] = relationship(back_populates="project", cascade="all, delete-orphan")
+    documents: Mapped[list[Document]] = relationship(back_populates="project", order_by="Document.name")
+    codes: Mapped[list[Code]] = relationship(back_populates="project", order_by="Code.position")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectMember(TimestampMixin, Audited, db.Model):
+    __tablename__ = "qual_project_member"
+    __table_args__ = (sa.UniqueConstraint("project_id", "user_id"),)
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    privilege: Mapped[str40] = mapped_column(default=Privilege.CODE)
+
+    project: Mapped[QualProject] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class Participant(TimestampMixin, AgencyScoped, db.Model):
+    """A pseudonymous interviewee or focus-group member, with a CFIR 2.0 role (Individuals domain) and a clinic."""
+
+    __tablename__ = "qual_participant"
+    __table_args__ = (sa.UniqueConstraint("project_id", "pseudonym"),)
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    pseudonym: Mapped[str120]
+    cfir_role: Mapped[str120 | None]
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+    clinic: Mapped[Clinic] = relationship()
+
+
+class Document(TimestampMixin, AgencyScoped, db.Model):
+    """An interview or focus-group transcript."""
+
+    __tablename__ = "qual_document"
+    __table_args__ = (sa.UniqueConstraint("project_id", "name"),)
+    KINDS: ClassVar[dict[str, str]] = {"interview": "Interview", "focus-group": "Focus group"}
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    name: Mapped[str255]
+    kind: Mapped[str40]
+    interview_date: Mapped[date | None]
+    interviewer: Mapped[str120 | None]
+    source_filename: Mapped[str255 | None]
+    source_format: Mapped[str40 | None]
+    encoding: Mapped[str40 | None]
+    text: Mapped[str] = mapped_column(sa.Text)
+    #: pending: redactions not yet reviewed (coding waits); applied or skipped: ready to code
+    deidentification: Mapped[str40] = mapped_column(default="pending")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    project: Mapped[QualProject] = relationship(back_populates="documents")
+    clinic: Mapped[Clinic] = relationship()
+    turns: Mapped[list[DocumentTurn]] = relationship(
+        back_populates="document", order_by="DocumentTurn.index", cascade="all, delete-orphan"
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return self.KINDS.get(self.kind, self.kind)
+
+
+class DocumentTurn(db.Model):
+    """A speaker turn: [start, end) is the utterance (the speaker label precedes it in the text)."""
+
+    __tablename__ = "qual_document_turn"
+    __table_args__ = (sa.UniqueConstraint("document_id", "index"),)
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_document.id", ondelete="CASCADE"), index=True)
+    index: Mapped[int]
+    speaker: Mapped[str120 | None]
+    participant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qual_participant.id", ondelete="SET NULL"))
+    start: Mapped[int]
+    end: Mapped[int]
+    timestamp_ms: Mapped[int | None]
+
+    document: Mapped[Document] = relationship(back_populates="turns")
+    participant: Mapped[Participant | None] = relationship()
+
+
+class Code(TimestampMixin, Audited, db.Model):
+    """A code in a project's codebook: CFIR 2.0 domains (not codable), constructs, subconstructs, or custom codes."""
+
+    __tablename__ = "qual_code"
+    __table_args__ = (sa.UniqueConstraint("project_id", "key"),)
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qual_code.id"), index=True)
+    key: Mapped[str40]
+    name: Mapped[str255]
+    kind: Mapped[str40] = mapped_column(default="custom")
+    codable: Mapped[bool] = mapped_column(default=True)
+    colour: Mapped[str | None] = mapped_column(sa.String(7))
+    definition: Mapped[str | None] = mapped_column(sa.Text)
+    inclusion: Mapped[str | None] = mapped_column(sa.Text)
+    exclusion: Mapped[str | None] = mapped_column(sa.Text)
+    lexicon: Mapped[list] = mapped_column(default=list)
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    project: Mapped[QualProject] = relationship(back_populates="codes")
+    parent: Mapped[Code | None] = relationship(remote_side="Code.id")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.name}"
+
+
+class CodebookVersion(TimestampMixin, db.Model):
+    """A frozen snapshot of a project's codebook (rows as in the codebook CSV), made when a version is published."""
+
+    __tablename__ = "qual_codebook_version"
+    __table_args__ = (sa.UniqueConstraint("project_id", "version"),)
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    snapshot: Mapped[list]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+
+class Coding(TimestampMixin, AgencyScoped, db.Model):
+    """One coder's application of one code to [start, end) of a document. Each coder owns their codings, so two
+    analysts coding at once never overwrite each other; ``version`` guards concurrent edits of the same coding."""
+
+    __tablename__ = "qual_coding"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "code_id", "coder_id", "start", "end"),
+        sa.CheckConstraint('"start" >= 0 AND "end" > "start"', name="span_valid"),
+        sa.Index("ix_qual_coding_document_coder", "document_id", "coder_id"),
+    )
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_document.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_code.id"), index=True)
+    coder_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    start: Mapped[int]
+    end: Mapped[int]
+    #: manual, or accepted from an auto-coding suggestion
+    source: Mapped[str40] = mapped_column(default="manual")
+    version: Mapped[int] = mapped_column(default=1)
+
+    document: Mapped[Document] = relationship()
+    code: Mapped[Code] = relationship()
+    coder: Mapped[User] = relationship()
+
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+
+    @classmethod
+    def agency_clause(cls, agency_ids):
+        return cls.document_id.in_(sa.select(Document.id).where(Document.agency_clause(agency_ids)))
+
+
+class Memo(TimestampMixin, Audited, db.Model):
+    """An analytic memo on a coding, a document, a code, a clinic, or the project."""
+
+    __tablename__ = "qual_memo"
+    TARGETS: ClassVar[tuple[str, ...]] = ("project", "document", "code", "coding", "clinic")
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    target_type: Mapped[str40]
+    target_id: Mapped[int | None]
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    title: Mapped[str255 | None]
+    text: Mapped[str] = mapped_column(sa.Text)
+
+    author: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.Index("ix_qual_memo_target", "project_id", "target_type", "target_id"),
+        sa.CheckConstraint("target_type IN ('project','document','code','coding','clinic')", name="target_known"),
+    )
