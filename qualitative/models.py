@@ -8,13 +8,13 @@ agency staff never see transcripts.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin, UTCDateTime, db, intpk, str40, str120, str255
+from app.db import TimestampMixin, db, intpk, str40, str120, str255
 from app.models import AgencyScoped, Audited, Clinic, User
 
 
