@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     import importlib
 
     from app.admin.views import bp as admin_bp
+    from app.api import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.jobs.views import bp as jobs_bp
     from app.main import bp as main_bp
@@ -92,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # GET only (POST is refused with 405); tokens, not cookies, authenticate scripts
     app.extensions["mio.demo_seeders"] = []
     app.extensions["mio.nav"] = []
     from app.main import add_nav

@@ -13,6 +13,8 @@ import tempfile
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.db import db
@@ -59,6 +61,16 @@ def database_url():
         _drop_schema(schema)
 
 
+class FreshUserClient(FlaskClient):
+    """Requests made inside a test's app context share ``g``; forget the user Flask-Login cached there, so each
+    request authenticates on its own (as it does in production, where every request has a fresh context)."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     from flask_migrate import upgrade
@@ -73,6 +85,7 @@ def app(database_url):
             "JOBS_EAGER": True,
         }
     )
+    application.test_client_class = FreshUserClient
     with application.app_context():
         upgrade()
     yield application

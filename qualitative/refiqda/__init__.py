@@ -4,6 +4,8 @@ See ``model`` for positions (code points, ``"\\n"`` line ends), ``export`` for t
 ``import_`` for what is accepted from other tools and ``safety`` for the limits on untrusted archives.
 """
 
+from pathlib import Path
+
 from .export import DEFAULT_ORIGIN, export_qdc, export_qdpx
 from .import_ import import_qdc, import_qdpx
 from .model import (
@@ -24,7 +26,11 @@ from .model import (
 )
 from .safety import DEFAULT_MAX_TOTAL_UNCOMPRESSED
 
+#: QDA-XML 1.0 schemas (REFI, MIT licence; see schemas/NOTICE), for validating exports
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+
 __all__ = [
+    "SCHEMA_DIR",
     "DEFAULT_MAX_TOTAL_UNCOMPRESSED",
     "DEFAULT_ORIGIN",
     "NS_CODEBOOK",

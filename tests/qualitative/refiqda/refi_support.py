@@ -26,20 +26,19 @@ WHEN = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def refi_schema_dir() -> Path:
-    """The REFI XSDs live in <repository root>/../shared/reference/refi-qda (beside every worktree).
+    """The REFI QDA-XML 1.0 schemas (MIT), vendored in qualitative/refiqda/schemas/ (copied unchanged from the
+    project's shared reference, where the test also checks they have not drifted). A missing schema fails the run
+    instead of skipping it: without the schema the export is unchecked."""
+    from qualitative.refiqda import SCHEMA_DIR
 
-    The repository root is the nearest ancestor holding pyproject.toml.  A missing schema fails the test
-    run instead of skipping it: without the schema the export is unchecked.
-    """
-    here = Path(__file__).resolve()
-    root = next((p for p in here.parents if (p / "pyproject.toml").is_file()), None)
-    if root is None:
-        pytest.fail(f"cannot find the repository root (pyproject.toml) above {here}")
-    folder = (root / ".." / "shared" / "reference" / "refi-qda").resolve()
-    missing = [name for name in ("Project.xsd", "Codebook.xsd") if not (folder / name).is_file()]
+    missing = [name for name in ("Project.xsd", "Codebook.xsd") if not (SCHEMA_DIR / name).is_file()]
     if missing:
-        pytest.fail(f"REFI-QDA schema files {missing} not found in {folder}; they are needed to validate exports")
-    return folder
+        pytest.fail(f"REFI-QDA schema files {missing} not found in {SCHEMA_DIR}; they are needed to validate exports")
+    shared = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "refi-qda"
+    for name in ("Project.xsd", "Codebook.xsd"):
+        if (shared / name).is_file():
+            assert (shared / name).read_bytes() == (SCHEMA_DIR / name).read_bytes(), f"vendored {name} differs from shared/"
+    return SCHEMA_DIR
 
 
 def zip_folder(name: str) -> bytes:
