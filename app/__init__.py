@@ -35,6 +35,9 @@ def create_app(config: dict | None = None) -> Flask:
     _refuse_default_secret(app)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    from app.logs import configure_logging
+
+    configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)

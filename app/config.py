@@ -29,6 +29,8 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "SESSION_COOKIE_SECURE": os.environ.get("MIO_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
     }
+    if os.environ.get("MIO_LOG_FORMAT"):
+        settings["LOG_FORMAT"] = os.environ["MIO_LOG_FORMAT"]
     if os.environ.get("MIO_DEBUG"):
         settings["DEBUG"] = True
     return settings

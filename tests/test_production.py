@@ -1,0 +1,94 @@
+"""The production profile: gunicorn with several workers, secrets from the environment, structured JSON logs, a
+health endpoint, and connection pre-ping so a database restart does not break the app."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.db import db
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_gunicorn_serves_with_several_workers_and_json_logs(app, database_url):
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="production-test-secret", PORT=str(port),
+               HOST="127.0.0.1", WEB_CONCURRENCY="2", MIO_LOG_FORMAT="json")
+    env.pop("MIO_DEBUG", None)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        status = None
+        for _ in range(150):
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status == 200 and json.loads(body) == {"status": "ok", "database": "ok"}
+        status, body = _get(f"http://127.0.0.1:{port}/auth/login")
+        assert status == 200 and b"Sign in" in body
+        assert _get(f"http://127.0.0.1:{port}/nowhere")[0] == 404
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=30)
+    booted = err.count("Booting worker")
+    assert booted >= 2, err[-2000:]
+    request_lines = [json.loads(line) for line in err.splitlines() if line.startswith("{") and '"request"' in line]
+    assert {(r["path"], r["status"]) for r in request_lines} >= {("/healthz", 200), ("/auth/login", 200), ("/nowhere", 404)}
+    assert all("request_id" in r and "duration_ms" in r for r in request_lines)
+
+
+def test_refuses_to_serve_with_the_development_secret(database_url):
+    env = dict(os.environ, DATABASE_URL=database_url)
+    for key in ("SECRET_KEY", "MIO_DEBUG"):
+        env.pop(key, None)
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0 and "SECRET_KEY is the built-in development value" in result.stderr
+
+
+def test_app_recovers_when_the_database_drops_its_connections(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs a database server (runs in the PostgreSQL pass); SQLite has no connections to drop")
+    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                              "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
+                                                            "connect_args": {"application_name": "mio_preping_test"}}})
+    client = application.test_client()
+    assert client.get("/healthz").status_code == 200
+    with application.app_context():
+        pool_size_before = db.engine.pool.checkedin()
+    admin = sa.create_engine(database_url.split("?")[0])
+    with admin.begin() as conn:  # what a PostgreSQL restart does to our connections, without touching anyone else's
+        killed = conn.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'mio_preping_test'"
+        )).scalar()
+    admin.dispose()
+    assert killed >= 1 and pool_size_before >= 1
+    assert client.get("/healthz").status_code == 200  # pre-ping found the dead connection and opened a new one
+    with application.app_context():
+        db.engine.dispose()
