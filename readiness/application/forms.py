@@ -19,7 +19,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from readiness.application import content
@@ -50,7 +50,11 @@ class WholeNumberField(IntegerField):
 
 
 class ChoiceField(SelectField):
+    """A select whose blank is always allowed (a draft may be incomplete) and whose refusal names the remedy."""
+
     def pre_validate(self, form):
+        if self.data in (None, ""):
+            return
         try:
             super().pre_validate(form)
         except ValidationError:
@@ -150,7 +154,7 @@ class NewApplicationForm(FlaskForm):
 class CohortForm(FlaskForm):
     name = StringField("Cohort name", validators=[DataRequired(), Length(max=120)], filters=[_strip],
                        description="For example: 2026 spring cohort.")
-    starts_on = TypedDateField("Training starts", validators=[DataRequired(message="Enter the start date.")])
+    starts_on = TypedDateField("Training starts", validators=[InputRequired(message="Enter the start date.")])
     ends_on = TypedDateField("Training ends", validators=[Optional()])
     applications_due_on = TypedDateField("Applications due", validators=[Optional()])
     description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])

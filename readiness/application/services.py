@@ -154,6 +154,12 @@ def _field_values(form, specs, present: set[str] | None) -> tuple[dict[str, Any]
     return values, errors
 
 
+def _add_error(form, errors: dict[str, list[str]], key: str, message: str) -> None:
+    """A rule checked beyond the form's own validators: shown beside the field and returned."""
+    form[key].errors = [*form[key].errors, message]
+    errors.setdefault(key, []).append(message)
+
+
 def save_step(application: Application, step: str, form, user, present: set[str] | None = None) -> dict:
     """Save the organisation or acknowledgement step.
 
@@ -168,7 +174,7 @@ def save_step(application: Application, step: str, form, user, present: set[str]
         cross = content.trained_exceeds_total(merged)
         if cross:  # stored values always meet the rule, so one of the two was just sent
             target = next(k for k in ("number_being_trained", "clinical_staff_total") if k in values)
-            errors.setdefault(target, []).append(cross)
+            _add_error(form, errors, target, cross)
             del values[target]
     if present is None and errors:
         return {"saved": [], "errors": errors}
@@ -198,7 +204,7 @@ def save_row(application: Application, kind: str, row, form, user, present: set[
     name_sent = present is None or "name" in present
     if (row is None or name_sent) and "name" not in errors and not values.get("name"):
         noun = ROW_NOUNS[kind]
-        errors["name"] = [f"Enter the {noun}'s name; a {noun} is saved once it has a name."]
+        _add_error(form, errors, "name", f"Enter the {noun}'s name; a {noun} is saved once it has a name.")
         values.pop("name", None)
     if (present is None and errors) or (row is None and "name" in errors):
         return row, {"saved": [], "errors": errors}
