@@ -82,9 +82,11 @@
     if (kind) { status.classList.add(kind); }
   }
 
-  function showAlert(form, message, linkHref, linkText, buttons) {
+  // kind "problem" (session ended, locked) is cleared by the next successful save; a "notice" stays
+  function showAlert(form, message, linkHref, linkText, buttons, kind) {
     var alert = form.parentNode.querySelector("[data-autosave-alert]");
     if (!alert) { return; }
+    alert.setAttribute("data-kind", kind || "problem");
     alert.textContent = message + " ";
     if (linkHref) {
       var link = document.createElement("a");
@@ -104,9 +106,11 @@
     alert.hidden = false;
   }
 
-  function hideAlert(form) {
+  function hideAlert(form, onlyProblems) {
     var alert = form.parentNode.querySelector("[data-autosave-alert]");
-    if (alert) { alert.hidden = true; alert.textContent = ""; }
+    if (!alert || (onlyProblems && alert.getAttribute("data-kind") !== "problem")) { return; }
+    alert.hidden = true;
+    alert.textContent = "";
   }
 
   function fieldBox(form, name) {
@@ -173,7 +177,7 @@
       }).then(function (result) {
         var data = result.data || {};
         if (result.status === 200 || (result.status === 400 && data.errors)) {
-          hideAlert(form);
+          hideAlert(form, true);
           showErrors(form, data.errors, data.saved);
           if (data.edit_url) {  // a new supervisor/clinician now exists: keep editing that row
             storageRemove(form.dataset.storageKey);
@@ -224,7 +228,8 @@
     var when = new Date(stored.editedAt).toLocaleString();
     if (stored.editedAt >= serverSavedAt) {
       var n = applyFields(form, stored.fields);
-      showAlert(form, "Restored " + n + " unsaved change(s) typed in this browser on " + when + " (outlined). They are being saved now.");
+      showAlert(form, "Restored " + n + " unsaved change(s) typed in this browser on " + when +
+                " (outlined); they are saved to the draft now.", null, null, null, "notice");
       remember();
       save();
     } else {
@@ -232,7 +237,7 @@
                 ", older than the draft saved on the server since then.", null, null, [
         { label: "Restore my changes", action: function () { applyFields(form, stored.fields); remember(); save(); } },
         { label: "Discard them", action: function () { storageRemove(form.dataset.storageKey); } }
-      ]);
+      ], "notice");
     }
   }
 

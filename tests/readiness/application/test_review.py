@@ -143,7 +143,7 @@ def test_decisions_record_reasons_and_are_audited(client, login, org, make_appli
                                    {"old": "conditionally_accepted", "new": "declined"}]
     assert all(e.actor == "director@x.org" and e.user_id == org.director.id for e in events[-2:])
     note_events = db.session.execute(sa.select(AuditEvent).where(AuditEvent.entity == "application_note")
-                                     ).scalars().all()
+                                     .order_by(AuditEvent.id)).scalars().all()
     assert [e.changes["body"]["new"] for e in note_events] == ["Accepted if two more supervisors attend.",
                                                               "Conditions unmet."]
     assert note_events[0].changes["status_to"] == {"old": None, "new": "conditionally_accepted"}
