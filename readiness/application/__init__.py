@@ -1,5 +1,16 @@
 """The MIO Training & Learning Collaborative application (one per agency and training cohort), its review by the
-implementation director, and counselor eligibility per proposed clinician."""
+implementation director, and counselor eligibility per proposed clinician.
+
+Rooms: ``content.py`` (what the application asks and the value rules), ``workflow.py`` (statuses and the one
+transition function), ``eligibility_inputs.py`` (who enters which eligibility input, parsing) are pure;
+``services.py`` (drafts, rows, submission), ``review_services.py`` (notes, decisions, comparison) and
+``eligibility_services.py`` (inputs, summaries, counselor records, hard gates) do the database work;
+``views.py`` (agency side), ``review_views.py`` (director) and ``eligibility_views.py`` hold the routes of one
+blueprint (``blueprint.py``, prefix ``/readiness/applications``); ``static/application.js`` autosaves drafts.
+
+For the site readiness profile: ``eligibility_services.hard_gates_for_clinic(clinic_id, cohort_id=None,
+user=None)`` and ``hard_gates_for_agency(agency_id, cohort_id=None, user=None)``.
+"""
 
 
 def init_app(app):

@@ -82,7 +82,8 @@ def save_cohort(cohort: TrainingCohort, data: dict, user) -> TrainingCohort:
 # --- applications -----------------------------------------------------------------------------------------------
 def applications(status: str | None = None, cohort_id: int | None = None) -> list[Application]:
     stmt = (sa.select(Application).join(Application.agency).join(Application.cohort)
-            .options(selectinload(Application.clinicians), selectinload(Application.supervisors))
+            .options(selectinload(Application.clinicians).selectinload(ApplicationClinician.eligibility_inputs),
+                     selectinload(Application.supervisors))
             .order_by(TrainingCohort.starts_on.desc(), Agency.code))
     if status:
         stmt = stmt.where(Application.status == status)
@@ -221,6 +222,14 @@ def save_row(application: Application, kind: str, row, form, user, present: set[
 def delete_row(application: Application, kind: str, row, user) -> str:
     ensure_editable(application)
     name = row.name
+    if kind == "supervisors":  # clear references through the ORM so the audit trail records them
+        for clinician in application.clinicians:
+            if clinician.supervisor_id == row.id:
+                clinician.supervisor_id = None
+            for entry in clinician.eligibility_inputs:
+                if entry.supervisor_id == row.id:
+                    entry.supervisor_id = None
+        db.session.flush()
     db.session.delete(row)
     _touch(application, kind, user)
     db.session.commit()

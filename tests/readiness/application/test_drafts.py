@@ -333,3 +333,18 @@ def test_no_open_cohort(client, login, org):
     db.session.commit()
     login(org.staff)
     assert b"No training cohort is open yet" in client.get(f"{BASE}/mine").data
+
+
+def test_removing_a_supervisor_clears_the_references_in_the_audit_trail(client, login, org, make_application):
+    application = make_application(clinicians=2, inputs={"supervisor_judges_capable": True})
+    supervisor = application.supervisors[0]
+    login(org.staff)
+    r = client.post(f"{BASE}/{application.id}/supervisors/{supervisor.id}/delete")
+    assert r.status_code == 302
+    application = reload(application)
+    assert application.supervisors == []
+    assert [c.supervisor_id for c in application.clinicians] == [None, None]
+    assert all(i.supervisor_id is None for c in application.clinicians for i in c.eligibility_inputs)
+    updates = db.session.execute(sa.select(AuditEvent).where(AuditEvent.entity == "application_clinician",
+                                                             AuditEvent.action == "update")).scalars().all()
+    assert len(updates) == 2 and all(e.changes["supervisor_id"]["new"] is None for e in updates)
