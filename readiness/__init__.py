@@ -1,0 +1,8 @@
+"""Readiness: the Training & Learning Collaborative application and counselor eligibility, instruments, surveys,
+scoring and site readiness profiles."""
+
+
+def init_app(app):
+    from readiness import application
+
+    application.init_app(app)
