@@ -41,7 +41,7 @@ def funnels_svg(
 
     Bars are centred so each column reads as a funnel; bar width = count / invited count of that column.
     """
-    label_w, col_w, row_h, top = 210, 150, 28, 34
+    label_w, col_w, row_h, top = 232, 150, 28, 34
     steps = [row["step"] for row in columns[0][1]] if columns else []
     width = label_w + col_w * max(1, len(columns))
     height = top + row_h * len(steps) + 8

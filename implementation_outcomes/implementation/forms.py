@@ -108,6 +108,7 @@ class StrategyForm(FlaskForm):
                 self[field["key"]].flags.required = True
             if field.get("options"):
                 self[field["key"]].choices = [(o["key"], o["label"]) for o in field["options"]]
+        self.where.flags.required = True
         self.eric_strategy.choices = _eric_choices()
         self.cfir_construct.choices = _cfir_choices()
 
@@ -134,6 +135,7 @@ def adaptation_form_class() -> type[FlaskForm]:
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.description.flags.required = True
+            self.where.flags.required = True
 
         def record(self) -> dict[str, Any]:
             out: dict[str, Any] = {}

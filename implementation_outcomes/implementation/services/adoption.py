@@ -47,7 +47,10 @@ STEP_LABELS: dict[str, str] = {
     "rostered": "Rostered for trial mothers",
     "delivering": "Delivering to trial mothers",
 }
+TRAINED_LABEL = STEP_LABELS[TRAINED_STEP]
 READINESS_SOURCE = "readiness screening"
+#: an eligible step typed in on the adoption page still comes from the screening, just not through the hook
+READINESS_BY_HAND = "readiness screening (recorded by hand)"
 
 
 def counselors(clinic_ids: Sequence[int], user=None) -> list[Person]:
@@ -71,7 +74,8 @@ def _counselor_dict(person: Person, steps: dict[str, AdoptionStep]) -> dict[str,
     return {"id": person.id, "name": person.display_name, "clinic_code": person.clinic.code, "active": person.active,
             "steps": {s: steps[s].reached_on for s in reached},
             "step_ids": {s: steps[s].id for s in reached},
-            "furthest": reached[-1] if reached else None}
+            "furthest": reached[-1] if reached else None,
+            "next_step": COUNSELOR_STEPS[len(reached)] if len(reached) < len(COUNSELOR_STEPS) else None}
 
 
 def _summary(counselor_dicts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -165,7 +169,7 @@ def record_step(person: Person, step: str, reached_on: date, note: str | None = 
     row = recorded.get(step) or AdoptionStep(person_id=person.id, step=step)
     row.reached_on = reached_on
     row.note = (note or "").strip() or None
-    row.source = source
+    row.source = source or (READINESS_BY_HAND if step == "eligible" else None)
     row.recorded_by_id = recorded_by_id(user)
     db.session.add(row)
     if commit:
@@ -203,5 +207,3 @@ def delete_step(row: AdoptionStep, user=None) -> None:
     db.session.delete(row)
     db.session.commit()
 
-
-TRAINED_LABEL = STEP_LABELS[TRAINED_STEP]

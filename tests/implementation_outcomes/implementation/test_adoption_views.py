@@ -68,6 +68,15 @@ def test_funnel_counts_match_hand_computed(four_paths, client, read_csv, read_xl
     assert by_name["Cy Cole"][:2] == [START.isoformat(), None]
     assert by_name["Di Dunn"] == [None] * 9
     assert "Sue Super" not in by_name  # supervisors are not counselors
+    sources = db.session.execute(sa.select(AdoptionStep.source).where(AdoptionStep.step == "eligible")).scalars()
+    assert set(sources) == {"readiness screening (recorded by hand)"}
+    # each counselor row offers the next step to record
+    html = page.get_data(as_text=True)
+    bea = org.counselors[1]
+    assert f"person_id={bea.id}&amp;step=didactic_complete#record" in html
+    prefilled = client.get(f"/implementation/clinics/{org.a1.id}/adoption?person_id={bea.id}&step=didactic_complete")
+    assert f'<option selected value="{bea.id}">' in prefilled.get_data(as_text=True)
+    assert '<option selected value="didactic_complete">' in prefilled.get_data(as_text=True)
 
 
 def test_cross_clinic_comparison_and_setting_adoption(four_paths, client, read_csv, sign_in):
