@@ -25,8 +25,7 @@ from implementation_outcomes.implementation.services.common import (
     errors_from_validator,
     recorded_by_id,
 )
-from implementation_outcomes.implementation.services.places import place_label, resolve_place
-from implementation_outcomes.implementation.services.strategies import place_clause
+from implementation_outcomes.implementation.services.places import place_clause, place_label, resolve_place
 from implementation_outcomes.implementation.tables import Column, Table
 from implementation_outcomes.strategies import load_frame_fields, validate_adaptation
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from app.models import Clinic
 from implementation_outcomes.implementation.services.common import (
     FieldErrors,
@@ -39,3 +41,38 @@ def resolve_place(value: str | None, field: str = "where", user=None) -> tuple[i
 
 def place_label(agency_code: str, clinic: Clinic | None) -> str:
     return clinic.code if clinic is not None else f"{agency_code} (agency-wide)"
+
+
+def where_filter_choices(user=None) -> list[tuple[str, str]]:
+    """Choices of a list filter: everything, an agency (all or agency-wide only), a clinic."""
+    where = [("", "All agencies and clinics")]
+    clinics = visible_clinics(user)
+    for agency in visible_agencies(user):
+        where.append((f"agency-{agency.id}", f"{agency.code}: everything"))
+        where.append((f"agencywide-{agency.id}", f"{agency.code}: agency-wide only"))
+        where.extend((f"clinic-{c.id}", f"{c.code} (with {agency.code} agency-wide)")
+                     for c in clinics if c.agency_id == agency.id)
+    return where
+
+
+def place_clause(model, where: str, user=None):
+    """SQL condition for a list filter value (``where_filter_choices``); ``FieldErrors`` if unknown or not visible.
+
+    ``""`` = everything in scope; ``agency-<id>`` = the agency's agency-wide and clinic records;
+    ``agencywide-<id>`` = its agency-wide records only; ``clinic-<id>`` = the clinic's records and its agency's
+    agency-wide ones (they apply to the clinic too).
+    """
+    if not where:
+        return sa.true()
+    kind, _, raw = where.partition("-")
+    if raw.isdigit():
+        wanted = int(raw)
+        if kind in ("agency", "agencywide") and any(a.id == wanted for a in visible_agencies(user)):
+            clause = model.agency_id == wanted
+            return sa.and_(clause, model.clinic_id.is_(None)) if kind == "agencywide" else clause
+        if kind == "clinic":
+            clinics = visible_clinics(user, [wanted])
+            if clinics:
+                return sa.or_(model.clinic_id == wanted,
+                              sa.and_(model.agency_id == clinics[0].agency_id, model.clinic_id.is_(None)))
+    raise FieldErrors({"where": [f"{where!r} is not an agency or clinic you can see."]})

@@ -26,10 +26,13 @@ from implementation_outcomes.implementation.services.common import (
     check_not_future,
     errors_from_validator,
     recorded_by_id,
-    visible_agencies,
-    visible_clinics,
 )
-from implementation_outcomes.implementation.services.places import place_label, resolve_place
+from implementation_outcomes.implementation.services.places import (
+    place_clause,
+    place_label,
+    resolve_place,
+    where_filter_choices,
+)
 from implementation_outcomes.implementation.tables import Column, Table
 from implementation_outcomes.strategies import (
     load_eric_strategies,
@@ -113,42 +116,17 @@ def save_strategy(obj: StrategyUse | None, where: str, used_on: date | None, rec
 
 @dataclass
 class StrategyFilters:
-    where: str = ""  # "", agency-<id> (all of it), agencywide-<id>, clinic-<id> (with its agency-wide records)
+    where: str = ""  # see places.place_clause
     cluster: str = ""
     cfir_domain: str = ""
 
 
 def filter_choices(user=None) -> dict[str, list[tuple[str, str]]]:
-    where = [("", "All agencies and clinics")]
-    clinics = visible_clinics(user)
-    for agency in visible_agencies(user):
-        where.append((f"agency-{agency.id}", f"{agency.code}: everything"))
-        where.append((f"agencywide-{agency.id}", f"{agency.code}: agency-wide only"))
-        where.extend((f"clinic-{c.id}", f"{c.code} (with {agency.code} agency-wide)")
-                     for c in clinics if c.agency_id == agency.id)
     return {
-        "where": where,
+        "where": where_filter_choices(user),
         "cluster": [("", "All ERIC clusters"), *cluster_labels().items()],
         "cfir_domain": [("", "All CFIR domains"), *((k, f"{k}. {v}") for k, v in cfir_domain_labels().items())],
     }
-
-
-def place_clause(model, where: str, user=None):
-    """SQL condition for a ``where`` filter value (shared by strategies and adaptations); FieldErrors if invalid."""
-    if not where:
-        return sa.true()
-    kind, _, raw = where.partition("-")
-    if raw.isdigit():
-        wanted = int(raw)
-        if kind in ("agency", "agencywide") and any(a.id == wanted for a in visible_agencies(user)):
-            clause = model.agency_id == wanted
-            return sa.and_(clause, model.clinic_id.is_(None)) if kind == "agencywide" else clause
-        if kind == "clinic":
-            clinics = visible_clinics(user, [wanted])
-            if clinics:
-                return sa.or_(model.clinic_id == wanted,
-                              sa.and_(model.agency_id == clinics[0].agency_id, model.clinic_id.is_(None)))
-    raise FieldErrors({"where": [f"{where!r} is not an agency or clinic you can see."]})
 
 
 def list_strategies(filters: StrategyFilters, user=None) -> list[StrategyUse]:

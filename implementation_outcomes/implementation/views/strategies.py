@@ -11,7 +11,7 @@ from implementation_outcomes.implementation.models import Adaptation, StrategyUs
 from implementation_outcomes.implementation.services import adaptations as adaptation_services
 from implementation_outcomes.implementation.services import strategies as services
 from implementation_outcomes.implementation.services.common import FieldErrors
-from implementation_outcomes.implementation.services.places import place_choices
+from implementation_outcomes.implementation.services.places import place_choices, where_filter_choices
 
 
 def strategy_filters() -> services.StrategyFilters:
@@ -92,7 +92,7 @@ def strategy_delete(strategy_use_id: int):
 def adaptations():
     filters = adaptation_filters()
     table, errors = adaptation_table_or_errors(filters)
-    choices = {"where": services.filter_choices()["where"], **adaptation_services.filter_choices()}
+    choices = {"where": where_filter_choices(), **adaptation_services.filter_choices()}
     return render_template("implementation/adaptations.html", table=table, filters=filters, filter_errors=errors,
                            choices=choices, title="Adaptations to MIO"), (400 if errors else 200)
 
