@@ -60,9 +60,11 @@ def check_not_future(value: date, field: str, what: str, errors: dict[str, list[
 
 
 def visible_clinics(user=None, clinic_ids: Iterable[int] | None = None) -> list[Clinic]:
-    """Active clinics the user may see, by code (optionally only ``clinic_ids``)."""
-    stmt = sa.select(Clinic).where(Clinic.active.is_(True)).order_by(Clinic.code)
-    if clinic_ids is not None:
+    """Clinics the user may see, by code: the active ones, or exactly ``clinic_ids`` (active or not)."""
+    stmt = sa.select(Clinic).order_by(Clinic.code)
+    if clinic_ids is None:
+        stmt = stmt.where(Clinic.active.is_(True))
+    else:
         stmt = stmt.where(Clinic.id.in_(list(clinic_ids)))
     return list(db.session.execute(scoped(stmt, Clinic, acting_user(user))).scalars())
 

@@ -26,10 +26,10 @@ def phase_labels() -> dict[str, str]:
 
 
 def clinic_stages_context(clinic: Clinic) -> dict:
+    """The clinic's stage scores and the tables its page shows (and the downloads serve)."""
     scores = services.stages_by_clinic([clinic])[0]
     return {
         "scores": scores,
-        "chart": svg(charts.stage_timeline_svg("timeline", scores, f"Implementation activity timeline, {clinic.code}")),
         "tables": {
             "stages": report_tables.stages_table(scores, phase_labels()),
             "phases": report_tables.phases_table(scores),
@@ -42,7 +42,9 @@ def clinic_stages_context(clinic: Clinic) -> dict:
 @roles_required(*VIEW_ROLES)
 def clinic_stages(clinic_id: int):
     clinic = get_scoped_or_404(Clinic, clinic_id)
-    return render_template("implementation/clinic_stages.html", clinic=clinic, **clinic_stages_context(clinic),
+    context = clinic_stages_context(clinic)
+    chart = svg(charts.stage_timeline_svg("timeline", context["scores"], f"Implementation activity timeline, {clinic.code}"))
+    return render_template("implementation/clinic_stages.html", clinic=clinic, chart=chart, **context,
                            catalogue=services.catalogue(), title=f"Implementation activities, {clinic.code}",
                            can_record=current_user.role in (Role.ADMIN, *ACTIVITY_ENTRY_ROLES))
 
@@ -97,5 +99,5 @@ def stages_compare():
 @bp.route("/catalogue")
 @roles_required(*VIEW_ROLES)
 def catalogue():
-    return render_template("implementation/catalogue.html", catalogue=services.catalogue(), phase_labels=phase_labels(),
+    return render_template("implementation/catalogue.html", catalogue=services.catalogue(),
                            title="MIO implementation activity catalogue")

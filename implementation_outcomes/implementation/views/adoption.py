@@ -29,11 +29,10 @@ def overview():
 
 
 def clinic_adoption_context(clinic: Clinic) -> dict:
+    """The clinic's adoption figures and the tables its page shows (and the downloads serve)."""
     entry = services.adoption_by_clinic([clinic])[0]
     return {
         "entry": entry,
-        "chart": svg(charts.funnels_svg("funnel", [(clinic.code, entry["funnel"])], services.STEP_LABELS,
-                                        f"Adoption funnel, {clinic.code}")),
         "tables": {
             "funnel": report_tables.funnel_table(entry),
             "summary": report_tables.summary_table(entry),
@@ -47,6 +46,8 @@ def clinic_adoption_context(clinic: Clinic) -> dict:
 def clinic_adoption(clinic_id: int):
     clinic = get_scoped_or_404(Clinic, clinic_id)
     context = clinic_adoption_context(clinic)
+    chart = svg(charts.funnels_svg("funnel", [(clinic.code, context["entry"]["funnel"])], services.STEP_LABELS,
+                                   f"Adoption funnel, {clinic.code}"))
     people = {c["id"]: c for c in context["entry"]["counselors"]}
     form = StepForm()
     form.person_id.choices = [(0, "— choose a counselor —")] + [(pid, c["name"]) for pid, c in people.items()]
@@ -70,7 +71,7 @@ def clinic_adoption(clinic_id: int):
                 return redirect(url_for(".clinic_adoption", clinic_id=clinic.id))
     status = 400 if request.method == "POST" else 200
     return render_template("implementation/clinic_adoption.html", clinic=clinic, form=form,
-                           steps=COUNSELOR_STEPS, step_labels=services.STEP_LABELS, **context,
+                           chart=chart, step_labels=services.STEP_LABELS, **context,
                            title=f"Adoption, {clinic.code}"), status
 
 
@@ -92,12 +93,10 @@ def adoption_comparison_context() -> dict:
     clinics = visible_clinics()
     per_clinic = services.adoption_by_clinic(clinics)
     overall = services.all_clinics_summary(per_clinic)
-    columns = [(e["clinic"]["code"], e["funnel"]) for e in per_clinic]
     setting_rows, undated = services.setting_level(clinics)
     return {
         "clinics": clinics,
-        "chart": svg(charts.funnels_svg("funnels", columns, services.STEP_LABELS, "Adoption funnels by clinic"))
-        if clinics else None,
+        "per_clinic": per_clinic,
         "tables": {
             "funnel-comparison": report_tables.funnel_comparison_table(per_clinic, overall),
             "staff-adoption": report_tables.staff_adoption_table(per_clinic, overall),
@@ -110,5 +109,8 @@ def adoption_comparison_context() -> dict:
 @bp.route("/adoption")
 @roles_required(*VIEW_ROLES)
 def adoption_compare():
-    return render_template("implementation/adoption_compare.html", **adoption_comparison_context(),
+    context = adoption_comparison_context()
+    columns = [(e["clinic"]["code"], e["funnel"]) for e in context["per_clinic"]]
+    chart = svg(charts.funnels_svg("funnels", columns, services.STEP_LABELS, "Adoption funnels by clinic"))
+    return render_template("implementation/adoption_compare.html", **context, chart=chart,
                            title="Adoption across clinics")
