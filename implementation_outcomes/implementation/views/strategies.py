@@ -37,8 +37,14 @@ def adaptation_table_or_errors(filters):
         return adaptation_services.adaptation_table([]), exc.errors
 
 
-def _place_value(obj) -> str:
-    return f"clinic-{obj.clinic_id}" if obj.clinic_id else f"agency-{obj.agency_id}"
+def _offer_places(form, obj) -> None:
+    """The agencies/clinics the user may record for; preselect the record's place, or ``?where=`` on a new one."""
+    form.where.choices = place_choices()
+    if request.method == "GET":
+        if obj is not None:
+            form.where.data = f"clinic-{obj.clinic_id}" if obj.clinic_id else f"agency-{obj.agency_id}"
+        elif request.args.get("where"):
+            form.where.data = request.args["where"]
 
 
 # --- strategies ----------------------------------------------------------------------------------------------------
@@ -57,12 +63,7 @@ def strategies():
 def strategy_edit(strategy_use_id: int | None = None):
     obj = get_scoped_or_404(StrategyUse, strategy_use_id) if strategy_use_id else None
     form = StrategyForm(obj=obj)
-    form.where.choices = place_choices()
-    if request.method == "GET":
-        if obj is not None:
-            form.where.data = _place_value(obj)
-        elif request.args.get("where"):
-            form.where.data = request.args["where"]
+    _offer_places(form, obj)
     if form.validate_on_submit():
         try:
             saved = services.save_strategy(obj, form.where.data, form.used_on.data, form.record())
@@ -105,12 +106,7 @@ def adaptation_edit(adaptation_id: int | None = None):
     form_class = adaptation_form_class()
     form = form_class(data=({**obj.frame, "occurred_on": obj.occurred_on, "description": obj.description}
                             if obj and request.method == "GET" else None))
-    form.where.choices = place_choices()
-    if request.method == "GET":
-        if obj is not None:
-            form.where.data = _place_value(obj)
-        elif request.args.get("where"):
-            form.where.data = request.args["where"]
+    _offer_places(form, obj)
     if form.validate_on_submit():
         try:
             saved = adaptation_services.save_adaptation(obj, form.where.data, form.occurred_on.data,
