@@ -1,0 +1,15 @@
+"""Implementation outcomes: the pure science (reach, adoption, feasibility, fidelity, stages, strategies; see
+``metrics``) and the web features built on it (``implementation``: adoption, activities, strategies, adaptations)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from implementation_outcomes import implementation
+
+    implementation.init_app(app)

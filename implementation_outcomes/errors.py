@@ -52,3 +52,7 @@ class CatalogueError(OutcomeDataError):
 
 class StrategyRecordError(OutcomeDataError):
     """An ERIC strategy-use record or a FRAME adaptation record is incomplete or uses unknown options."""
+
+
+class CfirListError(OutcomeDataError):
+    """The CFIR construct list is malformed; messages name the CSV line and column."""

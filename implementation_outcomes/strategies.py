@@ -9,7 +9,7 @@ Baumann & Miller 2019, Implementation Science 14:58). The validators check a rec
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import resources
 from typing import Any
 
@@ -80,11 +80,17 @@ def validate_adaptation(record: Mapping[str, Any], frame: Mapping[str, Any]) -> 
         raise StrategyRecordError(errors)
 
 
-def validate_strategy_use(record: Mapping[str, Any], spec: Mapping[str, Any], eric: Mapping[str, Any]) -> None:
+def validate_strategy_use(
+    record: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    eric: Mapping[str, Any],
+    cfir_keys: Collection[str] | None = None,
+) -> None:
     """Check a Proctor 2013 strategy specification; raise ``StrategyRecordError`` naming every bad field.
 
     ``eric_strategy`` must be an ERIC key; required text fields must be non-empty;
-    ``implementation_outcome`` is a list of Proctor 2011 outcome keys.
+    ``implementation_outcome`` is a list of Proctor 2011 outcome keys; with ``cfir_keys`` (e.g.
+    ``cfir.addressable_keys(load_cfir_constructs())``) a ``cfir_construct`` field must name one of them.
     """
     errors: list[str] = []
     eric_keys = {s["key"] for s in eric["strategies"]}
@@ -103,5 +109,7 @@ def validate_strategy_use(record: Mapping[str, Any], spec: Mapping[str, Any], er
                     errors.append(f"field {key!r}: {option!r} is not an option")
         elif field["type"] == "text" and not (isinstance(value, str) and value.strip()):
             errors.append(f"field {key!r}: must be text")
+        elif field["type"] == "cfir_construct" and cfir_keys is not None and value not in cfir_keys:
+            errors.append(f"field {key!r}: {value!r} is not a CFIR 2.0 construct key")
     if errors:
         raise StrategyRecordError(errors)

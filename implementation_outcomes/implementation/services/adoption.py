@@ -1,0 +1,209 @@
+"""Adoption: dated counselor steps, funnels per clinic, staff- and setting-level adoption, penetration.
+
+Formulas live in ``implementation_outcomes.adoption`` (Proctor et al. 2011; RE-AIM): ``adoption_funnel``,
+``staff_adoption`` (delivering / eligible and / invited), ``penetration`` (delivering / trained),
+``setting_adoption`` (clinics taking part / approached). This module loads the dated steps and records new ones,
+refusing a step whose predecessor is missing or later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import db
+from app.models import Clinic, Person
+from app.security import scoped
+from implementation_outcomes.adoption import (
+    COUNSELOR_STEPS,
+    TRAINED_STEP,
+    adoption_funnel,
+    penetration,
+    setting_adoption,
+    staff_adoption,
+)
+from implementation_outcomes.implementation.models import AdoptionStep
+from implementation_outcomes.implementation.services.common import (
+    FieldErrors,
+    acting_user,
+    add_error,
+    check_not_future,
+    clinic_info,
+    recorded_by_id,
+    visible_clinics,
+)
+
+STEP_LABELS: dict[str, str] = {
+    "invited": "Invited",
+    "eligible": "Eligible (readiness screening)",
+    "consented": "Consented",
+    "didactic_complete": "Didactic training complete (16 h)",
+    "training_case_started": "Training case started",
+    "training_case_8_sessions": "8+ sessions of a training case",
+    "consultation_70pct": "Consultation calls attended 70%+",
+    "rostered": "Rostered for trial mothers",
+    "delivering": "Delivering to trial mothers",
+}
+TRAINED_LABEL = STEP_LABELS[TRAINED_STEP]
+READINESS_SOURCE = "readiness screening"
+#: an eligible step typed in on the adoption page still comes from the screening, just not through the hook
+READINESS_BY_HAND = "readiness screening (recorded by hand)"
+
+
+def counselors(clinic_ids: Sequence[int], user=None) -> list[Person]:
+    """Counselor person records at these clinics (active or not: they stay in the denominators), by clinic and name."""
+    stmt = (sa.select(Person).join(Clinic, Person.clinic_id == Clinic.id)
+            .where(Person.kind == "counselor", Person.clinic_id.in_(list(clinic_ids)))
+            .order_by(Clinic.code, Person.display_name))
+    return list(db.session.execute(scoped(stmt, Person, acting_user(user))).scalars())
+
+
+def steps_by_person(person_ids: Sequence[int], user=None) -> dict[int, dict[str, AdoptionStep]]:
+    stmt = sa.select(AdoptionStep).where(AdoptionStep.person_id.in_(list(person_ids)))
+    out: dict[int, dict[str, AdoptionStep]] = {pid: {} for pid in person_ids}
+    for row in db.session.execute(scoped(stmt, AdoptionStep, acting_user(user))).scalars():
+        out[row.person_id][row.step] = row
+    return out
+
+
+def _counselor_dict(person: Person, steps: dict[str, AdoptionStep]) -> dict[str, Any]:
+    reached = [s for s in COUNSELOR_STEPS if s in steps]
+    return {"id": person.id, "name": person.display_name, "clinic_code": person.clinic.code, "active": person.active,
+            "steps": {s: steps[s].reached_on for s in reached},
+            "step_ids": {s: steps[s].id for s in reached},
+            "furthest": reached[-1] if reached else None,
+            "next_step": COUNSELOR_STEPS[len(reached)] if len(reached) < len(COUNSELOR_STEPS) else None}
+
+
+def _summary(counselor_dicts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Funnel, staff adoption and penetration of a group of counselors (pure functions, strict step order)."""
+    rows = [{"counselor_id": c["id"], **c["steps"]} for c in counselor_dicts]
+    return {"funnel": adoption_funnel(rows), "staff_adoption": staff_adoption(rows), "penetration": penetration(rows)}
+
+
+def adoption_by_clinic(clinics: Sequence[Clinic], user=None) -> list[dict[str, Any]]:
+    """For each clinic: ``{clinic, counselors: [...], funnel, staff_adoption, penetration}`` (two queries in all)."""
+    people = counselors([c.id for c in clinics], user)
+    steps = steps_by_person([p.id for p in people], user)
+    by_clinic: dict[int, list[dict[str, Any]]] = {c.id: [] for c in clinics}
+    for person in people:
+        by_clinic[person.clinic_id].append(_counselor_dict(person, steps[person.id]))
+    return [{"clinic": clinic_info(c), "counselors": by_clinic[c.id], **_summary(by_clinic[c.id])} for c in clinics]
+
+
+def clinic_adoption(clinic_id: int, user=None) -> dict[str, Any] | None:
+    """Plain-dict adoption of one clinic for other pages (the director overview); None when not visible.
+
+    ``{clinic: {id, code, name, agency_id, agency_code}, counselors: [{id, name, steps: {step: date}, furthest}],
+    funnel: [{step, count, pct_of_previous, pct_of_invited}], staff_adoption: {...}, penetration: {...}}``.
+    """
+    clinics = visible_clinics(user, [clinic_id])
+    return adoption_by_clinic(clinics, user)[0] if clinics else None
+
+
+def all_clinics_summary(per_clinic: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same figures over every counselor of the given clinics."""
+    return _summary([c for entry in per_clinic for c in entry["counselors"]])
+
+
+def setting_level(clinics: Sequence[Clinic]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Setting-level adoption per agency and over all: clinics taking part / clinics approached.
+
+    A clinic counts as approached when its agency has an ``approached_on`` date, or when it takes part (taking part
+    implies an approach). Returns the rows and the codes of agencies with clinics taking part but no approach date
+    recorded, so the page can ask for the date.
+    """
+    rows: list[dict[str, Any]] = []
+    by_agency: dict[str, list[dict[str, Any]]] = {}
+    undated: list[str] = []
+    for clinic in clinics:
+        dated = clinic.agency.approached_on is not None
+        if clinic.taking_part and not dated and clinic.agency.code not in undated:
+            undated.append(clinic.agency.code)
+        by_agency.setdefault(clinic.agency.code, []).append(
+            {"clinic": clinic.code, "approached": dated or clinic.taking_part, "taking_part": clinic.taking_part})
+    for code, members in by_agency.items():
+        rows.append({"agency": code, **setting_adoption(members)})
+    rows.append({"agency": "All agencies", **setting_adoption([m for ms in by_agency.values() for m in ms])})
+    return rows, undated
+
+
+# --- writes --------------------------------------------------------------------------------------------------------
+def record_step(person: Person, step: str, reached_on: date, note: str | None = None, *, source: str | None = None,
+                user=None, today: date | None = None, commit: bool = True) -> AdoptionStep:
+    """Record (or correct) the date ``person`` reached ``step``.
+
+    Refused with ``FieldErrors`` (nothing written) when: the step is unknown; the date is after today; the person
+    is not a counselor; the previous step is not recorded or is dated later; a later step is dated earlier.
+    ``person`` must already be in the caller's scope (``get_scoped_or_404``).
+    """
+    errors: dict[str, list[str]] = {}
+    who = person.display_name
+    if step not in COUNSELOR_STEPS:
+        add_error(errors, "step", f"{step!r} is not an adoption step ({', '.join(COUNSELOR_STEPS)}).")
+        raise FieldErrors(errors)
+    label = STEP_LABELS[step]
+    if person.kind != "counselor":
+        add_error(errors, "person_id", f"{who} is a {person.kind_label.lower()}, not a counselor.")
+    check_not_future(reached_on, "reached_on", f"{who}, {label}", errors, today)
+    recorded = steps_by_person([person.id], user)[person.id]
+    index = COUNSELOR_STEPS.index(step)
+    if index:
+        previous = COUNSELOR_STEPS[index - 1]
+        if previous not in recorded:
+            add_error(errors, "step", f"{who}: “{label}” cannot be recorded before “{STEP_LABELS[previous]}” "
+                                      "(not recorded yet).")
+        elif recorded[previous].reached_on > reached_on:
+            add_error(errors, "reached_on", f"{who}: “{label}” on {reached_on.isoformat()} is before "
+                                            f"“{STEP_LABELS[previous]}” on {recorded[previous].reached_on.isoformat()}.")
+    if index + 1 < len(COUNSELOR_STEPS):
+        following = COUNSELOR_STEPS[index + 1]
+        if following in recorded and recorded[following].reached_on < reached_on:
+            add_error(errors, "reached_on", f"{who}: “{label}” on {reached_on.isoformat()} is after "
+                                            f"“{STEP_LABELS[following]}” on {recorded[following].reached_on.isoformat()}.")
+    if errors:
+        raise FieldErrors(errors)
+    row = recorded.get(step) or AdoptionStep(person_id=person.id, step=step)
+    row.reached_on = reached_on
+    row.note = (note or "").strip() or None
+    row.source = source or (READINESS_BY_HAND if step == "eligible" else None)
+    row.recorded_by_id = recorded_by_id(user)
+    db.session.add(row)
+    if commit:
+        db.session.commit()
+    return row
+
+
+def mark_eligible_from_readiness(person_id: int, on: date, user=None, *, commit: bool = True) -> AdoptionStep:
+    """Record the ``eligible`` step from readiness screening (source "readiness screening").
+
+    Called by the readiness package when a counselor meets the trial's counselor criteria. The person is looked up
+    within ``user``'s scope (default: the signed-in user; outside a request pass the acting user). Raises
+    ``LookupError`` when the person is not visible, ``FieldErrors`` when the step order or date is wrong (e.g. the
+    counselor was never recorded as invited).
+    """
+    stmt = sa.select(Person).where(Person.id == person_id)
+    person = db.session.execute(scoped(stmt, Person, acting_user(user))).scalar_one_or_none()
+    if person is None:
+        raise LookupError(f"person {person_id}: not found or not visible to this user")
+    return record_step(person, "eligible", on, "Eligible by readiness screening.", source=READINESS_SOURCE,
+                       user=user, commit=commit)
+
+
+class StepDeleteRefused(ValueError):
+    pass
+
+
+def delete_step(row: AdoptionStep, user=None) -> None:
+    """Remove a counselor's latest step (a correction). An earlier step would leave a gap in the order: refused."""
+    recorded = steps_by_person([row.person_id], user)[row.person_id]
+    later = [s for s in COUNSELOR_STEPS[COUNSELOR_STEPS.index(row.step) + 1:] if s in recorded]
+    if later:
+        raise StepDeleteRefused(f"{row.person.display_name}: remove “{STEP_LABELS[later[-1]]}” first; "
+                                f"“{STEP_LABELS[row.step]}” has later steps recorded.")
+    db.session.delete(row)
+    db.session.commit()
+
