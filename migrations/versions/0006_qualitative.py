@@ -1,7 +1,7 @@
 """qualitative core: projects, members, participants, documents, turns, codes, codebook versions, codings, memos
 
 Revision ID: 0006_qualitative
-Revises: 0002_readiness_application
+Revises: 0005_outcomes_implementation
 Create Date: 2026-11-21 03:54:53.836938
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_qualitative'
-down_revision = '0002_readiness_application'
+down_revision = '0005_outcomes_implementation'
 branch_labels = None
 depends_on = None
 
