@@ -162,6 +162,9 @@ def build_project_xml(project: QdaProject, crlf: bool = False,
             guid = w.guid(source.guid, where)
             text, removed = crlf_to_lf(source.text)
             written, newlines = lf_to_crlf(text) if crlf else (text, [])
+            if source.text.startswith("\ufeff"):
+                # every reader strips a leading U+FEFF as a byte-order mark, so positions would shift on import
+                raise RefiQdaError(f"{where}: text starts with U+FEFF (a byte-order mark); remove it before export")
             try:
                 files[f"sources/{guid}.txt"] = written.encode("utf-8")
             except UnicodeEncodeError as exc:
