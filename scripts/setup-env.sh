@@ -14,3 +14,9 @@ if ! "$ROOT/.venv/bin/python" -m uv --version >/dev/null 2>&1; then
   "$ROOT/.venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv>=0.4,<1"
 fi
 "$ROOT/.venv/bin/python" -m uv pip install --quiet --python "$ROOT/.venv/bin/python" -e "$ROOT[dev]"
+# test-only JavaScript (axe-core for the accessibility scan), from the npm registry
+if command -v npm >/dev/null 2>&1; then
+  (cd "$ROOT" && npm ci --no-audit --no-fund --silent)
+else
+  echo "warning: npm not found; the accessibility scan (tests/browser/test_accessibility.py) needs Node.js and npm" >&2
+fi
