@@ -15,6 +15,7 @@ import copy
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from app.db import db
 from readiness.instruments import (
@@ -50,9 +51,15 @@ class LibraryEntry:
     imported_at: str | None = None
 
 
+#: shipped instruments first in this order (the organisation, then Weiner et al.'s three measures as published)
+PREFERRED_ORDER = ("oric", "aim", "iam", "fim")
+
+
 def shipped_entries() -> list[LibraryEntry]:
     out = []
-    for row in list_instruments():
+    rows = sorted(list_instruments(), key=lambda r: (
+        PREFERRED_ORDER.index(r["key"]) if r["key"] in PREFERRED_ORDER else len(PREFERRED_ORDER), r["key"]))
+    for row in rows:
         d = load_instrument(row["key"], row["version"])
         out.append(LibraryEntry(d["key"], d["version"], d["title"], "shipped", d["license"], len(d["items"]),
                                 len(d["subscales"]), f"shipped:{d['key']}@{d['version']}"))
@@ -91,7 +98,8 @@ def find_definition(key: str, version: str) -> tuple[dict, str] | None:
 
 
 def instrument_for_ref(ref: str) -> Instrument:
-    """The ``Instrument`` row for a form choice value, storing a shipped snapshot when first used (no commit)."""
+    """The ``Instrument`` row for a form choice value, storing a shipped snapshot when first used (flushed in a
+    savepoint, not committed)."""
     kind, _, rest = ref.partition(":")
     if kind == "db" and rest.isdigit():
         row = db.session.get(Instrument, int(rest))
@@ -111,7 +119,12 @@ def instrument_for_ref(ref: str) -> Instrument:
             raise InstrumentImportError("instruments", f"no shipped instrument {key} {version}") from None
         row = Instrument(key=key, version=version, title=definition["title"], source="shipped",
                          definition=definition)
-        db.session.add(row)
+        try:
+            with db.session.begin_nested():  # another request may store the same snapshot at the same moment
+                db.session.add(row)
+        except IntegrityError:
+            return db.session.execute(
+                sa.select(Instrument).where(Instrument.key == key, Instrument.version == version)).scalar_one()
         return row
     raise InstrumentImportError("instruments", f"unknown instrument choice {ref!r}")
 

@@ -1,7 +1,8 @@
 """Wave results and the site readiness profile (R = MC^2), read from stored scores and raw answers.
 
 - :func:`wave_results`: one wave's clinic-level summary per instrument subscale (n, mean, SD, rwg(j), flags).
-- :func:`build_profiles`: per clinic (its latest wave with submissions) and per agency (those clinics pooled),
+- :func:`build_profiles`: per clinic (for each instrument, its latest finished wave with submissions, see
+  :func:`profile_waves`) and per agency (those clinics pooled),
   subscale summaries organised by motivation / general capacity / innovation-specific capacity through
   :func:`readiness.profile.build_site_profile`, data quality (n, response rate, agreement), ICC(1)/ICC(2) across
   clinics, and hard gates kept apart. Gates come from ``gates_provider(clinic_id)``; the default asks
@@ -32,7 +33,7 @@ from readiness.profile import (
 )
 from readiness.surveys.models import SurveyLink, SurveyResponse, SurveyWave
 from readiness.surveys.results import across_groups, n_options, observation, score_range, summarise
-from readiness.surveys.services import submitted_responses, wave_stats
+from readiness.surveys.services import submitted_responses, survey_today, wave_stats, wave_status
 
 COMPONENT_LABELS = {"motivation": "Motivation", "general_capacity": "General capacity",
                     "innovation_specific_capacity": "Innovation-specific capacity", "unassigned": "Not assigned"}
@@ -115,16 +116,22 @@ def wave_results(wave: SurveyWave, user=None) -> list[dict]:
     return out
 
 
-def latest_waves(clinics: list[Clinic], user=None) -> dict[int, SurveyWave]:
-    """Each clinic's most recent wave (by opening date) with at least one submitted link."""
+def profile_waves(clinics: list[Clinic], user=None) -> dict[int, dict[str, SurveyWave]]:
+    """Which wave feeds each clinic's profile, per instrument key: among the clinic's waves with submitted links
+    that asked the instrument, the latest finished one (closed or past its closing date), else the latest one
+    still open. So a wave in progress, or one asking only some instruments, never displaces a finished result."""
     has_submission = sa.exists().where(SurveyLink.survey_wave_id == SurveyWave.id,
                                        SurveyLink.submitted_at.is_not(None))
     stmt = (sa.select(SurveyWave).where(SurveyWave.clinic_id.in_([c.id for c in clinics]), has_submission)
-            .options(selectinload(SurveyWave.links)).order_by(SurveyWave.opens_on, SurveyWave.id))
-    latest: dict[int, SurveyWave] = {}
-    for wave in db.session.execute(scoped(stmt, SurveyWave, user)).scalars():
-        latest[wave.clinic_id] = wave
-    return latest
+            .options(selectinload(SurveyWave.links), selectinload(SurveyWave.wave_instruments)))
+    today = survey_today()
+    chosen: dict[int, dict[str, SurveyWave]] = {}
+    ranked = sorted(db.session.execute(scoped(stmt, SurveyWave, user)).scalars(),
+                    key=lambda w: (wave_status(w, today) in ("closed", "expired"), w.opens_on, w.id))
+    for wave in ranked:  # later (better) waves overwrite earlier ones
+        for instrument in wave.instruments:
+            chosen.setdefault(wave.clinic_id, {})[instrument.key] = wave
+    return chosen
 
 
 def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider | None = None,
@@ -138,8 +145,14 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
     clinics = list(db.session.execute(scoped(stmt, Clinic, user)).scalars())
     if clinic_code and not clinics:
         raise LookupError(f"no clinic with code {clinic_code!r}")
-    waves = latest_waves(clinics, user)
-    responses = [r for c in clinics if c.id in waves for r in submitted_responses(waves[c.id], user)]
+    sources = profile_waves(clinics, user)
+    responses = []
+    for clinic in clinics:
+        by_wave: dict[int, tuple[SurveyWave, set[str]]] = {}
+        for key, wave in sources.get(clinic.id, {}).items():
+            by_wave.setdefault(wave.id, (wave, set()))[1].add(key)
+        for wave, keys in by_wave.values():
+            responses += [r for r in submitted_responses(wave, user) if r.instrument.key in keys]
     code_of = {c.id: c.code for c in clinics}
     agency_of = {c.code: c.agency.code for c in clinics}
     by_clinic = _collect(responses, lambda r: code_of[r.link.wave.clinic_id])
@@ -161,19 +174,23 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
             agency_rows.setdefault(code, []).append(_row(meta, summary))
     clinic_profiles = []
     for clinic in clinics:
-        wave = waves.get(clinic.id)
-        stats = wave_stats(wave) if wave else None
-        profile = build_site_profile(clinic.code, clinic_rows[clinic.code],
-                                     invited=stats.invited if stats else None,
-                                     responded=stats.submitted if stats else None)
+        used = {w.id: w for w in sources.get(clinic.id, {}).values()}
+        stats = [wave_stats(w) for w in used.values()]
+        invited = sum(s.invited for s in stats) if stats else None
+        profile = build_site_profile(clinic.code, clinic_rows[clinic.code], invited=invited,
+                                     responded=sum(s.submitted for s in stats) if stats else None)
         gates = normalise_gates(provider(clinic.id))
         profile["gates"] = gates
         profile["gates_status"] = _gates_status(gates) if gates is not None else "not_available"
-        clinic_profiles.append({"code": clinic.code, "name": clinic.name, "agency": clinic.agency.code,
-                                "wave": _wave_info(wave), "profile": profile})
+        clinic_profiles.append({
+            "code": clinic.code, "name": clinic.name, "agency": clinic.agency.code,
+            "waves": [_wave_info(w, sorted(k for k, v in sources[clinic.id].items() if v.id == w.id))
+                      for w in sorted(used.values(), key=lambda w: (w.opens_on, w.id))],
+            "wave_of": {key: wave.id for key, wave in sources.get(clinic.id, {}).items()},
+            "profile": profile})
     agencies = []
     for agency in [] if clinic_code else sorted({c.agency for c in clinics}, key=lambda a: a.code):
-        members = [p for p in clinic_profiles if p["agency"] == agency.code and p["wave"]]
+        members = [p for p in clinic_profiles if p["agency"] == agency.code and p["waves"]]
         invited = sum(p["profile"]["data_quality"]["invited"] or 0 for p in members)
         responded = sum(p["profile"]["data_quality"]["responded"] or 0 for p in members)
         profile = build_site_profile(agency.code, agency_rows.get(agency.code, []),
@@ -186,11 +203,9 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
             "subscales": subscales, "clinics": clinic_profiles, "agencies": agencies}
 
 
-def _wave_info(wave: SurveyWave | None) -> dict | None:
-    if wave is None:
-        return None
+def _wave_info(wave: SurveyWave, instruments: list[str]) -> dict:
     return {"id": wave.id, "title": wave.title, "opens_on": wave.opens_on.isoformat(),
-            "closes_on": wave.closes_on.isoformat()}
+            "closes_on": wave.closes_on.isoformat(), "status": wave_status(wave), "instruments": instruments}
 
 
 PROFILE_HEADERS = ["level", "code", "component", "instrument", "subscale", "label", "n", "mean", "sd", "rwg_j",
@@ -203,7 +218,7 @@ def profile_rows(profiles: dict) -> list[list]:
     for level, groups in (("clinic", profiles["clinics"]), ("agency", profiles["agencies"])):
         for group in groups:
             profile, quality = group["profile"], group["profile"]["data_quality"]
-            wave_id = group.get("wave", {}).get("id") if group.get("wave") else None
+            wave_of = group.get("wave_of", {})
             for component in (*COMPONENT_ORDER, "unassigned"):
                 for entry in profile["components"][component]:
                     flags = []
@@ -215,7 +230,7 @@ def profile_rows(profiles: dict) -> list[list]:
                                  entry["label"], entry["n"], entry["mean"], entry["sd"],
                                  None if entry["mean"] is None else entry["rwg_j"], entry["band"],
                                  ";".join(flags), quality["invited"], quality["responded"],
-                                 quality["response_rate"], wave_id])
+                                 quality["response_rate"], wave_of.get(entry["instrument"])])
     return rows
 
 

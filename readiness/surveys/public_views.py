@@ -6,14 +6,17 @@ always shows the thank-you page (200), also when the same submit arrives twice.
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from readiness.surveys import respond
 from readiness.surveys.forms import ConfirmForm, RoleForm
-from readiness.surveys.layout import form_blocks
+from readiness.surveys.layout import form_blocks, respondent_items
 from readiness.surveys.models import RESPONDENT_ROLES
 
 bp = Blueprint("survey_respond", __name__, url_prefix="/s")
+QUESTIONS_PER_MINUTE = 5  # a rough reading-and-answering pace for the time estimate on the welcome page
 
 STATE_PAGES = {
     "closed": (410, "This survey is closed", "The clinic's survey round has been closed, so this link no longer "
@@ -67,8 +70,10 @@ def welcome(token: str):
         respond.set_role(link, form.role.data)
         return redirect(url_for(".page", token=token, number=1))
     status = 400 if request.method == "POST" else 200
+    n_questions = sum(len(respondent_items(i.definition)) for i in link.wave.instruments)
     return render_template("readiness/surveys/public/welcome.html", link=link, wave=link.wave, form=form,
-                           pages=_page_status(link)), status
+                           pages=_page_status(link), minutes=max(2, math.ceil(n_questions / QUESTIONS_PER_MINUTE))
+                           ), status
 
 
 @bp.route("/<token>/<int:number>", methods=["GET", "POST"])

@@ -3,6 +3,8 @@ results, close, re-score, and the REDCap records export."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -42,8 +44,11 @@ def new_wave():
     entries = library()
     form.instruments.choices = [(e.ref, f"{e.title} (v{e.version}{', REDCap import' if e.source == 'redcap' else ''})")
                                 for e in entries]
-    if request.method == "GET" and not form.instruments.data:
+    if request.method == "GET":
+        today = services.survey_today()
         form.instruments.data = [e.ref for e in entries if e.source == "shipped"]
+        form.opens_on.data = form.opens_on.data or today
+        form.closes_on.data = form.closes_on.data or today + timedelta(days=21)
     if form.validate_on_submit():
         clinic = get_scoped_or_404(Clinic, form.clinic_id.data)
         try:

@@ -6,6 +6,7 @@ import io
 import json
 import math
 import types
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -16,11 +17,11 @@ from scipy.stats import f_oneway
 from app.db import db
 from app.demo import seed
 from app.models import Clinic, User
-from readiness.surveys import profile_service
+from readiness.surveys import profile_service, services
 from readiness.surveys.models import SurveyLink, SurveyResponse, SurveyWave
 from tests.conftest import TEST_PASSWORD
 from tests.factories import password_hash_for
-from tests.readiness.surveys.support import FIM_REF, fim_answers
+from tests.readiness.surveys.support import AIM_REF, FIM_REF, ORIC_REF, aim_answers, fim_answers, oric_answers
 
 COMMITMENT = ["oric_02", "oric_04", "oric_06", "oric_09", "oric_11"]
 EFFICACY = ["oric_01", "oric_03", "oric_05", "oric_07", "oric_08", "oric_10", "oric_12"]
@@ -197,3 +198,27 @@ def test_readiness_profile_cli_csv_and_clinic(demo, runner):
     assert next(r for r in rows if r["subscale"] == "fim")["flags"] == "n_below_3"
     assert runner.invoke(args=["readiness-profile", "--clinic", "XX-9", "--format", "json"]).exit_code == 2
     assert runner.invoke(args=["readiness-profile", "--format", "xml"]).exit_code == 2
+
+
+def test_profile_prefers_finished_waves_per_instrument(app_ctx, make_wave, respond, director):
+    first = make_wave(refs=(ORIC_REF, AIM_REF), n_links=4, title="Winter")
+    for link, value in zip(first.links, (5, 4, 4), strict=False):
+        respond(link.token, [oric_answers(value), aim_answers(value)])
+    first.closes_on = services.survey_today() - timedelta(days=1)  # now finished (expired)
+    db.session.commit()
+    second = make_wave(refs=(AIM_REF,), n_links=3, title="Follow-up")
+    respond(second.links[0].token, [aim_answers(1)])
+    profiles = profile_service.build_profiles(gates_provider=lambda clinic_id: None, user=director)
+    clinic = profiles["clinics"][0]
+    assert clinic["wave_of"] == {"oric": first.id, "aim": first.id}  # the open follow-up does not displace it
+    aim = next(e for e in clinic["profile"]["components"]["motivation"] if e["instrument"] == "aim")
+    assert aim["n"] == 3 and aim["mean"] == pytest.approx(13 / 3)
+    assert clinic["profile"]["data_quality"]["invited"] == 4
+    second.closed_at = datetime.now(UTC)  # finished too, and later: it now feeds AIM, ORIC stays with the first
+    db.session.commit()
+    clinic = profile_service.build_profiles(gates_provider=lambda clinic_id: None, user=director)["clinics"][0]
+    assert clinic["wave_of"] == {"oric": first.id, "aim": second.id}
+    aim = next(e for e in clinic["profile"]["components"]["motivation"] if e["instrument"] == "aim")
+    assert aim["n"] == 1 and aim["mean"] is None
+    assert clinic["profile"]["data_quality"]["invited"] == 7 and clinic["profile"]["data_quality"]["responded"] == 4
+    assert [w["title"] for w in clinic["waves"]] == ["Winter", "Follow-up"]
