@@ -94,6 +94,10 @@ class WaveStats:
     submitted: int
 
     @property
+    def in_progress(self) -> int:
+        return self.started - self.submitted
+
+    @property
     def response_rate(self) -> float | None:
         """Submitted links / links issued (AAPOR-style RR over the invited staff; None when no links)."""
         return self.submitted / self.invited if self.invited else None

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from app.db import db
 from readiness.surveys import library
+from readiness.surveys import respond as respond_service
 from readiness.surveys.models import Score, SurveyLink, SurveyResponse
 from tests.readiness.surveys.support import AIM_REF, FIXTURE, ORIC_REF, aim_answers, oric_answers
 
@@ -159,3 +160,18 @@ def test_branching_hidden_answers_are_ignored_by_the_server(client, make_wave, d
     assert b'value="80"' in out_of_range.data  # what was typed stays in the field
     assert client.post(f"/s/{token}/submit").status_code == 302
     assert db.session.get(SurveyLink, wave.links[0].id).submitted_at is not None
+
+
+def test_concurrent_submit_is_claimed_once(client, make_wave):
+    """Two requests racing: the second holds a stale link (submitted_at still None in memory) and must not store."""
+    wave = make_wave(refs=(AIM_REF,))
+    link = wave.links[0]
+    client.post(f"/s/{link.token}", data={"role": "clinician"})
+    client.post(f"/s/{link.token}/1", data={**aim_answers(4), "action": "next"})
+    link = db.session.get(SurveyLink, link.id)
+    assert link.submitted_at is None
+    db.session.execute(sa.update(SurveyLink).where(SurveyLink.id == link.id)  # the other request wins
+                       .values(submitted_at=datetime.now(UTC)).execution_options(synchronize_session=False))
+    assert respond_service.submit(link) is False
+    assert db.session.execute(sa.select(sa.func.count(Score.id))).scalar() == 0
+    assert [r.status for r in _responses(link.id)] == ["draft"]
