@@ -5,8 +5,8 @@
   :func:`profile_waves`) and per agency (those clinics pooled),
   subscale summaries organised by motivation / general capacity / innovation-specific capacity through
   :func:`readiness.profile.build_site_profile`, data quality (n, response rate, agreement), ICC(1)/ICC(2) across
-  clinics, and hard gates kept apart. Gates come from ``gates_provider(clinic_id)``; the default asks
-  ``readiness.application.services.hard_gates_for_clinic`` when that package exists, else says "not available".
+  clinics, and hard gates kept apart. Gates come from ``gates_provider(clinic_id)``; the default asks the
+  application package's ``hard_gates_for_clinic`` when that package exists, else says "not available".
 """
 
 from __future__ import annotations
@@ -40,32 +40,54 @@ COMPONENT_LABELS = {"motivation": "Motivation", "general_capacity": "General cap
 GatesProvider = Callable[[int], Any]
 
 
+#: where the application package keeps ``hard_gates_for_clinic(clinic_id)``, tried in order
+GATES_MODULES = ("readiness.application.services", "readiness.application.eligibility_services")
+REQUIRED_ELIGIBLE_COUNSELORS = 4  # 16 counselors planned across 4 clinics
+
+
 def default_gates_provider(clinic_id: int) -> Any:
     """Hard gates from the application package, or None when ``readiness.application`` is not installed."""
-    try:
-        module = importlib.import_module("readiness.application.services")
-    except ModuleNotFoundError as exc:
-        if exc.name and (exc.name == "readiness.application" or exc.name.startswith("readiness.application.")):
-            return None
-        raise
-    provider = getattr(module, "hard_gates_for_clinic", None)
-    return None if provider is None else provider(clinic_id)
+    for name in GATES_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (exc.name == "readiness.application" or exc.name.startswith("readiness.application.")):
+                continue
+            raise
+        provider = getattr(module, "hard_gates_for_clinic", None)
+        if provider is not None:
+            return provider(clinic_id)
+    return None
 
 
 def normalise_gates(value: Any) -> list[dict] | None:
     """Accept what a gates provider returns: None (not available), a list of ``{key, label, value, status}``, a
-    dict holding such a list under ``gates``, or the inputs of :func:`readiness.profile.build_gates`."""
+    dict holding such a list under ``gates``, or facts ``{eligible_counselors, admin_approvals,
+    acknowledgement_signed, ...}`` where ``admin_approvals`` may be a bool or ``{approved, refused, pending,
+    all_approved}`` (the application package's shape). ``application_status: None`` (no application yet) makes
+    every gate pending."""
     if value is None:
         return None
     if isinstance(value, dict) and "gates" in value:
         value = value["gates"]
     if isinstance(value, dict):
-        return build_gates(value.get("eligible_counselors"), value.get("required_eligible_counselors", 4),
-                           value.get("admin_approvals"), value.get("acknowledgement_signed"))
+        approvals = value.get("admin_approvals")
+        counts = approvals if isinstance(approvals, dict) else None
+        if counts is not None:
+            approvals = counts.get("all_approved")
+        if "application_status" in value and value["application_status"] is None:
+            return build_gates(None, REQUIRED_ELIGIBLE_COUNSELORS, None, None)
+        gates = build_gates(value.get("eligible_counselors"),
+                            value.get("required_eligible_counselors", REQUIRED_ELIGIBLE_COUNSELORS), approvals,
+                            value.get("acknowledgement_signed"))
+        if counts is not None:
+            gates[1]["value"] = (f"{counts.get('approved', 0)} approved, {counts.get('refused', 0)} refused, "
+                                 f"{counts.get('pending', 0)} pending")
+        return gates
     if isinstance(value, list) and all(isinstance(g, dict) and {"label", "status"} <= set(g) for g in value):
         return value
     raise ProfileInputError(f"gates provider returned {type(value).__name__}; expected None, a list of gates "
-                            "or build_gates inputs")
+                            "or gate facts")
 
 
 def _gates_status(gates: list[dict]) -> str:

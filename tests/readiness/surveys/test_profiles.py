@@ -172,6 +172,18 @@ def test_gates_provider_shapes_and_default(app_ctx, monkeypatch):
     assert profile_service.normalise_gates({"gates": listed}) == listed
     with pytest.raises(profile_service.ProfileInputError):
         profile_service.normalise_gates("yes")
+    # the application package's shape (readiness.application.eligibility_services.hard_gates_for_clinic)
+    facts = {"eligible_counselors": 4, "pending": 1, "not_eligible": 0, "proposed": 5,
+             "admin_approvals": {"approved": 4, "refused": 0, "pending": 1, "all_approved": None},
+             "acknowledgement_signed": True, "application_status": "submitted", "application_id": 3, "cohort": "2026"}
+    gates = profile_service.normalise_gates(facts)
+    assert [(g["key"], g["status"]) for g in gates] == [("eligible_counselors", "pass"), ("admin_approvals", "pending"),
+                                                        ("acknowledgement_signed", "pass")]
+    assert gates[1]["value"] == "4 approved, 0 refused, 1 pending"
+    refused = {**facts, "admin_approvals": {"approved": 3, "refused": 1, "pending": 0, "all_approved": False}}
+    assert profile_service.normalise_gates(refused)[1]["status"] == "fail"
+    no_application = {**facts, "eligible_counselors": 0, "acknowledgement_signed": False, "application_status": None}
+    assert {g["status"] for g in profile_service.normalise_gates(no_application)} == {"pending"}
 
     def missing(name):
         raise ModuleNotFoundError(f"No module named {name!r}", name="readiness.application")
@@ -181,6 +193,14 @@ def test_gates_provider_shapes_and_default(app_ctx, monkeypatch):
     fake = types.SimpleNamespace(hard_gates_for_clinic=lambda clinic_id: {"eligible_counselors": clinic_id})
     monkeypatch.setattr(profile_service.importlib, "import_module", lambda name: fake)
     assert profile_service.default_gates_provider(5) == {"eligible_counselors": 5}
+
+    def only_eligibility_services(name):
+        if name == "readiness.application.services":
+            return types.SimpleNamespace()  # the package exists, the function lives elsewhere
+        return fake
+
+    monkeypatch.setattr(profile_service.importlib, "import_module", only_eligibility_services)
+    assert profile_service.default_gates_provider(7) == {"eligible_counselors": 7}
 
     def broken(name):
         raise ModuleNotFoundError("No module named 'numpyy'", name="numpyy")
