@@ -8,8 +8,16 @@ from datetime import timedelta
 import pytest
 
 from app.models import Role
-from readiness.surveys import services
+from readiness.surveys import profile_service, services
 from tests.readiness.surveys.support import AIM_REF, ORIC_REF
+
+
+@pytest.fixture(autouse=True)
+def no_application_gates(monkeypatch):
+    """Profiles here are built without the application package's gates: importing it would register another
+    package's tables in this run (in a worktree the editable install can resolve it from the main checkout).
+    Its gate facts are covered by ``normalise_gates`` tests with the same shape."""
+    monkeypatch.setattr(profile_service, "default_gates_provider", lambda clinic_id: None)
 
 
 @pytest.fixture

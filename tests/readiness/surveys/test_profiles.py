@@ -25,6 +25,8 @@ from tests.readiness.surveys.support import AIM_REF, FIM_REF, ORIC_REF, aim_answ
 
 COMMITMENT = ["oric_02", "oric_04", "oric_06", "oric_09", "oric_11"]
 EFFICACY = ["oric_01", "oric_03", "oric_05", "oric_07", "oric_08", "oric_10", "oric_12"]
+#: taken at import, before the autouse fixture (conftest.py) replaces it for every test
+REAL_GATES_PROVIDER = profile_service.default_gates_provider
 SUBSCALES = {("oric", "change_commitment"): COMMITMENT, ("oric", "change_efficacy"): EFFICACY,
              ("aim", "aim"): [f"aim_0{i}" for i in range(1, 5)], ("fim", "fim"): [f"fim_0{i}" for i in range(1, 5)]}
 
@@ -189,10 +191,11 @@ def test_gates_provider_shapes_and_default(app_ctx, monkeypatch):
         raise ModuleNotFoundError(f"No module named {name!r}", name="readiness.application")
 
     monkeypatch.setattr(profile_service.importlib, "import_module", missing)
-    assert profile_service.default_gates_provider(1) is None
+    provider = REAL_GATES_PROVIDER
+    assert provider(1) is None
     fake = types.SimpleNamespace(hard_gates_for_clinic=lambda clinic_id: {"eligible_counselors": clinic_id})
     monkeypatch.setattr(profile_service.importlib, "import_module", lambda name: fake)
-    assert profile_service.default_gates_provider(5) == {"eligible_counselors": 5}
+    assert provider(5) == {"eligible_counselors": 5}
 
     def only_eligibility_services(name):
         if name == "readiness.application.services":
@@ -200,14 +203,14 @@ def test_gates_provider_shapes_and_default(app_ctx, monkeypatch):
         return fake
 
     monkeypatch.setattr(profile_service.importlib, "import_module", only_eligibility_services)
-    assert profile_service.default_gates_provider(7) == {"eligible_counselors": 7}
+    assert provider(7) == {"eligible_counselors": 7}
 
     def broken(name):
         raise ModuleNotFoundError("No module named 'numpyy'", name="numpyy")
 
     monkeypatch.setattr(profile_service.importlib, "import_module", broken)
     with pytest.raises(ModuleNotFoundError):  # a real import error inside the package is not hidden
-        profile_service.default_gates_provider(1)
+        provider(1)
 
 
 def test_readiness_profile_cli_csv_and_clinic(demo, runner):
