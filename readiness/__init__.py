@@ -3,6 +3,7 @@ scoring and site readiness profiles."""
 
 
 def init_app(app):
-    from readiness import application
+    from readiness import application, surveys
 
     application.init_app(app)
+    surveys.init_app(app)

@@ -180,3 +180,26 @@ def evaluate(ast: dict, answers: dict) -> bool:
     if a is None or b is None:
         return False
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+def visible_items(definition: dict, answers: dict) -> set[str]:
+    """Keys of the items whose branching logic shows them for ``answers`` (items without logic always show).
+
+    An item hidden by its logic is not asked, so its answer does not count (REDCap clears it); as clearing one
+    answer can hide further items (``[b]`` depends on ``[a]``, ``[c]`` on ``[b]``), this repeats until nothing
+    changes."""
+    current = dict(answers)
+    asts = {item["key"]: parse_branching(item["branching"]) for item in definition["items"] if item.get("branching")}
+    while True:
+        hidden = {key for key, ast in asts.items() if not evaluate(ast, current)}
+        dropped = {key for key in hidden if key in current}
+        if not dropped:
+            return {item["key"] for item in definition["items"]} - hidden
+        for key in dropped:
+            del current[key]
+
+
+def prune_hidden(definition: dict, answers: dict) -> dict:
+    """``answers`` without the answers to items their branching logic hides (see :func:`visible_items`)."""
+    hidden = {item["key"] for item in definition["items"]} - visible_items(definition, answers)
+    return {key: value for key, value in answers.items() if key not in hidden}

@@ -22,6 +22,9 @@ from readiness.instruments import PROFILE_COMPONENTS
 BAND_RULE = ("heuristic: clinic mean on a 1-5 scale >= 4 strength, 3 to < 4 developing, < 3 concern; "
              "other ranges rescaled to 1-5; not a validated cut-off")
 COMPONENT_ORDER = ("motivation", "general_capacity", "innovation_specific_capacity")
+#: heuristic cut points on the 1-5 metric: below the first "concern", below the second "developing", else "strength"
+BAND_CUTS_1_TO_5 = (3.0, 4.0)
+BAND_ORDER = ("concern", "developing", "strength")
 
 
 class ProfileInputError(ValueError):
@@ -35,9 +38,16 @@ def band(mean: float | None, scale_min: float = 1, scale_max: float = 5) -> str:
     if scale_max <= scale_min:
         raise ProfileInputError(f"scale_max {scale_max} must exceed scale_min {scale_min}")
     on_1_to_5 = 1 + 4 * (mean - scale_min) / (scale_max - scale_min)
-    if on_1_to_5 >= 4:
+    if on_1_to_5 >= BAND_CUTS_1_TO_5[1]:
         return "strength"
-    return "developing" if on_1_to_5 >= 3 else "concern"
+    return "developing" if on_1_to_5 >= BAND_CUTS_1_TO_5[0] else "concern"
+
+
+def band_cuts(scale_min: float = 1, scale_max: float = 5) -> tuple[float, float]:
+    """The heuristic cut points of :func:`band` on a scale's own metric (inverse of the 1-5 mapping)."""
+    if scale_max <= scale_min:
+        raise ProfileInputError(f"scale_max {scale_max} must exceed scale_min {scale_min}")
+    return tuple(scale_min + (cut - 1) * (scale_max - scale_min) / 4 for cut in BAND_CUTS_1_TO_5)  # type: ignore
 
 
 def _gate(key: str, label: str, value: Any, passed: bool | None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from readiness.instruments import validate_definition
 from readiness.scoring import SCORING_RULE_VERSION
 
 __all__ = ["COLUMNS", "RedcapDictionaryError", "RedcapRecordsError", "evaluate", "export_data_dictionary",
-           "export_records", "parse_branching", "parse_data_dictionary"]
+           "export_records", "parse_branching", "parse_data_dictionary", "record_id_field"]
 
 COLUMNS = [
     "Variable / Field Name", "Form Name", "Section Header", "Field Type", "Field Label",
@@ -272,9 +272,23 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def record_id_field(definition: dict) -> str | None:
+    """The item that holds REDCap's record identifier, or None.
+
+    A REDCap project's first field is its record ID, named ``record_id`` unless renamed, so a dictionary exported
+    from REDCap starts with it. Rule: the definition's first item when it is a text item keyed ``record_id``.
+    Respondents are not asked it; the records export fills it with the record id instead of writing it twice."""
+    items = definition.get("items") or []
+    if items and items[0]["key"] == "record_id" and items[0]["type"] == "text":
+        return "record_id"
+    return None
+
+
 def export_records(definition: dict, responses: list[dict]) -> str:
-    """REDCap import CSV for ``responses`` = ``[{record_id, dag, answers, complete}]`` (see module docstring)."""
-    fields = [item for item in definition["items"] if item["type"] != "descriptive"]
+    """REDCap import CSV for ``responses`` = ``[{record_id, dag, answers, complete}]`` (see module docstring).
+    A ``record_id`` field of the definition (:func:`record_id_field`) is the record_id column, not a second one."""
+    id_field = record_id_field(definition)
+    fields = [item for item in definition["items"] if item["type"] != "descriptive" and item["key"] != id_field]
     known = {item["key"] for item in fields}
     header = ["record_id", "redcap_data_access_group"]
     for item in fields:
@@ -293,7 +307,7 @@ def export_records(definition: dict, responses: list[dict]) -> str:
         if not record_id or record_id in seen:
             raise RedcapRecordsError(f"{where}: record_id is {'missing' if not record_id else 'duplicated'}")
         seen.add(record_id)
-        answers = response.get("answers") or {}
+        answers = {k: v for k, v in (response.get("answers") or {}).items() if k != id_field}
         unknown = sorted(set(answers) - known)
         if unknown:
             raise RedcapRecordsError(f"{where}: answers for unknown fields {unknown}")

@@ -1,0 +1,265 @@
+"""Wave results and the site readiness profile (R = MC^2), read from stored scores and raw answers.
+
+- :func:`wave_results`: one wave's clinic-level summary per instrument subscale (n, mean, SD, rwg(j), flags).
+- :func:`build_profiles`: per clinic (for each instrument, its latest finished wave with submissions, see
+  :func:`profile_waves`) and per agency (those clinics pooled),
+  subscale summaries organised by motivation / general capacity / innovation-specific capacity through
+  :func:`readiness.profile.build_site_profile`, data quality (n, response rate, agreement), ICC(1)/ICC(2) across
+  clinics, and hard gates kept apart. Gates come from ``gates_provider(clinic_id)``; the default asks the
+  application package's ``hard_gates_for_clinic`` when that package exists, else says "not available".
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.db import db
+from app.models import Clinic
+from app.security import scoped
+from readiness.aggregation import MIN_N_FOR_MEAN, RWG_BAR
+from readiness.profile import (
+    BAND_RULE,
+    COMPONENT_ORDER,
+    ProfileInputError,
+    band,
+    build_gates,
+    build_site_profile,
+)
+from readiness.surveys.models import SurveyLink, SurveyResponse, SurveyWave
+from readiness.surveys.results import across_groups, n_options, observation, score_range, summarise
+from readiness.surveys.services import submitted_responses, survey_today, wave_stats, wave_status
+
+COMPONENT_LABELS = {"motivation": "Motivation", "general_capacity": "General capacity",
+                    "innovation_specific_capacity": "Innovation-specific capacity", "unassigned": "Not assigned"}
+GatesProvider = Callable[[int], Any]
+
+
+#: where the application package keeps ``hard_gates_for_clinic(clinic_id)``, tried in order
+GATES_MODULES = ("readiness.application.services", "readiness.application.eligibility_services")
+REQUIRED_ELIGIBLE_COUNSELORS = 4  # 16 counselors planned across 4 clinics
+
+
+def default_gates_provider(clinic_id: int) -> Any:
+    """Hard gates from the application package, or None when ``readiness.application`` is not installed."""
+    for name in GATES_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (exc.name == "readiness.application" or exc.name.startswith("readiness.application.")):
+                continue
+            raise
+        provider = getattr(module, "hard_gates_for_clinic", None)
+        if provider is not None:
+            return provider(clinic_id)
+    return None
+
+
+def normalise_gates(value: Any) -> list[dict] | None:
+    """Accept what a gates provider returns: None (not available), a list of ``{key, label, value, status}``, a
+    dict holding such a list under ``gates``, or facts ``{eligible_counselors, admin_approvals,
+    acknowledgement_signed, ...}`` where ``admin_approvals`` may be a bool or ``{approved, refused, pending,
+    all_approved}`` (the application package's shape). ``application_status: None`` (no application yet) makes
+    every gate pending."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and "gates" in value:
+        value = value["gates"]
+    if isinstance(value, dict):
+        approvals = value.get("admin_approvals")
+        counts = approvals if isinstance(approvals, dict) else None
+        if counts is not None:
+            approvals = counts.get("all_approved")
+        if "application_status" in value and value["application_status"] is None:
+            return build_gates(None, REQUIRED_ELIGIBLE_COUNSELORS, None, None)
+        gates = build_gates(value.get("eligible_counselors"),
+                            value.get("required_eligible_counselors", REQUIRED_ELIGIBLE_COUNSELORS), approvals,
+                            value.get("acknowledgement_signed"))
+        if counts is not None:
+            gates[1]["value"] = (f"{counts.get('approved', 0)} approved, {counts.get('refused', 0)} refused, "
+                                 f"{counts.get('pending', 0)} pending")
+        return gates
+    if isinstance(value, list) and all(isinstance(g, dict) and {"label", "status"} <= set(g) for g in value):
+        return value
+    raise ProfileInputError(f"gates provider returned {type(value).__name__}; expected None, a list of gates "
+                            "or gate facts")
+
+
+def _gates_status(gates: list[dict]) -> str:
+    statuses = {g["status"] for g in gates}
+    return "not_met" if "fail" in statuses else ("pending" if "pending" in statuses else "met")
+
+
+def _subscale_meta(definition: dict, sub: dict) -> dict:
+    lo, hi = score_range(definition, sub)
+    return {"instrument": definition["key"], "instrument_title": definition["title"], "subscale": sub["key"],
+            "label": sub["label"], "profile_component": sub.get("profile_component")
+            or definition.get("profile_component") or "unassigned",
+            "scale_min": lo, "scale_max": hi, "options": n_options(definition, sub)}
+
+
+def _collect(responses: list[SurveyResponse], group_of: Callable[[SurveyResponse], str]) -> dict[tuple, dict]:
+    """``{(instrument key, subscale): {"meta", "obs"}}`` over submitted responses, in instrument order."""
+    found: dict[tuple, dict] = {}
+    for response in responses:
+        definition = response.instrument.definition
+        scores = {s.subscale: s.score for s in response.scores}
+        for sub in definition["subscales"]:
+            entry = found.setdefault((definition["key"], sub["key"]), {"meta": _subscale_meta(definition, sub),
+                                                                        "obs": []})
+            entry["obs"].append(observation(group_of(response), definition, sub["key"], scores.get(sub["key"]),
+                                            response.answers))
+    return found
+
+
+def _row(meta: dict, summary: dict) -> dict:
+    return {**{k: v for k, v in meta.items() if k != "options"}, **summary,
+            "band": band(summary["mean"], meta["scale_min"], meta["scale_max"])}
+
+
+def wave_results(wave: SurveyWave, user=None) -> list[dict]:
+    """Per instrument of the wave: ``{instrument, n_responses, subscales: [summary row]}`` for the wave's clinic."""
+    responses = submitted_responses(wave, user)
+    collected = _collect(responses, lambda r: wave.clinic.code)
+    out = []
+    for instrument in wave.instruments:
+        rows = []
+        for (key, _sub), entry in collected.items():
+            if key == instrument.key:
+                summary = summarise(entry["obs"], entry["meta"]["options"], [wave.clinic.code])[wave.clinic.code]
+                rows.append(_row(entry["meta"], summary))
+        n = sum(1 for r in responses if r.instrument_id == instrument.id)
+        out.append({"instrument": instrument, "n_responses": n, "subscales": rows})
+    return out
+
+
+def profile_waves(clinics: list[Clinic], user=None) -> dict[int, dict[str, SurveyWave]]:
+    """Which wave feeds each clinic's profile, per instrument key: among the clinic's waves with submitted links
+    that asked the instrument, the latest finished one (closed or past its closing date), else the latest one
+    still open. So a wave in progress, or one asking only some instruments, never displaces a finished result."""
+    has_submission = sa.exists().where(SurveyLink.survey_wave_id == SurveyWave.id,
+                                       SurveyLink.submitted_at.is_not(None))
+    stmt = (sa.select(SurveyWave).where(SurveyWave.clinic_id.in_([c.id for c in clinics]), has_submission)
+            .options(selectinload(SurveyWave.links), selectinload(SurveyWave.wave_instruments)))
+    today = survey_today()
+    chosen: dict[int, dict[str, SurveyWave]] = {}
+    ranked = sorted(db.session.execute(scoped(stmt, SurveyWave, user)).scalars(),
+                    key=lambda w: (wave_status(w, today) in ("closed", "expired"), w.opens_on, w.id))
+    for wave in ranked:  # later (better) waves overwrite earlier ones
+        for instrument in wave.instruments:
+            chosen.setdefault(wave.clinic_id, {})[instrument.key] = wave
+    return chosen
+
+
+def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider | None = None,
+                   user=None) -> dict:
+    """The readiness profile of every visible clinic and of their agencies (see module doc); with ``clinic_code``,
+    that clinic only (no agency profile, which would pool one clinic)."""
+    provider = gates_provider or default_gates_provider
+    stmt = sa.select(Clinic).where(Clinic.active.is_(True)).order_by(Clinic.code)
+    if clinic_code:
+        stmt = stmt.where(Clinic.code == clinic_code)
+    clinics = list(db.session.execute(scoped(stmt, Clinic, user)).scalars())
+    if clinic_code and not clinics:
+        raise LookupError(f"no clinic with code {clinic_code!r}")
+    sources = profile_waves(clinics, user)
+    responses = []
+    for clinic in clinics:
+        by_wave: dict[int, tuple[SurveyWave, set[str]]] = {}
+        for key, wave in sources.get(clinic.id, {}).items():
+            by_wave.setdefault(wave.id, (wave, set()))[1].add(key)
+        for wave, keys in by_wave.values():
+            responses += [r for r in submitted_responses(wave, user) if r.instrument.key in keys]
+    code_of = {c.id: c.code for c in clinics}
+    agency_of = {c.code: c.agency.code for c in clinics}
+    by_clinic = _collect(responses, lambda r: code_of[r.link.wave.clinic_id])
+    subscales = []
+    clinic_rows: dict[str, list] = {c.code: [] for c in clinics}
+    agency_rows: dict[str, list] = {}
+    for entry in by_clinic.values():
+        meta, obs = entry["meta"], entry["obs"]
+        codes = sorted({o.group for o in obs})
+        per_clinic = summarise(obs, meta["options"], codes)
+        pooled = [type(o)(agency_of[o.group], o.score, o.items) for o in obs]
+        per_agency = summarise(pooled, meta["options"], sorted({agency_of[c] for c in codes}))
+        rows = [{"code": code, **_row(meta, per_clinic[code])} for code in codes]
+        subscales.append({**{k: v for k, v in meta.items() if k != "options"}, "clinics": rows,
+                          "icc": across_groups(obs)})
+        for row in rows:
+            clinic_rows[row["code"]].append(row)
+        for code, summary in per_agency.items():
+            agency_rows.setdefault(code, []).append(_row(meta, summary))
+    clinic_profiles = []
+    for clinic in clinics:
+        used = {w.id: w for w in sources.get(clinic.id, {}).values()}
+        stats = [wave_stats(w) for w in used.values()]
+        invited = sum(s.invited for s in stats) if stats else None
+        profile = build_site_profile(clinic.code, clinic_rows[clinic.code], invited=invited,
+                                     responded=sum(s.submitted for s in stats) if stats else None)
+        gates = normalise_gates(provider(clinic.id))
+        profile["gates"] = gates
+        profile["gates_status"] = _gates_status(gates) if gates is not None else "not_available"
+        clinic_profiles.append({
+            "code": clinic.code, "name": clinic.name, "agency": clinic.agency.code,
+            "waves": [_wave_info(w, sorted(k for k, v in sources[clinic.id].items() if v.id == w.id))
+                      for w in sorted(used.values(), key=lambda w: (w.opens_on, w.id))],
+            "wave_of": {key: wave.id for key, wave in sources.get(clinic.id, {}).items()},
+            "profile": profile})
+    agencies = []
+    for agency in [] if clinic_code else sorted({c.agency for c in clinics}, key=lambda a: a.code):
+        members = [p for p in clinic_profiles if p["agency"] == agency.code and p["waves"]]
+        invited = sum(p["profile"]["data_quality"]["invited"] or 0 for p in members)
+        responded = sum(p["profile"]["data_quality"]["responded"] or 0 for p in members)
+        profile = build_site_profile(agency.code, agency_rows.get(agency.code, []),
+                                     invited=invited or None, responded=responded if invited else None)
+        profile["gates"], profile["gates_status"] = None, "per_clinic"
+        agencies.append({"code": agency.code, "name": agency.name,
+                         "clinics": [c.code for c in clinics if c.agency_id == agency.id], "profile": profile})
+    return {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "band_rule": BAND_RULE,
+            "min_n": MIN_N_FOR_MEAN, "rwg_bar": RWG_BAR, "components": list(COMPONENT_ORDER),
+            "subscales": subscales, "clinics": clinic_profiles, "agencies": agencies}
+
+
+def _wave_info(wave: SurveyWave, instruments: list[str]) -> dict:
+    return {"id": wave.id, "title": wave.title, "opens_on": wave.opens_on.isoformat(),
+            "closes_on": wave.closes_on.isoformat(), "status": wave_status(wave), "instruments": instruments}
+
+
+PROFILE_HEADERS = ["level", "code", "component", "instrument", "subscale", "label", "n", "mean", "sd", "rwg_j",
+                   "band (heuristic)", "flags", "invited", "responded", "response_rate", "wave_id"]
+
+
+def profile_rows(profiles: dict) -> list[list]:
+    """One row per group and subscale, for CSV/Excel (suppressed means are blank, flags spelled out)."""
+    rows = []
+    for level, groups in (("clinic", profiles["clinics"]), ("agency", profiles["agencies"])):
+        for group in groups:
+            profile, quality = group["profile"], group["profile"]["data_quality"]
+            wave_of = group.get("wave_of", {})
+            for component in (*COMPONENT_ORDER, "unassigned"):
+                for entry in profile["components"][component]:
+                    flags = []
+                    if entry["mean"] is None:
+                        flags.append(f"n_below_{MIN_N_FOR_MEAN}")
+                    if entry["low_agreement"]:
+                        flags.append("low_agreement")
+                    rows.append([level, group["code"], component, entry["instrument"], entry["subscale"],
+                                 entry["label"], entry["n"], entry["mean"], entry["sd"],
+                                 None if entry["mean"] is None else entry["rwg_j"], entry["band"],
+                                 ";".join(flags), quality["invited"], quality["responded"],
+                                 quality["response_rate"], wave_of.get(entry["instrument"])])
+    return rows
+
+
+ICC_HEADERS = ["instrument", "subscale", "label", "respondents", "clinics", "k (adjusted group size)",
+               "ICC(1)", "ICC(2)"]
+
+
+def icc_rows(profiles: dict) -> list[list]:
+    return [[s["instrument"], s["subscale"], s["label"], s["icc"]["n"], s["icc"]["groups"], s["icc"]["k"],
+             s["icc"]["icc1"], s["icc"]["icc2"]] for s in profiles["subscales"]]

@@ -1,0 +1,108 @@
+"""From stored scores and raw answers to group summaries: the glue between the database and
+:mod:`readiness.aggregation` (which holds every formula).
+
+Per group (clinic or agency) and subscale: n, mean, SD and rwg(j) (:func:`readiness.aggregation.clinic_summary`);
+across clinics: ICC(1) and ICC(2) (:func:`readiness.aggregation.iccs`). Confidentiality rule applied here: a group
+with fewer than 3 scored respondents shows its n only; its mean, SD *and* rwg(j) are withheld, because with one or
+two respondents an agreement index says how those individuals answered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from readiness.aggregation import MIN_N_FOR_MEAN, RWG_BAR, clinic_summary, iccs
+from readiness.instruments import reverse_bounds
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One submitted response's view of one subscale: group label, stored score, item answers (None = missing)."""
+
+    group: str
+    score: float | None
+    items: tuple[float | None, ...]
+
+
+def n_options(definition: dict, subscale: dict) -> int | None:
+    """Number of substantive response options A of a subscale's items (the don't-know option excluded), used for
+    the rwg null variance (A^2 - 1)/12; None when the items differ or are not option items."""
+    items = {i["key"]: i for i in definition["items"]}
+    counts = set()
+    for key in subscale["items"]:
+        item = items[key]
+        if item["type"] == "likert":
+            counts.add(len(definition["response_scales"][item["scale"]]))
+        elif item["type"] in ("radio", "dropdown"):
+            counts.add(len(item["choices"]))
+        else:
+            return None
+    return counts.pop() if len(counts) == 1 else None
+
+
+def score_range(definition: dict, subscale: dict) -> tuple[float, float]:
+    """(min, max) a subscale score can take: the item range, x10 for ``mean_x10``, x k for ``sum``."""
+    items = {i["key"]: i for i in definition["items"]}
+    lo, hi = reverse_bounds(items[subscale["items"][0]], definition["response_scales"]) or (1.0, 5.0)
+    factor = {"mean": 1, "mean_x10": 10, "sum": len(subscale["items"])}[subscale["score"]["method"]]
+    return lo * factor, hi * factor
+
+
+def item_row(definition: dict, subscale: dict, answers: Mapping[str, Any]) -> list[float | None]:
+    """The subscale's item answers of one respondent; the don't-know code and blanks are missing."""
+    dk = definition.get("dont_know_code")
+    row = []
+    for key in subscale["items"]:
+        value = answers.get(key)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value != dk
+        row.append(float(value) if ok else None)
+    return row
+
+
+def observation(group: str, definition: dict, subscale_key: str, score: float | None,
+                answers: Mapping[str, Any]) -> Observation:
+    subscale = next(s for s in definition["subscales"] if s["key"] == subscale_key)
+    return Observation(group, score, tuple(item_row(definition, subscale, answers)))
+
+
+def summarise(observations: Iterable[Observation], options: int | None,
+              groups: Iterable[str] | None = None) -> dict[str, dict]:
+    """Per group: ``clinic_summary`` output (n, mean, sd, rwg_j, flags...) with rwg(j) withheld when n < 3.
+    ``options`` is the number of response options A (None: rwg(j) not computable)."""
+    scores: dict[str, list] = {g: [] for g in groups or []}
+    matrices: dict[str, list] = {g: [] for g in groups or []}
+    for obs in observations:
+        scores.setdefault(obs.group, []).append(obs.score)
+        matrices.setdefault(obs.group, []).append(list(obs.items))
+    if options is None:
+        matrices = {g: [] for g in scores}
+    out = clinic_summary(scores, matrices, options or 2)
+    for row in out.values():
+        if row["suppressed"]:
+            row.update(rwg_j=None, low_agreement=False,
+                       flags=[f for f in row["flags"] if f not in ("low_agreement", "agreement_not_computable")])
+    return out
+
+
+def across_groups(observations: Iterable[Observation]) -> dict[str, Any]:
+    """ICC(1), ICC(2) of person scores on group (one-way ANOVA, unequal sizes; see aggregation.iccs)."""
+    obs = [o for o in observations if o.score is not None]
+    if not obs:
+        return {"icc1": None, "icc2": None, "n": 0, "groups": 0, "k": None}
+    result = iccs([o.score for o in obs], [o.group for o in obs])
+
+    def clean(x: float) -> float | None:
+        return None if x is None or math.isnan(x) else float(x)
+
+    return {"icc1": clean(result["icc1"]), "icc2": clean(result["icc2"]), "n": int(result["n"]),
+            "groups": int(result["groups"]), "k": clean(result["k"])}
+
+
+FLAG_LABELS = {
+    f"n_below_{MIN_N_FOR_MEAN}": f"n < {MIN_N_FOR_MEAN}: not reported",
+    "low_agreement": f"low agreement (rwg(j) < {RWG_BAR:.2f})",
+    "agreement_not_computable": "agreement not computable",
+}

@@ -1,0 +1,237 @@
+"""Survey waves for a director: open a wave with respondent links, follow response rates, close it, score and
+re-score its responses, and export them in REDCap's import format.
+
+Every query of agency data goes through ``app.security.scoped``; writes commit once, at the end of each use case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.orm import selectinload
+
+from app.db import db
+from app.models import Clinic
+from app.security import scoped
+from readiness.redcap import export_records
+from readiness.scoring import SCORING_RULE_VERSION, score_response
+from readiness.surveys.library import instrument_for_ref
+from readiness.surveys.models import (
+    Instrument,
+    Score,
+    SurveyLink,
+    SurveyResponse,
+    SurveyWave,
+    SurveyWaveInstrument,
+)
+
+MAX_LINKS = 300
+DEFAULT_TIMEZONE = "America/New_York"  # the trial's clinics are in Massachusetts
+
+
+class WaveInputError(ValueError):
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+def new_token() -> str:
+    """An unguessable respondent token: 24 random bytes, URL-safe (32 characters)."""
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def survey_today() -> date:
+    """Today in the platform's time zone (``MIO_TIMEZONE``, default America/New_York): a wave is open from the
+    start of ``opens_on`` to the end of ``closes_on`` there."""
+    name = current_app.config.get("MIO_TIMEZONE", DEFAULT_TIMEZONE) if has_app_context() else DEFAULT_TIMEZONE
+    try:
+        zone = ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        zone = ZoneInfo("UTC")
+    return datetime.now(zone).date()
+
+
+def wave_status(wave: SurveyWave, today: date | None = None) -> str:
+    """``scheduled`` before ``opens_on``, ``open`` through ``closes_on``, ``expired`` after it, ``closed`` once the
+    director closed it early."""
+    today = today or survey_today()
+    if wave.closed_at is not None:
+        return "closed"
+    if today < wave.opens_on:
+        return "scheduled"
+    return "expired" if today > wave.closes_on else "open"
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def clinics(user=None) -> list[Clinic]:
+    return list(db.session.execute(
+        scoped(sa.select(Clinic).where(Clinic.active.is_(True)).order_by(Clinic.code), Clinic, user)).scalars())
+
+
+def waves(user=None) -> list[SurveyWave]:
+    stmt = (sa.select(SurveyWave).join(Clinic).options(selectinload(SurveyWave.links))
+            .order_by(SurveyWave.opens_on.desc(), Clinic.code, SurveyWave.id.desc()))
+    return list(db.session.execute(scoped(stmt, SurveyWave, user)).scalars())
+
+
+@dataclass(frozen=True)
+class WaveStats:
+    invited: int
+    started: int
+    submitted: int
+
+    @property
+    def in_progress(self) -> int:
+        return self.started - self.submitted
+
+    @property
+    def response_rate(self) -> float | None:
+        """Submitted links / links issued (AAPOR-style RR over the invited staff; None when no links)."""
+        return self.submitted / self.invited if self.invited else None
+
+
+def wave_stats(wave: SurveyWave) -> WaveStats:
+    statuses = [link.status for link in wave.links]
+    return WaveStats(len(statuses), sum(s != "not_started" for s in statuses), statuses.count("submitted"))
+
+
+def role_counts(wave: SurveyWave, minimum: int) -> dict[str, int] | None:
+    """Respondent roles among submitted links, or None when fewer than ``minimum`` submitted (confidentiality)."""
+    roles = [link.respondent_role or "not given" for link in wave.links if link.submitted_at is not None]
+    if len(roles) < minimum:
+        return None
+    return {role: roles.count(role) for role in sorted(set(roles))}
+
+
+# --- writing ---------------------------------------------------------------------------------------------------
+
+
+def create_wave(*, clinic: Clinic, title: str, instrument_refs: list[str], opens_on: date, closes_on: date,
+                n_links: int, user=None, token_factory: Callable[[], str] = new_token) -> SurveyWave:
+    """Open a wave for ``clinic`` with ``n_links`` respondent links; everything checked before anything is written."""
+    if not instrument_refs:
+        raise WaveInputError("instruments", "Choose at least one instrument.")
+    if closes_on < opens_on:
+        raise WaveInputError("closes_on", "The closing date must be on or after the opening date.")
+    if not 1 <= n_links <= MAX_LINKS:
+        raise WaveInputError("n_links", f"Issue between 1 and {MAX_LINKS} links.")
+    instruments = [instrument_for_ref(ref) for ref in dict.fromkeys(instrument_refs)]
+    keys = [i.key for i in instruments]
+    if len(set(keys)) != len(keys):
+        raise WaveInputError("instruments", "Choose one version of each instrument.")
+    wave = SurveyWave(clinic=clinic, title=title.strip(), opens_on=opens_on, closes_on=closes_on,
+                      created_by_id=getattr(user, "id", None))
+    for position, instrument in enumerate(instruments):
+        wave.wave_instruments.append(SurveyWaveInstrument(instrument=instrument, position=position))
+    for number in range(1, n_links + 1):
+        token = token_factory()
+        wave.links.append(SurveyLink(number=number, token=token, token_hash=token_hash(token)))
+    db.session.add(wave)
+    db.session.commit()
+    return wave
+
+
+def close_wave(wave: SurveyWave) -> None:
+    if wave.closed_at is None:
+        wave.closed_at = datetime.now(UTC)
+        db.session.commit()
+
+
+# --- scoring: a separate, versioned step -----------------------------------------------------------------------
+
+
+def score_values(response: SurveyResponse, rule_version: str | None = None) -> dict[str, dict]:
+    """Rule-versioned subscale scores of one response's raw answers (:func:`readiness.scoring.score_response`)."""
+    return score_response(response.instrument.definition, response.answers, rule_version or SCORING_RULE_VERSION)
+
+
+def score_response_row(response: SurveyResponse, rule_version: str | None = None) -> None:
+    """(Re)write the ``Score`` rows of a submitted response (no commit)."""
+    existing = {s.subscale: s for s in response.scores}
+    for subscale, result in score_values(response, rule_version).items():
+        row = existing.pop(subscale, None) or Score(response=response, subscale=subscale)
+        row.score, row.n_answered, row.n_items = result["score"], result["n_answered"], result["n_items"]
+        row.rule_version, row.instrument_version = result["rule_version"], result["instrument_version"]
+        db.session.add(row)
+    for stale in existing.values():
+        db.session.delete(stale)
+
+
+def submitted_responses(wave: SurveyWave, user=None) -> list[SurveyResponse]:
+    stmt = (sa.select(SurveyResponse).join(SurveyLink)
+            .where(SurveyLink.survey_wave_id == wave.id, SurveyResponse.status == "submitted")
+            .options(selectinload(SurveyResponse.scores), selectinload(SurveyResponse.instrument),
+                     selectinload(SurveyResponse.link))
+            .order_by(SurveyLink.number, SurveyResponse.instrument_id))
+    return list(db.session.execute(scoped(stmt, SurveyResponse, user)).scalars())
+
+
+def rescore_wave(wave: SurveyWave, user=None) -> dict[str, int]:
+    """Score every submitted response again from its raw answers, each score under the rule version it was first
+    scored with, and report how many stored numbers were reproduced exactly (they all should be)."""
+    counts = {"responses": 0, "scores": 0, "identical": 0, "changed": 0, "new": 0}
+    for response in submitted_responses(wave, user):
+        counts["responses"] += 1
+        stored = {s.subscale: (s.score, s.n_answered, s.rule_version) for s in response.scores}
+        versions = {s.rule_version for s in response.scores} or {SCORING_RULE_VERSION}
+        if len(versions) != 1:
+            raise ValueError(f"response {response.id} mixes scoring rule versions {sorted(versions)}")
+        rule_version = versions.pop()
+        for subscale, result in score_values(response, rule_version).items():
+            counts["scores"] += 1
+            previous = stored.get(subscale)
+            if previous is None:
+                counts["new"] += 1
+            elif previous == (result["score"], result["n_answered"], result["rule_version"]):
+                counts["identical"] += 1
+            else:
+                counts["changed"] += 1
+        score_response_row(response, rule_version)
+    db.session.commit()
+    return counts
+
+
+# --- exports ---------------------------------------------------------------------------------------------------
+
+
+def record_id(wave: SurveyWave, link: SurveyLink) -> str:
+    """A REDCap record id that names no one: clinic code, wave id and link number."""
+    return f"{wave.clinic.code}-W{wave.id}-{link.number:03d}"
+
+
+def redcap_records(wave: SurveyWave, instrument: Instrument, include_identifiers: bool = False,
+                   user=None) -> str:
+    """Submitted responses to one instrument of ``wave`` in REDCap's import CSV (``redcap_data_access_group`` =
+    clinic code, ``field___code`` checkbox columns, ``<form>_complete`` = 2). Fields the dictionary marks as
+    identifiers are left blank unless ``include_identifiers`` (REDCap's de-identified export does the same)."""
+    definition = instrument.definition
+    identifiers = set() if include_identifiers else {i["key"] for i in definition["items"] if i.get("identifier")}
+    rows = []
+    for response in submitted_responses(wave, user):
+        if response.instrument_id != instrument.id:
+            continue
+        answers = {k: v for k, v in response.answers.items() if k not in identifiers}
+        rows.append({"record_id": record_id(wave, response.link), "dag": wave.clinic.code, "answers": answers,
+                     "complete": True})
+    form = definition.get("redcap_form") or definition["key"]
+    return export_records({**definition, "key": form}, rows)
+
+
+def link_rows(wave: SurveyWave, url_for_token: Callable[[str], str]) -> tuple[list[str], list[list]]:
+    headers = ["link_number", "url", "status", "opens_on", "closes_on", "clinic"]
+    rows = [[link.number, url_for_token(link.token), link.status, wave.opens_on.isoformat(),
+             wave.closes_on.isoformat(), wave.clinic.code] for link in wave.links]
+    return headers, rows

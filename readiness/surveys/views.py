@@ -1,0 +1,134 @@
+"""Director pages for survey waves: list, open a wave, the wave page with copyable links (and CSV), clinic-level
+results, close, re-score, and the REDCap records export."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.exports import csv_response
+from app.models import Clinic, Role
+from app.security import get_scoped_or_404, roles_required
+from readiness.aggregation import MIN_N_FOR_MEAN
+from readiness.surveys import services
+from readiness.surveys.forms import ConfirmForm, WaveForm
+from readiness.surveys.library import InstrumentImportError, library
+from readiness.surveys.models import RESPONDENT_ROLES, SurveyWave
+from readiness.surveys.profile_service import wave_results
+from readiness.surveys.results import FLAG_LABELS
+
+bp = Blueprint("readiness_surveys", __name__, url_prefix="/readiness/surveys", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+DIRECTOR = (Role.DIRECTOR,)
+
+
+def link_url(token: str) -> str:
+    return url_for("survey_respond.welcome", token=token, _external=True)
+
+
+@bp.route("")
+@roles_required(*DIRECTOR)
+def waves():
+    rows = [(wave, services.wave_stats(wave), services.wave_status(wave)) for wave in services.waves()]
+    return render_template("readiness/surveys/waves.html", rows=rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*DIRECTOR)
+def new_wave():
+    form = WaveForm()
+    form.clinic_id.choices = [(0, "— choose a clinic —")] + [(c.id, f"{c.code} — {c.name}")
+                                                              for c in services.clinics()]
+    entries = library()
+    form.instruments.choices = [(e.ref, f"{e.title} (v{e.version}{', REDCap import' if e.source == 'redcap' else ''})")
+                                for e in entries]
+    if request.method == "GET":
+        today = services.survey_today()
+        form.instruments.data = [e.ref for e in entries if e.source == "shipped"]
+        form.opens_on.data = form.opens_on.data or today
+        form.closes_on.data = form.closes_on.data or today + timedelta(days=21)
+    if form.validate_on_submit():
+        clinic = get_scoped_or_404(Clinic, form.clinic_id.data)
+        try:
+            wave = services.create_wave(clinic=clinic, title=form.title.data, instrument_refs=form.instruments.data,
+                                        opens_on=form.opens_on.data, closes_on=form.closes_on.data,
+                                        n_links=form.n_links.data, user=current_user)
+        except (services.WaveInputError, InstrumentImportError) as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            flash(f"Opened “{wave.title}” for {clinic.code} with {len(wave.links)} respondent links.", "success")
+            return redirect(url_for(".wave", survey_wave_id=wave.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("readiness/surveys/wave_form.html", form=form, entries=entries), status
+
+
+@bp.route("/<int:survey_wave_id>")
+@roles_required(*DIRECTOR)
+def wave(survey_wave_id: int):
+    obj = get_scoped_or_404(SurveyWave, survey_wave_id)
+    return render_template("readiness/surveys/wave.html", wave=obj, stats=services.wave_stats(obj),
+                           status=services.wave_status(obj), link_url=link_url, confirm=ConfirmForm(),
+                           roles=services.role_counts(obj, MIN_N_FOR_MEAN), role_labels=RESPONDENT_ROLES)
+
+
+@bp.route("/<int:survey_wave_id>/links.csv")
+@roles_required(*DIRECTOR)
+def links_csv(survey_wave_id: int):
+    obj = get_scoped_or_404(SurveyWave, survey_wave_id)
+    headers, rows = services.link_rows(obj, link_url)
+    return csv_response(f"survey-links-{obj.clinic.code}-wave{obj.id}.csv", headers, rows)
+
+
+@bp.route("/<int:survey_wave_id>/results")
+@roles_required(*DIRECTOR)
+def results(survey_wave_id: int):
+    obj = get_scoped_or_404(SurveyWave, survey_wave_id)
+    return render_template("readiness/surveys/results.html", wave=obj, stats=services.wave_stats(obj),
+                           blocks=wave_results(obj), flag_labels=FLAG_LABELS, min_n=MIN_N_FOR_MEAN)
+
+
+@bp.route("/<int:survey_wave_id>/close", methods=["POST"])
+@roles_required(*DIRECTOR)
+def close(survey_wave_id: int):
+    obj = get_scoped_or_404(SurveyWave, survey_wave_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.close_wave(obj)
+    flash("The wave is closed: its links no longer accept answers.", "success")
+    return redirect(url_for(".wave", survey_wave_id=obj.id))
+
+
+@bp.route("/<int:survey_wave_id>/rescore", methods=["POST"])
+@roles_required(*DIRECTOR)
+def rescore(survey_wave_id: int):
+    obj = get_scoped_or_404(SurveyWave, survey_wave_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    counts = services.rescore_wave(obj)
+    category = "success" if counts["changed"] == 0 else "warning"
+    flash(f"Re-scored {counts['responses']} responses from their raw answers: {counts['identical']} of "
+          f"{counts['scores']} scores identical, {counts['changed']} changed, {counts['new']} new.", category)
+    return redirect(url_for(".results", survey_wave_id=obj.id))
+
+
+@bp.route("/<int:survey_wave_id>/instruments/<int:instrument_id>/redcap-records.csv")
+@roles_required(*DIRECTOR)
+def redcap_records(survey_wave_id: int, instrument_id: int):
+    obj = get_scoped_or_404(SurveyWave, survey_wave_id)
+    instrument = next((i for i in obj.instruments if i.id == instrument_id), None)
+    if instrument is None:
+        abort(404)
+    identifiers = request.args.get("identifiers") == "1"
+    if identifiers and current_user.role != Role.ADMIN:
+        abort(403)
+    text = services.redcap_records(obj, instrument, include_identifiers=identifiers)
+    return interchange_csv(f"redcap-records-{obj.clinic.code}-wave{obj.id}-{instrument.key}.csv", text)
+
+
+def interchange_csv(filename: str, text: str) -> Response:
+    """A REDCap interchange file, byte for byte as :mod:`readiness.redcap` wrote it. Deliberately not
+    ``app.exports.csv_response``: its spreadsheet-formula guard would prefix answers or choice lists that start
+    with "-" or "=" (e.g. ``-1, Refused``) with an apostrophe, and REDCap would import the altered values."""
+    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})
