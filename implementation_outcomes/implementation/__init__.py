@@ -33,3 +33,27 @@ def init_app(app: Flask) -> None:
     add_nav(app, "Adoption & activities", "implementation.overview", VIEW_ROLES, order=30)
     add_nav(app, "Strategies", "implementation.strategies", VIEW_ROLES, order=31)
     app.extensions["mio.demo_seeders"].append(seed_demo)
+
+    from readiness.application.signals import counselors_eligible
+
+    counselors_eligible.connect(_record_eligible_counselors, sender=app, weak=False)
+
+
+def _record_eligible_counselors(app, *, linked, invited_on, decided_on, user, **_kw) -> None:
+    """Readiness accepted these clinicians as eligible: they enter adoption tracking (invited when their agency
+    proposed them in the application, eligible on the decision date). Steps already recorded are left alone."""
+    from implementation_outcomes.implementation.services.adoption import record_step, steps_by_person
+
+    recorded = steps_by_person([entry["person_id"] for entry in linked], user)
+    for entry in linked:
+        person_id = entry["person_id"]
+        steps = recorded.get(person_id, {})
+        if "invited" not in steps:
+            from app.db import db
+            from app.models import Person
+
+            person = db.session.get(Person, person_id)
+            record_step(person, "invited", invited_on, "Proposed in the MIO Training & Learning Collaborative application.",
+                        user=user, commit=False)
+        if "eligible" not in steps:
+            mark_eligible_from_readiness(person_id, decided_on, user, commit=False)

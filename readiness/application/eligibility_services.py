@@ -126,7 +126,7 @@ def save_inputs(application: Application, clinician: ApplicationClinician, group
         changed.append(key)
     db.session.flush()
     if application.status in workflow.ACCEPTED_STATUSES:
-        link_counselor_people(application)
+        link_and_announce(application, user)
     db.session.commit()
     return {"errors": {}, "changed": changed}
 
@@ -166,6 +166,23 @@ def link_counselor_people(application: Application) -> list[dict[str, Any]]:
         done.append({"clinician": clinician.name, "person_id": person.id, "created": created})
     db.session.flush()
     return done
+
+
+def link_and_announce(application: Application, user) -> list[dict[str, Any]]:
+    """``link_counselor_people``, then tell subscribers (adoption tracking) which counselors became eligible
+    (``signals.counselors_eligible``). Does not commit: receivers write in the same transaction."""
+    linked = link_counselor_people(application)
+    if linked:
+        from flask import current_app
+
+        from readiness.application.signals import counselors_eligible
+
+        decided = (application.decided_at or now()).date()
+        counselors_eligible.send(
+            current_app._get_current_object(), application=application, linked=linked, user=user,
+            invited_on=application.submitted_at.date() if application.submitted_at else decided, decided_on=decided,
+        )
+    return linked
 
 
 def _matching_counselor(clinician: ApplicationClinician) -> Person | None:

@@ -40,7 +40,8 @@ def apply_action(application: Application, action: str, text: str | None, user) 
     elif target == workflow.UNDER_REVIEW and before != workflow.SUBMITTED:
         application.decided_at = application.decided_by_id = None
     db.session.flush()
-    linked = eligibility_services.link_counselor_people(application) if target in workflow.ACCEPTED_STATUSES else []
+    accepted = target in workflow.ACCEPTED_STATUSES
+    linked = eligibility_services.link_and_announce(application, user) if accepted else []
     db.session.commit()
     return {"from": before, "to": target, "linked": linked}
 

@@ -225,3 +225,24 @@ def test_hard_gates_are_scoped_to_the_user(app_ctx, org, make_application):
     with pytest.raises(LookupError):
         hard_gates_for_agency(org.other_agency.id, user=org.staff)
     assert hard_gates_for_clinic(org.other_clinic.id, user=org.director)["proposed"] == 1
+
+
+def test_accepted_eligible_counselors_enter_adoption_tracking(client, login, org, make_application):
+    """The readiness decision feeds adoption: invited on the submission date, eligible on the decision date
+    (signal readiness.application.signals.counselors_eligible, received by implementation_outcomes)."""
+    from implementation_outcomes.implementation.models import AdoptionStep
+
+    application = make_application(status="under_review", clinicians=2, inputs=ALL_PASS)
+    login(org.director)
+    assert client.post(f"{BASE}/{application.id}/transition", data={"action": "accept", "text": "Ready."}).status_code == 302
+    db.session.expire_all()
+    application = reload(application)
+    steps = db.session.execute(sa.select(AdoptionStep).order_by(AdoptionStep.person_id, AdoptionStep.id)).scalars().all()
+    by_person = {}
+    for step in steps:
+        by_person.setdefault(step.person_id, {})[step.step] = step
+    assert set(by_person) == {c.person_id for c in application.clinicians}
+    for recorded in by_person.values():
+        assert recorded["invited"].reached_on == application.submitted_at.date()
+        assert recorded["eligible"].reached_on == application.decided_at.date()
+        assert recorded["eligible"].source == "readiness screening"
