@@ -69,7 +69,7 @@ CODINGS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("Caseloads are around twenty-five", ("III.A.3",)),
         ("so the sessions are billable", ("II.F",)),
         ("we have bus passes and a ride voucher fund", ("II.C", "III.J")),
-        ("there's on-site childcare two mornings a week", ("III.J",)),
+        ("When a mom can't come in we do the session by video", ("V.I",)),
         ("reviewing them has been motivating", ("V.H.1", "III.D.4")),
     ],
     "spr1_counselor_interview": [
@@ -175,7 +175,7 @@ CODINGS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ("Supervision mostly happens", ("III.K",)),
         ("Supervision is once a month if we're lucky", ("IV.CHAR.C",)),
         ("Transportation, first and last", ("II.C",)),
-        ("She walked forty minutes with her stroller", ("IV.CHAR.A",)),
+        ("walked forty minutes with her stroller", ("IV.CHAR.A",)),
         ("the message was clear: MIO is extra", ("II.F", "III.G")),
         ("It feels supported at our clinic, just not resourced", ("III.J",)),
         ("Phone sessions for moms with no internet", ("V.I",)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, has_request_context
 from flask_login import current_user
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import db
 from app.models import Role
@@ -91,7 +92,8 @@ def document_for(user, document_id: int, need: str = Privilege.READ) -> Document
     if user.role in BARRED_ROLES:
         abort(403)
     document = get_scoped_or_404(Document, document_id, user)
-    project_for(user, document.project_id, need)  # the same instance document.project returns
+    # hold the checked project (with ``my_privilege``) on the document: the identity map keeps only weak references
+    set_committed_value(document, "project", project_for(user, document.project_id, need))
     return document
 
 
@@ -109,7 +111,7 @@ def code_for(user, code_id: int, need: str = Privilege.READ) -> Code:
     code = db.session.get(Code, code_id)
     if code is None:
         abort(404)
-    project_for(user, code.project_id, need)
+    set_committed_value(code, "project", project_for(user, code.project_id, need))
     return code
 
 
@@ -117,7 +119,7 @@ def coding_for(user, coding_id: int, need: str = Privilege.READ) -> Coding:
     if user.role in BARRED_ROLES:
         abort(403)
     coding = get_scoped_or_404(Coding, coding_id, user)
-    document_for(user, coding.document_id, need)
+    set_committed_value(coding, "document", document_for(user, coding.document_id, need))
     return coding
 
 

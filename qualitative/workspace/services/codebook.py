@@ -247,11 +247,6 @@ def next_colour(project: QualProject) -> str:
 def save_code(project: QualProject, code: Code | None, data: dict) -> Code:
     """Create or update a code from form data (key, name, parent_id, colour, codable, definition, inclusion,
     exclusion, lexicon as text). Refuses a parent that would make a cycle. Commits."""
-    if code is None:
-        position = (db.session.execute(
-            sa.select(sa.func.max(Code.position)).where(Code.project_id == project.id)).scalar() or 0) + 1
-        code = Code(project_id=project.id, kind="custom", position=position)
-        db.session.add(code)
     parent_id = data.get("parent_id") or None
     if parent_id is not None:
         parent = db.session.get(Code, parent_id)
@@ -259,9 +254,14 @@ def save_code(project: QualProject, code: Code | None, data: dict) -> Code:
             raise CodebookChangeError("The parent code is not in this project.")
         walker: Code | None = parent
         while walker is not None:
-            if code.id is not None and walker.id == code.id:
+            if code is not None and walker.id == code.id:
                 raise CodebookChangeError("A code cannot be placed under itself or one of its own sub-codes.")
             walker = walker.parent
+    if code is None:
+        position = (db.session.execute(
+            sa.select(sa.func.max(Code.position)).where(Code.project_id == project.id)).scalar() or 0) + 1
+        code = Code(project_id=project.id, kind="custom", position=position)
+        db.session.add(code)
     code.key = data["key"].strip()
     code.name = data["name"].strip()
     code.parent_id = parent_id

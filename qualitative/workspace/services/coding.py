@@ -81,9 +81,13 @@ def load_turns(document: Document) -> list[DocumentTurn]:
     ).scalars())
 
 
-def load_codings(document: Document) -> list[Coding]:
-    stmt = sa.select(Coding).where(Coding.document_id == document.id).order_by(Coding.start, Coding.end, Coding.id)
-    return list(db.session.execute(scope(stmt, Coding)).scalars())
+def load_codings(document: Document) -> list[sa.Row]:
+    """The document's codings as plain rows (id, code_id, coder_id, start, end, version, source): read-only, so no
+    ORM identity bookkeeping for thousands of codings."""
+    stmt = (sa.select(Coding.id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end, Coding.version,
+                      Coding.source)
+            .where(Coding.document_id == document.id).order_by(Coding.start, Coding.end, Coding.id))
+    return list(db.session.execute(scope(stmt, Coding)).all())
 
 
 def project_codes(project_id: int) -> list[Code]:
@@ -99,9 +103,10 @@ def _turn_views(document: Document, turns: list[DocumentTurn]) -> list[TurnView]
     return views
 
 
-def coding_dict(coding: Coding, views: list[TurnView], starts: list[int], user_id: int,
-                coders: dict[int, User], memo_counts: dict | None = None) -> dict:
-    """A coding as the browser uses it: its pieces per turn in UTF-16 units of that turn's utterance."""
+def coding_dict(coding, views: list[TurnView], starts: list[int], user_id: int,
+                coders: dict[int, tuple[str, str]], memo_counts: dict | None = None) -> dict:
+    """A coding (ORM object or row) as the browser uses it: its pieces per turn in UTF-16 units of that turn's
+    utterance. ``coders`` maps coder id to (name, initials)."""
     pieces = []
     i = max(0, bisect.bisect_right(starts, coding.start) - 1)
     while i < len(views):
@@ -116,10 +121,9 @@ def coding_dict(coding: Coding, views: list[TurnView], starts: list[int], user_i
                 a, b = codepoint_to_utf16(view.text, a), codepoint_to_utf16(view.text, b)
             pieces.append({"turn_id": turn.id, "start": a, "end": b})
         i += 1
-    coder = coders.get(coding.coder_id)
+    name, short = coders.get(coding.coder_id, ("?", "?"))
     return {
-        "id": coding.id, "code_id": coding.code_id, "coder_id": coding.coder_id,
-        "coder": coder.name if coder else "?", "initials": initials(coder.name) if coder else "?",
+        "id": coding.id, "code_id": coding.code_id, "coder_id": coding.coder_id, "coder": name, "initials": short,
         "mine": coding.coder_id == user_id, "start": coding.start, "end": coding.end, "version": coding.version,
         "source": coding.source, "pieces": pieces, "memos": (memo_counts or {}).get(("coding", coding.id), 0),
     }
@@ -127,11 +131,13 @@ def coding_dict(coding: Coding, views: list[TurnView], starts: list[int], user_i
 
 def workspace(document: Document, user) -> Workspace:
     """Everything the coding page shows, in a constant number of queries."""
+    user_id = user.id  # once: ``current_user`` is a proxy, costly to read thousands of times
     views = _turn_views(document, load_turns(document))
     codings = load_codings(document)
     codes = project_codes(document.project_id)
-    coder_ids = {c.coder_id for c in codings} | {user.id}
+    coder_ids = {c.coder_id for c in codings} | {user_id}
     coders = {u.id: u for u in db.session.execute(sa.select(User).where(User.id.in_(coder_ids))).scalars()}
+    names = {uid: (u.name, initials(u.name)) for uid, u in coders.items()}
     memo_rows = db.session.execute(
         sa.select(Memo.target_type, Memo.target_id, sa.func.count(Memo.id))
         .where(Memo.project_id == document.project_id,
@@ -142,7 +148,7 @@ def workspace(document: Document, user) -> Workspace:
     ).all()
     memo_counts = {(t, i): n for t, i, n in memo_rows}
     starts = [v.turn.start for v in views]
-    dicts = [coding_dict(c, views, starts, user.id, coders, memo_counts) for c in codings]
+    dicts = [coding_dict(c, views, starts, user_id, names, memo_counts) for c in codings]
     by_turn = {v.turn.id: v for v in views}
     for item in dicts:
         if item["pieces"]:
@@ -154,13 +160,6 @@ def codings_payload(document: Document, user) -> dict:
     ws = workspace(document, user)
     return {"document_id": document.id, "codings": ws.codings,
             "blocked": document.deidentification == PENDING}
-
-
-def _one_coding_dict(document: Document, coding: Coding, user) -> dict:
-    views = _turn_views(document, load_turns(document))
-    coders = {u.id: u for u in db.session.execute(
-        sa.select(User).where(User.id.in_({coding.coder_id, user.id}))).scalars()}
-    return coding_dict(coding, views, [v.turn.start for v in views], user.id, coders)
 
 
 # --- offsets --------------------------------------------------------------------------------------------------

@@ -88,9 +88,6 @@ def _already_imported(settings: ImportSettings, filename: str) -> Document | Non
 def import_one(settings: ImportSettings, filename: str, data: bytes) -> FileOutcome:
     """Parse one file and write it (document + turns) in a savepoint; never raises for bad input."""
     shown = base_name(filename)
-    done = _already_imported(settings, filename)
-    if done is not None:  # a re-run of the same job after a crash: this file is already in
-        return FileOutcome(shown, True, done.id, done.name, len(done.turns), done.source_format)
     try:
         parsed = parse_transcript(shown, data, max_bytes=max_bytes())
     except TranscriptFormatError as exc:
@@ -136,6 +133,11 @@ def import_files(settings: ImportSettings, files: Iterable[tuple[str, Callable[[
     for number, (filename, read) in enumerate(files, start=1):
         if progress:
             progress(number - 1, total, f"Reading {base_name(filename)} ({number} of {total})")
+        done = _already_imported(settings, filename)
+        if done is not None:  # a re-run of the same job after a crash: this file is already in (and deleted)
+            outcomes.append(FileOutcome(base_name(filename), True, done.id, done.name, len(done.turns),
+                                        done.source_format))
+            continue
         try:
             data = read()
         except OSError as exc:

@@ -49,10 +49,11 @@ def workspace(document_id: int):
     if code_filter:
         with_code = {p["turn_id"] for c in ws.codings if c["code_id"] == code_filter for p in c["pieces"]}
         visible_turns = [v for v in visible_turns if v.turn.id in with_code]
-    codes_by_id = {c.id: c for c in ws.codes}
+    code_labels = {c.id: (f"{c.display_key} {c.name}", c.colour or "#999999") for c in ws.codes}
     return render_template(
         "qualitative/workspace.html", document=document, project=project, ws=ws, turns=visible_turns,
-        filtered=bool(query or code_filter), query=query, code_filter=code_filter, codes_by_id=codes_by_id,
+        filtered=bool(query or code_filter), query=query, code_filter=code_filter, code_labels=code_labels,
+        edit_prefix=url_for("qualitative.coding_edit", coding_id=0).removesuffix("0/edit"),
         code_tree=tree([c for c in ws.codes if c.active]), can_code=can_code and not blocked, blocked=blocked,
         can_manage=allows(project.my_privilege, Privilege.MANAGE), role_label=cfir_role_label,
         timestamp=_timestamp, state_labels=STATE_LABELS, memo_form=MemoForm(formdata=None),
