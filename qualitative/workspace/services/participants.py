@@ -8,6 +8,7 @@ the participant the analyst chose for that label (``DocumentTurn.participant_id`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,6 +19,9 @@ from qualitative.workspace.services.access import scope
 from qualitative.workspace.services.codebook import cfir_roles
 
 PSEUDONYM_LIMIT = 120
+#: labels of the people asking the questions: not mapped to participants by default
+_INTERVIEWER = re.compile(r"^\s*(?:interviewer|facilitator|co-?facilitator|moderator|note-?taker|researcher)\b",
+                          re.IGNORECASE)
 
 
 class ParticipantError(ValueError):
@@ -30,6 +34,24 @@ class SpeakerRow:
     turns: int
     participant_id: int | None
     mixed: bool  # the label's turns point at different participants
+
+
+def is_interviewer(label: str) -> bool:
+    """"Interviewer", "Facilitator 2", "Moderator": the research team's side of the conversation."""
+    return _INTERVIEWER.match(label) is not None
+
+
+_ROLE_HINTS = (
+    (re.compile(r"director|administrator|executive|ceo|chief", re.IGNORECASE), "IV.ROLE.A"),
+    (re.compile(r"supervisor|manager", re.IGNORECASE), "IV.ROLE.B"),
+    (re.compile(r"counsel|clinician|therapist", re.IGNORECASE), "IV.ROLE.H"),
+    (re.compile(r"mother|\bmom\b|client|parent", re.IGNORECASE), "IV.ROLE.I"),
+)
+
+
+def suggested_role(label: str) -> str:
+    """A CFIR 2.0 role suggested by a role-like speaker label ("Supervisor" -> IV.B Mid-level Leaders); "" if none."""
+    return next((role for pattern, role in _ROLE_HINTS if pattern.search(label)), "")
 
 
 def participants(project: QualProject) -> list[Participant]:

@@ -193,9 +193,13 @@ def import_transcripts_job(ctx: JobContext, project_id: int, clinic_id: int, kin
                 return handle.read()
         return read
 
-    outcomes = import_files(settings, [(f["filename"], reader(f["path"])) for f in files], len(files), ctx.progress)
-    db.session.commit()
-    shutil.rmtree(folder, ignore_errors=True)  # the raw files hold identifiers: keep them no longer than needed
+    try:
+        outcomes = import_files(settings, [(f["filename"], reader(f["path"])) for f in files], len(files), ctx.progress)
+        db.session.commit()
+    finally:
+        # The raw files hold identifiers: keep them no longer than needed. A job that raised is marked failed and
+        # never re-run, so its files go too; only a worker killed mid-way leaves them for the re-run.
+        shutil.rmtree(folder, ignore_errors=True)
     return {
         "project_id": project_id,
         "summary": summary(outcomes),

@@ -21,21 +21,27 @@
 
   var bar = document.querySelector(".redact-bar");
   var button = document.getElementById("redact-selection");
+  var chosen = null;  // the last selection inside one utterance: kept while the replacement is typed
   if (bar && button) {
     bar.hidden = false;
     var message = bar.querySelector(".redact-message");
-    button.addEventListener("click", function () {
+    document.addEventListener("selectionchange", function () {
       var sel = window.getSelection();
       var el = sel && sel.rangeCount ? utteranceOf(sel.anchorNode) : null;
-      if (!el || sel.isCollapsed || utteranceOf(sel.focusNode) !== el) {
+      if (!el || sel.isCollapsed || utteranceOf(sel.focusNode) !== el) { return; }
+      var a = offsetIn(el, sel.anchorNode, sel.anchorOffset), b = offsetIn(el, sel.focusNode, sel.focusOffset);
+      chosen = { turnId: Number(el.getAttribute("data-turn-id")), start: Math.min(a, b), end: Math.max(a, b) };
+      message.textContent = "Selected: “" + sel.toString() + "”";
+    });
+    button.addEventListener("click", function () {
+      if (!chosen) {
         message.textContent = "Select text inside one utterance of the transcript below first.";
         return;
       }
-      var a = offsetIn(el, sel.anchorNode, sel.anchorOffset), b = offsetIn(el, sel.focusNode, sel.focusOffset);
       fetch(button.getAttribute("data-url"), {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify({ turn_id: Number(el.getAttribute("data-turn-id")), start: Math.min(a, b), end: Math.max(a, b),
+        body: JSON.stringify({ turn_id: chosen.turnId, start: chosen.start, end: chosen.end,
           replacement: document.getElementById("redact-replacement").value })
       }).then(function (response) {
         return response.json().then(function (data) { return { ok: response.ok, data: data }; });

@@ -334,6 +334,7 @@
     items.forEach(function (li) {
       var matches = !query || li.getAttribute("data-search").indexOf(query) !== -1;
       li.hidden = !matches;
+      li.classList.toggle("match", !!query && matches);
     });
     // keep the headings of visible codes
     if (query) {
@@ -359,7 +360,8 @@
     if (!state.selection) { say("Select some text in a turn first.", true); return; }
     var ids = checkedCodes();
     if (!ids.length) {
-      var first = codeList.querySelector("li[data-code-id]:not([hidden]) input[type=checkbox]");
+      // the first code that matches the search itself (headings shown only as context do not count)
+      var first = codeList.querySelector("li.match[data-code-id] input[type=checkbox]");
       if (first && codeSearch.value.trim()) { ids = [Number(first.value)]; }
     }
     if (!ids.length) { say("Tick one or more codes (or type to find one and press Enter).", true); return; }
@@ -387,7 +389,8 @@
     codeSearch.addEventListener("keydown", function (event) {
       if (event.key === "Enter") { event.preventDefault(); applyCodes(); }
       if (event.key === "ArrowDown") {
-        var first = codeList.querySelector("li[data-code-id]:not([hidden]) input[type=checkbox]");
+        var first = codeList.querySelector("li.match[data-code-id] input[type=checkbox]") ||
+          codeList.querySelector("li[data-code-id]:not([hidden]) input[type=checkbox]");
         if (first) { event.preventDefault(); first.focus(); }
       }
       if (event.key === "Escape" && state.selection) { state.selection.el.focus(); }

@@ -147,6 +147,7 @@ def speakers(document_id: int):
     return render_template(
         "qualitative/speakers.html", document=document, project=project, rows=rows, participants=existing,
         suggestions=suggestions, roles=role_choices(), role_label=cfir_role_label, clinics=clinic_choices(),
+        is_interviewer=people.is_interviewer, suggested_role=people.suggested_role,
         errors=errors, form=ConfirmForm(), values=request.form,
     ), (400 if errors else 200)
 

@@ -177,3 +177,13 @@ def test_cli_usage_errors(runner, app_ctx, project, org, tmp_path):
     assert "no clinic" in runner.invoke(args=[*base, "--project", project.name, "--clinic", "ZZZ"]).output
     out = runner.invoke(args=[*base, "--project", project.name, "--clinic", "SPR-1", "--date", "5/4/26"]).output
     assert "--date" in out
+
+
+def test_uploaded_files_are_deleted_after_the_job(app, client, login, people, project, org, sample_bytes):
+    import os
+
+    login(people["coder"])
+    _upload(client, project, org, [("a.vtt", sample_bytes("focus_group_zoom.vtt")), ("b.docx", b"not a zip")])
+    job = db.session.execute(sa.select(Job)).scalar_one()
+    assert not os.path.exists(job.payload["folder"])
+    assert all(not os.path.exists(f["path"]) for f in job.payload["files"])

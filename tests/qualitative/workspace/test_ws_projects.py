@@ -145,3 +145,17 @@ def test_document_attributes_and_delete(client, login, people, project, import_t
     assert client.post(f"/qualitative/documents/{document.id}/delete").status_code == 302
     assert db.session.get(Document, document.id) is None
     assert not db.session.execute(sa.select(Coding)).first()
+
+
+def test_speaker_page_defaults(client, login, people, import_text):
+    from qualitative.workspace.services.participants import is_interviewer, suggested_role
+
+    assert is_interviewer("Facilitator 2") and is_interviewer("interviewer") and not is_interviewer("Counselor A")
+    assert suggested_role("Supervisor") == "IV.ROLE.B" and suggested_role("Counselor 3") == "IV.ROLE.H"
+    assert suggested_role("Program director") == "IV.ROLE.A" and suggested_role("Participant 2") == ""
+    document = import_text("a.txt", b"Interviewer: Hi.\n\nSupervisor: Hello.\n")
+    login(people["coder"])
+    page = client.get(f"/qualitative/documents/{document.id}/speakers").data.decode()
+    # the interviewer is not a participant by default; the supervisor becomes a new one with a suggested role
+    assert '<option value="" selected>' in page and '<option value="new" selected>' in page
+    assert '<option value="IV.ROLE.B" selected>' in page
