@@ -13,6 +13,7 @@ from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import CodingEditForm, CodingForm, MemoForm, VersionForm
 from qualitative.workspace.services import coding as service
 from qualitative.workspace.services import memos as memo_service
+from qualitative.workspace.services import reading
 from qualitative.workspace.services.access import QUAL_ROLES, allows, coding_for, document_for
 from qualitative.workspace.services.codebook import cfir_role_label, tree
 from qualitative.workspace.services.deidentify import PENDING, STATE_LABELS
@@ -39,7 +40,7 @@ def workspace(document_id: int):
     blocked = document.deidentification == PENDING
     if blocked and not can_code:
         return render_template("qualitative/blocked.html", document=document, project=project), 200
-    ws = service.workspace(document, current_user)
+    ws = reading.workspace(document, current_user)
     query = (request.args.get("q") or "").strip()
     code_filter = request.args.get("code", type=int)
     visible_turns = ws.turns
@@ -67,7 +68,7 @@ def codings_json(document_id: int):
     document = document_for(current_user, document_id)
     if document.deidentification == PENDING and not allows(document.project.my_privilege, Privilege.CODE):
         abort(403)
-    return jsonify(service.codings_payload(document, current_user))
+    return jsonify(reading.codings_payload(document, current_user))
 
 
 def _body() -> dict:
@@ -93,7 +94,7 @@ def coding_create(document_id: int):
         return _json_error(str(exc), 400)
     if not created:
         return _json_error(" ".join(skipped), 409)
-    payload = service.codings_payload(document, current_user)
+    payload = reading.codings_payload(document, current_user)
     ids = {c.id for c in created}
     return jsonify(created=[c for c in payload["codings"] if c["id"] in ids], skipped=skipped,
                    codings=payload["codings"]), 201
@@ -120,7 +121,7 @@ def coding_update(coding_id: int):
         return _json_error(str(exc), 409)
     except service.CodingError as exc:
         return _json_error(str(exc), 400)
-    payload = service.codings_payload(document, current_user)
+    payload = reading.codings_payload(document, current_user)
     return jsonify(coding=next(c for c in payload["codings"] if c["id"] == coding.id), codings=payload["codings"])
 
 
@@ -149,13 +150,13 @@ def coding_delete(coding_id: int):
         flash(str(exc), "error")
         return redirect(url_for("qualitative.workspace", document_id=document.id))
     if request.is_json:
-        return jsonify(deleted=coding_id, codings=service.codings_payload(document, current_user)["codings"])
+        return jsonify(deleted=coding_id, codings=reading.codings_payload(document, current_user)["codings"])
     flash("Removed the coding.", "success")
     return redirect(url_for("qualitative.workspace", document_id=document.id))
 
 
 def _code_choices(document) -> list[tuple[int, str]]:
-    codes = service.project_codes(document.project_id)
+    codes = reading.project_codes(document.project_id)
     return [(c.id, ("— " * depth) + str(c)) for c, depth in tree([c for c in codes if c.active]) if c.codable]
 
 
@@ -166,7 +167,7 @@ def coding_new(document_id: int):
     document = document_for(current_user, document_id, Privilege.CODE)
     form = CodingForm()
     form.code_ids.choices = _code_choices(document)
-    turns = service.load_turns(document)
+    turns = reading.load_turns(document)
     form.turn_id.choices = [(0, "— any turn —")] + [
         (t.id, f"{t.index + 1}. {t.speaker or 'no speaker'}: {document.text[t.start:t.end][:60]}") for t in turns]
     if request.method == "GET":
