@@ -3,3 +3,7 @@
 
 def init_app(app) -> None:
     from qualitative import models  # noqa: F401  (tables known to migrations)
+    from qualitative.workspace import register as register_workspace
+
+    # the workspace's demo seeder registers first: later qualitative seeders build on its codings
+    register_workspace(app)

@@ -77,6 +77,8 @@ class Document(TimestampMixin, AgencyScoped, db.Model):
 
     __tablename__ = "qual_document"
     __table_args__ = (sa.UniqueConstraint("project_id", "name"),)
+    #: the text before de-identification holds identifiers; the audit trail must never copy it
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"text"})
     KINDS: ClassVar[dict[str, str]] = {"interview": "Interview", "focus-group": "Focus group"}
 
     id: Mapped[intpk]
@@ -93,6 +95,8 @@ class Document(TimestampMixin, AgencyScoped, db.Model):
     #: pending: redactions not yet reviewed (coding waits); applied or skipped: ready to code
     deidentification: Mapped[str40] = mapped_column(default="pending")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    #: the import job that created it, so a job run again after a crash recognises its own documents
+    import_job_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
 
     project: Mapped[QualProject] = relationship(back_populates="documents")
     clinic: Mapped[Clinic] = relationship()
@@ -103,6 +107,37 @@ class Document(TimestampMixin, AgencyScoped, db.Model):
     @property
     def kind_label(self) -> str:
         return self.KINDS.get(self.kind, self.kind)
+
+
+class RedactionProposal(TimestampMixin, AgencyScoped, db.Model):
+    """A proposed (or manually added) redaction awaiting review. Rows exist only until the redactions are applied:
+    then the document text is replaced and every proposal of the document is deleted, so the original identifiers
+    are kept nowhere (``original`` is excluded from the audit trail for the same reason)."""
+
+    __tablename__ = "qual_redaction_proposal"
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"original"})
+    STATUSES: ClassVar[dict[str, str]] = {"proposed": "To review", "accepted": "Accept", "rejected": "Reject"}
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_document.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int]
+    end: Mapped[int]
+    kind: Mapped[str40]
+    original: Mapped[str] = mapped_column(sa.Text)
+    suggestion: Mapped[str120]
+    replacement: Mapped[str120 | None]
+    status: Mapped[str40] = mapped_column(default="proposed")
+    manual: Mapped[bool] = mapped_column(default=False)
+
+    document: Mapped[Document] = relationship()
+
+    @property
+    def effective_replacement(self) -> str:
+        return self.replacement if self.replacement is not None else self.suggestion
+
+    @classmethod
+    def agency_clause(cls, agency_ids):
+        return cls.document_id.in_(sa.select(Document.id).where(Document.agency_clause(agency_ids)))
 
 
 class DocumentTurn(db.Model):
@@ -137,6 +172,8 @@ class Code(TimestampMixin, Audited, db.Model):
     name: Mapped[str255]
     kind: Mapped[str40] = mapped_column(default="custom")
     codable: Mapped[bool] = mapped_column(default=True)
+    #: the code's display key when it differs from ``key`` (CFIR 2.0 "IV.A" for key "IV.ROLE.A")
+    label: Mapped[str40 | None]
     colour: Mapped[str | None] = mapped_column(sa.String(7))
     definition: Mapped[str | None] = mapped_column(sa.Text)
     inclusion: Mapped[str | None] = mapped_column(sa.Text)
@@ -148,8 +185,12 @@ class Code(TimestampMixin, Audited, db.Model):
     project: Mapped[QualProject] = relationship(back_populates="codes")
     parent: Mapped[Code | None] = relationship(remote_side="Code.id")
 
+    @property
+    def display_key(self) -> str:
+        return self.label or self.key
+
     def __str__(self) -> str:
-        return f"{self.key} {self.name}"
+        return f"{self.display_key} {self.name}"
 
 
 class CodebookVersion(TimestampMixin, db.Model):

@@ -1,0 +1,133 @@
+"""Who may see and change a qualitative project: the one place every view asks.
+
+Rule: a project is visible to its members (privilege read < code < manage) and to admins (all privileges);
+directors may read every project. Agency staff, trial staff and fidelity coders never see transcripts (403),
+whatever their membership. A user who is neither member nor director gets 404 (the project's existence is not
+revealed); a member or director lacking the needed privilege gets 403.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, has_request_context
+from flask_login import current_user
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.db import db
+from app.models import Role
+from app.security import get_scoped_or_404, scoped
+from qualitative.models import (
+    Code,
+    Coding,
+    Document,
+    Memo,
+    Participant,
+    Privilege,
+    ProjectMember,
+    QualProject,
+)
+
+#: roles that may use the qualitative pages at all (admins pass every gate)
+QUAL_ROLES = (Role.ANALYST, Role.DIRECTOR)
+#: roles that never see transcripts, even when someone added them to a project
+BARRED_ROLES = frozenset({Role.AGENCY_STAFF, Role.TRIAL_STAFF, Role.FIDELITY_CODER})
+
+
+class _SystemActor:
+    """The actor of command-line imports, background jobs and the demo seeder: no agency restriction."""
+
+    is_authenticated = True
+    role = Role.ADMIN
+    agency_id = None
+
+
+SYSTEM = _SystemActor()
+
+
+def scope(stmt: sa.Select, model) -> sa.Select:
+    """``app.security.scoped`` for the signed-in user in a request, or for the system actor outside one."""
+    user = current_user if has_request_context() and current_user.is_authenticated else SYSTEM
+    return scoped(stmt, model, user)
+
+
+def privilege_of(user, project: QualProject) -> str | None:
+    """The user's effective privilege on ``project``: manage for admins, the membership's, read for directors."""
+    if user.role in BARRED_ROLES:
+        return None
+    if user.role == Role.ADMIN:
+        return Privilege.MANAGE
+    member = db.session.execute(
+        sa.select(ProjectMember.privilege).where(ProjectMember.project_id == project.id, ProjectMember.user_id == user.id)
+    ).scalar_one_or_none()
+    if member is not None:
+        return member
+    if user.role == Role.DIRECTOR:
+        return Privilege.READ
+    return None
+
+
+def allows(privilege: str | None, need: str) -> bool:
+    return privilege is not None and Privilege.ORDER[privilege] >= Privilege.ORDER[need]
+
+
+def project_for(user, project_id: int, need: str = Privilege.READ) -> QualProject:
+    """The project ``project_id`` if ``user`` holds at least ``need`` on it; else 403 (barred role or too little
+    privilege) or 404 (missing, or not a member). The effective privilege is left on ``project.my_privilege``."""
+    if user.role in BARRED_ROLES:
+        abort(403)
+    project = db.session.get(QualProject, project_id)
+    if project is None:
+        abort(404)
+    privilege = privilege_of(user, project)
+    if privilege is None:
+        abort(404)
+    if not allows(privilege, need):
+        abort(403)
+    project.my_privilege = privilege
+    return project
+
+
+def document_for(user, document_id: int, need: str = Privilege.READ) -> Document:
+    """A document (within the user's agency scope) of a project the user may ``need``."""
+    if user.role in BARRED_ROLES:
+        abort(403)
+    document = get_scoped_or_404(Document, document_id, user)
+    # hold the checked project (with ``my_privilege``) on the document: the identity map keeps only weak references
+    set_committed_value(document, "project", project_for(user, document.project_id, need))
+    return document
+
+
+def participant_for(user, participant_id: int, need: str = Privilege.READ) -> Participant:
+    if user.role in BARRED_ROLES:
+        abort(403)
+    participant = get_scoped_or_404(Participant, participant_id, user)
+    project_for(user, participant.project_id, need)
+    return participant
+
+
+def code_for(user, code_id: int, need: str = Privilege.READ) -> Code:
+    if user.role in BARRED_ROLES:
+        abort(403)
+    code = db.session.get(Code, code_id)
+    if code is None:
+        abort(404)
+    set_committed_value(code, "project", project_for(user, code.project_id, need))
+    return code
+
+
+def coding_for(user, coding_id: int, need: str = Privilege.READ) -> Coding:
+    if user.role in BARRED_ROLES:
+        abort(403)
+    coding = get_scoped_or_404(Coding, coding_id, user)
+    set_committed_value(coding, "document", document_for(user, coding.document_id, need))
+    return coding
+
+
+def memo_for(user, memo_id: int, need: str = Privilege.READ) -> Memo:
+    if user.role in BARRED_ROLES:
+        abort(403)
+    memo = db.session.get(Memo, memo_id)
+    if memo is None:
+        abort(404)
+    project_for(user, memo.project_id, need)
+    return memo

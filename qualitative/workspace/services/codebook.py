@@ -1,0 +1,305 @@
+"""A project's codebook: the CFIR 2.0 preload, custom codes and hierarchy, published versions, and CSV / REFI-QDA
+.qdc exchange. Imports validate the whole file first (``qualitative.codebook_io`` names row and column) and then
+write in one transaction, so nothing is half-imported. Codes are matched by ``key``: an imported row with a known
+key updates that code, a new key adds one; codes missing from the file are left as they are."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import sqlalchemy as sa
+
+from app.db import db
+from qualitative.codebook import load_cfir_codebook
+from qualitative.codebook_io import (
+    CodebookImportError,
+    check_hierarchy,
+    qda_codes_to_rows,
+    read_codebook_csv,
+    rows_to_qda_codes,
+    write_codebook_csv,
+)
+from qualitative.models import Code, CodebookVersion, Coding, QualProject
+from qualitative.refiqda import RefiQdaError, export_qdc, import_qdc, stable_guid
+
+ROLE_SUBDOMAIN = "IV.ROLE"
+#: colours offered to new custom codes in turn (Okabe-Ito palette, distinguishable with colour-vision deficiency)
+CUSTOM_COLOURS = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999")
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,39}$")
+LIMITS = {"key": 40, "name": 255, "kind": 40}
+
+
+class CodebookChangeError(ValueError):
+    """A codebook change that cannot be made (cycle, code in use, key taken); the message says why."""
+
+
+@functools.lru_cache(maxsize=1)
+def _cfir() -> tuple[dict, ...]:
+    return tuple(load_cfir_codebook())
+
+
+def cfir_roles() -> list[tuple[str, str]]:
+    """(key, "IV.A High-level Leaders") for the CFIR 2.0 Individuals: roles subdomain, in codebook order."""
+    return [(c["key"], f"{c['label']} {c['name']}") for c in _cfir() if c["parent_key"] == ROLE_SUBDOMAIN]
+
+
+def cfir_role_label(key: str | None) -> str:
+    return dict(cfir_roles()).get(key or "", key or "")
+
+
+def cfir_labels() -> dict[str, str]:
+    """CFIR keys whose display label differs from the key ("IV.ROLE.A" -> "IV.A")."""
+    return {c["key"]: c["label"] for c in _cfir() if c["label"] != c["key"]}
+
+
+def load_cfir_into(project: QualProject) -> list[Code]:
+    """Add the CFIR 2.0 codebook to an empty project: domains and subdomains as non-codable parents, then the
+    constructs and subconstructs with definitions, inclusion/exclusion notes, lexicon and colour."""
+    by_key: dict[str, Code] = {}
+    for position, entry in enumerate(_cfir()):
+        code = Code(
+            project_id=project.id, key=entry["key"], name=entry["name"], kind=entry["kind"],
+            label=entry["label"] if entry["label"] != entry["key"] else None,
+            codable=entry["codable"], colour=entry["colour"], definition=entry["definition"],
+            inclusion=entry["inclusion"], exclusion=entry["exclusion"], lexicon=list(entry["lexicon"]),
+            position=position, parent=by_key.get(entry["parent_key"]) if entry["parent_key"] else None,
+        )
+        db.session.add(code)
+        by_key[entry["key"]] = code
+    db.session.flush()
+    return list(by_key.values())
+
+
+def codes(project: QualProject, *, active_only: bool = False) -> list[Code]:
+    stmt = sa.select(Code).where(Code.project_id == project.id).order_by(Code.position, Code.id)
+    if active_only:
+        stmt = stmt.where(Code.active.is_(True))
+    return list(db.session.execute(stmt).scalars())
+
+
+def tree(code_list: list[Code]) -> list[tuple[Code, int]]:
+    """(code, depth) in depth-first order, siblings by position; orphans (parent missing) at the top."""
+    ids = {c.id for c in code_list}
+    children: dict[int | None, list[Code]] = {}
+    for code in code_list:
+        parent = code.parent_id if code.parent_id in ids else None
+        children.setdefault(parent, []).append(code)
+    out: list[tuple[Code, int]] = []
+    stack = [(c, 0) for c in reversed(children.get(None, []))]
+    while stack:
+        code, depth = stack.pop()
+        out.append((code, depth))
+        stack.extend((child, depth + 1) for child in reversed(children.get(code.id, [])))
+    return out
+
+
+def rows(project: QualProject) -> list[dict]:
+    """The active codebook as codebook-CSV rows (``qualitative.codebook_io``), parents before children."""
+    code_list = codes(project, active_only=True)
+    key_of = {c.id: c.key for c in code_list}
+    return [
+        {
+            "key": c.key, "name": c.name, "parent_key": key_of.get(c.parent_id), "kind": c.kind,
+            "codable": c.codable, "colour": c.colour, "definition": c.definition or "",
+            "inclusion": c.inclusion or "", "exclusion": c.exclusion or "", "lexicon": list(c.lexicon or []),
+        }
+        for c, _depth in tree(code_list)
+    ]
+
+
+def publish_version(project: QualProject, user, note: str | None) -> CodebookVersion:
+    """Freeze the current codebook as the next version number (caller commits)."""
+    number = (db.session.execute(
+        sa.select(sa.func.max(CodebookVersion.version)).where(CodebookVersion.project_id == project.id)
+    ).scalar() or 0) + 1
+    version = CodebookVersion(project_id=project.id, version=number, note=(note or "").strip() or None,
+                              snapshot=rows(project), created_by_id=user.id if user else None)
+    db.session.add(version)
+    project.codebook_version = number
+    db.session.flush()
+    return version
+
+
+def versions(project: QualProject) -> list[CodebookVersion]:
+    return list(db.session.execute(
+        sa.select(CodebookVersion).where(CodebookVersion.project_id == project.id)
+        .order_by(CodebookVersion.version.desc())
+    ).scalars())
+
+
+def version_of(project: QualProject, number: int) -> CodebookVersion | None:
+    return db.session.execute(
+        sa.select(CodebookVersion).where(CodebookVersion.project_id == project.id, CodebookVersion.version == number)
+    ).scalar_one_or_none()
+
+
+def csv_text(code_rows: list[dict]) -> str:
+    return write_codebook_csv(code_rows)
+
+
+def qdc_bytes(code_rows: list[dict]) -> bytes:
+    """REFI-QDA .qdc; each code's GUID is ``stable_guid("code", key)`` so a re-import finds the same codes."""
+    return export_qdc(rows_to_qda_codes(code_rows), origin="MIO implementation platform")
+
+
+# --- import ---------------------------------------------------------------------------------------------------
+def read_csv_upload(data: bytes) -> list[dict]:
+    """Rows of an uploaded codebook CSV, validated (CodebookImportError names row and column)."""
+    code_rows = read_codebook_csv(data)
+    _check_limits(code_rows)
+    return code_rows
+
+
+def read_qdc_upload(project: QualProject, data: bytes) -> list[dict]:
+    """Rows of an uploaded .qdc. A code whose GUID is ``stable_guid("code", key)`` of a code in this project
+    (or of a CFIR key) keeps that key; other codes get a key made from their name."""
+    try:
+        tree_codes = import_qdc(data)
+    except RefiQdaError as exc:
+        raise CodebookImportError(f"not a readable REFI-QDA codebook: {exc}") from None
+    known = {stable_guid("code", c.key): c.key for c in codes(project)}
+    known.update({stable_guid("code", c["key"]): c["key"] for c in _cfir()})
+    used: set[str] = set(known.values())
+
+    def key_for(code) -> str:
+        if code.guid in known:
+            return known[code.guid]
+        base = re.sub(r"[^A-Za-z0-9]+", "-", code.name).strip("-").upper()[:34] or "CODE"
+        key, n = base, 1
+        while key in used:
+            n += 1
+            key = f"{base}-{n}"
+        used.add(key)
+        known[code.guid] = key
+        return key
+
+    code_rows = qda_codes_to_rows(tree_codes, key_for)
+    for row in code_rows:
+        if row["colour"]:
+            row["colour"] = str(row["colour"]).lower()
+    _check_limits(code_rows, numbering="code")
+    return code_rows
+
+
+def _check_limits(code_rows: list[dict], numbering: str = "row") -> None:
+    for index, row in enumerate(code_rows):
+        where = index + 2 if numbering == "row" else None
+        label = f"code {index + 1} ({row['name']!r})" if numbering != "row" else None
+        for column, limit in LIMITS.items():
+            if len(str(row.get(column) or "")) > limit:
+                message = f"longer than {limit} characters"
+                raise CodebookImportError(f"{label}: {message}" if label else message, row=where, column=column)
+        if not _KEY.match(str(row["key"])):
+            message = "use letters, digits, dots, hyphens or underscores (at most 40), starting with a letter or digit"
+            raise CodebookImportError(f"{label}: {message}" if label else message, row=where, column="key")
+
+
+def import_rows(project: QualProject, code_rows: list[dict]) -> tuple[int, int]:
+    """Merge validated rows into the project's codebook by key; returns (added, updated). Caller commits."""
+    check_hierarchy(code_rows)
+    existing = {c.key: c for c in codes(project)}
+    labels = cfir_labels()
+    next_position = max([c.position for c in existing.values()] + [-1]) + 1
+    added = updated = 0
+    touched: dict[str, Code] = {}
+    for row in code_rows:
+        code = existing.get(row["key"])
+        if code is None:
+            code = Code(project_id=project.id, key=row["key"], position=next_position, label=labels.get(row["key"]))
+            next_position += 1
+            db.session.add(code)
+            added += 1
+        else:
+            updated += 1
+        code.name = row["name"]
+        code.kind = row["kind"] or "code"
+        code.codable = bool(row["codable"])
+        code.colour = (row["colour"] or "").lower() or code.colour
+        code.definition = row["definition"] or None
+        code.inclusion = row["inclusion"] or None
+        code.exclusion = row["exclusion"] or None
+        code.lexicon = list(row["lexicon"] or [])
+        code.active = True
+        touched[row["key"]] = code
+    for row in code_rows:
+        touched[row["key"]].parent = touched[row["parent_key"]] if row["parent_key"] else None
+    db.session.flush()
+    return added, updated
+
+
+# --- single codes ---------------------------------------------------------------------------------------------
+def key_taken(project: QualProject, key: str, exclude_id: int | None = None) -> bool:
+    stmt = sa.select(Code.id).where(Code.project_id == project.id, sa.func.lower(Code.key) == key.strip().lower())
+    if exclude_id:
+        stmt = stmt.where(Code.id != exclude_id)
+    return db.session.execute(stmt).first() is not None
+
+
+def next_colour(project: QualProject) -> str:
+    count = db.session.execute(
+        sa.select(sa.func.count(Code.id)).where(Code.project_id == project.id, Code.kind.not_in(
+            ("domain", "subdomain", "construct", "subconstruct")))
+    ).scalar_one()
+    return CUSTOM_COLOURS[count % len(CUSTOM_COLOURS)]
+
+
+def save_code(project: QualProject, code: Code | None, data: dict) -> Code:
+    """Create or update a code from form data (key, name, parent_id, colour, codable, definition, inclusion,
+    exclusion, lexicon as text). Refuses a parent that would make a cycle. Commits."""
+    parent_id = data.get("parent_id") or None
+    if parent_id is not None:
+        parent = db.session.get(Code, parent_id)
+        if parent is None or parent.project_id != project.id:
+            raise CodebookChangeError("The parent code is not in this project.")
+        walker: Code | None = parent
+        while walker is not None:
+            if code is not None and walker.id == code.id:
+                raise CodebookChangeError("A code cannot be placed under itself or one of its own sub-codes.")
+            walker = walker.parent
+    if code is None:
+        position = (db.session.execute(
+            sa.select(sa.func.max(Code.position)).where(Code.project_id == project.id)).scalar() or 0) + 1
+        code = Code(project_id=project.id, kind="custom", position=position)
+        db.session.add(code)
+    code.key = data["key"].strip()
+    code.name = data["name"].strip()
+    code.parent_id = parent_id
+    code.colour = (data.get("colour") or "").lower() or None
+    code.codable = bool(data.get("codable"))
+    code.active = bool(data.get("active", True))
+    for field in ("definition", "inclusion", "exclusion"):
+        code.__setattr__(field, (data.get(field) or "").strip() or None)
+    code.lexicon = [t.strip().lower() for t in (data.get("lexicon") or "").split(";") if t.strip()]
+    db.session.commit()
+    return code
+
+
+def delete_code(code: Code) -> None:
+    """Delete a code that has no codings and no sub-codes; otherwise refuse (deactivate it instead)."""
+    used = db.session.execute(sa.select(sa.func.count(Coding.id)).where(Coding.code_id == code.id)).scalar_one()
+    if used:
+        raise CodebookChangeError(
+            f"{code} is used by {used} coding{'s' if used != 1 else ''}; mark it inactive instead of deleting it.")
+    children = db.session.execute(sa.select(sa.func.count(Code.id)).where(Code.parent_id == code.id)).scalar_one()
+    if children:
+        raise CodebookChangeError(f"{code} has {children} sub-code{'s' if children != 1 else ''}; move or delete them first.")
+    db.session.delete(code)
+    db.session.commit()
+
+
+def usage(project: QualProject) -> dict[int, int]:
+    """Codings per code (all coders)."""
+    return dict(db.session.execute(
+        sa.select(Coding.code_id, sa.func.count(Coding.id)).join(Code, Code.id == Coding.code_id)
+        .where(Code.project_id == project.id).group_by(Coding.code_id)
+    ).all())
+
+
+def version_authors(project: QualProject) -> dict[int, str]:
+    from app.models import User
+
+    ids = {v.created_by_id for v in versions(project) if v.created_by_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())

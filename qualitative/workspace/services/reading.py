@@ -1,0 +1,133 @@
+"""Reading a transcript with its codings for the workspace page and its JSON, in a constant number of queries
+whatever the number of codings (turns with participants, codings as plain rows, codes, coders, memo counts).
+
+Each coding is sent with its pieces per turn in UTF-16 code units of that turn's utterance (what the browser's
+DOM ranges count), converted from the stored code points with ``qualitative.offsets``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.db import db
+from app.models import User
+from qualitative.models import Code, Coding, Document, DocumentTurn, Memo
+from qualitative.offsets import codepoint_to_utf16, utf16_length
+from qualitative.workspace.services.access import scope
+from qualitative.workspace.services.deidentify import PENDING
+
+
+def initials(name: str) -> str:
+    parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
+    return "".join(p[0].upper() for p in parts[:3]) or "?"
+
+
+@dataclass
+class TurnView:
+    turn: DocumentTurn
+    text: str
+    astral: bool  # holds characters outside the BMP: UTF-16 offsets differ from code points
+    codings: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Workspace:
+    document: Document
+    turns: list[TurnView]
+    codes: list[Code]
+    codings: list[dict]
+    coders: dict[int, User]
+    memo_counts: dict[tuple[str, int], int]
+    code_counts: Counter
+
+
+def load_turns(document: Document) -> list[DocumentTurn]:
+    return list(db.session.execute(
+        sa.select(DocumentTurn).where(DocumentTurn.document_id == document.id)
+        .options(sa.orm.joinedload(DocumentTurn.participant)).order_by(DocumentTurn.index)
+    ).scalars())
+
+
+def load_codings(document: Document) -> list[sa.Row]:
+    """The document's codings as plain rows (id, code_id, coder_id, start, end, version, source): read-only, so no
+    ORM identity bookkeeping for thousands of codings."""
+    stmt = (sa.select(Coding.id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end, Coding.version,
+                      Coding.source)
+            .where(Coding.document_id == document.id).order_by(Coding.start, Coding.end, Coding.id))
+    return list(db.session.execute(scope(stmt, Coding)).all())
+
+
+def project_codes(project_id: int) -> list[Code]:
+    return list(db.session.execute(
+        sa.select(Code).where(Code.project_id == project_id).order_by(Code.position, Code.id)).scalars())
+
+
+def _turn_views(document: Document, turns: list[DocumentTurn]) -> list[TurnView]:
+    views = []
+    for turn in turns:
+        text = document.text[turn.start:turn.end]
+        views.append(TurnView(turn, text, utf16_length(text) != len(text)))
+    return views
+
+
+def coding_dict(coding, views: list[TurnView], starts: list[int], user_id: int,
+                coders: dict[int, tuple[str, str]], memo_counts: dict | None = None) -> dict:
+    """A coding (ORM object or row) as the browser uses it: its pieces per turn in UTF-16 units of that turn's
+    utterance. ``coders`` maps coder id to (name, initials)."""
+    pieces = []
+    i = max(0, bisect.bisect_right(starts, coding.start) - 1)
+    while i < len(views):
+        view = views[i]
+        turn = view.turn
+        if turn.start >= coding.end:
+            break
+        lo, hi = max(coding.start, turn.start), min(coding.end, turn.end)
+        if lo < hi:
+            a, b = lo - turn.start, hi - turn.start
+            if view.astral:
+                a, b = codepoint_to_utf16(view.text, a), codepoint_to_utf16(view.text, b)
+            pieces.append({"turn_id": turn.id, "start": a, "end": b})
+        i += 1
+    name, short = coders.get(coding.coder_id, ("?", "?"))
+    return {
+        "id": coding.id, "code_id": coding.code_id, "coder_id": coding.coder_id, "coder": name, "initials": short,
+        "mine": coding.coder_id == user_id, "start": coding.start, "end": coding.end, "version": coding.version,
+        "source": coding.source, "pieces": pieces, "memos": (memo_counts or {}).get(("coding", coding.id), 0),
+    }
+
+
+def workspace(document: Document, user) -> Workspace:
+    """Everything the coding page shows, in a constant number of queries."""
+    user_id = user.id  # once: ``current_user`` is a proxy, costly to read thousands of times
+    views = _turn_views(document, load_turns(document))
+    codings = load_codings(document)
+    codes = project_codes(document.project_id)
+    coder_ids = {c.coder_id for c in codings} | {user_id}
+    coders = {u.id: u for u in db.session.execute(sa.select(User).where(User.id.in_(coder_ids))).scalars()}
+    names = {uid: (u.name, initials(u.name)) for uid, u in coders.items()}
+    memo_rows = db.session.execute(
+        sa.select(Memo.target_type, Memo.target_id, sa.func.count(Memo.id))
+        .where(Memo.project_id == document.project_id,
+               sa.or_(sa.and_(Memo.target_type == "document", Memo.target_id == document.id),
+                      sa.and_(Memo.target_type == "coding",
+                              Memo.target_id.in_(sa.select(Coding.id).where(Coding.document_id == document.id)))))
+        .group_by(Memo.target_type, Memo.target_id)
+    ).all()
+    memo_counts = {(t, i): n for t, i, n in memo_rows}
+    starts = [v.turn.start for v in views]
+    dicts = [coding_dict(c, views, starts, user_id, names, memo_counts) for c in codings]
+    by_turn = {v.turn.id: v for v in views}
+    for item in dicts:
+        if item["pieces"]:
+            by_turn[item["pieces"][0]["turn_id"]].codings.append(item)
+    return Workspace(document, views, codes, dicts, coders, memo_counts, Counter(c.code_id for c in codings))
+
+
+def codings_payload(document: Document, user) -> dict:
+    ws = workspace(document, user)
+    return {"document_id": document.id, "codings": ws.codings,
+            "blocked": document.deidentification == PENDING}

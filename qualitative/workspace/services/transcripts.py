@@ -1,0 +1,267 @@
+"""Transcript import and document attributes.
+
+Each file is read by ``qualitative.parsers.parse_transcript`` (normalised text, speaker turns, code-point offsets)
+and written as one ``Document`` with its ``DocumentTurn`` rows inside a savepoint: a file is imported whole or not
+at all, and one bad file in a batch does not stop the others. The outcome of every file is reported (name,
+turns, format, warnings, or the error naming the file). Speakers whose label equals an existing participant's
+pseudonym are linked to that participant at once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import db
+from app.jobs import Job, JobContext, job
+from app.models import Clinic
+from qualitative.models import Document, DocumentTurn, Participant, QualProject
+from qualitative.parsers import DEFAULT_MAX_BYTES, TranscriptFormatError, parse_transcript
+
+IMPORT_JOB = "qualitative.import_transcripts"
+NAME_LIMIT = 255
+
+
+@dataclass
+class FileOutcome:
+    filename: str
+    ok: bool
+    document_id: int | None = None
+    name: str | None = None
+    turns: int = 0
+    format: str | None = None
+    speakers: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """What every file of a batch shares."""
+
+    project_id: int
+    clinic_id: int
+    kind: str
+    interview_date: date | None = None
+    interviewer: str | None = None
+    user_id: int | None = None
+    job_id: str | None = None
+
+
+def base_name(filename: str) -> str:
+    return filename.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def document_name(filename: str) -> str:
+    """The document's name: the file name without folder and extension."""
+    stem = os.path.splitext(base_name(filename))[0].strip() or base_name(filename)
+    return stem[:NAME_LIMIT]
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("QUAL_MAX_TRANSCRIPT_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _already_imported(settings: ImportSettings, filename: str) -> Document | None:
+    if not settings.job_id:
+        return None
+    return db.session.execute(
+        sa.select(Document).where(
+            Document.project_id == settings.project_id,
+            Document.import_job_id == settings.job_id,
+            Document.source_filename == base_name(filename)[:NAME_LIMIT],
+        )
+    ).scalar_one_or_none()
+
+
+def import_one(settings: ImportSettings, filename: str, data: bytes) -> FileOutcome:
+    """Parse one file and write it (document + turns) in a savepoint; never raises for bad input."""
+    shown = base_name(filename)
+    try:
+        parsed = parse_transcript(shown, data, max_bytes=max_bytes())
+    except TranscriptFormatError as exc:
+        return FileOutcome(shown, False, error=str(exc))
+    name = document_name(shown)
+    clash = db.session.execute(
+        sa.select(Document.id).where(Document.project_id == settings.project_id, Document.name == name)
+    ).first()
+    if clash:
+        return FileOutcome(shown, False, error=(
+            f"{shown}: the project already has a document named “{name}”; rename the file or delete that document"))
+    pseudonyms = dict(db.session.execute(
+        sa.select(Participant.pseudonym, Participant.id).where(Participant.project_id == settings.project_id)
+    ).all())
+    try:
+        with db.session.begin_nested():
+            document = Document(
+                project_id=settings.project_id, clinic_id=settings.clinic_id, name=name, kind=settings.kind,
+                interview_date=settings.interview_date, interviewer=settings.interviewer or None,
+                source_filename=shown[:NAME_LIMIT], source_format=parsed.format, encoding=parsed.encoding,
+                text=parsed.text, deidentification="pending", created_by_id=settings.user_id,
+                import_job_id=settings.job_id,
+            )
+            db.session.add(document)
+            db.session.flush()
+            db.session.execute(sa.insert(DocumentTurn), [
+                {"document_id": document.id, "index": i, "speaker": (t.speaker or None) and t.speaker[:120],
+                 "participant_id": pseudonyms.get(t.speaker), "start": t.start, "end": t.end,
+                 "timestamp_ms": t.timestamp_ms}
+                for i, t in enumerate(parsed.turns)
+            ])
+    except SQLAlchemyError as exc:
+        return FileOutcome(shown, False, error=f"{shown}: could not be saved ({type(exc).__name__}); nothing was kept")
+    return FileOutcome(shown, True, document.id, name, len(parsed.turns), parsed.format, len(parsed.speakers),
+                       list(parsed.warnings))
+
+
+def import_files(settings: ImportSettings, files: Iterable[tuple[str, Callable[[], bytes]]], total: int,
+                 progress: Callable[[int, int, str], None] | None = None) -> list[FileOutcome]:
+    """Import a batch: ``files`` yields (filename, reader). Names repeated within the batch fail (the second one).
+    The caller commits."""
+    outcomes: list[FileOutcome] = []
+    for number, (filename, read) in enumerate(files, start=1):
+        if progress:
+            progress(number - 1, total, f"Reading {base_name(filename)} ({number} of {total})")
+        done = _already_imported(settings, filename)
+        if done is not None:  # a re-run of the same job after a crash: this file is already in (and deleted)
+            outcomes.append(FileOutcome(base_name(filename), True, done.id, done.name, len(done.turns),
+                                        done.source_format))
+            continue
+        try:
+            data = read()
+        except OSError as exc:
+            outcomes.append(FileOutcome(base_name(filename), False, error=f"{base_name(filename)}: cannot be read ({exc.strerror})"))
+            continue
+        outcomes.append(import_one(settings, filename, data))
+    if progress:
+        progress(total, total, summary(outcomes))
+    return outcomes
+
+
+def summary(outcomes: list[FileOutcome]) -> str:
+    ok = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok]
+    text = f"{len(ok)} of {len(outcomes)} file{'s' if len(outcomes) != 1 else ''} imported"
+    if failed:
+        text += f"; {len(failed)} failed: " + "; ".join(o.filename for o in failed)
+    return text + "."
+
+
+# --- background job for uploads -------------------------------------------------------------------------------
+def upload_dir() -> str:
+    """Uploaded files wait here for the import job (instance folder; shared with workers) and are deleted after."""
+    path = os.path.join(current_app.instance_path, "qualitative_uploads", uuid.uuid4().hex)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def save_uploads(files) -> tuple[str, list[dict]]:
+    """Write uploaded FileStorage objects to a fresh folder; return (folder, [{"filename", "path"}])."""
+    folder = upload_dir()
+    saved = []
+    for number, storage in enumerate(files):
+        path = os.path.join(folder, f"{number:04d}.upload")
+        storage.save(path)
+        saved.append({"filename": base_name(storage.filename or f"file {number + 1}"), "path": path})
+    return folder, saved
+
+
+@job(IMPORT_JOB)
+def import_transcripts_job(ctx: JobContext, project_id: int, clinic_id: int, kind: str, files: list[dict],
+                           folder: str, interview_date: str | None = None, interviewer: str | None = None,
+                           user_id: int | None = None) -> dict:
+    """Import uploaded transcripts; idempotent (a re-run skips the files this job already imported)."""
+    if db.session.get(QualProject, project_id) is None or db.session.get(Clinic, clinic_id) is None:
+        raise ValueError("The project or clinic was deleted before the import ran.")
+    settings = ImportSettings(project_id, clinic_id, kind, date.fromisoformat(interview_date) if interview_date else None,
+                              interviewer, user_id, ctx.job_id)
+
+    def reader(path: str) -> Callable[[], bytes]:
+        def read() -> bytes:
+            with open(path, "rb") as handle:
+                return handle.read()
+        return read
+
+    try:
+        outcomes = import_files(settings, [(f["filename"], reader(f["path"])) for f in files], len(files), ctx.progress)
+        db.session.commit()
+    finally:
+        # The raw files hold identifiers: keep them no longer than needed. A job that raised is marked failed and
+        # never re-run, so its files go too; only a worker killed mid-way leaves them for the re-run.
+        shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "project_id": project_id,
+        "summary": summary(outcomes),
+        "imported": [o.as_dict() for o in outcomes if o.ok],
+        "failed": [o.as_dict() for o in outcomes if not o.ok],
+    }
+
+
+def import_jobs(project: QualProject, limit: int = 20) -> list[Job]:
+    """The project's recent import jobs, newest first."""
+    recent = db.session.execute(
+        sa.select(Job).where(Job.kind == IMPORT_JOB).order_by(Job.created_at.desc()).limit(500)
+    ).scalars()
+    return [j for j in recent if (j.payload or {}).get("project_id") == project.id][:limit]
+
+
+# --- documents ------------------------------------------------------------------------------------------------
+def documents(project: QualProject) -> list[Document]:
+    from qualitative.workspace.services.access import scope
+
+    stmt = (sa.select(Document).where(Document.project_id == project.id)
+            .options(sa.orm.joinedload(Document.clinic)).order_by(Document.name))
+    return list(db.session.execute(scope(stmt, Document)).scalars())
+
+
+def turn_counts(document_ids: list[int]) -> dict[int, int]:
+    if not document_ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(DocumentTurn.document_id, sa.func.count(DocumentTurn.id))
+        .where(DocumentTurn.document_id.in_(document_ids)).group_by(DocumentTurn.document_id)
+    ).all())
+
+
+def update_attributes(document: Document, data: dict) -> None:
+    """Name, kind, clinic, date and interviewer; the name stays unique within the project."""
+    name = data["name"].strip()
+    clash = db.session.execute(sa.select(Document.id).where(
+        Document.project_id == document.project_id, Document.name == name, Document.id != document.id)).first()
+    if clash:
+        raise ValueError(f"The project already has a document named “{name}”.")
+    document.name = name
+    document.kind = data["kind"]
+    document.clinic_id = data["clinic_id"]
+    document.interview_date = data.get("interview_date")
+    document.interviewer = (data.get("interviewer") or "").strip() or None
+    db.session.commit()
+
+
+def delete_document(document: Document) -> None:
+    """Delete a transcript with its turns, redaction proposals, codings and the memos on it and its codings.
+    Codings are deleted one by one so the audit trail records each."""
+    from qualitative.models import Coding, Memo
+
+    codings = list(db.session.execute(sa.select(Coding).where(Coding.document_id == document.id)).scalars())
+    memos = db.session.execute(sa.select(Memo).where(
+        Memo.project_id == document.project_id,
+        sa.or_(sa.and_(Memo.target_type == "document", Memo.target_id == document.id),
+               sa.and_(Memo.target_type == "coding", Memo.target_id.in_([c.id for c in codings] or [-1]))),
+    )).scalars()
+    for row in [*memos, *codings]:
+        db.session.delete(row)
+    db.session.flush()
+    db.session.delete(document)
+    db.session.commit()

@@ -1,0 +1,575 @@
+// Coding workspace: select text in a turn (mouse or keyboard), apply codes, see codings highlighted and in the
+// margin, edit or remove one's own codings, search the transcript. Offsets sent to the server are UTF-16 code
+// units within one turn's utterance (what DOM ranges count); the server converts them to code points.
+// No inline script or style (CSP): colours go through el.style.setProperty.
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-workspace]");
+  if (!root) { return; }
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var canCode = root.getAttribute("data-can-code") === "true";
+  var statusEl = document.getElementById("ws-status");
+  var selectionInfo = document.querySelector(".selection-info");
+  var detail = document.getElementById("coding-detail");
+  var codeList = document.getElementById("code-list");
+  var codeSearch = document.getElementById("code-search");
+  var searchInput = document.getElementById("ws-search");
+  var showOthers = document.getElementById("ws-show-others");
+
+  var state = {
+    codings: [],
+    codes: {},          // id -> {label, color}
+    selection: null,    // {el, turnId, start, end} in UTF-16 units of the utterance
+    caret: null,        // keyboard selection {el, anchor, focus}
+    active: null,       // id of the coding shown in the detail panel
+    search: { query: "", hits: [], index: -1 },
+    signature: ""
+  };
+
+  var utterances = Array.prototype.slice.call(document.querySelectorAll(".utterance[data-turn-id]"));
+  var byTurn = {};
+  utterances.forEach(function (el) {
+    el.__text = el.textContent;
+    byTurn[el.getAttribute("data-turn-id")] = el;
+  });
+  document.querySelectorAll(".code-list li[data-code-id]").forEach(function (li) {
+    var colour = li.getAttribute("data-color");
+    state.codes[li.getAttribute("data-code-id")] = { label: li.getAttribute("data-label"), color: colour };
+    if (/^#[0-9a-fA-F]{6}$/.test(colour)) { li.style.setProperty("--code-color", colour); }
+  });
+
+  function say(message, isError) {
+    if (!statusEl) { return; }
+    statusEl.textContent = message || "";
+    statusEl.classList.toggle("error", !!isError);
+  }
+
+  function setColour(el, colour) {
+    if (colour && /^#[0-9a-fA-F]{6}$/.test(colour)) { el.style.setProperty("--code-color", colour); }
+  }
+
+  // --- talking to the server ---------------------------------------------------------------------------------
+  function request(method, url, body) {
+    var options = { method: method, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrf } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(url, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { ok: response.ok, status: response.status, data: data };
+      });
+    });
+  }
+
+  function idUrl(attribute, id) {
+    return root.getAttribute(attribute).replace(/\/0(\/|$)/, "/" + id + "$1");
+  }
+
+  function load(quiet) {
+    return request("GET", root.getAttribute("data-codings-url")).then(function (result) {
+      if (!result.ok) { if (!quiet) { say(result.data.detail || result.data.error || "Could not load the codings.", true); } return; }
+      setCodings(result.data.codings || []);
+    }).catch(function () { if (!quiet) { say("The server could not be reached; codings may be out of date.", true); } });
+  }
+
+  function setCodings(codings) {
+    var signature = codings.map(function (c) { return c.id + ":" + c.version + ":" + c.code_id; }).join(",");
+    state.codings = codings;
+    if (signature === state.signature) { return; }
+    state.signature = signature;
+    renderAll();
+    if (state.active !== null) {
+      var still = findCoding(state.active);
+      if (still) { openDetail(still); } else { closeDetail(); }
+    }
+  }
+
+  function findCoding(id) {
+    for (var i = 0; i < state.codings.length; i += 1) { if (state.codings[i].id === id) { return state.codings[i]; } }
+    return null;
+  }
+
+  // --- rendering ---------------------------------------------------------------------------------------------
+  function visibleCodings() {
+    var others = !showOthers || showOthers.checked;
+    return state.codings.filter(function (c) { return others || c.mine; });
+  }
+
+  function renderTurn(el, codings) {
+    var text = el.__text;
+    var turnId = Number(el.getAttribute("data-turn-id"));
+    var spans = [];
+    codings.forEach(function (c) {
+      c.pieces.forEach(function (p) { if (p.turn_id === turnId) { spans.push({ start: p.start, end: p.end, coding: c }); } });
+    });
+    var hits = state.search.hits.filter(function (h) { return h.el === el; });
+    var cuts = [0, text.length];
+    spans.forEach(function (s) { cuts.push(s.start, s.end); });
+    hits.forEach(function (h) { cuts.push(h.start, h.end); });
+    cuts = cuts.filter(function (v, i, all) { return v >= 0 && v <= text.length && all.indexOf(v) === i; })
+      .sort(function (a, b) { return a - b; });
+    var fragment = document.createDocumentFragment();
+    for (var i = 0; i < cuts.length - 1; i += 1) {
+      var a = cuts[i], b = cuts[i + 1];
+      if (a === b) { continue; }
+      var piece = document.createTextNode(text.slice(a, b));
+      var covering = spans.filter(function (s) { return s.start <= a && b <= s.end; });
+      var node = piece;
+      var hit = hits.filter(function (h) { return h.start <= a && b <= h.end; })[0];
+      if (hit) {
+        var mark = document.createElement("mark");
+        mark.className = "search-hit" + (state.search.hits[state.search.index] === hit ? " current" : "");
+        mark.appendChild(node);
+        node = mark;
+      }
+      if (covering.length) {
+        covering.sort(function (x, y) { return (x.end - x.start) - (y.end - y.start); });
+        var span = document.createElement("span");
+        span.className = "hl" + (covering.length > 1 ? " multi" : "");
+        span.setAttribute("data-codings", covering.map(function (s) { return s.coding.id; }).join(" "));
+        var code = state.codes[covering[0].coding.code_id];
+        setColour(span, code && code.color);
+        if (state.active !== null && covering.some(function (s) { return s.coding.id === state.active; })) {
+          span.classList.add("active");
+        }
+        span.title = covering.map(function (s) {
+          var c = state.codes[s.coding.code_id];
+          return (c ? c.label : "code") + " (" + s.coding.initials + ")";
+        }).join("; ");
+        span.appendChild(node);
+        node = span;
+      }
+      fragment.appendChild(node);
+    }
+    el.textContent = "";
+    el.appendChild(fragment);
+  }
+
+  function renderMargin(list, codings) {
+    var turnId = Number(list.getAttribute("data-turn-id"));
+    list.textContent = "";
+    codings.forEach(function (c) {
+      if (!c.pieces.length || c.pieces[0].turn_id !== turnId) { return; }
+      var code = state.codes[c.code_id] || { label: "code " + c.code_id, color: "#999999" };
+      var li = document.createElement("li");
+      li.id = "coding-" + c.id;
+      li.className = "coding-label " + (c.mine ? "mine" : "theirs") + (state.active === c.id ? " active" : "");
+      setColour(li, code.color);
+      var stripe = document.createElement("span");
+      stripe.className = "stripe";
+      stripe.setAttribute("aria-hidden", "true");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "coding-button";
+      button.textContent = code.label;
+      button.setAttribute("aria-label", code.label + ", coded by " + c.coder + (c.mine ? " (you)" : "") + ": show");
+      button.addEventListener("click", function () { openDetail(c); });
+      var coder = document.createElement("abbr");
+      coder.className = "coder";
+      coder.title = c.coder;
+      coder.textContent = c.initials;
+      li.appendChild(stripe);
+      li.appendChild(button);
+      li.appendChild(coder);
+      if (c.memos) {
+        var memos = document.createElement("span");
+        memos.className = "memo-count";
+        memos.textContent = c.memos + (c.memos === 1 ? " memo" : " memos");
+        li.appendChild(memos);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  function renderAll() {
+    var codings = visibleCodings();
+    utterances.forEach(function (el) { renderTurn(el, codings); });
+    document.querySelectorAll("ul.margin[data-turn-id]").forEach(function (list) { renderMargin(list, codings); });
+  }
+
+  // --- offsets within an utterance (UTF-16 code units, as DOM ranges count) ---------------------------------
+  function offsetIn(el, node, offset) {
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+
+  function domPoint(el, target) {
+    var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, null);
+    var seen = 0, node = walker.nextNode(), last = null;
+    while (node) {
+      var length = node.nodeValue.length;
+      if (seen + length >= target) { return { node: node, offset: target - seen }; }
+      seen += length;
+      last = node;
+      node = walker.nextNode();
+    }
+    return last ? { node: last, offset: last.nodeValue.length } : { node: el, offset: 0 };
+  }
+
+  function utteranceOf(node) {
+    while (node && node !== document) {
+      if (node.nodeType === 1 && node.classList.contains("utterance")) { return node; }
+      node = node.parentNode;
+    }
+    return null;
+  }
+
+  function readSelection() {
+    var sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) { state.selection = null; showSelection(); return; }
+    var a = utteranceOf(sel.anchorNode), f = utteranceOf(sel.focusNode);
+    if (!a || a !== f) {
+      state.selection = null;
+      showSelection(a || f ? "A coding must stay within one turn: select text inside a single turn." : null);
+      return;
+    }
+    var start = offsetIn(a, sel.anchorNode, sel.anchorOffset);
+    var end = offsetIn(a, sel.focusNode, sel.focusOffset);
+    state.selection = { el: a, turnId: Number(a.getAttribute("data-turn-id")), start: Math.min(start, end), end: Math.max(start, end) };
+    showSelection();
+  }
+
+  function showSelection(message) {
+    if (!selectionInfo) { return; }
+    if (message) { selectionInfo.textContent = message; return; }
+    if (!state.selection) {
+      selectionInfo.textContent = "Select text in one turn with the mouse, or focus a turn (Tab) and press Shift+arrow keys.";
+      return;
+    }
+    var quote = state.selection.el.__text.slice(state.selection.start, state.selection.end);
+    selectionInfo.textContent = "Selected: “" + (quote.length > 90 ? quote.slice(0, 87) + "…" : quote) + "”";
+  }
+
+  function selectRange(el, anchor, focus) {
+    var a = domPoint(el, anchor), f = domPoint(el, focus);
+    var sel = window.getSelection();
+    sel.setBaseAndExtent(a.node, a.offset, f.node, f.offset);
+    state.caret = { el: el, anchor: anchor, focus: focus };
+    readSelection();
+  }
+
+  // --- keyboard selection inside a focused turn --------------------------------------------------------------
+  function isLowSurrogate(code) { return code >= 0xdc00 && code <= 0xdfff; }
+
+  function step(text, position, direction, byWord) {
+    if (!byWord) {
+      var next = position + direction;
+      if (next > 0 && next < text.length && isLowSurrogate(text.charCodeAt(next))) { next += direction; }
+      return Math.max(0, Math.min(text.length, next));
+    }
+    var i = position;
+    if (direction > 0) {
+      while (i < text.length && /\s/.test(text[i])) { i += 1; }
+      while (i < text.length && !/\s/.test(text[i])) { i += 1; }
+    } else {
+      while (i > 0 && /\s/.test(text[i - 1])) { i -= 1; }
+      while (i > 0 && !/\s/.test(text[i - 1])) { i -= 1; }
+    }
+    return i;
+  }
+
+  function onTurnKey(event) {
+    var el = event.currentTarget;
+    var text = el.__text;
+    if (event.shiftKey && (event.key === "ArrowRight" || event.key === "ArrowLeft" || event.key === "Home" || event.key === "End")) {
+      event.preventDefault();
+      var caret = state.caret && state.caret.el === el ? state.caret
+        : (state.selection && state.selection.el === el ? { el: el, anchor: state.selection.start, focus: state.selection.end }
+          : { el: el, anchor: 0, focus: 0 });
+      var focus = caret.focus;
+      if (event.key === "Home") { focus = 0; } else if (event.key === "End") { focus = text.length; } else {
+        focus = step(text, focus, event.key === "ArrowRight" ? 1 : -1, event.ctrlKey || event.altKey || event.metaKey);
+      }
+      selectRange(el, caret.anchor, focus);
+      return;
+    }
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && !event.shiftKey) {
+      var index = utterances.indexOf(el) + (event.key === "ArrowDown" ? 1 : -1);
+      if (index >= 0 && index < utterances.length) {
+        event.preventDefault();
+        state.caret = null;
+        utterances[index].focus();
+      }
+      return;
+    }
+    if ((event.key === "Enter" || event.key === "c" || event.key === "C") && !event.ctrlKey && !event.metaKey) {
+      if (state.selection && canCode && codeSearch) {
+        event.preventDefault();
+        codeSearch.focus();
+      }
+      return;
+    }
+    if (event.key === "Escape") {
+      window.getSelection().removeAllRanges();
+      state.caret = null;
+      readSelection();
+    }
+  }
+
+  utterances.forEach(function (el) {
+    el.addEventListener("keydown", onTurnKey);
+    el.addEventListener("click", function (event) {
+      var hl = event.target.closest ? event.target.closest(".hl") : null;
+      if (hl && window.getSelection().isCollapsed) {
+        var id = Number((hl.getAttribute("data-codings") || "").split(" ")[0]);
+        var coding = findCoding(id);
+        if (coding) { openDetail(coding); }
+      }
+    });
+  });
+  document.addEventListener("selectionchange", function () {
+    var sel = window.getSelection();
+    if (sel && sel.rangeCount && (utteranceOf(sel.anchorNode) || utteranceOf(sel.focusNode))) { readSelection(); }
+  });
+
+  // --- code picker -------------------------------------------------------------------------------------------
+  function filterCodes() {
+    var query = (codeSearch.value || "").trim().toLowerCase();
+    var items = Array.prototype.slice.call(codeList.querySelectorAll("li[data-code-id]"));
+    items.forEach(function (li) {
+      var matches = !query || li.getAttribute("data-search").indexOf(query) !== -1;
+      li.hidden = !matches;
+      li.classList.toggle("match", !!query && matches);
+    });
+    // keep the headings of visible codes
+    if (query) {
+      items.forEach(function (li) {
+        if (!li.hidden) {
+          var depth = Number((li.className.match(/depth-(\d)/) || [0, 0])[1]);
+          for (var j = items.indexOf(li) - 1; j >= 0 && depth > 0; j -= 1) {
+            var d = Number((items[j].className.match(/depth-(\d)/) || [0, 0])[1]);
+            if (d < depth) { items[j].hidden = false; depth = d; }
+          }
+        }
+      });
+    }
+  }
+
+  function checkedCodes() {
+    return Array.prototype.slice.call(codeList.querySelectorAll("input[type=checkbox]:checked")).map(function (box) {
+      return Number(box.value);
+    });
+  }
+
+  function applyCodes() {
+    if (!state.selection) { say("Select some text in a turn first.", true); return; }
+    var ids = checkedCodes();
+    if (!ids.length) {
+      // the first code that matches the search itself (headings shown only as context do not count)
+      var first = codeList.querySelector("li.match[data-code-id] input[type=checkbox]");
+      if (first && codeSearch.value.trim()) { ids = [Number(first.value)]; }
+    }
+    if (!ids.length) { say("Tick one or more codes (or type to find one and press Enter).", true); return; }
+    var selection = state.selection;
+    request("POST", root.getAttribute("data-create-url"), {
+      turn_id: selection.turnId, start: selection.start, end: selection.end, code_ids: ids
+    }).then(function (result) {
+      if (!result.ok) { say(result.data.error || result.data.detail || "The coding was not saved.", true); return; }
+      setCodings(result.data.codings);
+      var labels = result.data.created.map(function (c) { return (state.codes[c.code_id] || {}).label; });
+      say("Coded with " + labels.join(", ") + "." + (result.data.skipped.length ? " " + result.data.skipped.join(" ") : ""));
+      codeList.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) { box.checked = false; });
+      codeSearch.value = "";
+      filterCodes();
+      window.getSelection().removeAllRanges();
+      state.caret = null;
+      state.selection = null;
+      showSelection();
+      selection.el.focus();
+    }).catch(function () { say("The server could not be reached; nothing was saved.", true); });
+  }
+
+  if (codeList && codeSearch && canCode) {
+    codeSearch.addEventListener("input", filterCodes);
+    codeSearch.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); applyCodes(); }
+      if (event.key === "ArrowDown") {
+        var first = codeList.querySelector("li.match[data-code-id] input[type=checkbox]") ||
+          codeList.querySelector("li[data-code-id]:not([hidden]) input[type=checkbox]");
+        if (first) { event.preventDefault(); first.focus(); }
+      }
+      if (event.key === "Escape" && state.selection) { state.selection.el.focus(); }
+    });
+    codeList.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); applyCodes(); }
+    });
+    document.getElementById("apply-codes").addEventListener("click", applyCodes);
+  }
+
+  // --- the coding detail panel -------------------------------------------------------------------------------
+  function openDetail(coding) {
+    if (!detail) { return; }
+    state.active = coding.id;
+    var code = state.codes[coding.code_id] || { label: "code " + coding.code_id };
+    detail.hidden = false;
+    detail.querySelector(".detail-code").textContent = code.label;
+    var piece = coding.pieces[0];
+    var el = piece ? byTurn[piece.turn_id] : null;
+    var quote = detail.querySelector(".detail-quote");
+    quote.textContent = el ? coding.pieces.map(function (p) { return byTurn[p.turn_id] ? byTurn[p.turn_id].__text.slice(p.start, p.end) : ""; }).join(" … ") : "";
+    setColour(quote, code.color);
+    detail.querySelector(".detail-coder").textContent = "Coded by " + coding.coder + (coding.mine ? " (you)" : " — read-only") +
+      (coding.source !== "manual" ? " · from an auto-coding suggestion" : "");
+    detail.querySelector(".detail-edit").hidden = !(coding.mine && canCode);
+    var select = document.getElementById("detail-code-select");
+    if (select) { select.value = String(coding.code_id); }
+    var memo = detail.querySelector(".detail-memo");
+    memo.href = root.getAttribute("data-memo-url") + "?target_type=coding&target_id=" + coding.id +
+      "&next=" + encodeURIComponent(root.getAttribute("data-page-url") + "#coding-" + coding.id);
+    memo.textContent = coding.memos ? "Memos on this coding (" + coding.memos + ")" : "Write a memo on this coding";
+    renderAll();
+    var item = document.getElementById("coding-" + coding.id);
+    if (item && item.scrollIntoView && document.activeElement && !detail.contains(document.activeElement)) {
+      item.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function closeDetail() {
+    state.active = null;
+    if (detail) { detail.hidden = true; }
+    renderAll();
+  }
+
+  function update(coding, body) {
+    body.version = coding.version;
+    return request("PATCH", idUrl("data-update-url", coding.id), body).then(function (result) {
+      if (!result.ok) {
+        say(result.data.error || result.data.detail || "The change was not saved.", true);
+        if (result.status === 409) { state.signature = ""; load(true); }
+        return;
+      }
+      setCodings(result.data.codings);
+      say("Saved the coding.");
+    }).catch(function () { say("The server could not be reached; nothing was saved.", true); });
+  }
+
+  function onDetail(action) {
+    var coding = findCoding(state.active);
+    if (!coding) { closeDetail(); return; }
+    if (action === "close") { closeDetail(); return; }
+    if (action === "code") {
+      update(coding, { code_id: Number(document.getElementById("detail-code-select").value) });
+      return;
+    }
+    if (action === "delete") {
+      if (!window.confirm("Remove this coding?")) { return; }
+      request("POST", idUrl("data-delete-url", coding.id), { version: coding.version }).then(function (result) {
+        if (!result.ok) {
+          say(result.data.error || result.data.detail || "The coding was not removed.", true);
+          if (result.status === 409) { state.signature = ""; load(true); }
+          return;
+        }
+        state.active = null;
+        detail.hidden = true;
+        setCodings(result.data.codings);
+        say("Removed the coding.");
+      }).catch(function () { say("The server could not be reached; nothing was removed.", true); });
+      return;
+    }
+    if (action === "selection") {
+      if (!state.selection) { say("Select the new span in a turn first.", true); return; }
+      update(coding, { turn_id: state.selection.turnId, start: state.selection.start, end: state.selection.end });
+      return;
+    }
+    var piece = coding.pieces[0];
+    if (!piece || !byTurn[piece.turn_id]) { return; }
+    var text = byTurn[piece.turn_id].__text;
+    var start = piece.start, end = piece.end;
+    if (action === "start-") { start = step(text, start, -1, true); }
+    if (action === "start+") { start = nextWordStart(text, start, end); }
+    if (action === "end+") { end = step(text, end, 1, true); }
+    if (action === "end-") { end = previousWordEnd(text, start, end); }
+    update(coding, { turn_id: piece.turn_id, start: start, end: end });
+  }
+
+  function nextWordStart(text, start, end) {
+    var i = start;
+    while (i < end && !/\s/.test(text[i])) { i += 1; }
+    while (i < end && /\s/.test(text[i])) { i += 1; }
+    return i < end ? i : start;
+  }
+
+  function previousWordEnd(text, start, end) {
+    var i = end;
+    while (i > start && !/\s/.test(text[i - 1])) { i -= 1; }
+    while (i > start && /\s/.test(text[i - 1])) { i -= 1; }
+    return i > start ? i : end;
+  }
+
+  if (detail) {
+    detail.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("[data-detail]") : null;
+      if (button) { onDetail(button.getAttribute("data-detail")); }
+    });
+  }
+
+  // --- search ------------------------------------------------------------------------------------------------
+  var searchNav = document.querySelector(".search-nav");
+  var searchCount = document.querySelector(".search-count");
+
+  function runSearch() {
+    var query = (searchInput.value || "").trim();
+    state.search.query = query;
+    state.search.hits = [];
+    state.search.index = -1;
+    if (query) {
+      var folded = query.toLowerCase();
+      utterances.forEach(function (el) {
+        var text = el.__text.toLowerCase();
+        var at = text.indexOf(folded);
+        while (at !== -1) {
+          state.search.hits.push({ el: el, start: at, end: at + folded.length });
+          at = text.indexOf(folded, at + folded.length);
+        }
+      });
+      if (state.search.hits.length) { state.search.index = 0; }
+    }
+    renderAll();
+    showHit();
+  }
+
+  function showHit() {
+    if (searchNav) { searchNav.hidden = !state.search.query; }
+    if (searchCount) {
+      searchCount.textContent = state.search.query
+        ? (state.search.hits.length ? (state.search.index + 1) + " of " + state.search.hits.length + " matches" : "No matches")
+        : "";
+    }
+    var current = document.querySelector("mark.search-hit.current");
+    if (current && current.scrollIntoView) { current.scrollIntoView({ block: "center" }); }
+  }
+
+  function moveHit(direction) {
+    var n = state.search.hits.length;
+    if (!n) { return; }
+    state.search.index = (state.search.index + direction + n) % n;
+    renderAll();
+    showHit();
+  }
+
+  if (searchInput) {
+    var timer = null;
+    searchInput.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(runSearch, 200);
+    });
+    searchInput.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); if (state.search.query !== searchInput.value.trim()) { runSearch(); } else { moveHit(event.shiftKey ? -1 : 1); } }
+    });
+    document.querySelectorAll("button[data-search-step]").forEach(function (button) {
+      button.addEventListener("click", function () { moveHit(button.getAttribute("data-search-step") === "next" ? 1 : -1); });
+    });
+  }
+
+  if (showOthers) { showOthers.addEventListener("change", renderAll); }
+
+  // --- start: load codings, then keep others' codings fresh ---------------------------------------------------
+  load(false).then(function () { if (searchInput && searchInput.value.trim()) { runSearch(); } });
+  var every = Number(root.getAttribute("data-poll-seconds")) || 15;
+  window.setInterval(function () { if (!document.hidden) { load(true); } }, every * 1000);
+}());

@@ -1,0 +1,228 @@
+"""The coding workspace page, its JSON endpoints (read, create, update, delete codings) and the no-JavaScript
+forms that do the same."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.db import db
+from app.security import roles_required
+from qualitative.models import Privilege
+from qualitative.workspace.blueprint import bp
+from qualitative.workspace.forms import CodingEditForm, CodingForm, MemoForm, VersionForm
+from qualitative.workspace.services import coding as service
+from qualitative.workspace.services import memos as memo_service
+from qualitative.workspace.services import reading
+from qualitative.workspace.services.access import QUAL_ROLES, allows, coding_for, document_for
+from qualitative.workspace.services.codebook import cfir_role_label, tree
+from qualitative.workspace.services.deidentify import PENDING, STATE_LABELS
+
+
+def _json_error(message: str, status: int):
+    return jsonify(error=message, status=status), status
+
+
+def _timestamp(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    seconds = ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+@bp.route("/documents/<int:document_id>")
+@roles_required(*QUAL_ROLES)
+def workspace(document_id: int):
+    document = document_for(current_user, document_id)
+    project = document.project
+    can_code = allows(project.my_privilege, Privilege.CODE)
+    blocked = document.deidentification == PENDING
+    if blocked and not can_code:
+        return render_template("qualitative/blocked.html", document=document, project=project), 200
+    ws = reading.workspace(document, current_user)
+    query = (request.args.get("q") or "").strip()
+    code_filter = request.args.get("code", type=int)
+    visible_turns = ws.turns
+    if query:
+        folded = query.casefold()
+        visible_turns = [v for v in visible_turns if folded in v.text.casefold()]
+    if code_filter:
+        with_code = {p["turn_id"] for c in ws.codings if c["code_id"] == code_filter for p in c["pieces"]}
+        visible_turns = [v for v in visible_turns if v.turn.id in with_code]
+    code_labels = {c.id: (f"{c.display_key} {c.name}", c.colour or "#999999") for c in ws.codes}
+    return render_template(
+        "qualitative/workspace.html", document=document, project=project, ws=ws, turns=visible_turns,
+        filtered=bool(query or code_filter), query=query, code_filter=code_filter, code_labels=code_labels,
+        edit_prefix=url_for("qualitative.coding_edit", coding_id=0).removesuffix("0/edit"),
+        code_tree=tree([c for c in ws.codes if c.active]), can_code=can_code and not blocked, blocked=blocked,
+        can_manage=allows(project.my_privilege, Privilege.MANAGE), role_label=cfir_role_label,
+        timestamp=_timestamp, state_labels=STATE_LABELS, memo_form=MemoForm(formdata=None),
+        document_memos=memo_service.memos(project, "document", document.id),
+    )
+
+
+@bp.route("/documents/<int:document_id>/codings.json")
+@roles_required(*QUAL_ROLES)
+def codings_json(document_id: int):
+    document = document_for(current_user, document_id)
+    if document.deidentification == PENDING and not allows(document.project.my_privilege, Privilege.CODE):
+        abort(403)
+    return jsonify(reading.codings_payload(document, current_user))
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, "Send a JSON object.")
+    return body
+
+
+@bp.route("/documents/<int:document_id>/codings", methods=["POST"])
+@roles_required(*QUAL_ROLES)
+def coding_create(document_id: int):
+    """JSON ``{turn_id, start, end, code_ids}`` with start/end in UTF-16 units of the turn's utterance."""
+    document = document_for(current_user, document_id, Privilege.CODE)
+    body = _body()
+    try:
+        service.check_codable(document)
+        start, end = service.span_from_turn(document, body.get("turn_id"), body.get("start"), body.get("end"))
+        created, skipped = service.create_codings(document, current_user, start, end, body.get("code_ids") or [])
+    except service.CodingBlocked as exc:
+        return _json_error(str(exc), 409)
+    except service.CodingError as exc:
+        return _json_error(str(exc), 400)
+    if not created:
+        return _json_error(" ".join(skipped), 409)
+    payload = reading.codings_payload(document, current_user)
+    ids = {c.id for c in created}
+    return jsonify(created=[c for c in payload["codings"] if c["id"] in ids], skipped=skipped,
+                   codings=payload["codings"]), 201
+
+
+@bp.route("/codings/<int:coding_id>", methods=["PATCH", "POST"])
+@roles_required(*QUAL_ROLES)
+def coding_update(coding_id: int):
+    """JSON ``{version, code_id?, turn_id?, start?, end?}`` (UTF-16 offsets within the turn)."""
+    coding = coding_for(current_user, coding_id, Privilege.CODE)
+    document = coding.document
+    body = _body()
+    try:
+        span = None
+        if body.get("turn_id") is not None:
+            span = service.span_from_turn(document, body.get("turn_id"), body.get("start"), body.get("end"))
+        code_id = body.get("code_id")
+        if code_id is not None and not str(code_id).isdigit():
+            raise service.CodingError("code_id must be a whole number.")
+        service.update_coding(document, coding, current_user, body.get("version"), code_id=code_id, span=span)
+    except service.NotYourCoding as exc:
+        return _json_error(str(exc), 403)
+    except (service.StaleCoding, service.CodingBlocked) as exc:
+        return _json_error(str(exc), 409)
+    except service.CodingError as exc:
+        return _json_error(str(exc), 400)
+    payload = reading.codings_payload(document, current_user)
+    return jsonify(coding=next(c for c in payload["codings"] if c["id"] == coding.id), codings=payload["codings"])
+
+
+@bp.route("/codings/<int:coding_id>/delete", methods=["POST"])
+@roles_required(*QUAL_ROLES)
+def coding_delete(coding_id: int):
+    """JSON ``{version}``, or the no-JavaScript form with a hidden version."""
+    coding = coding_for(current_user, coding_id, Privilege.CODE)
+    document = coding.document
+    if request.is_json:
+        version = _body().get("version")
+    else:
+        form = VersionForm()
+        if not form.validate_on_submit():
+            abort(400)
+        version = form.version.data
+    try:
+        service.delete_coding(document, coding, current_user, version)
+    except service.NotYourCoding as exc:
+        if request.is_json:
+            return _json_error(str(exc), 403)
+        abort(403, str(exc))
+    except (service.StaleCoding, service.CodingError) as exc:
+        if request.is_json:
+            return _json_error(str(exc), 409 if isinstance(exc, service.StaleCoding) else 400)
+        flash(str(exc), "error")
+        return redirect(url_for("qualitative.workspace", document_id=document.id))
+    if request.is_json:
+        return jsonify(deleted=coding_id, codings=reading.codings_payload(document, current_user)["codings"])
+    flash("Removed the coding.", "success")
+    return redirect(url_for("qualitative.workspace", document_id=document.id))
+
+
+def _code_choices(document) -> list[tuple[int, str]]:
+    codes = reading.project_codes(document.project_id)
+    return [(c.id, ("— " * depth) + str(c)) for c, depth in tree([c for c in codes if c.active]) if c.codable]
+
+
+@bp.route("/documents/<int:document_id>/codings/new", methods=["GET", "POST"])
+@roles_required(*QUAL_ROLES)
+def coding_new(document_id: int):
+    """Code text without JavaScript: choose codes and give the exact words (or code-point offsets)."""
+    document = document_for(current_user, document_id, Privilege.CODE)
+    form = CodingForm()
+    form.code_ids.choices = _code_choices(document)
+    turns = reading.load_turns(document)
+    form.turn_id.choices = [(0, "— any turn —")] + [
+        (t.id, f"{t.index + 1}. {t.speaker or 'no speaker'}: {document.text[t.start:t.end][:60]}") for t in turns]
+    if request.method == "GET":
+        form.turn_id.data = request.args.get("turn", 0, type=int)
+    errors = []
+    if form.validate_on_submit():
+        try:
+            if form.mode.data == "quote":
+                start, end = service.span_from_quote(document, form.quote.data, form.occurrence.data or 1,
+                                                     form.turn_id.data or None)
+            else:
+                start, end = service.span_from_codepoints(document, form.start.data, form.end.data)
+            created, skipped = service.create_codings(document, current_user, start, end, form.code_ids.data)
+        except service.CodingError as exc:
+            errors.append(str(exc))
+        else:
+            for message in skipped:
+                flash(message, "warning")
+            if created:
+                flash(f"Coded “{document.text[start:end][:80]}” with {len(created)} code"
+                      f"{'s' if len(created) != 1 else ''}.", "success")
+            return redirect(url_for("qualitative.workspace", document_id=document.id) + f"#coding-{created[0].id}"
+                            if created else url_for("qualitative.workspace", document_id=document.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("qualitative/coding_form.html", document=document, project=document.project, form=form,
+                           errors=errors, coding=None), status
+
+
+@bp.route("/codings/<int:coding_id>/edit", methods=["GET", "POST"])
+@roles_required(*QUAL_ROLES)
+def coding_edit(coding_id: int):
+    """Change the code or the span (code points) of one's own coding, without JavaScript."""
+    coding = coding_for(current_user, coding_id, Privilege.CODE)
+    document = coding.document
+    if coding.coder_id != current_user.id:
+        abort(403, "Only the coder can change a coding; other coders' codings are read-only.")
+    form = CodingEditForm(obj=coding)
+    form.code_id.choices = _code_choices(document)
+    errors = []
+    status = 400 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        try:
+            span = service.span_from_codepoints(document, form.start.data, form.end.data)
+            service.update_coding(document, coding, current_user, form.version.data, code_id=form.code_id.data,
+                                  span=span)
+        except service.StaleCoding as exc:
+            db.session.rollback()
+            errors.append(str(exc))
+            status = 409
+        except service.CodingError as exc:
+            db.session.rollback()
+            errors.append(str(exc))
+        else:
+            flash("Saved the coding.", "success")
+            return redirect(url_for("qualitative.workspace", document_id=document.id) + f"#coding-{coding.id}")
+    return render_template("qualitative/coding_form.html", document=document, project=document.project, form=form,
+                           errors=errors, coding=coding, quote=document.text[coding.start:coding.end],
+                           delete_form=VersionForm(formdata=None, version=coding.version)), status
