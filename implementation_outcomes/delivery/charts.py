@@ -92,7 +92,7 @@ def consort_svg(flow: Mapping[str, Any], title: str, chart_id: str = "consort") 
     """
     nodes = {n["id"]: n for n in flow["nodes"]}
     marker = f"{chart_id}-arrow"
-    main_x, main_w, side_x, side_w, gap = 10, 270, 330, 330, 18
+    main_x, main_w, side_x, side_w, gap = 10, 300, 360, 340, 18
     body: list[str] = []
     y = 10.0
     for main_id, side_ids in _MAIN_FLOW:

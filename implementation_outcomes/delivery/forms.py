@@ -45,7 +45,7 @@ class ParticipantForm(FlaskForm):
     consented_on = DateField("Consented on", validators=[Optional()])
     randomized_on = DateField("Randomized on", validators=[Optional()])
     arm = SelectField("Arm", choices=_blank(ARM_LABELS, "— not randomized —"))
-    counselor_id = SelectField("MIO counselor", coerce=int, validators=[Optional()],
+    counselor_id = SelectField("MIO counselor", coerce=int, validators=[Optional()], validate_choice=False,
                                description="For mothers in MIO + TAU.")
     mother_age = IntegerField("Mother's age (years)", validators=[Optional()])
     child_age_months = IntegerField("Child's age (months)", validators=[Optional()])
@@ -80,7 +80,8 @@ class ConfirmForm(FlaskForm):
 
 
 class _SessionFields(FlaskForm):
-    counselor_id = SelectField("Counselor", coerce=int, validators=[InputRequired()])
+    # choices are offered for convenience; the services check the person or mother belongs to the clinic and say so
+    counselor_id = SelectField("Counselor", coerce=int, validators=[InputRequired()], validate_choice=False)
     session_number = IntegerField("Session number (1-12)", validators=[InputRequired()])
     session_date = DateField("Date", validators=[InputRequired()])
     duration_minutes = IntegerField("Minutes", validators=[Optional(), NumberRange(min=0, max=600)],
@@ -96,7 +97,7 @@ class _SessionFields(FlaskForm):
 
 
 class MioSessionForm(_SessionFields):
-    participant_id = SelectField("Mother (study ID)", coerce=int, validators=[InputRequired()])
+    participant_id = SelectField("Mother (study ID)", coerce=int, validators=[InputRequired()], validate_choice=False)
 
     def values(self) -> dict:
         return {**super().values(), "participant_id": self.participant_id.data}
@@ -113,7 +114,7 @@ class TrainingSessionForm(_SessionFields):
 
 
 class CallForm(FlaskForm):
-    counselor_id = SelectField("Counselor", coerce=int, validators=[InputRequired()])
+    counselor_id = SelectField("Counselor", coerce=int, validators=[InputRequired()], validate_choice=False)
     call_date = DateField("Call date", validators=[InputRequired()])
     attended = BooleanField("Attended", default=True)
 

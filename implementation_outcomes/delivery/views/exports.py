@@ -44,11 +44,11 @@ def _page_tables(clinic_id: int, page: str) -> list[tables.Table]:
     return build(clinic_id)
 
 
-@bp.route("/clinics/<int:clinic_id>/tables/<page>/<name>.<any(csv, xlsx):fmt>")
+@bp.route("/clinics/<int:clinic_id>/tables/<page>/<name>.<fmt>")
 @login_required
 def table_export(clinic_id: int, page: str, name: str, fmt: str):
     table = next((t for t in _page_tables(clinic_id, page) if t.name == name), None)
-    if table is None:
+    if table is None or fmt not in ("csv", "xlsx"):
         abort(404)
     code = clinic_or_404(clinic_id).code
     filename = f"{code}-{table.name}.{fmt}"
