@@ -209,17 +209,16 @@ def _fidelity(rng: random.Random, clinic, sessions: list, profile: Profile, coun
     ratings of the coded share, and self-reflection ratings of every attended training-case session."""
     counselor_level = {c.id: rng.gauss(0, 0.25) for c in counselors}
     drifting = counselors[profile.drift_counselor].id if profile.drift_counselor is not None else None
-    recorded = sorted((s for s in sessions if s.status == "attended" and s.audio_recorded),
-                      key=lambda s: (s.session_date, s.kind, s.id))
+    recorded = sorted((s for s in sessions if s.status == "attended" and s.audio_recorded), key=_stable_key)
     coded = [s for s in recorded if s.session_date <= cutoff - timedelta(days=14) and rng.random() < profile.coded]
-    keys = [f"{s.kind}:{s.id}" for s in coded]
+    keys = [_stable_key(s) for s in coded]
     double = set(double_coding_sample(keys, settings_row.double_coding_share,
                                       f"{settings_row.double_coding_seed}:{clinic.code}"))
     order: dict[int, int] = {}
     for i, s in enumerate(coded):
         true = _true_levels(rng, s, profile, counselor_level, drifting, order)
         primary = coders[i % len(coders)]
-        pair = [primary] + ([c for c in coders if c is not primary][:1] if f"{s.kind}:{s.id}" in double else [])
+        pair = [primary] + ([c for c in coders if c is not primary][:1] if _stable_key(s) in double else [])
         for role, coder in zip(("primary", "second"), pair, strict=False):
             link = {"mio_session": s} if s.kind == "mio" else {"training_case_session": s}
             db.session.add(CodingAssignment(clinic_id=clinic.id, coder=coder, role=role, batch=1, **link))
@@ -233,6 +232,14 @@ def _fidelity(rng: random.Random, clinic, sessions: list, profile: Profile, coun
             db.session.add(FidelityRating(clinic_id=clinic.id, source="self", entered_by=staff, scheme_version=0,
                                           scores=_scores(rng, scheme, true, 0.45, 0.5), rated_on=s.session_date,
                                           training_case_session=s))
+
+
+def _stable_key(session) -> str:
+    """A key that does not depend on database ids (sequences differ between databases and runs)."""
+    if session.kind == "mio":
+        return f"{session.session_date.isoformat()}:mio:{session.participant.study_id}:{session.session_number}"
+    return (f"{session.session_date.isoformat()}:training:{session.counselor.display_name}:{session.training_case}:"
+            f"{session.session_number}")
 
 
 def _true_levels(rng, session, profile: Profile, counselor_level, drifting, order: dict[int, int]) -> dict[str, float]:
