@@ -130,6 +130,7 @@ class SettingsForm(FlaskForm):
 
 class SchemeJsonForm(FlaskForm):
     scheme_json = TextAreaField("Fidelity scheme (JSON)", validators=[DataRequired()],
+                                render_kw={"rows": 30, "spellcheck": "false"},
                                 description="Groups, the 10 scales with their group and range, and the adequacy rule.")
     note = StringField("What changed", validators=[Optional(), Length(max=255)])
 

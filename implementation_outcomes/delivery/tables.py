@@ -238,7 +238,7 @@ def _num(v: float | None) -> str:
 # --- fidelity -----------------------------------------------------------------------------------------------
 
 
-def fidelity_tables(fid: dict[str, Any]) -> list[Table]:
+def coverage_table(fid: dict[str, Any]) -> Table:
     coverage = Table("fidelity-coverage", "Recording and coding coverage (coder ratings only)", _cols(
         "Sessions", ("Attended", "int"), ("Recorded", "int"), ("Share recorded", "pct"), ("Coded", "int"),
         ("Share coded", "pct"), ("Double-coded", "int"), ("Share double-coded", "pct"), ("Backlog", "int")),
@@ -248,12 +248,25 @@ def fidelity_tables(fid: dict[str, Any]) -> list[Table]:
         c = fid["coverage"][key]
         coverage.rows.append([label, c["attended"], c["recorded"], c["share_recorded"], c["coded"], c["share_coded"],
                               c["double_coded"], c["share_double_coded"], c["backlog"]])
+    return coverage
+
+
+def fidelity_tables(fid: dict[str, Any]) -> list[Table]:
     adequacy = Table("adequacy", "Sessions meeting the adequate-fidelity rule", _cols(
         "Counselor", ("Rated sessions", "int"), ("Adequate", "int"), ("Share adequate", "pct")))
     adequacy.rows = [[r["counselor"], r["rated"], r["adequate"], r["share"]] for r in fid["adequacy"]["by_counselor"]]
     adequacy.rows.append(["All counselors", fid["adequacy"]["rated"], fid["adequacy"]["adequate"],
                           fid["adequacy"]["share"]])
-    return [coverage, adequacy, reliability_table(fid["reliability"]), *run_chart_tables(fid), *self_tables(fid)]
+    return [coverage_table(fid), adequacy, reliability_table(fid["reliability"]), *run_chart_tables(fid),
+            *self_tables(fid)]
+
+
+def fidelity_overview_tables(overview: dict[str, Any]) -> list[Table]:
+    """The director's fidelity overview across every clinic: coders' workload, coverage, reliability."""
+    workload = Table("coder-workload", "Coders' workload", _cols(
+        "Coder", ("Primary", "int"), ("Second (double coding)", "int"), ("Rated", "int"), ("Backlog", "int")))
+    workload.rows = [[w["coder"], w["primary"], w["second"], w["rated"], w["backlog"]] for w in overview["workload"]]
+    return [workload, coverage_table(overview["figures"]), reliability_table(overview["figures"]["reliability"])]
 
 
 def reliability_table(rel: dict[str, Any]) -> Table:

@@ -286,3 +286,12 @@ def self_rated_session_ids(clinic, user=None) -> set[int]:
     stmt = sa.select(FidelityRating.training_case_session_id).where(FidelityRating.clinic_id == clinic.id,
                                                                     FidelityRating.source == "self")
     return set(db.session.execute(scoped(stmt, FidelityRating, user)).scalars())
+
+
+def fidelity_overview(user=None) -> dict[str, Any]:
+    """Every clinic in scope together: the figures of ``fidelity_figures``, coders' workload and the sessions still
+    waiting for a coder."""
+    from implementation_outcomes.delivery.services.fidelity_figures import fidelity_figures
+
+    return {"figures": fidelity_figures(None, user), "workload": coder_workload(user),
+            "unassigned": unassigned_count(user)}

@@ -10,9 +10,11 @@ from flask_login import current_user, login_required
 
 from app.exports import csv_response, xlsx_response
 from app.models import Role
+from app.security import roles_required
 from implementation_outcomes.delivery import tables
 from implementation_outcomes.delivery.services import screening, sessions
 from implementation_outcomes.delivery.services.common import clinic_or_404
+from implementation_outcomes.delivery.services.fidelity import fidelity_overview
 from implementation_outcomes.delivery.services.fidelity_figures import clinic_fidelity
 from implementation_outcomes.delivery.views.common import FIDELITY_ROLES, LOG_ROLES, TRAINING_ROLES, bp
 
@@ -64,3 +66,16 @@ def page_export(clinic_id: int, page: str):
     page_tables = _page_tables(clinic_id, page)
     code = clinic_or_404(clinic_id).code
     return xlsx_response(f"{code}-{page}.xlsx", {t.name: (t.export_headers(), t.export_rows()) for t in page_tables})
+
+
+@bp.route("/fidelity/tables/<name>.<fmt>")
+@roles_required(*FIDELITY_ROLES)
+def fidelity_overview_export(name: str, fmt: str):
+    """The tables of the director's fidelity overview (all clinics)."""
+    table = next((t for t in tables.fidelity_overview_tables(fidelity_overview()) if t.name == name), None)
+    if table is None or fmt not in ("csv", "xlsx"):
+        abort(404)
+    filename = f"all-clinics-{table.name}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename, table.export_headers(), table.export_rows())
+    return xlsx_response(filename, {table.name: (table.export_headers(), table.export_rows())})

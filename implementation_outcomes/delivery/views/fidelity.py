@@ -35,11 +35,10 @@ def fidelity_index():
         queue = service.coder_queue(current_user)
         version, scheme = current_scheme()
         return render_template("delivery/fidelity_coder_home.html", queue=queue, scheme=scheme, version=version)
-    figures = fidelity_figures(None)
-    return render_template("delivery/fidelity_index.html", clinics=visible_clinics(), figures=figures,
-                           coverage=tables.fidelity_tables(figures)[0], reliability=tables.reliability_table(
-                               figures["reliability"]), workload=service.coder_workload(),
-                           unassigned=service.unassigned_count(), settings=settings(), confirm=ConfirmForm())
+    overview = service.fidelity_overview()
+    return render_template("delivery/fidelity_index.html", clinics=visible_clinics(), overview=overview,
+                           figures=overview["figures"], tables=tables.fidelity_overview_tables(overview),
+                           settings=settings(), confirm=ConfirmForm())
 
 
 @bp.route("/fidelity/assign", methods=["POST"])

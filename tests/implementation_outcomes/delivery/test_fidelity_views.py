@@ -120,8 +120,15 @@ def test_assignment_gives_each_recorded_session_a_coder_and_a_share_a_second_one
     assert all(a.coder_id != by_session[a.session_key] for a in second)
     assert abs(sum(a.coder_id == world.coder1.id for a in assignments)
                - sum(a.coder_id == world.coder2.id for a in assignments)) <= 1  # balanced
+    workload = director.get("/outcomes/fidelity/tables/coder-workload.csv").get_data(as_text=True).splitlines()
+    assert workload[0].lstrip("\ufeff") == "Coder,Primary,Second (double coding),Rated,Backlog"
+    cells = [line.split(",") for line in workload[1:]]
+    assert sum(int(c[1]) for c in cells) == 21 and sum(int(c[2]) for c in cells) == 5
+    assert [int(c[1]) + int(c[2]) for c in cells] == [13, 13]  # 26 assignments shared evenly
+    assert director.get("/outcomes/fidelity/tables/fidelity-coverage.xlsx").status_code == 200
     assert director.post("/outcomes/fidelity/assign").status_code == 302
     assert "Every recorded session already has a coder." in director.get("/outcomes/fidelity").get_data(as_text=True)
+    assert client_for(world.coder1).get("/outcomes/fidelity/tables/coder-workload.csv").status_code == 403
     assert client_for(world.trial_a).post("/outcomes/fidelity/assign").status_code == 403
 
 
