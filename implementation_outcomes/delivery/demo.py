@@ -245,7 +245,7 @@ def _stable_key(session) -> str:
 def _true_levels(rng, session, profile: Profile, counselor_level, drifting, order: dict[int, int]) -> dict[str, float]:
     cid = session.counselor_id if session.counselor_id is not None else session.counselor.id
     n = order[cid] = order.get(cid, 0) + 1
-    drift = -0.05 * n if cid == drifting and session.kind == "mio" else 0.0
+    drift = -0.03 * n if cid == drifting and session.kind == "mio" else 0.0
     adherence = 3.35 + profile.fidelity + counselor_level.get(cid, 0) + drift + rng.gauss(0, 0.3)
     return {"mentalization_based": adherence,
             "alliance_building": 3.7 + 0.5 * profile.fidelity + rng.gauss(0, 0.4),

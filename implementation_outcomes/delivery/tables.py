@@ -275,7 +275,8 @@ def reliability_table(rel: dict[str, Any]) -> Table:
         "Koo & Li band", "Band of CI"), note=rel["description"])
     for level, rows in (("group mean", rel["by_group"]), ("scale", rel["by_scale"])):
         for r in rows:
-            ci_band = f"{r['band_ci_low']} to {r['band_ci_high']}" if r.get("band_ci_low") else None
+            low, high = r.get("band_ci_low"), r.get("band_ci_high")
+            ci_band = None if not low else low if low == high else f"{low} to {high}"
             table.rows.append([r["label"], level, r["n"], r["value"], r["ci_low"], r["ci_high"], r["band"], ci_band])
     return table
 

@@ -51,3 +51,17 @@ def test_navigation_by_role(world, client_for):
     assert "Reach &amp; sessions" in director and "Fidelity" in director and "My coding queue" not in director
     assert "Fidelity" in coder and "My coding queue" in coder and "Reach &amp; sessions" not in coder
     assert "Training cases" in staff and "Reach &amp; sessions" not in staff and "Fidelity" not in staff
+
+
+def test_every_page_renders_for_an_empty_clinic(world, client_for):
+    director = client_for(world.director)
+    c = world.clinic_a.id
+    for url in ("/outcomes/", f"/outcomes/clinics/{c}/reach", f"/outcomes/clinics/{c}/screening-log",
+                f"/outcomes/clinics/{c}/sessions", f"/outcomes/clinics/{c}/feasibility", f"/outcomes/clinics/{c}/training",
+                f"/outcomes/clinics/{c}/fidelity", "/outcomes/fidelity", "/outcomes/fidelity/scheme",
+                f"/outcomes/clinics/{c}/tables/fidelity.xlsx", f"/outcomes/clinics/{c}/tables/feasibility.xlsx"):
+        response = director.get(url)
+        assert response.status_code == 200, url
+    html = director.get(f"/outcomes/clinics/{c}/reach").get_data(as_text=True)
+    assert "Reach <strong>n/a</strong>" in html and "Nothing recorded yet." in html
+    assert "No coded sessions yet." in director.get(f"/outcomes/clinics/{c}/fidelity").get_data(as_text=True)
