@@ -1,4 +1,5 @@
-"""MIO sessions with trial mothers, training-case sessions, consultation calls, and the clinic's feasibility.
+"""MIO sessions with trial mothers, training-case sessions and consultation calls (the feasibility figures built on
+them are in ``feasibility``).
 
 Session rows are checked by ``feasibility.validate_sessions`` (one copy of the rules: number 1..12, not before
 randomization, no attended session number twice, mother in MIO + TAU); its messages are mapped onto form fields.
@@ -15,7 +16,6 @@ import sqlalchemy as sa
 from app.db import db
 from app.models import Clinic, Person
 from app.security import scoped
-from implementation_outcomes._values import proportion
 from implementation_outcomes.delivery.models import (
     MODALITIES,
     SESSION_STATUSES,
@@ -27,18 +27,11 @@ from implementation_outcomes.delivery.models import (
 )
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,
-    clinic_or_404,
     counselor_in_clinic,
-    counselors,
-    settings,
 )
 from implementation_outcomes.delivery.services.screening import mio_mothers
 from implementation_outcomes.errors import SessionDataError
 from implementation_outcomes.metrics import (
-    consultation_attendance,
-    days_to_first_session,
-    feasibility_summary,
-    training_case_progress,
     validate_sessions,
 )
 
@@ -72,13 +65,13 @@ def consultation_calls(clinic: Clinic, user=None) -> list[ConsultationCall]:
     return list(db.session.execute(scoped(stmt, ConsultationCall, user)).scalars())
 
 
-def _session_row(s, mother_id: str) -> dict[str, Any]:
+def pure_session_row(s, mother_id: str) -> dict[str, Any]:
     return {"mother_id": mother_id, "session_number": s["session_number"], "date": s["session_date"],
             "attended": s["status"] == "attended", "duration_minutes": s.get("duration_minutes"),
             "recorded": s.get("audio_recorded")}
 
 
-def _as_dict(s) -> dict[str, Any]:
+def session_values(s) -> dict[str, Any]:
     return {"session_number": s.session_number, "session_date": s.session_date, "status": s.status,
             "duration_minutes": s.duration_minutes, "audio_recorded": s.audio_recorded}
 
@@ -103,7 +96,7 @@ def _validate_against(mother: dict[str, Any], existing: list[dict[str, Any]], ne
                       errors: dict[str, str]) -> None:
     """Run the pure session rules over the mother's other sessions plus the new one; keep the new row's errors."""
     mid = mother["mother_id"]
-    rows = [_session_row(s, mid) for s in existing] + [_session_row(new, mid)]
+    rows = [pure_session_row(s, mid) for s in existing] + [pure_session_row(new, mid)]
     try:
         validate_sessions([mother], rows)
     except SessionDataError as exc:
@@ -126,8 +119,9 @@ def save_mio_session(clinic: Clinic, session: MioSession | None, values: dict[st
     if counselor is None:
         errors["counselor_id"] = "choose a counselor of this clinic"
     _check_common(values, errors)
+    _keep_rated_sessions_recorded(session, values, errors)
     if mother is not None and values.get("session_date") and isinstance(values.get("session_number"), int):
-        others = [_as_dict(s) for s in mio_sessions(clinic, user, mother) if session is None or s.id != session.id]
+        others = [session_values(s) for s in mio_sessions(clinic, user, mother) if session is None or s.id != session.id]
         _validate_against({"mother_id": mother.study_id, "randomized_on": mother.randomized_on, "arm": mother.arm},
                           others, values, errors)
     if errors:
@@ -168,10 +162,23 @@ def _sync_started(mother: Participant) -> None:
         mother.status = "randomized"
 
 
-def _refuse_if_rated(session) -> None:
+def _is_rated(session) -> bool:
     column = FidelityRating.mio_session_id if session.kind == "mio" else FidelityRating.training_case_session_id
-    if db.session.execute(sa.select(FidelityRating.id).where(column == session.id).limit(1)).first():
+    return db.session.execute(sa.select(FidelityRating.id).where(column == session.id).limit(1)).first() is not None
+
+
+def _refuse_if_rated(session) -> None:
+    if _is_rated(session):
         raise DeliveryError("this session has fidelity ratings; it cannot be deleted")
+
+
+def _keep_rated_sessions_recorded(session, values: dict[str, Any], errors: dict[str, str]) -> None:
+    """A rated session is a coded recording: it stays attended and recorded (coverage counts it as coded)."""
+    if session is not None and session.id and _is_rated(session):
+        if values.get("status") != "attended":
+            errors.setdefault("status", "this session has fidelity ratings, so it took place")
+        if not values.get("audio_recorded"):
+            errors.setdefault("audio_recorded", "this session has fidelity ratings of its recording")
 
 
 def delete_mio_session(session: MioSession) -> None:
@@ -208,6 +215,7 @@ def save_training_session(clinic: Clinic, session: TrainingCaseSession | None, v
     if not label:
         errors["case_label"] = "a label for the training case is required (never the client's name)"
     _check_common(values, errors)
+    _keep_rated_sessions_recorded(session, values, errors)
     if counselor is not None and values.get("training_case") in (1, 2):
         same_case = [s for s in training_sessions(clinic, user)
                      if s.counselor_id == counselor.id and s.training_case == values["training_case"]
@@ -217,7 +225,7 @@ def save_training_session(clinic: Clinic, session: TrainingCaseSession | None, v
                                             f"labelled {same_case[0].case_label!r}; use the same label")
         if values.get("session_date") and isinstance(values.get("session_number"), int):
             case = {"mother_id": label or "case", "randomized_on": date.min, "arm": "mio_tau"}
-            _validate_against(case, [_as_dict(s) for s in same_case], values, errors)
+            _validate_against(case, [session_values(s) for s in same_case], values, errors)
     if errors:
         raise DeliveryError(errors)
     if session is None:
@@ -261,82 +269,3 @@ def save_call(clinic: Clinic, values: dict[str, Any], user=None) -> Consultation
 def delete_call(call: ConsultationCall) -> None:
     db.session.delete(call)
     db.session.commit()
-
-
-# --- feasibility --------------------------------------------------------------------------------------------
-
-
-def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
-    """Hook for FIM (Feasibility of Intervention Measure, Weiner et al. 2017) scores from the readiness surveys.
-
-    The readiness surveys are built in the ``readiness`` package by another line of work; until its service
-    exposes clinic-level FIM scores this returns None and the feasibility page says the scores are not available.
-    Expected shape once wired: ``{"n": int, "mean": float, "sd": float | None}`` for the clinic's counselors.
-    """
-    return None
-
-
-def clinic_feasibility(clinic_id: int, user=None) -> dict[str, Any]:
-    """Feasibility of MIO delivery in one clinic as plain data (page and director's overview).
-
-    ``summary`` is ``feasibility.feasibility_summary`` over mothers randomized to MIO + TAU and their sessions with
-    the deployment's completion threshold (default 8 of 12); ``mothers`` one row per mother (dose, days to first
-    session); ``consultation`` ``feasibility.consultation_attendance`` per counselor (>= 70 % requirement);
-    ``training_cases`` attended sessions per counselor and case (>= 8 with at least one case); ``fim`` from
-    ``readiness_fim_scores`` (None until the readiness surveys provide it).
-    """
-    clinic = clinic_or_404(clinic_id, user)
-    threshold = settings().completion_threshold
-    mothers = mio_mothers(clinic, user)
-    sessions = mio_sessions(clinic, user)
-    mother_rows = [{"mother_id": m.study_id, "randomized_on": m.randomized_on, "arm": m.arm} for m in mothers]
-    session_rows = [_session_row(_as_dict(s), s.participant.study_id) for s in sessions]
-    summary = feasibility_summary(mother_rows, session_rows, completion_threshold=threshold)
-    days = days_to_first_session(mother_rows, session_rows)
-    by_mother: dict[str, list[MioSession]] = {}
-    for s in sessions:
-        by_mother.setdefault(s.participant.study_id, []).append(s)
-    per_mother = []
-    for m in mothers:
-        own = by_mother.get(m.study_id, [])
-        attended = [s for s in own if s.attended]
-        per_mother.append({
-            "study_id": m.study_id,
-            "counselor": m.counselor.display_name if m.counselor else "",
-            "randomized_on": m.randomized_on,
-            "first_session": min((s.session_date for s in attended), default=None),
-            "days_to_first_session": days[m.study_id],
-            "dose": summary["dose"][m.study_id],
-            "no_shows": sum(s.status == "no_show" for s in own),
-            "cancelled": sum(s.status == "cancelled" for s in own),
-            "recorded": sum(s.recorded for s in own),
-            "completed": summary["dose"][m.study_id] >= threshold,
-        })
-    status_counts = {key: sum(s.status == key for s in sessions) for key in SESSION_STATUSES}
-    attended = [s for s in sessions if s.attended]
-    modality = {key: {"sessions": sum(s.modality == key for s in attended),
-                      "share": proportion(sum(s.modality == key for s in attended), len(attended))}
-                for key in MODALITIES}
-    people = {str(c.id): c.display_name for c in counselors(clinic, user)}
-    calls = consultation_calls(clinic, user)
-    consultation = consultation_attendance([{"counselor_id": c.counselor_id, "attended": c.attended} for c in calls])
-    return {
-        "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name},
-        "completion_threshold": threshold,
-        "summary": {k: v for k, v in summary.items() if k != "dose"},
-        "mothers": per_mother,
-        "session_status": status_counts,
-        "modality": modality,
-        "consultation": [{"counselor_id": int(cid), "counselor": people.get(cid, cid), **row}
-                         for cid, row in consultation.items()],
-        "training_cases": _training_case_progress(clinic, user, people),
-        "fim": readiness_fim_scores(clinic.id, user),
-    }
-
-
-def _training_case_progress(clinic: Clinic, user, people: dict[str, str]) -> list[dict[str, Any]]:
-    rows = [{"counselor_id": s.counselor_id, "training_case": s.training_case, "session_number": s.session_number,
-             "attended": s.attended, "recorded": s.recorded} for s in training_sessions(clinic, user)]
-    progress = training_case_progress(rows)
-    return sorted(({"counselor_id": int(cid), "counselor": people.get(cid, cid), **row} for cid, row in progress.items()),
-                  key=lambda r: r["counselor"])

@@ -12,7 +12,7 @@ from app.exports import csv_response, xlsx_response
 from app.models import Role
 from app.security import roles_required
 from implementation_outcomes.delivery import tables
-from implementation_outcomes.delivery.services import screening, sessions
+from implementation_outcomes.delivery.services import feasibility, screening, sessions
 from implementation_outcomes.delivery.services.common import clinic_or_404
 from implementation_outcomes.delivery.services.fidelity import fidelity_overview
 from implementation_outcomes.delivery.services.fidelity_figures import clinic_fidelity
@@ -30,7 +30,7 @@ PAGES: dict[str, tuple[tuple[str, ...], Callable[[int], list[tables.Table]]]] = 
     "reach": (LOG_ROLES, lambda cid: tables.reach_tables(screening.clinic_reach(cid))),
     "screening-log": (LOG_ROLES, lambda cid: [tables.screening_log_table(screening.participants(clinic_or_404(cid)))]),
     "sessions": (LOG_ROLES, lambda cid: [tables.mio_sessions_table(sessions.mio_sessions(clinic_or_404(cid)))]),
-    "feasibility": (LOG_ROLES, lambda cid: tables.feasibility_tables(sessions.clinic_feasibility(cid))),
+    "feasibility": (LOG_ROLES, lambda cid: tables.feasibility_tables(feasibility.clinic_feasibility(cid))),
     "training": (TRAINING_ROLES, _training),
     "fidelity": (FIDELITY_ROLES, lambda cid: tables.fidelity_tables(clinic_fidelity(cid))),
 }

@@ -16,8 +16,8 @@ from implementation_outcomes.delivery.forms import (
     scale_fields,
 )
 from implementation_outcomes.delivery.models import ConsultationCall, MioSession, TrainingCaseSession
+from implementation_outcomes.delivery.services import feasibility, screening, sessions
 from implementation_outcomes.delivery.services import fidelity as fidelity_service
-from implementation_outcomes.delivery.services import screening, sessions
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,
     clinic_or_404,
@@ -106,9 +106,9 @@ def session_delete(mio_session_id: int):
 @roles_required(*LOG_ROLES)
 def feasibility_page(clinic_id: int):
     clinic = clinic_or_404(clinic_id)
-    feasibility = sessions.clinic_feasibility(clinic_id)
-    return render_template("delivery/feasibility.html", clinic=clinic, f=feasibility,
-                           tables=tables.feasibility_tables(feasibility))
+    figures = feasibility.clinic_feasibility(clinic_id)
+    return render_template("delivery/feasibility.html", clinic=clinic, f=figures,
+                           tables=tables.feasibility_tables(figures))
 
 
 # --- training cases -----------------------------------------------------------------------------------------

@@ -242,6 +242,18 @@ def test_clinic_fidelity_page(world, client_for, add_participant):
     assert re.search(rf"Counselor A1</th><td>Mentalization-based \(MIO-specific\) interventions</td>{n}1</td>"
                      rf"{n}5.00</td>{n}1</td>{n}3.00</td>{n}1</td>{n}2.00</td>", html)
     assert client_for(world.trial_a).get(f"/outcomes/clinics/{world.clinic_a.id}/fidelity").status_code == 403
+    # a rated session cannot be deleted or made unrecorded
+    trial = client_for(world.trial_a)
+    rated = recorded[0]
+    assert trial.post(f"/outcomes/mio-sessions/{rated.id}/delete").status_code == 302
+    unrecord = trial.post(f"/outcomes/mio-sessions/{rated.id}/edit", data={
+        "participant_id": str(rated.participant_id), "counselor_id": str(rated.counselor_id), "session_number": "1",
+        "session_date": rated.session_date.isoformat(), "duration_minutes": "55", "modality": "in_person",
+        "status": "attended"})
+    assert unrecord.status_code == 400
+    assert "this session has fidelity ratings of its recording" in unrecord.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(MioSession, rated.id).audio_recorded is True
     export = client_for(world.director).get(
         f"/outcomes/clinics/{world.clinic_a.id}/tables/fidelity/reliability.csv").get_data(as_text=True)
     assert "Mentalization-based (MIO-specific) interventions,group mean,3,0.909," in export
