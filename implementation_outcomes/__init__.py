@@ -1,5 +1,6 @@
 """Implementation outcomes: the pure science (reach, adoption, feasibility, fidelity, stages, strategies; see
-``metrics``) and the web features built on it (``implementation``: adoption, activities, strategies, adaptations)."""
+``metrics``) and the web features built on it: ``delivery`` (screening and randomization, sessions, feasibility,
+fidelity coding) and ``implementation`` (adoption, activities, strategies, adaptations)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from implementation_outcomes import implementation
+    from implementation_outcomes import delivery, implementation
 
+    delivery.init_app(app)
     implementation.init_app(app)

@@ -28,6 +28,7 @@ SESSIONS_IN_PROTOCOL = 12
 DEFAULT_COMPLETION_THRESHOLD = 8
 DEFAULT_DURATION_WINDOW = (50, 60)  # minutes, inclusive
 CONSULTATION_REQUIREMENT = 0.70
+TRAINING_CASE_SESSION_TARGET = 8
 
 
 def validate_sessions(
@@ -96,6 +97,26 @@ def session_dose(mothers: Sequence[Mapping[str, Any]], sessions: Sequence[Mappin
     return dose
 
 
+def days_to_first_session(
+    mothers: Sequence[Mapping[str, Any]], sessions: Sequence[Mapping[str, Any]],
+    randomized: Mapping[str, date] | None = None,
+) -> dict[str, int | None]:
+    """Per mother: days from randomization to her first attended session (None when she has none).
+
+    ``randomized`` is the ``validate_sessions`` result when the caller already has it (the rows are validated
+    otherwise). Source: Proctor et al. 2011 (feasibility: timeliness of starting the intervention).
+    """
+    if randomized is None:
+        randomized = validate_sessions(mothers, sessions)
+    first: dict[str, date] = {}
+    for s in sessions:
+        if s.get("attended", True):
+            mid, when = str(s["mother_id"]), as_date(s["date"], "session", SessionDataError)
+            if mid not in first or when < first[mid]:
+                first[mid] = when
+    return {mid: (first[mid] - randomized[mid]).days if mid in first else None for mid in randomized}
+
+
 def median_iqr(values: Iterable[float]) -> dict[str, float | None]:
     """Median, first and third quartile (linear interpolation, Hyndman & Fan 1996 type 7) and n."""
     arr = np.asarray(list(values), dtype=float)
@@ -127,11 +148,7 @@ def feasibility_summary(
     attended = [s for s in sessions if s.get("attended", True)]
     lo, hi = duration_window
     durations = [s["duration_minutes"] for s in attended if s.get("duration_minutes") is not None]
-    first: dict[str, date] = {}
-    for s in attended:
-        mid, when = str(s["mother_id"]), as_date(s["date"], "session", SessionDataError)
-        if mid not in first or when < first[mid]:
-            first[mid] = when
+    days = days_to_first_session(mothers, sessions, randomized)
     return {
         "n_mothers": len(dose),
         "dose": dose,
@@ -143,7 +160,7 @@ def feasibility_summary(
         "attended_sessions": len(attended),
         "share_in_duration_window": proportion(sum(lo <= m <= hi for m in durations), len(durations)),
         "share_recorded": proportion(sum(bool(s.get("recorded")) for s in attended), len(attended)),
-        "days_to_first_session": median_iqr((first[m] - randomized[m]).days for m in first),
+        "days_to_first_session": median_iqr(d for d in days.values() if d is not None),
     }
 
 
@@ -169,4 +186,40 @@ def consultation_attendance(
     for cid, (held, came) in sorted(tally.items()):
         share = came / held
         out[cid] = {"calls": held, "attended": came, "attendance": share, "meets_requirement": share >= requirement}
+    return out
+
+
+def training_case_progress(
+    sessions: Iterable[Mapping[str, Any]], target: int = TRAINING_CASE_SESSION_TARGET
+) -> dict[str, dict[str, Any]]:
+    """Per counselor: attended sessions of training case 1 and 2, recordings, and the session target.
+
+    Row: ``{counselor_id, training_case (1|2), session_number, attended? (default True), recorded?}``.
+    meets_session_target = a training case with >= 8 distinct attended sessions (MIO training requirement:
+    two training cases, >= 8 sessions with at least one, all training sessions audio-recorded);
+    share_recorded = recorded / attended sessions.
+    """
+    tally: dict[str, dict[str, Any]] = {}
+    for i, s in enumerate(sessions):
+        case = s.get("training_case")
+        if case not in (1, 2):
+            raise SessionDataError(f"training row {i}, field 'training_case': {case!r} is not 1 or 2")
+        if s.get("counselor_id") is None:
+            raise SessionDataError(f"training row {i}, field 'counselor_id': missing")
+        row = tally.setdefault(str(s["counselor_id"]), {"numbers": {1: set(), 2: set()}, "attended": 0, "recorded": 0})
+        if s.get("attended", True):
+            row["numbers"][case].add(s.get("session_number"))
+            row["attended"] += 1
+            row["recorded"] += bool(s.get("recorded"))
+    out = {}
+    for cid, row in sorted(tally.items()):
+        case_1, case_2 = len(row["numbers"][1]), len(row["numbers"][2])
+        out[cid] = {
+            "case_1": case_1,
+            "case_2": case_2,
+            "attended": row["attended"],
+            "recorded": row["recorded"],
+            "share_recorded": proportion(row["recorded"], row["attended"]),
+            "meets_session_target": max(case_1, case_2) >= target,
+        }
     return out

@@ -187,7 +187,7 @@ def group_scores(scheme: Mapping[str, Any], ratings: Mapping[str, float]) -> dic
     out: dict[str, float | None] = {}
     for g in scheme["groups"]:
         vals = [ratings[k] for k in scales_in_group(scheme, g["key"]) if ratings.get(k) is not None]
-        out[g["key"]] = float(np.mean(vals)) if vals else None
+        out[g["key"]] = math.fsum(vals) / len(vals) if vals else None  # plain mean; fsum is exact for few values
     return out
 
 
@@ -208,6 +208,25 @@ def evaluate_adequacy(scheme: Mapping[str, Any], ratings: Mapping[str, float]) -
 def adequacy_mask(scheme: Mapping[str, Any], columns: Mapping[str, Any]) -> np.ndarray:
     """Vectorised adequacy: ``columns`` maps each scale key to an array (e.g. DataFrame columns)."""
     return _rule_mask(scheme["adequacy_rule"], scheme, columns, None)
+
+
+def adequacy_of_ratings(scheme: Mapping[str, Any], ratings: Sequence[Mapping[str, float]]) -> list[bool]:
+    """``evaluate_adequacy``'s verdict for many ratings in one pass of the same rule interpreter.
+
+    Every rating is validated first (``RatingError`` names the rating index and scale).
+    """
+    errors: list[str] = []
+    for i, rating in enumerate(ratings):
+        try:
+            validate_rating(scheme, rating)
+        except RatingError as exc:
+            errors.extend(f"rating {i}, {message}" for message in exc.errors)
+    if errors:
+        raise RatingError(errors)
+    if not ratings:
+        return []
+    columns = {s["key"]: np.array([r[s["key"]] for r in ratings], dtype=float) for s in scheme["scales"]}
+    return [bool(v) for v in adequacy_mask(scheme, columns)]
 
 
 def double_coding_sample(session_ids: Iterable[str], share: float, seed: int | str) -> list[str]:
@@ -262,3 +281,40 @@ def fidelity_coverage(sessions: Sequence[Mapping[str, Any]], ratings: Sequence[M
         "share_double_coded": proportion(double, coded),
         "backlog": len(recorded) - coded,
     }
+
+
+def compare_sources(rows: Iterable[Mapping[str, Any]], groups: Sequence[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Self-reflection vs coder ratings per counselor and group, side by side and never pooled.
+
+    Row: ``{counselor_id, session_id, source ("self"|"coder"), group_means: {group: value or None}}`` (at most one
+    row per session and source). Per counselor and group returns ``{n_self, self_mean, n_coder, coder_mean, n_paired,
+    mean_difference}``: each mean is over one source only; mean_difference = mean of (self - coder) over sessions
+    rated by both (positive = counselors rate themselves higher than coders do).
+    """
+    by_counselor: dict[str, dict[str, dict[str, float]]] = {}
+    for i, row in enumerate(rows):
+        source = row.get("source")
+        if source not in RATING_SOURCES:
+            raise RatingError(f"row {i}, field 'source': {source!r} is not one of {', '.join(RATING_SOURCES)}")
+        if row.get("counselor_id") is None:
+            raise RatingError(f"row {i}, field 'counselor_id': missing")
+        sessions = by_counselor.setdefault(str(row["counselor_id"]), {})
+        entry = sessions.setdefault(str(row.get("session_id")), {})
+        if source in entry:
+            raise RatingError(f"row {i}: session {row.get('session_id')!r} has two {source} rows")
+        entry[source] = row.get("group_means") or {}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for cid, sessions in sorted(by_counselor.items()):
+        out[cid] = {}
+        for g in groups:
+            own = [s["self"][g] for s in sessions.values() if "self" in s and s["self"].get(g) is not None]
+            coded = [s["coder"][g] for s in sessions.values() if "coder" in s and s["coder"].get(g) is not None]
+            paired = [s["self"][g] - s["coder"][g] for s in sessions.values()
+                      if "self" in s and "coder" in s and s["self"].get(g) is not None
+                      and s["coder"].get(g) is not None]
+            out[cid][g] = {
+                "n_self": len(own), "self_mean": float(np.mean(own)) if own else None,
+                "n_coder": len(coded), "coder_mean": float(np.mean(coded)) if coded else None,
+                "n_paired": len(paired), "mean_difference": float(np.mean(paired)) if paired else None,
+            }
+    return out

@@ -26,13 +26,17 @@ from implementation_outcomes.errors import (
 )
 from implementation_outcomes.feasibility import (
     consultation_attendance,
+    days_to_first_session,
     feasibility_summary,
     median_iqr,
     session_dose,
+    training_case_progress,
     validate_sessions,
 )
 from implementation_outcomes.fidelity import (
     adequacy_mask,
+    adequacy_of_ratings,
+    compare_sources,
     double_coding_sample,
     evaluate_adequacy,
     fidelity_coverage,
@@ -55,6 +59,7 @@ from implementation_outcomes.reach import (
     reach_cascade_by_clinic,
     reach_pct,
     reach_pct_sensitivity,
+    validate_screening_row,
 )
 from implementation_outcomes.representativeness import (
     representativeness,
@@ -77,13 +82,13 @@ __all__ = [
     "COUNSELOR_STEPS", "ICC_FORMS", "SCREENING_STATUSES",
     "AdoptionDataError", "AllocationError", "CatalogueError", "FidelitySchemeError", "ICCInputError",
     "OutcomeDataError", "RatingError", "ScreeningLogError", "SessionDataError", "StrategyRecordError",
-    "adequacy_mask", "adoption_funnel", "consort_flow", "consultation_attendance", "double_coding_sample",
+    "adequacy_mask", "adequacy_of_ratings", "adoption_funnel", "compare_sources", "consort_flow", "consultation_attendance", "days_to_first_session", "double_coding_sample",
     "evaluate_adequacy", "feasibility_summary", "fidelity_coverage", "generate_allocation_sequence",
     "group_scores", "icc", "koo_li_band", "load_activity_catalogue", "load_eric_strategies",
     "load_fidelity_scheme", "load_frame_fields", "load_strategy_specification", "median_iqr",
     "new_allocation_seed", "next_assignment", "overview_frame", "penetration", "reach_cascade",
     "reach_cascade_by_clinic", "reach_pct", "reach_pct_sensitivity", "representativeness", "run_chart",
     "run_charts_by_counselor", "session_dose", "setting_adoption", "smd_binary", "smd_categorical",
-    "smd_continuous", "staff_adoption", "stage_scores", "strategies_by_cluster", "validate_adaptation",
-    "validate_catalogue", "validate_rating", "validate_scheme", "validate_sessions", "validate_strategy_use",
+    "smd_continuous", "staff_adoption", "stage_scores", "strategies_by_cluster", "training_case_progress", "validate_adaptation",
+    "validate_catalogue", "validate_rating", "validate_screening_row", "validate_scheme", "validate_sessions", "validate_strategy_use",
 ]

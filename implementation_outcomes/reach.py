@@ -57,6 +57,16 @@ def _check_row(i: int, row: Mapping[str, Any]) -> tuple[str, str | None, str | N
     return status, (reason.strip() if isinstance(reason, str) else None), arm
 
 
+def validate_screening_row(i: int, row: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+    """Check one screening-log row as ``reach_cascade`` does; return ``(status, reason, arm)``.
+
+    Raises ``ScreeningLogError`` naming ``row {i}`` and the field: unknown status, excluded/declined without a
+    reason, randomized/started without an arm (or started outside MIO + TAU), an arm on a row not randomized.
+    Callers pass their own row number (e.g. the spreadsheet line) as ``i``.
+    """
+    return _check_row(i, row)
+
+
 def reach_cascade(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """Count a screening log at each CONSORT/RE-AIM stage.
 

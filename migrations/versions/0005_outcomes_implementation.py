@@ -1,7 +1,7 @@
 """outcomes implementation: adoption steps, activity completions, strategy uses, adaptations
 
 Revision ID: 0005_outcomes_implementation
-Revises: 0003_readiness_surveys
+Revises: 0004_outcomes_delivery
 Create Date: 2026-11-21 03:55:44.248391
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_outcomes_implementation'
-down_revision = '0003_readiness_surveys'
+down_revision = '0004_outcomes_delivery'
 branch_labels = None
 depends_on = None
 

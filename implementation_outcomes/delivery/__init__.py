@@ -1,0 +1,25 @@
+"""Delivery outcomes of the hybrid trial: reach (screening log, randomization, CONSORT), feasibility (sessions,
+training cases, consultation calls) and fidelity (scheme, coding, reliability, drift).
+
+``init_app`` registers the blueprint, the navigation, the ``mio outcomes`` commands and the demo seeder.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.main import add_nav
+    from app.models import Role
+    from implementation_outcomes.delivery.cli import outcomes
+    from implementation_outcomes.delivery.demo import seed_delivery
+    from implementation_outcomes.delivery.views import bp
+
+    app.register_blueprint(bp)
+    add_nav(app, "Reach & sessions", "delivery.index", (Role.TRIAL_STAFF, Role.DIRECTOR), order=20)
+    add_nav(app, "Training cases", "delivery.index", (Role.AGENCY_STAFF,), order=21)
+    add_nav(app, "Fidelity", "delivery.fidelity_index", (Role.DIRECTOR, Role.FIDELITY_CODER), order=22)
+    add_nav(app, "My coding queue", "delivery.coder_queue", (Role.FIDELITY_CODER,), order=23)
+    app.cli.add_command(outcomes)
+    app.extensions["mio.demo_seeders"].append(seed_delivery)

@@ -1,0 +1,232 @@
+"""The screening log as plain data: field checks for one entry and an all-or-nothing CSV reader.
+
+Pure (no Flask, no database): ``check_entry`` returns ``{field: message}`` for one entry (used by the entry form
+and by the CSV reader); ``parse_screening_csv`` returns every row parsed or raises ``ScreeningLogError`` listing
+every problem as ``row N, field 'x': ...`` where N is the spreadsheet row (the header is row 1).
+Status, reason and arm rules come from ``reach.validate_screening_row`` (one copy of the rule); date order and
+the trial's inclusion ages (mother >= 18, child <= 60 months; hybrid-trial eligibility) are checked here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from implementation_outcomes.errors import ScreeningLogError
+from implementation_outcomes.reach import validate_screening_row
+
+COLUMNS: tuple[str, ...] = (
+    "study_id", "screened_on", "status", "reason", "consented_on", "randomized_on", "arm",
+    "mother_age", "child_age_months", "primary_substance", "medication_treatment",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("study_id", "screened_on", "status")
+#: columns the platform's own export adds; accepted and ignored on import so an export can be re-imported
+EXPORT_ONLY_COLUMNS: tuple[str, ...] = ("clinic", "allocation_source", "counselor", "started_on")
+DATE_FIELDS: tuple[str, ...] = ("screened_on", "consented_on", "randomized_on")
+STUDY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+SUBSTANCES: dict[str, str] = {
+    "opioids": "Opioids", "alcohol": "Alcohol", "stimulants": "Stimulants", "cannabis": "Cannabis",
+    "polysubstance": "Polysubstance", "other": "Other",
+}
+ELIGIBLE_STATUSES: frozenset[str] = frozenset({"not_offered", "declined", "consented", "randomized", "started"})
+CONSENTED_STATUSES: frozenset[str] = frozenset({"consented", "randomized", "started"})
+MOTHER_AGE_RANGE = (12, 70)  # plausibility for anyone screened
+CHILD_AGE_RANGE = (0, 240)  # months
+_TRUE = {"1", "true", "yes", "y"}
+_FALSE = {"0", "false", "no", "n"}
+_FIELD_RE = re.compile(r"field '(\w+)': (.*)$")
+
+
+def _date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    return date.fromisoformat(text)  # ValueError handled by the caller
+
+
+def _int(value: Any) -> int | None:
+    if value is None or isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    return int(text) if text else None
+
+
+def _bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(text)
+
+
+def normalise_entry(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Convert text values (CSV cells, form strings) to typed values; return ``(values, errors by field)``."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in COLUMNS:
+        value = raw.get(name)
+        if isinstance(value, str):
+            value = value.strip() or None
+        try:
+            if name in DATE_FIELDS:
+                value = _date(value)
+            elif name in ("mother_age", "child_age_months"):
+                value = _int(value)
+            elif name == "medication_treatment":
+                value = _bool(value)
+            elif name in ("status", "arm", "primary_substance") and value is not None:
+                value = str(value).lower().replace(" ", "_").replace("-", "_")
+                if name == "arm" and value in ("mio+tau", "mio_+_tau"):
+                    value = "mio_tau"
+        except ValueError:
+            errors[name] = {
+                "mother_age": f"{value!r} is not a whole number of years",
+                "child_age_months": f"{value!r} is not a whole number of months",
+                "medication_treatment": f"{value!r} is not yes/no",
+            }.get(name, f"{value!r} is not a date (YYYY-MM-DD)")
+            value = None
+        values[name] = value
+    return values, errors
+
+
+def check_entry(values: Mapping[str, Any]) -> dict[str, str]:
+    """Problems with one typed entry, by field (empty when valid)."""
+    errors: dict[str, str] = {}
+    study_id = values.get("study_id")
+    if not study_id:
+        errors["study_id"] = "a study ID is required (never a name)"
+    elif not STUDY_ID_RE.match(str(study_id)):
+        errors["study_id"] = (f"{study_id!r} is not a study ID: letters, digits, '-' and '_' only, up to 40 "
+                              "characters, e.g. SPR1-001")
+    if values.get("screened_on") is None:
+        errors["screened_on"] = "the screening date is required"
+    status = values.get("status")
+    row = {"status": status, "reason": values.get("reason"), "arm": values.get("arm")}
+    try:
+        validate_screening_row(0, row)
+    except ScreeningLogError as exc:
+        for message in exc.errors:
+            match = _FIELD_RE.search(message)
+            if match:
+                errors.setdefault(match.group(1), match.group(2))
+    if status in ("randomized", "started") and values.get("randomized_on") is None:
+        errors.setdefault("randomized_on", f"a {status} mother needs the randomization date")
+    if status not in ("randomized", "started") and values.get("randomized_on") is not None:
+        errors.setdefault("randomized_on", f"a {status} row cannot have a randomization date")
+    if status not in CONSENTED_STATUSES and values.get("consented_on") is not None:
+        errors.setdefault("consented_on", f"a {status} row cannot have a consent date")
+    screened = values.get("screened_on")
+    for name in ("consented_on", "randomized_on"):
+        when = values.get(name)
+        if when is not None and screened is not None and when < screened:
+            errors.setdefault(name, f"{when.isoformat()} is before the screening date {screened.isoformat()}")
+    consented, randomized = values.get("consented_on"), values.get("randomized_on")
+    if consented and randomized and randomized < consented:
+        errors.setdefault("randomized_on", f"{randomized.isoformat()} is before consent ({consented.isoformat()})")
+    age = values.get("mother_age")
+    if age is not None:
+        lo, hi = MOTHER_AGE_RANGE
+        if not lo <= age <= hi:
+            errors["mother_age"] = f"{age} is outside {lo}..{hi} years"
+        elif status in ELIGIBLE_STATUSES and age < 18:
+            errors["mother_age"] = f"{age}: an eligible mother is 18 or older (trial inclusion criteria)"
+    child = values.get("child_age_months")
+    if child is not None:
+        lo, hi = CHILD_AGE_RANGE
+        if not lo <= child <= hi:
+            errors["child_age_months"] = f"{child} is outside {lo}..{hi} months"
+        elif status in ELIGIBLE_STATUSES and child > 60:
+            errors["child_age_months"] = f"{child}: an eligible mother's child is 0-60 months (trial inclusion criteria)"
+    substance = values.get("primary_substance")
+    if substance is not None and substance not in SUBSTANCES:
+        errors["primary_substance"] = f"{substance!r} is not one of {', '.join(SUBSTANCES)}"
+    return errors
+
+
+def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Every data row of a screening-log CSV as typed values, or ``ScreeningLogError`` with all problems.
+
+    Header: ``COLUMNS`` (``REQUIRED_COLUMNS`` must be present; other columns are optional; ``EXPORT_ONLY_COLUMNS``
+    are ignored; anything else is an error). A study ID already in the clinic's log or repeated in the file is
+    an error: the import only adds new rows. Row numbers are spreadsheet rows (header = row 1).
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ScreeningLogError(f"file: not UTF-8 text (byte {exc.start}); save the sheet as CSV UTF-8") from exc
+    data = data.lstrip("\ufeff")
+    if not data.strip():
+        raise ScreeningLogError("file: empty; the first row must name the columns")
+    try:
+        sample = data[:4096]
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.count("\n") else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(data), dialect)
+    header = [h.strip().lower() for h in next(reader)]
+    errors: list[str] = []
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        errors.append(f"row 1 (header): missing column(s) {', '.join(missing)}")
+    unknown = [h for h in header if h and h not in COLUMNS and h not in EXPORT_ONLY_COLUMNS]
+    if unknown:
+        errors.append(f"row 1 (header): unknown column(s) {', '.join(unknown)}; expected {', '.join(COLUMNS)}")
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        errors.append(f"row 1 (header): column(s) named twice: {', '.join(repeated)}")
+    if errors:
+        raise ScreeningLogError(errors)
+    existing = {s.lower() for s in existing_study_ids}
+    first_seen: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    for line_number, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            errors.append(f"row {line_number}: {len(cells)} cells but the header names {len(header)} columns")
+            continue
+        raw = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name in COLUMNS}
+        values, problems = normalise_entry(raw)
+        for name, message in check_entry(values).items():
+            problems.setdefault(name, message)
+        study_id = values.get("study_id")
+        if study_id and "study_id" not in problems:
+            key = study_id.lower()
+            if key in existing:
+                problems["study_id"] = f"{study_id} is already in this clinic's screening log (duplicate study ID)"
+            elif key in first_seen:
+                problems["study_id"] = f"{study_id} appears again (first on row {first_seen[key]}; duplicate study ID)"
+            else:
+                first_seen[key] = line_number
+        for name in COLUMNS:
+            if name in problems:
+                errors.append(f"row {line_number}, field '{name}': {problems[name]}")
+        values["row"] = line_number
+        rows.append(values)
+    if errors:
+        raise ScreeningLogError(errors)
+    if not rows:
+        raise ScreeningLogError("file: no data rows below the header")
+    return rows
+
+
+def template_csv() -> str:
+    """A header and two example rows, for the import page's download."""
+    lines = [
+        ",".join(COLUMNS),
+        "SPR1-101,2026-03-02,declined,Too busy / scheduling,,,,29,18,opioids,yes",
+        "SPR1-102,2026-03-03,randomized,,2026-03-05,2026-03-09,mio_tau,31,26,polysubstance,no",
+    ]
+    return "\r\n".join(lines) + "\r\n"

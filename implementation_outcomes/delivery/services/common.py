@@ -1,0 +1,117 @@
+"""Shared database work of the delivery pages: the clinic in scope, its counselors, the deployment settings and
+the fidelity scheme in force. Every query of agency data goes through ``scoped`` / ``get_scoped_or_404``."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import db
+from app.models import Clinic, Person
+from app.security import get_scoped_or_404, scoped
+from implementation_outcomes.delivery.models import DeliverySettings, FidelityScheme
+from implementation_outcomes.feasibility import DEFAULT_COMPLETION_THRESHOLD
+from implementation_outcomes.fidelity import load_fidelity_scheme
+
+DEFAULT_DOUBLE_CODING_SHARE = 0.2
+
+
+class DeliveryError(ValueError):
+    """A write refused by a business rule; ``errors`` maps a field name (or ``""``) to a message."""
+
+    def __init__(self, errors: dict[str, str] | str):
+        self.errors = {"": errors} if isinstance(errors, str) else dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items()))
+
+
+def clinic_or_404(clinic_id: int, user=None) -> Clinic:
+    return get_scoped_or_404(Clinic, clinic_id, user)
+
+
+def visible_clinics(user=None) -> list[Clinic]:
+    stmt = sa.select(Clinic).join(Clinic.agency).options(sa.orm.contains_eager(Clinic.agency)).order_by(Clinic.code)
+    return list(db.session.execute(scoped(stmt, Clinic, user)).scalars())
+
+
+def counselors(clinic: Clinic, user=None, active_only: bool = False) -> list[Person]:
+    stmt = (sa.select(Person).where(Person.clinic_id == clinic.id, Person.kind == "counselor")
+            .order_by(Person.display_name))
+    if active_only:
+        stmt = stmt.where(Person.active.is_(True))
+    return list(db.session.execute(scoped(stmt, Person, user)).scalars())
+
+
+def counselor_in_clinic(clinic: Clinic, person_id: int | None, user=None) -> Person | None:
+    if not person_id:
+        return None
+    stmt = sa.select(Person).where(Person.id == person_id, Person.clinic_id == clinic.id, Person.kind == "counselor")
+    return db.session.execute(scoped(stmt, Person, user)).scalar_one_or_none()
+
+
+# --- deployment settings --------------------------------------------------------------------------------------
+
+
+def settings() -> DeliverySettings:
+    """The settings row, or an unsaved one holding the defaults (reading never writes)."""
+    row = db.session.execute(sa.select(DeliverySettings).order_by(DeliverySettings.id)).scalars().first()
+    if row is None:
+        row = DeliverySettings(completion_threshold=DEFAULT_COMPLETION_THRESHOLD,
+                               double_coding_share=DEFAULT_DOUBLE_CODING_SHARE, double_coding_seed="")
+    return row
+
+
+def save_settings(completion_threshold: int, double_coding_share: float) -> DeliverySettings:
+    """Store the director's settings (validated by the form: threshold 1..12, share 0..1)."""
+    if not 1 <= completion_threshold <= 12:
+        raise DeliveryError({"completion_threshold": "must be a whole number of sessions, 1 to 12"})
+    if not 0 <= double_coding_share <= 1:
+        raise DeliveryError({"double_coding_share": "must be between 0 and 1 (e.g. 0.2 for a fifth)"})
+    row = settings()
+    if row.id is None:
+        row.double_coding_seed = secrets.token_hex(16)
+        db.session.add(row)
+    row.completion_threshold = completion_threshold
+    row.double_coding_share = double_coding_share
+    db.session.commit()
+    return row
+
+
+def ensure_settings_row() -> DeliverySettings:
+    """The stored settings row (created with defaults and a fresh double-coding seed if missing); not committed."""
+    row = settings()
+    if row.id is None:
+        row.double_coding_seed = secrets.token_hex(16)
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+# --- fidelity scheme ------------------------------------------------------------------------------------------
+
+_PACKAGED: dict[str, Any] | None = None
+
+
+def packaged_scheme() -> dict[str, Any]:
+    global _PACKAGED
+    if _PACKAGED is None:
+        _PACKAGED = load_fidelity_scheme()
+    return _PACKAGED
+
+
+def current_scheme() -> tuple[int, dict[str, Any]]:
+    """(version, scheme): the newest stored version, else the packaged data file as version 0."""
+    row = db.session.execute(sa.select(FidelityScheme).order_by(FidelityScheme.version.desc())).scalars().first()
+    return (row.version, row.scheme) if row else (0, packaged_scheme())
+
+
+def schemes_by_version() -> dict[int, dict[str, Any]]:
+    rows = db.session.execute(sa.select(FidelityScheme.version, FidelityScheme.scheme)).all()
+    out = {0: packaged_scheme()}
+    out.update({version: scheme for version, scheme in rows})
+    return out
+
+
+def scheme_history() -> list[FidelityScheme]:
+    return list(db.session.execute(sa.select(FidelityScheme).order_by(FidelityScheme.version.desc())).scalars())

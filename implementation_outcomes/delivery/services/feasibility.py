@@ -1,0 +1,101 @@
+"""The clinic's feasibility of MIO delivery as plain data, from the sessions, training cases and calls recorded in
+``sessions``; every figure comes from ``implementation_outcomes.feasibility``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.models import Clinic
+from implementation_outcomes._values import proportion
+from implementation_outcomes.delivery.models import MODALITIES, SESSION_STATUSES, MioSession
+from implementation_outcomes.delivery.services.common import clinic_or_404, counselors, settings
+from implementation_outcomes.delivery.services.screening import mio_mothers
+from implementation_outcomes.delivery.services.sessions import (
+    consultation_calls,
+    mio_sessions,
+    pure_session_row,
+    session_values,
+    training_sessions,
+)
+from implementation_outcomes.metrics import (
+    consultation_attendance,
+    days_to_first_session,
+    feasibility_summary,
+    training_case_progress,
+)
+
+
+def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
+    """Hook for FIM (Feasibility of Intervention Measure, Weiner et al. 2017) scores from the readiness surveys.
+
+    The readiness surveys are built in the ``readiness`` package by another line of work; until its service
+    exposes clinic-level FIM scores this returns None and the feasibility page says the scores are not available.
+    Expected shape once wired: ``{"n": int, "mean": float, "sd": float | None}`` for the clinic's counselors.
+    """
+    return None
+
+
+def clinic_feasibility(clinic_id: int, user=None) -> dict[str, Any]:
+    """Feasibility of MIO delivery in one clinic as plain data (page and director's overview).
+
+    ``summary`` is ``feasibility.feasibility_summary`` over mothers randomized to MIO + TAU and their sessions with
+    the deployment's completion threshold (default 8 of 12); ``mothers`` one row per mother (dose, days to first
+    session); ``consultation`` ``feasibility.consultation_attendance`` per counselor (>= 70 % requirement);
+    ``training_cases`` attended sessions per counselor and case (>= 8 with at least one case); ``fim`` from
+    ``readiness_fim_scores`` (None until the readiness surveys provide it).
+    """
+    clinic = clinic_or_404(clinic_id, user)
+    threshold = settings().completion_threshold
+    mothers = mio_mothers(clinic, user)
+    sessions = mio_sessions(clinic, user)
+    mother_rows = [{"mother_id": m.study_id, "randomized_on": m.randomized_on, "arm": m.arm} for m in mothers]
+    session_rows = [pure_session_row(session_values(s), s.participant.study_id) for s in sessions]
+    summary = feasibility_summary(mother_rows, session_rows, completion_threshold=threshold)
+    days = days_to_first_session(mother_rows, session_rows)
+    by_mother: dict[str, list[MioSession]] = {}
+    for s in sessions:
+        by_mother.setdefault(s.participant.study_id, []).append(s)
+    per_mother = []
+    for m in mothers:
+        own = by_mother.get(m.study_id, [])
+        attended = [s for s in own if s.attended]
+        per_mother.append({
+            "study_id": m.study_id,
+            "counselor": m.counselor.display_name if m.counselor else "",
+            "randomized_on": m.randomized_on,
+            "first_session": min((s.session_date for s in attended), default=None),
+            "days_to_first_session": days[m.study_id],
+            "dose": summary["dose"][m.study_id],
+            "no_shows": sum(s.status == "no_show" for s in own),
+            "cancelled": sum(s.status == "cancelled" for s in own),
+            "recorded": sum(s.recorded for s in own),
+            "completed": summary["dose"][m.study_id] >= threshold,
+        })
+    status_counts = {key: sum(s.status == key for s in sessions) for key in SESSION_STATUSES}
+    attended = [s for s in sessions if s.attended]
+    modality = {key: {"sessions": sum(s.modality == key for s in attended),
+                      "share": proportion(sum(s.modality == key for s in attended), len(attended))}
+                for key in MODALITIES}
+    people = {str(c.id): c.display_name for c in counselors(clinic, user)}
+    calls = consultation_calls(clinic, user)
+    consultation = consultation_attendance([{"counselor_id": c.counselor_id, "attended": c.attended} for c in calls])
+    return {
+        "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name},
+        "completion_threshold": threshold,
+        "summary": {k: v for k, v in summary.items() if k != "dose"},
+        "mothers": per_mother,
+        "session_status": status_counts,
+        "modality": modality,
+        "consultation": [{"counselor_id": int(cid), "counselor": people.get(cid, cid), **row}
+                         for cid, row in consultation.items()],
+        "training_cases": _training_case_progress(clinic, user, people),
+        "fim": readiness_fim_scores(clinic.id, user),
+    }
+
+
+def _training_case_progress(clinic: Clinic, user, people: dict[str, str]) -> list[dict[str, Any]]:
+    rows = [{"counselor_id": s.counselor_id, "training_case": s.training_case, "session_number": s.session_number,
+             "attended": s.attended, "recorded": s.recorded} for s in training_sessions(clinic, user)]
+    progress = training_case_progress(rows)
+    return sorted(({"counselor_id": int(cid), "counselor": people.get(cid, cid), **row} for cid, row in progress.items()),
+                  key=lambda r: r["counselor"])

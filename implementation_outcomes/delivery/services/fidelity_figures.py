@@ -1,0 +1,267 @@
+"""Fidelity figures of a clinic (or of every clinic in scope) as plain data.
+
+Definitions (all computed by the pure modules):
+- coverage: ``fidelity.fidelity_coverage`` (recorded / attended, coded / recorded, double-coded / coded, backlog)
+  for trial sessions, training-case sessions and both together; coder ratings only.
+- session score: a session's *primary* coder rating (the primary assignment's coder, else the first rating), so a
+  double-coded session counts once; adequacy by ``fidelity.adequacy_of_ratings`` (the rule of ``evaluate_adequacy``) under the rating's scheme version.
+- reliability: ``icc.icc`` form ICC(2,1) = two-way random effects, absolute agreement, single rater (Shrout &
+  Fleiss 1979; McGraw & Wong ICC(A,1)) over sessions rated by two coders, per group mean and per scale, with the
+  Koo & Li (2016) band of the estimate and of its 95 % CI.
+- drift: ``runchart.run_charts_by_counselor`` of the adherence-group mean of each counselor's trial sessions by
+  date (training cases come before delivery and are shown beside the self-reflection ratings instead).
+- self vs coder: ``fidelity.compare_sources`` (never pooled).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.db import db
+from app.models import Clinic
+from app.security import scoped
+from implementation_outcomes._values import proportion
+from implementation_outcomes.delivery.models import (
+    CodingAssignment,
+    FidelityRating,
+    MioSession,
+    TrainingCaseSession,
+)
+from implementation_outcomes.delivery.services.common import clinic_or_404, current_scheme, schemes_by_version
+from implementation_outcomes.errors import ICCInputError
+from implementation_outcomes.metrics import (
+    ICC_FORMS,
+    adequacy_of_ratings,
+    compare_sources,
+    fidelity_coverage,
+    group_scores,
+    icc,
+    run_charts_by_counselor,
+)
+
+ICC_FORM = "ICC(2,1)"
+ICC_DESCRIPTION = ("ICC(2,1): two-way random effects, absolute agreement, single rater (Shrout & Fleiss 1979; "
+                   "McGraw & Wong 1996 ICC(A,1)); Koo & Li (2016) bands: < .50 poor, .50-.75 moderate, "
+                   ".75-.90 good, > .90 excellent")
+
+
+def headline_group(scheme: dict[str, Any]) -> str:
+    """The MIO-specific (adherence) group: the scheme's group with role "adherence", else the first group."""
+    return next((g["key"] for g in scheme["groups"] if g.get("role") == "adherence"), scheme["groups"][0]["key"])
+
+
+def _load(clinic: Clinic | None, user) -> tuple[list, list[FidelityRating], list[CodingAssignment]]:
+    sessions: list = []
+    for model in (MioSession, TrainingCaseSession):
+        stmt = sa.select(model)
+        if model is MioSession:
+            stmt = stmt.options(sa.orm.selectinload(MioSession.participant))
+        stmt = stmt.options(sa.orm.selectinload(model.counselor))
+        if clinic is not None:
+            stmt = stmt.where(model.clinic_id == clinic.id)
+        sessions.extend(db.session.execute(scoped(stmt, model, user)).scalars())
+    stmt = sa.select(FidelityRating).order_by(FidelityRating.id)
+    astmt = sa.select(CodingAssignment)
+    if clinic is not None:
+        stmt = stmt.where(FidelityRating.clinic_id == clinic.id)
+        astmt = astmt.where(CodingAssignment.clinic_id == clinic.id)
+    ratings = list(db.session.execute(scoped(stmt, FidelityRating, user)).scalars())
+    assignments = list(db.session.execute(scoped(astmt, CodingAssignment, user)).scalars())
+    return sessions, ratings, assignments
+
+
+def _key(session) -> str:
+    return f"{session.kind}:{session.id}"
+
+
+def _coverage(sessions: list, ratings: list[FidelityRating]) -> dict[str, Any]:
+    rows = [{"session_id": _key(s), "attended": s.attended, "recorded": s.audio_recorded} for s in sessions]
+    keys = {r["session_id"] for r in rows}
+    rating_rows = [{"session_id": r.session_key, "coder_id": r.coder_id, "source": r.source}
+                   for r in ratings if r.source == "coder" and r.session_key in keys]
+    return fidelity_coverage(rows, rating_rows)
+
+
+def _primary_ratings(ratings: list[FidelityRating], assignments: list[CodingAssignment]) -> dict[str, FidelityRating]:
+    primary_coder = {a.session_key: a.coder_id for a in assignments if a.role == "primary"}
+    out: dict[str, FidelityRating] = {}
+    for r in ratings:
+        if r.source != "coder":
+            continue
+        current = out.get(r.session_key)
+        if current is None or (r.coder_id == primary_coder.get(r.session_key) != current.coder_id):
+            out[r.session_key] = r
+    return out
+
+
+def _icc_entry(label: str, key: str, pairs: list[tuple[float, float]]) -> dict[str, Any]:
+    entry = {"label": label, "key": key, "n": len(pairs), "form": ICC_FORM, **ICC_FORMS[ICC_FORM]}
+    try:
+        result = icc([list(p) for p in pairs], ICC_FORM)
+    except ICCInputError as exc:
+        entry.update(value=None, ci_low=None, ci_high=None, band=None, band_ci_low=None, band_ci_high=None,
+                     F=None, p=None, note=str(exc))
+        return entry
+    entry.update({k: result[k] for k in ("value", "ci_low", "ci_high", "band", "band_ci_low", "band_ci_high", "F",
+                                          "df1", "df2", "p")})
+    entry["note"] = None if result["value"] is not None else "undefined (no spread between sessions)"
+    return entry
+
+
+def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignment],
+                scheme: dict[str, Any], schemes: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """ICC(2,1) over double-coded sessions, per group mean and per scale of the current scheme.
+
+    Each double-coded session contributes its two coder ratings. Columns are the two coders when the whole subset
+    was rated by the same two coders (the two-way model's fixed rater set); otherwise the columns are "primary" and
+    "second" coder and ``same_two_coders`` is False (ICC(1,1), one-way, is then the stricter reading; also given).
+    """
+    by_session: dict[str, dict[int, FidelityRating]] = {}
+    for r in ratings:
+        if r.source == "coder":
+            by_session.setdefault(r.session_key, {})[r.coder_id] = r
+    primary_coder = {a.session_key: a.coder_id for a in assignments if a.role == "primary"}
+    double = {k: v for k, v in by_session.items() if len(v) >= 2}
+    coders = sorted({c for v in double.values() for c in v})
+    same_two = len(coders) == 2
+    ordered: list[tuple[FidelityRating, FidelityRating]] = []
+    for key, by_coder in sorted(double.items()):
+        if same_two:
+            ordered.append((by_coder[coders[0]], by_coder[coders[1]]))
+        else:
+            first_id = primary_coder.get(key, min(by_coder))
+            first = by_coder.get(first_id, by_coder[min(by_coder)])
+            second = next(r for c, r in sorted(by_coder.items()) if r is not first)
+            ordered.append((first, second))
+    group_rows, scale_rows = [], []
+    means = [(group_scores(schemes.get(a.scheme_version, scheme), a.scores),
+              group_scores(schemes.get(b.scheme_version, scheme), b.scores)) for a, b in ordered]
+    for g in scheme["groups"]:
+        pairs = [(ma[g["key"]], mb[g["key"]]) for ma, mb in means
+                 if ma.get(g["key"]) is not None and mb.get(g["key"]) is not None]
+        group_rows.append(_icc_entry(g["label"], g["key"], pairs))
+    for s in scheme["scales"]:
+        pairs = [(a.scores[s["key"]], b.scores[s["key"]]) for a, b in ordered
+                 if a.scores.get(s["key"]) is not None and b.scores.get(s["key"]) is not None]
+        scale_rows.append(_icc_entry(s["label"], s["key"], pairs))
+    headline_key = headline_group(scheme)
+    headline = next(r for r in group_rows if r["key"] == headline_key)
+    oneway = None
+    if not same_two and headline["n"] >= 2:
+        pairs = [(ma[headline_key], mb[headline_key]) for ma, mb in means
+                 if ma.get(headline_key) is not None and mb.get(headline_key) is not None]
+        try:
+            oneway = icc([list(p) for p in pairs], "ICC(1,1)")
+        except ICCInputError:
+            oneway = None
+    return {"form": ICC_FORM, "description": ICC_DESCRIPTION, "n_double_coded": len(ordered),
+            "same_two_coders": same_two, "headline": headline, "by_group": group_rows, "by_scale": scale_rows,
+            "one_way_headline": oneway}
+
+
+def fidelity_figures(clinic: Clinic | None, user=None) -> dict[str, Any]:
+    sessions, ratings, assignments = _load(clinic, user)
+    version, scheme = current_scheme()
+    schemes = schemes_by_version()
+    adherence = headline_group(scheme)
+    session_by_key = {_key(s): s for s in sessions}
+    primary = _primary_ratings(ratings, assignments)
+    adequacy_rows: list[dict[str, Any]] = []
+    chart_rows: list[dict[str, Any]] = []
+    counselor_names: dict[str, str] = {}
+    rated = [(key, rating, session_by_key[key]) for key, rating in primary.items() if key in session_by_key]
+    verdicts = _adequacy(rated, schemes, scheme)
+    for (key, rating, session), adequate in zip(rated, verdicts, strict=True):
+        counselor_names[str(session.counselor_id)] = session.counselor.display_name
+        adequacy_rows.append({"counselor_id": session.counselor_id, "adequate": adequate})
+        score = group_scores(schemes.get(rating.scheme_version, scheme), rating.scores).get(adherence)
+        if score is not None and session.kind == "mio":  # drift is watched over trial delivery
+            chart_rows.append({"counselor_id": session.counselor_id, "score": score, "session_id": key,
+                               "order": (session.session_date, session.kind, session.id)})
+    by_counselor = []
+    for cid, name in sorted(counselor_names.items(), key=lambda kv: kv[1]):
+        own = [r for r in adequacy_rows if str(r["counselor_id"]) == cid]
+        adequate = sum(r["adequate"] for r in own)
+        by_counselor.append({"counselor_id": int(cid), "counselor": name, "rated": len(own), "adequate": adequate,
+                             "share": proportion(adequate, len(own))})
+    adequate_total = sum(r["adequate"] for r in adequacy_rows)
+    charts = run_charts_by_counselor(chart_rows)
+    run_charts = []
+    for cid, chart in charts.items():
+        points = []
+        for point in chart["points"]:
+            s = session_by_key[point["session_id"]]
+            points.append({**point, "session_date": s.session_date, "label": _label(s)})
+        run_charts.append({"counselor_id": int(cid), "counselor": counselor_names[cid], "chart": chart,
+                           "points": points})
+    run_charts.sort(key=lambda c: c["counselor"])
+    return {
+        "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name} if clinic else None,
+        "scheme": {"version": version, "title": scheme.get("title"), "adherence_group": adherence,
+                   "groups": [{"key": g["key"], "label": g["label"]} for g in scheme["groups"]],
+                   "rating_range": scheme["rating_range"]},
+        "coverage": {
+            "mio": _coverage([s for s in sessions if s.kind == "mio"], ratings),
+            "training": _coverage([s for s in sessions if s.kind == "training"], ratings),
+            "all": _coverage(sessions, ratings),
+        },
+        "adequacy": {"rated": len(adequacy_rows), "adequate": adequate_total,
+                     "share": proportion(adequate_total, len(adequacy_rows)), "by_counselor": by_counselor},
+        "reliability": reliability(ratings, assignments, scheme, schemes),
+        "run_charts": run_charts,
+        "self_vs_coder": _self_vs_coder(sessions, ratings, primary, scheme, schemes),
+    }
+
+
+def _adequacy(rated: list, schemes: dict[int, dict[str, Any]], scheme: dict[str, Any]) -> list[bool]:
+    """``fidelity.adequacy_of_ratings`` per scheme version (each rating is judged by the version it was made with)."""
+    verdicts: list[bool | None] = [None] * len(rated)
+    by_version: dict[int, list[int]] = {}
+    for i, (_key, rating, _session) in enumerate(rated):
+        by_version.setdefault(rating.scheme_version, []).append(i)
+    for version, indexes in by_version.items():
+        results = adequacy_of_ratings(schemes.get(version, scheme), [rated[i][1].scores for i in indexes])
+        for i, verdict in zip(indexes, results, strict=True):
+            verdicts[i] = verdict
+    return [bool(v) for v in verdicts]
+
+
+def _label(session) -> str:
+    if session.kind == "mio":
+        return f"{session.participant.study_id} #{session.session_number}"
+    return f"{session.case_label} #{session.session_number} (training)"
+
+
+def _self_vs_coder(sessions, ratings, primary, scheme, schemes) -> dict[str, Any]:
+    groups = [g["key"] for g in scheme["groups"]]
+    self_ratings = {r.session_key: r for r in ratings if r.source == "self"}
+    rows, compare = [], []
+    for s in sorted((s for s in sessions if s.kind == "training"),
+                    key=lambda s: (s.counselor.display_name, s.training_case, s.session_number)):
+        key = _key(s)
+        own, coded = self_ratings.get(key), primary.get(key)
+        if own is None and coded is None:
+            continue
+        own_means = group_scores(schemes.get(own.scheme_version, scheme), own.scores) if own else {}
+        coded_means = group_scores(schemes.get(coded.scheme_version, scheme), coded.scores) if coded else {}
+        rows.append({"counselor": s.counselor.display_name, "case_label": s.case_label,
+                     "training_case": s.training_case, "session_number": s.session_number,
+                     "session_date": s.session_date, "self": own_means, "coder": coded_means})
+        if own:
+            compare.append({"counselor_id": s.counselor_id, "session_id": key, "source": "self",
+                            "group_means": own_means})
+        if coded:
+            compare.append({"counselor_id": s.counselor_id, "session_id": key, "source": "coder",
+                            "group_means": coded_means})
+    names = {str(s.counselor_id): s.counselor.display_name for s in sessions}
+    summary = [{"counselor": names[cid], "groups": by_group}
+               for cid, by_group in compare_sources(compare, groups).items()]
+    return {"sessions": rows, "by_counselor": sorted(summary, key=lambda r: r["counselor"])}
+
+
+def clinic_fidelity(clinic_id: int, user=None) -> dict[str, Any]:
+    """Fidelity of one clinic as plain data (page and director's overview); see the module docstring."""
+    return fidelity_figures(clinic_or_404(clinic_id, user), user)
+

@@ -1,0 +1,159 @@
+"""Clinic index, the reach page and the screening log (entries, CSV import, randomization)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.models import Role
+from app.security import get_scoped_or_404, roles_required
+from implementation_outcomes.delivery import tables
+from implementation_outcomes.delivery.charts import consort_svg
+from implementation_outcomes.delivery.forms import ConfirmForm, ImportForm, ParticipantForm, RandomizeForm
+from implementation_outcomes.delivery.models import ARM_LABELS, SCREENING_STATUS_LABELS, TrialParticipant
+from implementation_outcomes.delivery.screening_log import COLUMNS, template_csv
+from implementation_outcomes.delivery.services import screening
+from implementation_outcomes.delivery.services.common import (
+    DeliveryError,
+    clinic_or_404,
+    counselors,
+    visible_clinics,
+)
+from implementation_outcomes.delivery.views.common import LOG_ROLES, TRAINING_ROLES, attach_errors, bp
+from implementation_outcomes.errors import ScreeningLogError
+
+
+@bp.route("/")
+@roles_required(*TRAINING_ROLES)
+def index():
+    return render_template("delivery/index.html", clinics=visible_clinics(),
+                           sees_mothers=current_user.role in (*LOG_ROLES, Role.ADMIN),
+                           sees_fidelity=current_user.role in (Role.DIRECTOR, Role.ADMIN))
+
+
+@bp.route("/clinics/<int:clinic_id>/reach")
+@roles_required(*LOG_ROLES)
+def reach_page(clinic_id: int):
+    reach = screening.clinic_reach(clinic_id)
+    clinic = clinic_or_404(clinic_id)
+    svg = consort_svg(reach["flow"], f"CONSORT flow diagram, {clinic.code}", chart_id=f"consort-{clinic.id}")
+    return render_template("delivery/reach.html", clinic=clinic, reach=reach, tables=tables.reach_tables(reach),
+                           consort=svg, arm_labels=ARM_LABELS)
+
+
+@bp.route("/clinics/<int:clinic_id>/screening-log")
+@roles_required(*LOG_ROLES)
+def screening_log(clinic_id: int):
+    clinic = clinic_or_404(clinic_id)
+    status = request.args.get("status") or None
+    if status and status not in SCREENING_STATUS_LABELS:
+        abort(400, f"status: {status!r} is not a screening status")
+    entries = screening.participants(clinic, status=status)
+    return render_template("delivery/screening_log.html", clinic=clinic, entries=entries, status=status,
+                           statuses=SCREENING_STATUS_LABELS, arm_labels=ARM_LABELS, confirm=ConfirmForm(),
+                           table=tables.screening_log_table(entries))
+
+
+def _participant_form(clinic, obj: TrialParticipant | None) -> ParticipantForm:
+    form = ParticipantForm(obj=obj)
+    form.counselor_id.choices = [(0, "— none —")] + [(c.id, c.display_name) for c in counselors(clinic)]
+    if request.method == "GET" and obj is not None:
+        form.arm.data = obj.arm or ""
+        form.counselor_id.data = obj.counselor_id or 0
+        form.primary_substance.data = obj.primary_substance or ""
+        form.medication_treatment.data = {True: "yes", False: "no"}.get(obj.medication_treatment, "")
+    return form
+
+
+def _save_participant(clinic, participant: TrialParticipant | None):
+    form = _participant_form(clinic, participant)
+    locked = participant is not None and participant.allocation_source == "platform"
+    if form.validate_on_submit():
+        raw = form.raw()
+        if locked:  # the trial record of a platform assignment is shown, not editable
+            raw.update(status=participant.status, arm=participant.arm, randomized_on=participant.randomized_on)
+        try:
+            saved = screening.save_entry(clinic, participant, raw)
+            flash(f"Saved {saved.study_id}.", "success")
+            return redirect(url_for("delivery.screening_log", clinic_id=clinic.id))
+        except DeliveryError as exc:
+            attach_errors(form, exc.errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("delivery/participant_form.html", clinic=clinic, form=form, participant=participant,
+                           locked=locked, arm_labels=ARM_LABELS), status
+
+
+@bp.route("/clinics/<int:clinic_id>/screening-log/new", methods=["GET", "POST"])
+@roles_required(*LOG_ROLES)
+def participant_new(clinic_id: int):
+    return _save_participant(clinic_or_404(clinic_id), None)
+
+
+@bp.route("/participants/<int:trial_participant_id>/edit", methods=["GET", "POST"])
+@roles_required(*LOG_ROLES)
+def participant_edit(trial_participant_id: int):
+    participant = get_scoped_or_404(TrialParticipant, trial_participant_id)
+    return _save_participant(participant.clinic, participant)
+
+
+@bp.route("/participants/<int:trial_participant_id>/delete", methods=["POST"])
+@roles_required(*LOG_ROLES)
+def participant_delete(trial_participant_id: int):
+    participant = get_scoped_or_404(TrialParticipant, trial_participant_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    clinic_id = participant.clinic_id
+    try:
+        screening.delete_entry(participant)
+        flash(f"Deleted {participant.study_id} from the screening log.", "success")
+    except DeliveryError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("delivery.screening_log", clinic_id=clinic_id))
+
+
+@bp.route("/participants/<int:trial_participant_id>/randomize", methods=["GET", "POST"])
+@roles_required(*LOG_ROLES)
+def participant_randomize(trial_participant_id: int):
+    """Concealed allocation: nothing about the sequence is shown until this consented mother is assigned."""
+    participant = get_scoped_or_404(TrialParticipant, trial_participant_id)
+    form = RandomizeForm()
+    if participant.status != "consented" or participant.arm is not None:
+        flash(f"{participant.study_id} is not awaiting randomization.", "error")
+        return redirect(url_for("delivery.screening_log", clinic_id=participant.clinic_id))
+    if form.validate_on_submit():
+        try:
+            arm = screening.randomize(participant, form.randomized_on.data)
+            flash(f"{participant.study_id} was randomized to {ARM_LABELS[arm]}.", "success")
+            return redirect(url_for("delivery.screening_log", clinic_id=participant.clinic_id))
+        except DeliveryError as exc:
+            attach_errors(form, exc.errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("delivery/randomize.html", participant=participant, clinic=participant.clinic,
+                           form=form), status
+
+
+@bp.route("/clinics/<int:clinic_id>/screening-log/import", methods=["GET", "POST"])
+@roles_required(*LOG_ROLES)
+def screening_import(clinic_id: int):
+    clinic = clinic_or_404(clinic_id)
+    form = ImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            added = screening.import_csv(clinic, form.file.data.read())
+            flash(f"Imported {added} screening-log rows into {clinic.code}.", "success")
+            return redirect(url_for("delivery.screening_log", clinic_id=clinic.id))
+        except ScreeningLogError as exc:
+            problems = exc.errors
+    status = 400 if request.method == "POST" else 200
+    return render_template("delivery/import.html", clinic=clinic, form=form, problems=problems, columns=COLUMNS,
+                           today=date.today()), status
+
+
+@bp.route("/screening-log-template.csv")
+@roles_required(*LOG_ROLES)
+def screening_template():
+    return Response("\ufeff" + template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=screening-log-template.csv"})

@@ -1,0 +1,238 @@
+"""MIO sessions, the feasibility summary, training cases (sessions, self-reflection, consultation calls), settings."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.security import get_scoped_or_404, roles_required
+from implementation_outcomes.delivery import tables
+from implementation_outcomes.delivery.forms import (
+    CallForm,
+    ConfirmForm,
+    MioSessionForm,
+    SettingsForm,
+    TrainingSessionForm,
+    scale_fields,
+)
+from implementation_outcomes.delivery.models import ConsultationCall, MioSession, TrainingCaseSession
+from implementation_outcomes.delivery.services import feasibility, screening, sessions
+from implementation_outcomes.delivery.services import fidelity as fidelity_service
+from implementation_outcomes.delivery.services.common import (
+    DeliveryError,
+    clinic_or_404,
+    counselors,
+    current_scheme,
+    save_settings,
+    settings,
+)
+from implementation_outcomes.delivery.views.common import (
+    FIDELITY_ROLES,
+    LOG_ROLES,
+    TRAINING_ROLES,
+    attach_errors,
+    bp,
+)
+
+
+@bp.route("/clinics/<int:clinic_id>/sessions")
+@roles_required(*LOG_ROLES)
+def sessions_page(clinic_id: int):
+    clinic = clinic_or_404(clinic_id)
+    rows = sessions.mio_sessions(clinic)
+    study_id = (request.args.get("study_id") or "").strip()
+    if study_id:
+        rows = [s for s in rows if s.participant.study_id.lower() == study_id.lower()]
+    return render_template("delivery/sessions.html", clinic=clinic, sessions=rows, study_id=study_id,
+                           mothers=screening.mio_mothers(clinic), confirm=ConfirmForm(),
+                           table=tables.mio_sessions_table(rows))
+
+
+def _session_form(clinic, obj: MioSession | None) -> MioSessionForm:
+    form = MioSessionForm(obj=obj)
+    form.participant_id.choices = [(m.id, m.study_id) for m in screening.mio_mothers(clinic)]
+    form.counselor_id.choices = [(c.id, c.display_name) for c in counselors(clinic)]
+    if request.method == "GET" and obj is None:
+        chosen = request.args.get("participant_id", type=int)
+        mother = next((m for m in screening.mio_mothers(clinic) if m.id == chosen), None)
+        if mother is not None:
+            form.participant_id.data = mother.id
+            form.counselor_id.data = mother.counselor_id
+    return form
+
+
+def _save_session(clinic, obj: MioSession | None):
+    form = _session_form(clinic, obj)
+    if form.validate_on_submit():
+        try:
+            saved = sessions.save_mio_session(clinic, obj, form.values())
+            flash(f"Saved {saved.label}.", "success")
+            return redirect(url_for("delivery.sessions_page", clinic_id=clinic.id))
+        except DeliveryError as exc:
+            attach_errors(form, exc.errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("delivery/session_form.html", clinic=clinic, form=form, obj=obj, kind="mio"), status
+
+
+@bp.route("/clinics/<int:clinic_id>/sessions/new", methods=["GET", "POST"])
+@roles_required(*LOG_ROLES)
+def session_new(clinic_id: int):
+    return _save_session(clinic_or_404(clinic_id), None)
+
+
+@bp.route("/mio-sessions/<int:mio_session_id>/edit", methods=["GET", "POST"])
+@roles_required(*LOG_ROLES)
+def session_edit(mio_session_id: int):
+    obj = get_scoped_or_404(MioSession, mio_session_id)
+    return _save_session(obj.participant.clinic, obj)
+
+
+@bp.route("/mio-sessions/<int:mio_session_id>/delete", methods=["POST"])
+@roles_required(*LOG_ROLES)
+def session_delete(mio_session_id: int):
+    obj = get_scoped_or_404(MioSession, mio_session_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    clinic_id, label = obj.clinic_id, obj.label
+    try:
+        sessions.delete_mio_session(obj)
+        flash(f"Deleted {label}.", "success")
+    except DeliveryError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("delivery.sessions_page", clinic_id=clinic_id))
+
+
+@bp.route("/clinics/<int:clinic_id>/feasibility")
+@roles_required(*LOG_ROLES)
+def feasibility_page(clinic_id: int):
+    clinic = clinic_or_404(clinic_id)
+    figures = feasibility.clinic_feasibility(clinic_id)
+    return render_template("delivery/feasibility.html", clinic=clinic, f=figures,
+                           tables=tables.feasibility_tables(figures))
+
+
+# --- training cases -----------------------------------------------------------------------------------------
+
+
+@bp.route("/clinics/<int:clinic_id>/training")
+@roles_required(*TRAINING_ROLES)
+def training_page(clinic_id: int):
+    clinic = clinic_or_404(clinic_id)
+    rows = sessions.training_sessions(clinic)
+    calls = sessions.consultation_calls(clinic)
+    self_rated = fidelity_service.self_rated_session_ids(clinic)
+    return render_template("delivery/training.html", clinic=clinic, sessions=rows, calls=calls,
+                           self_rated=self_rated, confirm=ConfirmForm(),
+                           table=tables.training_sessions_table(rows), calls_table=tables.calls_table(calls))
+
+
+def _save_training(clinic, obj: TrainingCaseSession | None):
+    form = TrainingSessionForm(obj=obj)
+    form.counselor_id.choices = [(c.id, c.display_name) for c in counselors(clinic)]
+    if form.validate_on_submit():
+        try:
+            saved = sessions.save_training_session(clinic, obj, form.values())
+            flash(f"Saved {saved.label}.", "success")
+            return redirect(url_for("delivery.training_page", clinic_id=clinic.id))
+        except DeliveryError as exc:
+            attach_errors(form, exc.errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("delivery/session_form.html", clinic=clinic, form=form, obj=obj, kind="training"), status
+
+
+@bp.route("/clinics/<int:clinic_id>/training/new", methods=["GET", "POST"])
+@roles_required(*TRAINING_ROLES)
+def training_new(clinic_id: int):
+    return _save_training(clinic_or_404(clinic_id), None)
+
+
+@bp.route("/training-case-sessions/<int:training_case_session_id>/edit", methods=["GET", "POST"])
+@roles_required(*TRAINING_ROLES)
+def training_edit(training_case_session_id: int):
+    obj = get_scoped_or_404(TrainingCaseSession, training_case_session_id)
+    return _save_training(clinic_or_404(obj.clinic_id), obj)
+
+
+@bp.route("/training-case-sessions/<int:training_case_session_id>/delete", methods=["POST"])
+@roles_required(*TRAINING_ROLES)
+def training_delete(training_case_session_id: int):
+    obj = get_scoped_or_404(TrainingCaseSession, training_case_session_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    clinic_id, label = obj.clinic_id, obj.label
+    try:
+        sessions.delete_training_session(obj)
+        flash(f"Deleted {label}.", "success")
+    except DeliveryError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("delivery.training_page", clinic_id=clinic_id))
+
+
+@bp.route("/training-case-sessions/<int:training_case_session_id>/self-rating", methods=["GET", "POST"])
+@roles_required(*TRAINING_ROLES)
+def self_rating(training_case_session_id: int):
+    """The counselor's self-reflection after a training-case session, entered on their behalf."""
+    obj = get_scoped_or_404(TrainingCaseSession, training_case_session_id)
+    form = ConfirmForm()
+    version, scheme = current_scheme()
+    values = fidelity_service.existing_scores(obj, "self", None) or {}
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        values = {key: request.form.get(key, "") for key, *_ in scale_fields(scheme)}
+        try:
+            fidelity_service.save_rating(obj, "self", values, current_user)
+            flash(f"Saved the self-reflection rating of {obj.label}.", "success")
+            return redirect(url_for("delivery.training_page", clinic_id=obj.clinic_id))
+        except DeliveryError as exc:
+            errors = exc.errors
+    status = 400 if request.method == "POST" else 200
+    return render_template("delivery/rate.html", form=form, scheme=scheme, version=version,
+                           scales=scale_fields(scheme), values=values, errors=errors, source="self",
+                           meta=fidelity_service.session_meta(obj), clinic=clinic_or_404(obj.clinic_id),
+                           back=url_for("delivery.training_page", clinic_id=obj.clinic_id)), status
+
+
+@bp.route("/clinics/<int:clinic_id>/consultation-calls/new", methods=["GET", "POST"])
+@roles_required(*TRAINING_ROLES)
+def call_new(clinic_id: int):
+    clinic = clinic_or_404(clinic_id)
+    form = CallForm()
+    form.counselor_id.choices = [(c.id, c.display_name) for c in counselors(clinic)]
+    if form.validate_on_submit():
+        try:
+            call = sessions.save_call(clinic, {"counselor_id": form.counselor_id.data, "call_date": form.call_date.data,
+                                               "attended": form.attended.data})
+            flash(f"Saved the call of {call.call_date.isoformat()}.", "success")
+            return redirect(url_for("delivery.training_page", clinic_id=clinic.id) + "#calls")
+        except DeliveryError as exc:
+            attach_errors(form, exc.errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("delivery/call_form.html", clinic=clinic, form=form), status
+
+
+@bp.route("/consultation-calls/<int:consultation_call_id>/delete", methods=["POST"])
+@roles_required(*TRAINING_ROLES)
+def call_delete(consultation_call_id: int):
+    call = get_scoped_or_404(ConsultationCall, consultation_call_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    clinic_id = call.clinic_id
+    sessions.delete_call(call)
+    flash("Deleted the consultation call.", "success")
+    return redirect(url_for("delivery.training_page", clinic_id=clinic_id) + "#calls")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(*FIDELITY_ROLES)
+def settings_page():
+    current = settings()
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        try:
+            save_settings(form.completion_threshold.data, form.double_coding_share.data)
+            flash("Saved the delivery settings.", "success")
+            return redirect(url_for("delivery.settings_page"))
+        except DeliveryError as exc:
+            attach_errors(form, exc.errors)
+    status = 400 if request.method == "POST" else 200
+    return render_template("delivery/settings.html", form=form), status

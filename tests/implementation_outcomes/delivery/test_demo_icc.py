@@ -1,0 +1,155 @@
+"""The demo seeder (deterministic, 50 mothers randomized 2:1 per clinic, clinics that differ) and the reliability
+figure on seeded double-coded ratings checked against an independent two-way ANOVA (statsmodels), plus the plain
+dicts the director's overview will call."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections import Counter
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+import statsmodels.formula.api as smf
+from flask import current_app
+from flask_login import login_user
+from statsmodels.stats.anova import anova_lm
+
+from app.db import db
+from app.demo import DEMO_START, DemoContext
+from app.models import Role
+from implementation_outcomes.delivery.demo import seed_delivery
+from implementation_outcomes.delivery.models import (
+    ClinicAllocation,
+    CodingAssignment,
+    ConsultationCall,
+    DeliverySettings,
+    FidelityRating,
+    MioSession,
+    TrialParticipant,
+    TrainingCaseSession,
+)
+from implementation_outcomes.delivery.services import clinic_feasibility, clinic_fidelity, clinic_reach
+from implementation_outcomes.fidelity import load_fidelity_scheme, scales_in_group
+from implementation_outcomes.randomization import generate_allocation_sequence
+
+DELIVERY_TABLES = (FidelityRating, CodingAssignment, MioSession, TrainingCaseSession, ConsultationCall,
+                   ClinicAllocation, TrialParticipant, DeliverySettings)
+
+
+@pytest.fixture
+def demo(app_ctx, factories):
+    spr = factories.agency(name="Springfield Recovery Partners", code="SPR")
+    hfr = factories.agency(name="Hampden Family Recovery Services", code="HFR")
+    clinics = {"SPR-1": factories.clinic(spr, code="SPR-1"), "HFR-2": factories.clinic(hfr, code="HFR-2")}
+    counselors = {code: [factories.person(c, display_name=f"{code} counselor {i}") for i in range(1, 5)]
+                  for code, c in clinics.items()}
+    users = [factories.user(Role.FIDELITY_CODER, email="coder@mio.example"),
+             factories.user(Role.FIDELITY_CODER, email="coder2@mio.example"),
+             factories.user(Role.AGENCY_STAFF, agency=spr, email="staff.spr@mio.example"),
+             factories.user(Role.AGENCY_STAFF, agency=hfr, email="staff.hfr@mio.example"),
+             factories.user(Role.DIRECTOR, email="director@mio.example")]
+    ctx = DemoContext({"SPR": spr, "HFR": hfr}, clinics, {u.email: u for u in users}, counselors, {}, DEMO_START)
+    seed_delivery(ctx)
+    db.session.commit()
+    return ctx
+
+
+def _fingerprint() -> str:
+    participants = db.session.execute(sa.select(TrialParticipant.study_id, TrialParticipant.status, TrialParticipant.arm,
+                                                TrialParticipant.randomized_on).order_by(TrialParticipant.study_id)).all()
+    sessions = db.session.execute(sa.select(sa.func.count(MioSession.id), sa.func.sum(MioSession.duration_minutes))).one()
+    ratings = db.session.execute(sa.select(FidelityRating.scores).order_by(FidelityRating.id)).scalars().all()
+    return json.dumps([[list(map(str, p)) for p in participants], list(sessions), ratings], sort_keys=True)
+
+
+def test_demo_is_deterministic_and_randomizes_fifty_mothers_two_to_one(demo):
+    for code, clinic in demo.clinics.items():
+        log = db.session.execute(sa.select(TrialParticipant).where(TrialParticipant.clinic_id == clinic.id)
+                                 .order_by(TrialParticipant.study_id)).scalars().all()
+        prefix = code.replace("-", "")
+        assert log[0].study_id == f"{prefix}-001" and all(re.fullmatch(rf"{prefix}-\d{{3}}", p.study_id) for p in log)
+        randomized = sorted((p for p in log if p.arm), key=lambda p: p.allocation_index)
+        assert len(randomized) == 50 and 80 <= len(log) <= 120  # screened about twice the randomized
+        seed = db.session.execute(sa.select(ClinicAllocation.seed).where(ClinicAllocation.clinic_id == clinic.id)).scalar()
+        sequence = generate_allocation_sequence(code, seed, 50)
+        assert [p.arm for p in randomized] == [e["arm"] for e in sequence]
+        blocks: dict[int, list[str]] = {}
+        for entry in sequence:
+            blocks.setdefault(entry["block"], []).append(entry["arm"])
+        for block, arms in blocks.items():
+            if len(arms) == next(e["block_size"] for e in sequence if e["block"] == block):
+                assert Counter(arms)["mio_tau"] == 2 * Counter(arms)["tau"]
+        assert all(p.reason for p in log if p.status in ("excluded", "declined"))
+        assert {p.status for p in log} >= {"excluded", "lost", "declined", "randomized", "started"}
+    first = _fingerprint()
+    for model in DELIVERY_TABLES:
+        db.session.execute(sa.delete(model))
+    db.session.commit()
+    seed_delivery(demo)
+    db.session.commit()
+    assert _fingerprint() == first
+
+
+@contextlib.contextmanager
+def signed_in(user):
+    """A request context with ``user`` signed in, for calling the services as the director's overview will."""
+    with current_app.test_request_context():
+        login_user(user)
+        yield
+
+
+def test_demo_clinics_differ_and_the_icc_matches_an_independent_anova(demo, client_for):
+    spr, hfr = demo.clinics["SPR-1"], demo.clinics["HFR-2"]
+    with signed_in(demo.users["director@mio.example"]):
+        f_spr, f_hfr = clinic_feasibility(spr.id), clinic_feasibility(hfr.id)
+        fid_spr, fid_hfr = clinic_fidelity(spr.id), clinic_fidelity(hfr.id)
+        reach_spr = clinic_reach(spr.id)
+    assert f_spr["summary"]["mean_dose"] > f_hfr["summary"]["mean_dose"] + 3  # high vs low dose
+    assert f_spr["summary"]["completion_share"] > f_hfr["summary"]["completion_share"]
+    assert f_hfr["summary"]["days_to_first_session"]["median"] > 2 * f_spr["summary"]["days_to_first_session"]["median"]
+    assert f_spr["summary"]["share_recorded"] > f_hfr["summary"]["share_recorded"]
+    assert fid_spr["adequacy"]["share"] > fid_hfr["adequacy"]["share"]
+    for fid in (fid_spr, fid_hfr):
+        coverage = fid["coverage"]["all"]
+        assert 0.15 <= coverage["share_double_coded"] <= 0.3  # about a fifth double-coded
+        assert fid["self_vs_coder"]["sessions"]
+    # plain data for the director's overview: JSON-serialisable with dates as text
+    for payload in (reach_spr, f_spr, fid_spr):
+        json.dumps(payload, default=str)
+    assert reach_spr["cascade"]["randomized"] == 50
+    assert db.session.execute(sa.select(sa.func.count(TrainingCaseSession.id)).where(
+        TrainingCaseSession.clinic_id == spr.id)).scalar() > 4 * 15  # two training cases per counselor
+    _check_icc_against_anova(demo, client_for)
+
+
+def _check_icc_against_anova(demo, client_for):
+    """ICC(2,1) (Shrout & Fleiss 1979) from statsmodels' two-way ANOVA of the seeded double-coded sessions of SPR-1,
+    against the figure on the fidelity page and the service's value."""
+    clinic = demo.clinics["SPR-1"]
+    scheme = load_fidelity_scheme()
+    keys = scales_in_group(scheme, "mentalization_based")
+    ratings = db.session.execute(sa.select(FidelityRating).where(FidelityRating.clinic_id == clinic.id,
+                                                                 FidelityRating.source == "coder")).scalars().all()
+    by_session: dict[str, dict[int, float]] = {}
+    for r in ratings:
+        by_session.setdefault(r.session_key, {})[r.coder_id] = sum(r.scores[k] for k in keys) / len(keys)
+    double = {s: v for s, v in by_session.items() if len(v) == 2}
+    assert len(double) >= 30
+    long = pd.DataFrame([{"t": s, "r": str(c), "y": y} for s, v in double.items() for c, y in v.items()])
+    table = anova_lm(smf.ols("y ~ C(t) + C(r)", data=long).fit())
+    msr, msc, mse = (table.loc[name, "sum_sq"] / table.loc[name, "df"] for name in ("C(t)", "C(r)", "Residual"))
+    n, k = len(double), 2
+    expected = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
+    html = client_for(demo.users["director@mio.example"]).get(f"/outcomes/clinics/{clinic.id}/fidelity").get_data(
+        as_text=True)
+    shown = re.search(r"Adherence score over (\d+) double-coded sessions: <strong>([0-9.]+)</strong>", html)
+    assert int(shown.group(1)) == n
+    assert float(shown.group(2)) == pytest.approx(expected, abs=0.005)
+    assert 0.5 < expected < 0.95  # a realistic reliability, not a degenerate one
+    with signed_in(demo.users["director@mio.example"]):
+        headline = clinic_fidelity(clinic.id)["reliability"]["headline"]
+    assert headline["value"] == pytest.approx(expected, rel=1e-9)
+    assert headline["form"] == "ICC(2,1)" and headline["model"] == "two-way random"
