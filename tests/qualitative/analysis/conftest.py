@@ -1,0 +1,110 @@
+"""Fixtures for the analysis tests: projects, codes, transcripts with speaker turns and codings built directly
+through the models (the workspace UI lives on another branch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from app.db import db
+from app.models import Role
+from qualitative.models import Code, Coding, Document, DocumentTurn, Participant, Privilege, ProjectMember, QualProject
+
+
+@dataclass
+class QualWorld:
+    """Builds rows of one project; every helper commits."""
+
+    factories: object
+    project: QualProject | None = None
+    clinics: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+    codes: dict = field(default_factory=dict)
+
+    def make_project(self, name: str = "Interviews 2026") -> QualProject:
+        self.project = QualProject(name=name, description="Test project")
+        db.session.add(self.project)
+        db.session.commit()
+        return self.project
+
+    def member(self, user, privilege: str) -> None:
+        db.session.add(ProjectMember(project_id=self.project.id, user_id=user.id, privilege=privilege))
+        db.session.commit()
+
+    def code(self, key: str, name: str, parent: Code | None = None, lexicon: list[str] | None = None,
+             kind: str = "construct", codable: bool = True, colour: str | None = "#1f77b4") -> Code:
+        code = Code(project_id=self.project.id, key=key, name=name, parent_id=parent.id if parent else None,
+                    kind=kind, codable=codable, lexicon=lexicon or [], colour=colour,
+                    position=len(self.codes), definition=f"Definition of {name}")
+        db.session.add(code)
+        db.session.commit()
+        self.codes[key] = code
+        return code
+
+    def document(self, name: str, clinic, turns: list[tuple[str | None, str]], kind: str = "interview",
+                 participants: dict | None = None) -> Document:
+        """Text laid out as "Speaker: utterance" blocks separated by blank lines; turns span the utterances."""
+        parts, spans, position = [], [], 0
+        for i, (speaker, utterance) in enumerate(turns):
+            if i:
+                parts.append("\n\n")
+                position += 2
+            label = f"{speaker}: " if speaker else ""
+            parts.append(label + utterance)
+            start = position + len(label)
+            spans.append((speaker, start, start + len(utterance)))
+            position = start + len(utterance)
+        doc = Document(project_id=self.project.id, clinic_id=clinic.id, name=name, kind=kind, text="".join(parts),
+                       deidentification="applied")
+        db.session.add(doc)
+        db.session.flush()
+        for index, (speaker, start, end) in enumerate(spans):
+            participant = (participants or {}).get(speaker)
+            db.session.add(DocumentTurn(document_id=doc.id, index=index, speaker=speaker, start=start, end=end,
+                                        participant_id=participant.id if participant else None))
+        db.session.commit()
+        return doc
+
+    def participant(self, pseudonym: str, clinic, role: str | None) -> Participant:
+        p = Participant(project_id=self.project.id, clinic_id=clinic.id, pseudonym=pseudonym, cfir_role=role)
+        db.session.add(p)
+        db.session.commit()
+        return p
+
+    def coding(self, doc: Document, code: Code, coder, start: int, end: int, source: str = "manual") -> Coding:
+        coding = Coding(document_id=doc.id, code_id=code.id, coder_id=coder.id, start=start, end=end, source=source)
+        db.session.add(coding)
+        db.session.commit()
+        return coding
+
+    def code_turn(self, doc: Document, index: int, code: Code, coder) -> Coding:
+        turn = doc.turns[index]
+        return self.coding(doc, code, coder, turn.start, turn.end)
+
+
+@pytest.fixture
+def world(app_ctx, factories) -> QualWorld:
+    """Two agencies, clinics SPR-1/SPR-2 (agency SPR) and HFR-1/HFR-2 (agency HFR), a project managed by
+    ``manager`` with coders ``ana`` and ``ben``, reader ``rita``; a director; codes with lexicons."""
+    w = QualWorld(factories)
+    spr = factories.agency(name="Springfield", code="SPR")
+    hfr = factories.agency(name="Hampden", code="HFR")
+    for code, agency in (("SPR-1", spr), ("SPR-2", spr), ("HFR-1", hfr), ("HFR-2", hfr)):
+        w.clinics[code] = factories.clinic(agency, code=code, name=f"Clinic {code}")
+    for key, role in (("manager", Role.ANALYST), ("ana", Role.ANALYST), ("ben", Role.ANALYST),
+                      ("cleo", Role.ANALYST), ("rita", Role.ANALYST), ("outsider", Role.ANALYST),
+                      ("director", Role.DIRECTOR), ("admin", Role.ADMIN), ("coder", Role.FIDELITY_CODER)):
+        w.users[key] = factories.user(role, email=f"{key}@example.org", name=key.capitalize())
+    w.users["staff"] = factories.user(Role.AGENCY_STAFF, agency=spr, email="staff@example.org", name="Staff")
+    w.users["trial"] = factories.user(Role.TRIAL_STAFF, agency=spr, email="trial@example.org", name="Trial")
+    w.make_project()
+    w.member(w.users["manager"], Privilege.MANAGE)
+    for key in ("ana", "ben", "cleo"):
+        w.member(w.users[key], Privilege.CODE)
+    w.member(w.users["rita"], Privilege.READ)
+    inner = w.code("III", "Inner Setting", kind="domain", codable=False, colour="#2ca02c")
+    w.code("III.J", "Available Resources", inner, ["staffing", "time", "space"])
+    w.code("III.D", "Culture", inner, ["culture", "trust"])
+    w.code("I.C", "Relative Advantage", None, ["better than", "advantage"])
+    return w
