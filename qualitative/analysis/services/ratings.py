@@ -6,6 +6,7 @@ Formulas live in ``qualitative.rating_agreement`` and ``qualitative.distinguishi
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from itertools import combinations
 
@@ -38,16 +39,17 @@ from qualitative.rating_agreement import krippendorff_alpha, quadratic_weighted_
 RATING_CHOICES = [("2", "+2"), ("1", "+1"), ("0", "0"), ("-1", "-1"), ("-2", "-2"), ("X", "X (mixed)"),
                   ("", "Not discussed (no rating)")]
 CONSTRUCT_KINDS = ("construct", "subconstruct")
+_RATING = re.compile(r"[+-]?[0-2]")
 
 
 def parse_value(raw: str | None) -> tuple[int | None, bool] | None:
     """Form value -> (rating, mixed); None for "not discussed". Raises AnalysisInputError for anything else."""
-    text = (raw or "").strip().upper().replace("+", "")
+    text = (raw or "").strip().upper()
     if text == "":
         return None
     if text == MIXED:
         return None, True
-    if text.lstrip("-").isdigit() and -2 <= int(text) <= 2:
+    if _RATING.fullmatch(text):
         return int(text), False
     raise AnalysisInputError(f"A rating is +2, +1, 0, -1, -2, X (mixed) or empty (not discussed), not {raw!r}.",
                              "value")
