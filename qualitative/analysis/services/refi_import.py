@@ -224,12 +224,17 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
 
     user_guid: dict[int, str] = {}
 
-    def owner(guid: str | None) -> int:
+    def account(guid: str | None) -> int | None:
+        """The platform user the file user is mapped to (remembering the file's GUID for re-export)."""
         mapped = user_map.get(guid) if guid else None
+        if mapped and mapped not in user_guid:
+            user_guid[mapped] = guid
+            guids.append(("user", mapped, guid))
+        return mapped
+
+    def owner(guid: str | None) -> int:
+        mapped = account(guid)
         if mapped:
-            if mapped not in user_guid:
-                user_guid[mapped] = guid
-                guids.append(("user", mapped, guid))
             return mapped
         label = names.get(guid, guid) if guid else "(no user recorded)"
         if label not in result.to_importer:
@@ -243,7 +248,9 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
         doc = Document(project_id=project.id, clinic_id=plan["clinic"].id, name=plan["name"], kind=plan["kind"],
                        interview_date=plan["date"], source_filename=f"{source.name}.qdpx"[:255],
                        source_format="refi-qda", encoding="utf-8", text=source.text, deidentification="skipped",
-                       created_by_id=importer.id)
+                       created_by_id=account(source.creating_user))
+        if source.creation_datetime is not None and source.creation_datetime.tzinfo is not None:
+            doc.created_at = source.creation_datetime
         db.session.add(doc)
         db.session.flush()
         doc_ids[source.guid] = doc.id
