@@ -61,11 +61,12 @@ def agreement(qual_project_id: int):
                            paths=tree.paths), status
 
 
-@bp.route("/projects/<int:qual_project_id>/agreement.csv", defaults={"fmt": "csv"})
-@bp.route("/projects/<int:qual_project_id>/agreement.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/projects/<int:qual_project_id>/agreement.<string:fmt>")
 @roles_required(*ANALYSIS_ROLES)
 def agreement_download(qual_project_id: int, fmt: str):
     project = project_for(current_user, qual_project_id, Privilege.READ)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
     coder_ids, document_ids, _sample, code_id = _selection(project)
     try:
         report = service.agreement_report(project, coder_ids, document_ids, [code_id] if code_id else None,
@@ -118,13 +119,14 @@ def blind_samples(qual_project_id: int):
                            form=form, can_manage=can_manage, action_form=ActionForm(), error=error), status
 
 
-@bp.route("/projects/<int:qual_project_id>/blind-samples/<int:blind_sample_id>/reveal", methods=["POST"],
-          defaults={"blind_state": False})
-@bp.route("/projects/<int:qual_project_id>/blind-samples/<int:blind_sample_id>/blind", methods=["POST"],
-          defaults={"blind_state": True})
+@bp.route("/projects/<int:qual_project_id>/blind-samples/<int:blind_sample_id>/<string:state>", methods=["POST"])
 @roles_required(*ANALYSIS_ROLES)
-def blind_sample_state(qual_project_id: int, blind_sample_id: int, blind_state: bool):
+def blind_sample_state(qual_project_id: int, blind_sample_id: int, state: str):
+    """``state`` is "reveal" (coders see each other's codings) or "blind"."""
     project = project_for(current_user, qual_project_id, Privilege.MANAGE)
+    if state not in ("reveal", "blind"):
+        abort(404)
+    blind_state = state == "blind"
     if not ActionForm().validate_on_submit():
         abort(400)
     sample = blind.get_sample(project, blind_sample_id)

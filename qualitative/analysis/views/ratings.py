@@ -27,11 +27,12 @@ def ratings(qual_project_id: int):
                            action_form=ActionForm())
 
 
-@bp.route("/projects/<int:qual_project_id>/ratings.csv", defaults={"fmt": "csv"})
-@bp.route("/projects/<int:qual_project_id>/ratings.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/projects/<int:qual_project_id>/ratings.<string:fmt>")
 @roles_required(*ANALYSIS_ROLES)
 def ratings_download(qual_project_id: int, fmt: str):
     project = project_for(current_user, qual_project_id, Privilege.READ)
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
     data = service.grid(project)
     headers, rows = service.matrix_table(data)
     name = safe_filename(f"{project.name}-cfir-ratings", fmt)

@@ -21,6 +21,7 @@ from qualitative.analysis.views.blueprint import bp
 from qualitative.models import Document, Privilege
 
 PAGE_SIZE = 100
+FORMATS = ("csv", "xlsx")
 MATRICES = {
     "code-document": ("Code x document", service.code_by_document, service.matrix_table),
     "code-clinic": ("Code x clinic", service.code_by_clinic, service.matrix_table),
@@ -63,11 +64,12 @@ def segments(qual_project_id: int):
                            page=page, page_size=PAGE_SIZE, **_choices(project))
 
 
-@bp.route("/projects/<int:qual_project_id>/segments.csv", defaults={"fmt": "csv"})
-@bp.route("/projects/<int:qual_project_id>/segments.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/projects/<int:qual_project_id>/segments.<string:fmt>")
 @roles_required(*ANALYSIS_ROLES)
 def segments_download(qual_project_id: int, fmt: str):
     project = project_for(current_user, qual_project_id, Privilege.READ)
+    if fmt not in FORMATS:
+        abort(404)
     try:
         headers, rows = service.segment_table(service.segments(project, current_user, _filter()))
     except AnalysisInputError as exc:
@@ -87,12 +89,11 @@ def matrices(qual_project_id: int):
     return render_template("analysis/matrices.html", project=project, flt=flt, results=results, **_choices(project))
 
 
-@bp.route("/projects/<int:qual_project_id>/matrices/<string:matrix>.csv", defaults={"fmt": "csv"})
-@bp.route("/projects/<int:qual_project_id>/matrices/<string:matrix>.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/projects/<int:qual_project_id>/matrices/<string:matrix>.<string:fmt>")
 @roles_required(*ANALYSIS_ROLES)
 def matrix_download(qual_project_id: int, matrix: str, fmt: str):
     project = project_for(current_user, qual_project_id, Privilege.READ)
-    if matrix not in MATRICES:
+    if matrix not in MATRICES or fmt not in FORMATS:
         abort(404)
     title, compute, table = MATRICES[matrix]
     try:

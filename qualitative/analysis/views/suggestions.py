@@ -81,13 +81,12 @@ def _back(project_id: int):
     return redirect(url_for("analysis.suggestions", qual_project_id=project_id))
 
 
-@bp.route("/projects/<int:qual_project_id>/suggestions/<int:suggestion_id>/accept", methods=["POST"],
-          defaults={"action": "accept"})
-@bp.route("/projects/<int:qual_project_id>/suggestions/<int:suggestion_id>/reject", methods=["POST"],
-          defaults={"action": "reject"})
+@bp.route("/projects/<int:qual_project_id>/suggestions/<int:suggestion_id>/<string:action>", methods=["POST"])
 @roles_required(*ANALYSIS_ROLES)
 def suggestion_decide(qual_project_id: int, suggestion_id: int, action: str):
     project = project_for(current_user, qual_project_id, Privilege.CODE)
+    if action not in ("accept", "reject"):
+        abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
     suggestion = service.get_suggestion(project, suggestion_id, current_user)

@@ -9,7 +9,16 @@ import pytest
 
 from app.db import db
 from app.models import Role
-from qualitative.models import Code, Coding, Document, DocumentTurn, Participant, Privilege, ProjectMember, QualProject
+from qualitative.models import (
+    Code,
+    Coding,
+    Document,
+    DocumentTurn,
+    Participant,
+    Privilege,
+    ProjectMember,
+    QualProject,
+)
 
 
 @dataclass

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from qualitative.analysis.services import blind
+from qualitative.analysis.services.common import AnalysisInputError
 from qualitative.analysis.services.retrieval import (
     EXPORT_HEADERS,
     SegmentFilter,
@@ -18,7 +19,6 @@ from qualitative.analysis.services.retrieval import (
     cooccurrence,
     segments,
 )
-from qualitative.analysis.services.common import AnalysisInputError
 
 
 @pytest.fixture
