@@ -67,6 +67,9 @@ def seed_analysis(ctx: DemoContext) -> None:
 
 def _suggest(project: QualProject, raters: list[User], rng: random.Random) -> None:
     suggestions.autocode_project(project.id, raters[0].id)
+    if db.session.execute(sa.select(Suggestion.id).where(Suggestion.project_id == project.id,
+                                                         Suggestion.status != SuggestionStatus.PENDING)).first():
+        return  # decided on an earlier run
     pending = db.session.execute(
         sa.select(Suggestion).where(Suggestion.project_id == project.id,
                                     Suggestion.status == SuggestionStatus.PENDING)

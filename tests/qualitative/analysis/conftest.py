@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from app.db import db
-from app.models import Role
+from app.models import Agency, Clinic, Role, User
 from qualitative.models import (
     Code,
     Coding,
@@ -42,12 +42,16 @@ class QualWorld:
         db.session.commit()
 
     def code(self, key: str, name: str, parent: Code | None = None, lexicon: list[str] | None = None,
-             kind: str = "construct", codable: bool = True, colour: str | None = "#1f77b4") -> Code:
+             kind: str = "construct", codable: bool = True, colour: str | None = "#1f77b4",
+             commit: bool = True) -> Code:
         code = Code(project_id=self.project.id, key=key, name=name, parent_id=parent.id if parent else None,
                     kind=kind, codable=codable, lexicon=lexicon or [], colour=colour,
                     position=len(self.codes), definition=f"Definition of {name}")
         db.session.add(code)
-        db.session.commit()
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
         self.codes[key] = code
         return code
 
@@ -95,25 +99,34 @@ class QualWorld:
 @pytest.fixture
 def world(app_ctx, factories) -> QualWorld:
     """Two agencies, clinics SPR-1/SPR-2 (agency SPR) and HFR-1/HFR-2 (agency HFR), a project managed by
-    ``manager`` with coders ``ana`` and ``ben``, reader ``rita``; a director; codes with lexicons."""
+    ``manager`` with coders ``ana``, ``ben`` and ``cleo``, reader ``rita``; a director, an admin, a fidelity coder,
+    agency and trial staff; codes with lexicons. Built in one transaction (the tests build many worlds)."""
+    from tests.conftest import TEST_PASSWORD
+    from tests.factories import password_hash_for
+
     w = QualWorld(factories)
-    spr = factories.agency(name="Springfield", code="SPR")
-    hfr = factories.agency(name="Hampden", code="HFR")
+    spr, hfr = Agency(name="Springfield", code="SPR"), Agency(name="Hampden", code="HFR")
     for code, agency in (("SPR-1", spr), ("SPR-2", spr), ("HFR-1", hfr), ("HFR-2", hfr)):
-        w.clinics[code] = factories.clinic(agency, code=code, name=f"Clinic {code}")
-    for key, role in (("manager", Role.ANALYST), ("ana", Role.ANALYST), ("ben", Role.ANALYST),
-                      ("cleo", Role.ANALYST), ("rita", Role.ANALYST), ("outsider", Role.ANALYST),
-                      ("director", Role.DIRECTOR), ("admin", Role.ADMIN), ("coder", Role.FIDELITY_CODER)):
-        w.users[key] = factories.user(role, email=f"{key}@example.org", name=key.capitalize())
-    w.users["staff"] = factories.user(Role.AGENCY_STAFF, agency=spr, email="staff@example.org", name="Staff")
-    w.users["trial"] = factories.user(Role.TRIAL_STAFF, agency=spr, email="trial@example.org", name="Trial")
-    w.make_project()
-    w.member(w.users["manager"], Privilege.MANAGE)
-    for key in ("ana", "ben", "cleo"):
-        w.member(w.users[key], Privilege.CODE)
-    w.member(w.users["rita"], Privilege.READ)
-    inner = w.code("III", "Inner Setting", kind="domain", codable=False, colour="#2ca02c")
-    w.code("III.J", "Available Resources", inner, ["staffing", "time", "space"])
-    w.code("III.D", "Culture", inner, ["culture", "trust"])
-    w.code("I.C", "Relative Advantage", None, ["better than", "advantage"])
+        w.clinics[code] = Clinic(agency=agency, code=code, name=f"Clinic {code}")
+    hashed = password_hash_for(TEST_PASSWORD)
+    for key, role, agency in (("manager", Role.ANALYST, None), ("ana", Role.ANALYST, None),
+                              ("ben", Role.ANALYST, None), ("cleo", Role.ANALYST, None),
+                              ("rita", Role.ANALYST, None), ("outsider", Role.ANALYST, None),
+                              ("director", Role.DIRECTOR, None), ("admin", Role.ADMIN, None),
+                              ("coder", Role.FIDELITY_CODER, None), ("staff", Role.AGENCY_STAFF, spr),
+                              ("trial", Role.TRIAL_STAFF, spr)):
+        w.users[key] = User(email=f"{key}@example.org", name=key.capitalize(), role=role, agency=agency,
+                            password_hash=hashed)
+    w.project = QualProject(name="Interviews 2026", description="Test project")
+    db.session.add_all([*w.clinics.values(), *w.users.values(), w.project])
+    db.session.flush()
+    privileges = {"manager": Privilege.MANAGE, "ana": Privilege.CODE, "ben": Privilege.CODE,
+                  "cleo": Privilege.CODE, "rita": Privilege.READ}
+    db.session.add_all([ProjectMember(project_id=w.project.id, user_id=w.users[k].id, privilege=p)
+                        for k, p in privileges.items()])
+    inner = w.code("III", "Inner Setting", kind="domain", codable=False, colour="#2ca02c", commit=False)
+    w.code("III.J", "Available Resources", inner, ["staffing", "time", "space"], commit=False)
+    w.code("III.D", "Culture", inner, ["culture", "trust"], commit=False)
+    w.code("I.C", "Relative Advantage", None, ["better than", "advantage"], commit=False)
+    db.session.commit()
     return w
