@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
+import numpy as np
 import sqlalchemy as sa
 
 from app.db import db
@@ -118,17 +119,28 @@ def agreement_report(project: QualProject, coder_ids: list[int], document_ids=No
         sa.select(Document).where(Document.id.in_(scope_ids)).order_by(Document.name)).scalars()) if scope_ids else []
     lengths = {d.id: len(d.text) for d in documents}
     turns = turns_by_document(scope_ids)
-    unit_spans = {d: units(turns[d], lengths[d]) for d in scope_ids}
+    # turn bounds as arrays, converted once (the agreement functions take any sequence of pairs)
+    unit_spans = {d: np.asarray(units(turns[d], lengths[d]), dtype=np.int64).reshape(-1, 2) for d in scope_ids}
     offsets, position = {}, 0
     for d in scope_ids:  # documents laid end to end for figures across documents
         offsets[d] = position
         position += lengths[d] + 1
 
+    presence: dict[tuple[int, int, int], list[bool]] = {}  # (coder, doc, code) -> code present per turn
+
+    def present(coder: int, doc_id: int, code_id: int) -> list[bool]:
+        key = (coder, doc_id, code_id)
+        if key not in presence:
+            presence[key] = unit_presence(unit_spans[doc_id], spans.get(key, []))
+        return presence[key]
+
     pairs = []
     for a, b in combinations(coder_ids, 2):
         docs_ab = [d for d in documents if d.id in coded[a] and d.id in coded[b]]
         pair = PairReport(users[a], users[b], docs_ab)
-        _fill_pair(pair, codes, tree, spans, unit_spans, lengths, offsets, with_disagreements, turns)
+        _fill_pair(pair, codes, tree, spans, unit_spans, lengths, offsets)
+        if with_disagreements:
+            pair.disagreements = _disagreement_list(pair, codes, spans, unit_spans, turns, present)
         pairs.append(pair)
 
     alpha_rows, pooled_data = [], [[] for _ in coder_ids]
@@ -138,7 +150,7 @@ def agreement_report(project: QualProject, coder_ids: list[int], document_ids=No
             values: list[bool | None] = []
             for d in scope_ids:
                 if d in coded[coder]:
-                    values.extend(unit_presence(unit_spans[d], spans.get((coder, d, code.id), [])))
+                    values.extend(present(coder, d, code.id))
                 else:
                     values.extend([None] * len(unit_spans[d]))
             data.append(values)
@@ -151,8 +163,7 @@ def agreement_report(project: QualProject, coder_ids: list[int], document_ids=No
                            len(considered & hidden))
 
 
-def _fill_pair(pair: PairReport, codes, tree, spans, unit_spans, lengths, offsets, with_disagreements,
-               turns) -> None:
+def _fill_pair(pair: PairReport, codes, tree, spans, unit_spans, lengths, offsets) -> None:
     a, b = pair.coder_a.id, pair.coder_b.id
     all_char, unit_tables = [], []
     for code in codes:
@@ -163,7 +174,7 @@ def _fill_pair(pair: PairReport, codes, tree, spans, unit_spans, lengths, offset
             char = char_level(lengths[doc.id], sa_, sb_)
             char_results.append(char)
             off = offsets[doc.id]
-            all_units.extend(_shifted(unit_spans[doc.id], off))
+            all_units.append(unit_spans[doc.id] + off)
             shifted_a.extend(_shifted(sa_, off))
             shifted_b.extend(_shifted(sb_, off))
             if sa_ or sb_:
@@ -174,7 +185,7 @@ def _fill_pair(pair: PairReport, codes, tree, spans, unit_spans, lengths, offset
         if not char_results:
             continue
         pooled = pooled_char_level(char_results)
-        unit_all = unit_agreement(all_units, shifted_a, shifted_b)
+        unit_all = unit_agreement(np.concatenate(all_units), shifted_a, shifted_b)
         all_char.extend(char_results)
         unit_tables.append(unit_all)
         pair.per_code.append({"code": code, "path": tree.paths[code.id], "char": pooled, "unit": unit_all,
@@ -183,11 +194,9 @@ def _fill_pair(pair: PairReport, codes, tree, spans, unit_spans, lengths, offset
     if all_char:
         pair.pooled_char = pooled_char_level(all_char)
         pair.pooled_unit_kappa = pooled_kappa(unit_tables)
-    if with_disagreements:
-        pair.disagreements = _disagreement_list(pair, codes, spans, unit_spans, turns)
 
 
-def _disagreement_list(pair: PairReport, codes, spans, unit_spans, turns) -> list[dict]:
+def _disagreement_list(pair: PairReport, codes, spans, unit_spans, turns, present) -> list[dict]:
     """One row per turn where the two coders differ on some code: the quote and each coder's codes there."""
     a, b = pair.coder_a.id, pair.coder_b.id
     out = []
@@ -199,16 +208,16 @@ def _disagreement_list(pair: PairReport, codes, spans, unit_spans, turns) -> lis
                 differing[item["unit"]].add(code.id)
         if not differing:
             continue
-        presence = {(coder, code.id): unit_presence(unit_spans[doc.id], spans.get((coder, doc.id, code.id), []))
-                    for coder in (a, b) for code in codes}
+        listed = [(code, code.id) for code in codes]  # ids read once (ORM attribute access is slow in loops)
+        presence = {(coder, code_id): present(coder, doc.id, code_id) for coder in (a, b) for _c, code_id in listed}
         for unit in sorted(differing):
-            start, end = unit_spans[doc.id][unit]
+            start, end = (int(v) for v in unit_spans[doc.id][unit])
             turn = turns[doc.id][unit] if turns[doc.id] else None
             out.append({
                 "document": doc, "unit": unit, "start": start, "end": end,
                 "speaker": turn.speaker if turn else None, "quote": doc.text[start:end],
-                "codes_a": [c for c in codes if presence[(a, c.id)][unit]],
-                "codes_b": [c for c in codes if presence[(b, c.id)][unit]],
+                "codes_a": [c for c, code_id in listed if presence[(a, code_id)][unit]],
+                "codes_b": [c for c, code_id in listed if presence[(b, code_id)][unit]],
                 "differing": differing[unit],
             })
     return out
