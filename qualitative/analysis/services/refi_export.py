@@ -52,7 +52,11 @@ class GuidMap:
             sa.select(RefiGuid.kind, RefiGuid.local_id, RefiGuid.guid).where(RefiGuid.project_id == project_id))}
 
     def __call__(self, kind: str, local_id: int) -> str:
-        return self.recorded.get((kind, local_id)) or stable_guid(kind, local_id)
+        key = (kind, local_id)
+        guid = self.recorded.get(key)
+        if guid is None:
+            guid = self.recorded[key] = stable_guid(kind, local_id)  # remembered: users recur thousands of times
+        return guid
 
 
 def _codes(project_id: int, guid: GuidMap) -> tuple[list[QdaCode], dict[int, str]]:
@@ -76,10 +80,11 @@ def build_qda_project(project: QualProject, progress: Callable[[int, int, str], 
     documents = db.session.execute(sa.select(Document).where(Document.project_id == project.id)
                                    .order_by(Document.name, Document.id)).scalars().all()
     clinics = {c.id: c for c in db.session.execute(sa.select(Clinic)).scalars()}
-    codings_by_doc: dict[int, list[Coding]] = defaultdict(list)
-    for coding in db.session.execute(
-            sa.select(Coding).join(Document, Document.id == Coding.document_id)
-            .where(Document.project_id == project.id).order_by(Coding.start, Coding.end, Coding.id)).scalars():
+    codings_by_doc: dict[int, list] = defaultdict(list)
+    for coding in db.session.execute(  # plain rows, not ORM objects: large projects have many codings
+            sa.select(Coding.id, Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end,
+                      Coding.created_at).join(Document, Document.id == Coding.document_id)
+            .where(Document.project_id == project.id).order_by(Coding.start, Coding.end, Coding.id)):
         codings_by_doc[coding.document_id].append(coding)
     memos = db.session.execute(sa.select(Memo).where(Memo.project_id == project.id).order_by(Memo.id)).scalars().all()
     user_ids = {c.coder_id for rows in codings_by_doc.values() for c in rows} | {m.author_id for m in memos}
