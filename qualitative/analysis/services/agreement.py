@@ -144,21 +144,25 @@ def agreement_report(project: QualProject, coder_ids: list[int], document_ids=No
         pairs.append(pair)
 
     alpha_rows, pooled_data = [], [[] for _ in coder_ids]
+    alpha_code_doc: dict[tuple[int, int], float | None] = {}
     for code in codes:
-        data = []
-        for i, coder in enumerate(coder_ids):
-            values: list[bool | None] = []
-            for d in scope_ids:
-                if d in coded[coder]:
-                    values.extend(present(coder, d, code.id))
-                else:
-                    values.extend([None] * len(unit_spans[d]))
-            data.append(values)
+        data: list[list[bool | None]] = [[] for _ in coder_ids]
+        for d in scope_ids:
+            in_doc = [present(coder, d, code.id) if d in coded[coder] else [None] * len(unit_spans[d])
+                      for coder in coder_ids]
+            alpha_code_doc[(code.id, d)] = krippendorff_alpha_nominal(in_doc)
+            for i, values in enumerate(in_doc):
+                data[i].extend(values)
+        for i, values in enumerate(data):
             pooled_data[i].extend(values)
         alpha = krippendorff_alpha_nominal(data)
         alpha_rows.append({"code": code, "path": tree.paths[code.id], "alpha": alpha,
                            "band": krippendorff_band(alpha)})
     alpha_pooled = krippendorff_alpha_nominal(pooled_data) if codes else None
+    for pair in pairs:  # all chosen coders' alpha beside each pair's code x document row
+        for row in pair.rows:
+            row["alpha"] = alpha_code_doc[(row["code"].id, row["document"].id)]
+            row["alpha_band"] = krippendorff_band(row["alpha"])
     return AgreementReport([users[c] for c in coder_ids], documents, codes, pairs, alpha_rows, alpha_pooled,
                            len(considered & hidden))
 
@@ -227,13 +231,14 @@ def report_rows(report: AgreementReport) -> tuple[list[str], list[list]]:
     """The report as one flat table (for CSV and Excel): per code x document, per code, pooled, alpha."""
     headers = ["level", "coder_a", "coder_b", "code", "document", "characters", "char_kappa", "char_band",
                "percent_agreement", "agreement_on_coded", "turns", "unit_kappa", "unit_band", "alpha", "alpha_band"]
+    # alpha on "code x document" rows is of all chosen coders (not only the pair) on that document
     out: list[list] = []
     for pair in report.pairs:
         ea, eb = pair.coder_a.email, pair.coder_b.email
         for r in pair.rows:
             out.append(["code x document", ea, eb, r["path"], r["document"].name, r["char"]["n"], r["char"]["kappa"],
                         r["char_band"], r["char"]["po"], r["char"]["agreement_on_coded"], r["unit"]["n"],
-                        r["unit"]["kappa"], r["unit_band"], None, None])
+                        r["unit"]["kappa"], r["unit_band"], r["alpha"], r["alpha_band"]])
         for r in pair.per_code:
             out.append(["code", ea, eb, r["path"], "(all documents)", r["char"]["n"], r["char"]["kappa"],
                         r["char_band"], r["char"]["po"], r["char"]["agreement_on_coded"], r["unit"]["n"],

@@ -50,6 +50,8 @@ def test_turn_level_alpha_and_kappa_match_the_paper_and_sklearn(world, paper):
     (per_code,) = pair.per_code
     assert per_code["unit"]["kappa"] == pytest.approx(cohen_kappa_score(A_TURNS, B_TURNS))
     assert (per_code["unit"]["both"], per_code["unit"]["a_only"], per_code["unit"]["b_only"]) == (1, 1, 3)
+    (row,) = pair.rows  # one document: the code x document alpha is the paper's too
+    assert row["alpha"] == pytest.approx(0.095, abs=5e-4) and row["alpha_band"] == "unreliable"
 
 
 def test_character_level_kappa_as_nvivo_by_hand(world, paper):
@@ -100,6 +102,12 @@ def test_three_coders_with_missing_documents_match_the_krippendorff_package(worl
         return np.array(rows)
 
     by_code = {r["code"].key: r["alpha"] for r in report.alpha_per_code}
+    d2_rows = [r for r in report.pairs[0].rows if r["document"] is d2 and r["code"] is culture]
+    d2_units = [(d, t) for d, t in units if d is d2]
+    d2_data = np.array([[np.nan if d2 not in plan[c] else (1.0 if t in plan[c][d2].get(culture, []) else 0.0)
+                         for _d, t in d2_units] for c in (ana, ben, cleo)])
+    assert d2_rows[0]["alpha"] == pytest.approx(krippendorff.alpha(reliability_data=d2_data,
+                                                                     level_of_measurement="nominal"))
     for code in (culture, resources):
         expected = krippendorff.alpha(reliability_data=data(code), level_of_measurement="nominal")
         assert by_code[code.key] == pytest.approx(expected)
