@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 from flask import current_app
 
@@ -17,6 +18,19 @@ from qualitative.analysis.services import refi_export, suggestions
 from qualitative.models import QualProject
 
 EXPORT_FOLDER = "qdpx-exports"
+KEEP_SECONDS = 7 * 24 * 3600
+
+
+def purge_older_than(folder: str, seconds: float) -> int:
+    """Delete files in ``folder`` not modified for ``seconds`` (downloads and staged uploads are temporary)."""
+    if not os.path.isdir(folder):
+        return 0
+    cutoff, removed = time.time() - seconds, 0
+    for entry in os.scandir(folder):
+        if entry.is_file() and entry.stat().st_mtime < cutoff:
+            os.remove(entry.path)
+            removed += 1
+    return removed
 
 
 def export_path(job_id: str) -> str:
@@ -41,6 +55,7 @@ def export_qdpx_job(ctx, qual_project_id: int, crlf: bool = False) -> dict:
     data = refi_export.qdpx_bytes(project, crlf=crlf,
                                   progress=lambda done, total, message: ctx.progress(done, total, message))
     path = export_path(ctx.job_id)
+    purge_older_than(os.path.dirname(path), KEEP_SECONDS)
     partial = path + ".part"
     with open(partial, "wb") as handle:
         handle.write(data)

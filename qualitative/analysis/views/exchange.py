@@ -16,7 +16,7 @@ from app.models import Clinic, Role, User
 from app.security import roles_required, scoped
 from qualitative.analysis.access import ANALYSIS_ROLES, accessible_projects, allows, privilege_of, project_for
 from qualitative.analysis.forms import ExportForm, ImportUploadForm
-from qualitative.analysis.jobs import export_path
+from qualitative.analysis.jobs import export_path, purge_older_than
 from qualitative.analysis.services import refi_export, refi_import
 from qualitative.analysis.services.common import AnalysisInputError
 from qualitative.analysis.views.blueprint import bp
@@ -24,6 +24,7 @@ from qualitative.models import Privilege, QualProject
 
 QDPX_MIME = "application/zip"
 STAGING = "qdpx-imports"
+STAGING_SECONDS = 24 * 3600  # an upload waits a day for its user mapping
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -93,6 +94,7 @@ def _staging_path(token: str) -> str:
         abort(400, description="The upload has expired or is unknown; upload the file again.")
     folder = os.path.join(current_app.instance_path, STAGING)
     os.makedirs(folder, exist_ok=True)
+    purge_older_than(folder, STAGING_SECONDS)
     return os.path.join(folder, f"{current_user.id}-{token}.qdpx")
 
 

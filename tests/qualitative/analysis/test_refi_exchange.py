@@ -307,3 +307,18 @@ def test_cli_export_and_import(world, rich, runner, tmp_path):
     assert db.session.execute(sa.select(QualProject).where(QualProject.name == "Y")).first() is None
     missing = runner.invoke(args=["export-qdpx", str(path), "--project", "Nope"])
     assert missing.exit_code != 0 and "no project named" in missing.output
+
+
+def test_temporary_files_are_purged(tmp_path):
+    import os
+    import time
+
+    from qualitative.analysis.jobs import purge_older_than
+
+    old, fresh = tmp_path / "old.qdpx", tmp_path / "fresh.qdpx"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert purge_older_than(str(tmp_path), 3600) == 1
+    assert not old.exists() and fresh.exists()
+    assert purge_older_than(str(tmp_path / "missing"), 1) == 0

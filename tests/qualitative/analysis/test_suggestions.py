@@ -169,7 +169,7 @@ def test_pages_run_the_job_and_decide(world, client, login):
     assert job.result["added"] == 3 and job.result_url.endswith(f"/projects/{pid}/suggestions")
     page = client.get(f"/qualitative/projects/{pid}/suggestions")
     body = page.get_data(as_text=True)
-    assert page.status_code == 200 and "We never had time for the sessions." in body and "barrier" in body
+    assert page.status_code == 200 and "We never had <mark>time</mark> for the sessions." in body and "barrier" in body
     row = _rows(world)[1]
     accepted = client.post(f"/qualitative/projects/{pid}/suggestions/{row.id}/accept")
     assert accepted.status_code == 302
