@@ -18,6 +18,7 @@ from qualitative.analysis.access import ANALYSIS_ROLES, accessible_projects, all
 from qualitative.analysis.forms import ExportForm, ImportUploadForm
 from qualitative.analysis.jobs import export_path, purge_older_than
 from qualitative.analysis.services import refi_export, refi_import
+from qualitative.analysis.services.blind import blinded_document_ids
 from qualitative.analysis.services.common import AnalysisInputError
 from qualitative.analysis.views.blueprint import bp
 from qualitative.models import Privilege, QualProject
@@ -46,6 +47,10 @@ def export_qdpx(qual_project_id: int):
     form = ExportForm()
     if not form.validate_on_submit():
         abort(400)
+    if blinded_document_ids(current_user, project.id):
+        flash("You code documents of a blind sample in this project; the export would show you the other coders' "
+              "codings. Reveal the sample first (or ask another manager to export).", "error")
+        return redirect(url_for("analysis.exchange", qual_project_id=project.id))
     crlf = bool(form.crlf.data)
     if refi_export.coding_count(project) > current_app.config.get("QDPX_SYNC_CODINGS", 20000):
         record = enqueue("qual.export_qdpx", {"qual_project_id": project.id, "crlf": crlf},

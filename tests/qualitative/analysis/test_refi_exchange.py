@@ -283,6 +283,16 @@ def test_export_pages_direct_and_through_a_job(world, rich, client, login, app):
     assert client.get("/qualitative/exports/not-a-job.qdpx").status_code == 404
 
 
+def test_a_blind_coder_cannot_export_the_others_codings(world, rich, client, login):
+    from qualitative.analysis.services import blind
+
+    manager, ana = world.users["manager"], world.users["ana"]
+    blind.create_sample(world.project, "R1", [rich[0].id], [manager.id, ana.id], None, manager.id)
+    login(manager)
+    response = client.post(f"/qualitative/projects/{world.project.id}/exchange/qdpx", follow_redirects=True)
+    assert response.status_code == 200 and "Reveal the sample first" in response.get_data(as_text=True)
+
+
 def test_cli_export_and_import(world, rich, runner, tmp_path):
     path = tmp_path / "project.qdpx"
     result = runner.invoke(args=["export-qdpx", str(path), "--project", world.project.name, "--crlf"])
