@@ -13,9 +13,7 @@ Everything is validated and built first and committed once; any error leaves not
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 
@@ -23,8 +21,14 @@ from app.db import db
 from app.models import Clinic, User
 from qualitative.analysis.models import RefiGuid
 from qualitative.analysis.services.common import AnalysisInputError
+from qualitative.analysis.services.refi_plan import (
+    cfir_keys,
+    clinic_finder,
+    code_key,
+    plan_sources,
+    variables_named,
+)
 from qualitative.analysis.turns import speaker_turns
-from qualitative.codebook import load_cfir_codebook
 from qualitative.codebook_io import qda_codes_to_rows
 from qualitative.models import (
     Code,
@@ -86,34 +90,6 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _clinic_finder(clinics: list[Clinic]):
-    by_key = {}
-    for clinic in clinics:
-        by_key.setdefault(clinic.code.strip().lower(), clinic)
-        by_key.setdefault(clinic.name.strip().lower(), clinic)
-    return lambda value: by_key.get(str(value).strip().lower()) if isinstance(value, str) else None
-
-
-def _variable_named(qda: QdaProject, *names: str) -> set[str]:
-    wanted = {n.lower() for n in names}
-    return {v.guid for v in qda.variables if v.name.strip().lower() in wanted}
-
-
-def _cfir_keys() -> dict[tuple[str, str], str]:
-    return {(e["name"].strip().lower(), e["kind"]): e["key"] for e in load_cfir_codebook()}
-
-
-def _key(row: dict, cfir: dict, used: set[str]) -> str:
-    key = cfir.get((str(row["name"]).strip().lower(), str(row["kind"])))
-    if not key or key in used:
-        base = re.sub(r"[^A-Za-z0-9]+", "-", str(row["name"])).strip("-").lower()[:34] or "code"
-        key, n = base, 2
-        while key in used:
-            key, n = f"{base}-{n}", n + 1
-    used.add(key)
-    return key
-
-
 def empty_projects(projects: list[QualProject]) -> list[QualProject]:
     """Those of ``projects`` with neither documents nor codes (an import may go there)."""
     ids = [p.id for p in projects]
@@ -147,47 +123,11 @@ def _target(project: QualProject | None, project_name: str | None, importer: Use
     return project
 
 
-def _plan_sources(qda: QdaProject, clinics: list[Clinic], default_clinic: Clinic | None) -> list[dict]:
-    """Clinic, kind, date and unique name for each source; raises naming the source when no clinic is known."""
-    find = _clinic_finder(clinics)
-    clinic_vars = _variable_named(qda, "clinic", "site", "clinic code")
-    kind_vars = _variable_named(qda, "document kind", "kind", "type")
-    date_vars = {v.guid for v in qda.variables if v.type in ("Date", "DateTime") and "date" in v.name.lower()}
-    case_clinic: dict[str, Clinic] = {}
-    for case in qda.cases:
-        clinic = next((find(v) for g, v in case.variable_values.items() if g in clinic_vars and find(v)), None)
-        clinic = clinic or find(case.name)
-        for ref in case.source_refs:
-            if clinic is not None:
-                case_clinic.setdefault(ref, clinic)
-    plans, names = [], set()
-    for source in qda.sources:
-        clinic = next((find(v) for g, v in source.variable_values.items() if g in clinic_vars and find(v)), None)
-        clinic = clinic or case_clinic.get(source.guid) or default_clinic
-        if clinic is None:
-            raise AnalysisInputError(f"Source “{source.name}”: no clinic found in its variables or cases; choose "
-                                     "the clinic the documents belong to.", "clinic_id")
-        kind = "interview"
-        for g, v in source.variable_values.items():
-            if g in kind_vars and isinstance(v, str) and "focus" in v.lower():
-                kind = "focus-group"
-        when = next((v if isinstance(v, date) else None for g, v in source.variable_values.items()
-                     if g in date_vars), None)
-        name = (source.name or "Source").strip()[:240] or "Source"
-        unique, n = name, 2
-        while unique in names:
-            unique, n = f"{name} ({n})", n + 1
-        names.add(unique)
-        plans.append({"clinic": clinic, "kind": kind, "date": when.date() if hasattr(when, "date") else when,
-                      "name": unique})
-    return plans
-
-
 def import_project(qda: QdaProject, importer: User, user_map: dict[str, int | None], clinics: list[Clinic],
                    default_clinic: Clinic | None = None, project: QualProject | None = None,
                    project_name: str | None = None) -> ImportResult:
     """Write ``qda`` into ``project`` (existing, empty) or a new project ``project_name``; see the module."""
-    plans = _plan_sources(qda, clinics, default_clinic)
+    plans = plan_sources(qda, clinics, default_clinic)
     users = {u.id: u for u in db.session.execute(
         sa.select(User).where(User.id.in_([v for v in user_map.values() if v]))).scalars()}
     if bad := [g for g, v in user_map.items() if v and v not in users]:
@@ -206,11 +146,11 @@ def import_project(qda: QdaProject, importer: User, user_map: dict[str, int | No
 def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
     guids: list[tuple[str, int, str]] = []
     names = {u.guid: u.name or u.guid for u in qda.users}
-    cfir, used_keys = _cfir_keys(), set()
+    cfir, used_keys = cfir_keys(), set()
     rows = qda_codes_to_rows(qda.codes)
     code_ids: dict[str, int] = {}
     for position, row in enumerate(rows):
-        code = Code(project_id=project.id, key=_key(row, cfir, used_keys), name=str(row["name"])[:255],
+        code = Code(project_id=project.id, key=code_key(row, cfir, used_keys), name=str(row["name"])[:255],
                     kind=str(row["kind"])[:40], codable=bool(row["codable"]),
                     colour=(row["colour"] or None) and str(row["colour"]).lower(),
                     definition=row["definition"] or None, inclusion=row["inclusion"] or None,
@@ -297,9 +237,9 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
 
 def _cases(qda, project, plans, doc_ids, guids, result, clinics) -> None:
     """Cases with a role become participants; a clinic case keeps its GUID for the clinic."""
-    role_vars = _variable_named(qda, "participant role", "role", "cfir role")
-    clinic_vars = _variable_named(qda, "clinic", "site", "clinic code")
-    find = _clinic_finder(clinics)
+    role_vars = variables_named(qda, "participant role", "role", "cfir role")
+    clinic_vars = variables_named(qda, "clinic", "site", "clinic code")
+    find = clinic_finder(clinics)
     plan_by_doc = {doc_ids[s.guid]: p for s, p in zip(qda.sources, plans, strict=True)}
     taken: set[str] = set()
     clinic_guid: set[int] = set()
