@@ -46,24 +46,25 @@ def coincidence_matrix(
             for u, v in enumerate(r):
                 if not _is_missing(v) and (isinstance(v, bool) or not isinstance(v, int | float)):
                     raise AlphaInputError(f"coder {c}, unit {u}: {level} alpha needs numbers, got {v!r}")
-    units: list[Counter] = []
-    for u in range(n_units):
-        counts = Counter(r[u] for r in rows if not _is_missing(r[u]))
-        if sum(counts.values()) >= 2:
-            units.append(counts)
+    # Units with the same multiset of values add the same matrix, so each distinct multiset is added once,
+    # times how often it occurs (presence data over thousands of turns has only a handful of them).
+    patterns: Counter[frozenset] = Counter()
     seen: dict[Hashable, None] = {}
-    for counts in units:
-        for v in counts:
-            seen.setdefault(v, None)
+    for column, repeats in Counter(zip(*rows, strict=True)).items():  # identical units counted once
+        present = [v for v in column if not _is_missing(v)]
+        if len(present) >= 2:
+            counts = Counter(present)
+            for v in counts:
+                seen.setdefault(v, None)
+            patterns[frozenset(counts.items())] += repeats
     values = sorted(seen) if level != "nominal" else list(seen)
     index = {v: i for i, v in enumerate(values)}
     o = np.zeros((len(values), len(values)))
-    for counts in units:
-        m = sum(counts.values())
+    for pattern, times in patterns.items():
         vec = np.zeros(len(values))
-        for v, k in counts.items():
+        for v, k in pattern:
             vec[index[v]] = k
-        o += (np.outer(vec, vec) - np.diag(vec)) / (m - 1)
+        o += times * (np.outer(vec, vec) - np.diag(vec)) / (vec.sum() - 1)
     return values, o
 
 

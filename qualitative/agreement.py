@@ -15,10 +15,11 @@ Sources
 
 from __future__ import annotations
 
-import bisect
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from qualitative._alpha import AlphaInputError, krippendorff_alpha
 
@@ -161,24 +162,50 @@ def pooled_char_level(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- unit level
 
 
+def _turn_bounds(turns: Sequence[Span]) -> tuple[np.ndarray, np.ndarray]:
+    """Turn starts and ends as integer arrays; a malformed turn raises AgreementInputError naming it."""
+    try:
+        array = np.asarray(turns, dtype=np.int64)
+        if array.size == 0:
+            array = array.reshape(0, 2)
+        fast = array.ndim == 2 and array.shape[1] == 2
+    except (TypeError, ValueError, OverflowError):
+        fast = False
+    if fast:
+        starts, ends = array[:, 0], array[:, 1]
+    else:  # turn by turn, as (turn[0], turn[1]), naming a malformed one
+        pairs = []
+        for i, turn in enumerate(turns):
+            try:
+                pairs.append((int(turn[0]), int(turn[1])))
+            except (TypeError, ValueError, IndexError) as exc:
+                raise AgreementInputError(f"turns[{i}]: expected a (start, end) pair of integers, got {turn!r}") from exc
+        starts = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+        ends = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
+    bad = np.flatnonzero((starts < 0) | (ends < starts))
+    if bad.size:
+        i = int(bad[0])
+        raise AgreementInputError(f"turns[{i}]: turn ({starts[i]}, {ends[i]}) must have 0 <= start <= end")
+    return starts, ends
+
+
 def unit_presence(turns: Sequence[Span], spans: Iterable[Span]) -> list[bool]:
     """For each unit (speaker turn) say whether a coding overlaps it.
 
     A coding [s, e) overlaps a unit [ts, te) when s < te and ts < e (at least one shared character).
+    Computed for all turns at once: the first merged coding ending after the turn starts must begin before the
+    turn ends.
     """
     merged = merge_spans(spans)
-    ends = [end for _, end in merged]
-    present: list[bool] = []
-    for i, turn in enumerate(turns):
-        try:
-            ts, te = int(turn[0]), int(turn[1])
-        except (TypeError, ValueError, IndexError) as exc:
-            raise AgreementInputError(f"turns[{i}]: expected a (start, end) pair of integers, got {turn!r}") from exc
-        if ts < 0 or te < ts:
-            raise AgreementInputError(f"turns[{i}]: turn ({ts}, {te}) must have 0 <= start <= end")
-        k = bisect.bisect_right(ends, ts)  # first merged span ending after the turn starts
-        present.append(k < len(merged) and merged[k][0] < te and te > ts)
-    return present
+    ts, te = _turn_bounds(turns)
+    if not merged:
+        return [False] * len(ts)
+    starts = np.fromiter((s for s, _ in merged), dtype=np.int64, count=len(merged))
+    ends = np.fromiter((e for _, e in merged), dtype=np.int64, count=len(merged))
+    k = np.searchsorted(ends, ts, side="right")  # first merged span ending after the turn starts
+    inside = k < len(merged)
+    present = inside & (starts[np.minimum(k, len(merged) - 1)] < te) & (te > ts)
+    return present.tolist()
 
 
 def cohen_kappa_table(x: Sequence[Hashable], y: Sequence[Hashable]) -> dict[str, Any]:

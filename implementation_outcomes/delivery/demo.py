@@ -26,8 +26,8 @@ from implementation_outcomes.delivery.models import (
     DeliverySettings,
     FidelityRating,
     MioSession,
-    TrialParticipant,
     TrainingCaseSession,
+    TrialParticipant,
 )
 from implementation_outcomes.delivery.services.common import DEFAULT_DOUBLE_CODING_SHARE, packaged_scheme
 from implementation_outcomes.metrics import double_coding_sample, generate_allocation_sequence

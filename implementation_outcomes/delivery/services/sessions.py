@@ -22,8 +22,8 @@ from implementation_outcomes.delivery.models import (
     ConsultationCall,
     FidelityRating,
     MioSession,
-    TrialParticipant,
     TrainingCaseSession,
+    TrialParticipant,
 )
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,

@@ -28,8 +28,8 @@ from implementation_outcomes.delivery.models import (
     DeliverySettings,
     FidelityRating,
     MioSession,
-    TrialParticipant,
     TrainingCaseSession,
+    TrialParticipant,
 )
 from implementation_outcomes.delivery.services import clinic_feasibility, clinic_fidelity, clinic_reach
 from implementation_outcomes.fidelity import load_fidelity_scheme, scales_in_group

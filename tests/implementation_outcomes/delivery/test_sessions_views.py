@@ -13,8 +13,8 @@ from app.db import db
 from implementation_outcomes.delivery.models import (
     ConsultationCall,
     MioSession,
-    TrialParticipant,
     TrainingCaseSession,
+    TrialParticipant,
 )
 
 

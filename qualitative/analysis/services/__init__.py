@@ -1,0 +1,1 @@
+"""Database work of the analysis use cases, one module per area; formulas stay in the pure modules."""

@@ -1,0 +1,169 @@
+"""A project as a REFI-QDA exchange file (.qdpx) and its codebook as .qdc.
+
+Mapping: coders, memo authors and the project creator become Users; the code tree becomes the nested CodeBook
+(definition, kind, inclusion, exclusion and lexicon in the description, as ``codebook_io`` writes them);
+Variables: document kind, clinic, interview date (sources) and participant role (cases); clinics and participants
+are Cases (a participant case refers to the documents where the participant speaks); each document is a
+TextSource; each coding is one PlainTextSelection coded with its code, creatingUser = the coder; memos are Notes
+(on a coding: referenced by its selection; on a document: by its source). GUIDs are the ones a REFI-QDA import
+recorded (``RefiGuid``), else ``stable_guid(kind, id)``, so exporting twice gives the same file.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from app.db import db
+from app.models import Clinic, User
+from qualitative.analysis.models import RefiGuid
+from qualitative.analysis.services.common import code_tree
+from qualitative.codebook_io import describe
+from qualitative.models import Coding, Document, DocumentTurn, Memo, Participant, QualProject
+from qualitative.refiqda import (
+    QdaCase,
+    QdaCode,
+    QdaNote,
+    QdaProject,
+    QdaSelection,
+    QdaTextSource,
+    QdaUser,
+    QdaVariable,
+    export_qdc,
+    export_qdpx,
+    stable_guid,
+)
+
+VARIABLES = {  # name, type, description
+    "kind": ("Document kind", "Text", "Interview or focus group"),
+    "clinic": ("Clinic", "Text", "Clinic code"),
+    "date": ("Interview date", "Date", "Date of the interview or focus group"),
+    "role": ("Participant role", "Text", "CFIR 2.0 role of the participant (Individuals domain)"),
+}
+
+
+class GuidMap:
+    """GUIDs for a project's rows: recorded ones first, stable_guid(kind, id) otherwise."""
+
+    def __init__(self, project_id: int) -> None:
+        self.recorded = {(kind, local_id): guid for kind, local_id, guid in db.session.execute(
+            sa.select(RefiGuid.kind, RefiGuid.local_id, RefiGuid.guid).where(RefiGuid.project_id == project_id))}
+
+    def __call__(self, kind: str, local_id: int) -> str:
+        key = (kind, local_id)
+        guid = self.recorded.get(key)
+        if guid is None:
+            guid = self.recorded[key] = stable_guid(kind, local_id)  # remembered: users recur thousands of times
+        return guid
+
+
+def _codes(project_id: int, guid: GuidMap) -> tuple[list[QdaCode], dict[int, str]]:
+    tree = code_tree(project_id)
+    made: dict[int, QdaCode] = {}
+    top: list[QdaCode] = []
+    for code in tree.ordered():
+        row = {"definition": code.definition or "", "kind": code.kind, "inclusion": code.inclusion or "",
+               "exclusion": code.exclusion or "", "lexicon": list(code.lexicon or [])}
+        made[code.id] = QdaCode(guid("code", code.id), code.name, code.colour, code.codable, describe(row))
+        parent = made.get(code.parent_id) if code.parent_id in tree.codes else None
+        (parent.children if parent else top).append(made[code.id])
+    return top, {code_id: c.guid for code_id, c in made.items()}
+
+
+def build_qda_project(project: QualProject, progress: Callable[[int, int, str], None] | None = None) -> QdaProject:
+    """The project as REFI-QDA dataclasses (see the module for the mapping)."""
+    guid = GuidMap(project.id)
+    codes, code_guid = _codes(project.id, guid)
+    variables = {k: QdaVariable(stable_guid("variable", k), *v) for k, v in VARIABLES.items()}
+    documents = db.session.execute(sa.select(Document).where(Document.project_id == project.id)
+                                   .order_by(Document.name, Document.id)).scalars().all()
+    clinics = {c.id: c for c in db.session.execute(sa.select(Clinic)).scalars()}
+    codings_by_doc: dict[int, list] = defaultdict(list)
+    for coding in db.session.execute(  # plain rows, not ORM objects: large projects have many codings
+            sa.select(Coding.id, Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end,
+                      Coding.created_at).join(Document, Document.id == Coding.document_id)
+            .where(Document.project_id == project.id).order_by(Coding.start, Coding.end, Coding.id)):
+        codings_by_doc[coding.document_id].append(coding)
+    memos = db.session.execute(sa.select(Memo).where(Memo.project_id == project.id).order_by(Memo.id)).scalars().all()
+    user_ids = {c.coder_id for rows in codings_by_doc.values() for c in rows} | {m.author_id for m in memos}
+    if project.created_by_id:
+        user_ids.add(project.created_by_id)
+    users = {u.id: u for u in db.session.execute(sa.select(User).where(User.id.in_(user_ids))).scalars()}
+    notes, note_on = [], defaultdict(list)
+    for memo in memos:
+        note = QdaNote(guid("memo", memo.id), memo.title or f"Memo {memo.id}", memo.text,
+                       guid("user", memo.author_id), memo.created_at)
+        notes.append(note)
+        note_on[(memo.target_type, memo.target_id)].append(note.guid)
+    sources = []
+    total = len(documents)
+    for i, doc in enumerate(documents, start=1):
+        values = {variables["kind"].guid: doc.kind_label, variables["clinic"].guid: clinics[doc.clinic_id].code}
+        if doc.interview_date:
+            values[variables["date"].guid] = doc.interview_date
+        selections = []
+        for coding in codings_by_doc.get(doc.id, []):
+            if coding.code_id not in code_guid:
+                continue
+            selections.append(QdaSelection(guid("coding", coding.id), coding.start, coding.end,
+                                           guid("user", coding.coder_id), coding.created_at,
+                                           [code_guid[coding.code_id]], note_on.get(("coding", coding.id), [])))
+        sources.append(QdaTextSource(guid("document", doc.id), doc.name, doc.text, values, selections,
+                                     creating_user=guid("user", doc.created_by_id) if doc.created_by_id in users
+                                     else None, creation_datetime=doc.created_at,
+                                     note_refs=note_on.get(("document", doc.id), [])))
+        if progress is not None:
+            progress(i, total, f"{doc.name}: {len(selections)} coded selections")
+    cases = _cases(project, documents, clinics, variables, guid)
+    used_vars = [v for k, v in variables.items() if k != "date" or any(d.interview_date for d in documents)]
+    return QdaProject(
+        name=project.name, users=[QdaUser(guid("user", u.id), u.name) for u in sorted(users.values(),
+                                                                                       key=lambda u: u.id)],
+        codes=codes, variables=used_vars if documents else [], cases=cases, sources=sources, notes=notes,
+        description=project.description or "",
+        creating_user=guid("user", project.created_by_id) if project.created_by_id in users else None,
+        creation_datetime=project.created_at)
+
+
+def _cases(project, documents, clinics, variables, guid) -> list[QdaCase]:
+    cases = []
+    for clinic_id in sorted({d.clinic_id for d in documents}, key=lambda c: clinics[c].code):
+        clinic = clinics[clinic_id]
+        cases.append(QdaCase(guid("clinic", clinic.id), clinic.code, clinic.name,
+                             {variables["clinic"].guid: clinic.code},
+                             [guid("document", d.id) for d in documents if d.clinic_id == clinic_id]))
+    speaking = defaultdict(set)
+    for participant_id, document_id in db.session.execute(
+            sa.select(DocumentTurn.participant_id, DocumentTurn.document_id).join(
+                Document, Document.id == DocumentTurn.document_id)
+            .where(Document.project_id == project.id, DocumentTurn.participant_id.is_not(None)).distinct()):
+        speaking[participant_id].add(document_id)
+    for p in db.session.execute(sa.select(Participant).where(Participant.project_id == project.id)
+                                .order_by(Participant.pseudonym)).scalars():
+        values = {variables["clinic"].guid: clinics[p.clinic_id].code}
+        if p.cfir_role:
+            values[variables["role"].guid] = p.cfir_role
+        cases.append(QdaCase(guid("participant", p.id), p.pseudonym, p.description or "", values,
+                             [guid("document", d.id) for d in documents if d.id in speaking[p.id]]))
+    return cases
+
+
+def qdpx_bytes(project: QualProject, crlf: bool = False, progress=None) -> bytes:
+    return export_qdpx(build_qda_project(project, progress), crlf=crlf)
+
+
+def qdc_bytes(project: QualProject) -> bytes:
+    codes, _ = _codes(project.id, GuidMap(project.id))
+    return export_qdc(codes)
+
+
+def coding_count(project: QualProject) -> int:
+    return db.session.execute(sa.select(sa.func.count(Coding.id)).join(Document, Document.id == Coding.document_id)
+                              .where(Document.project_id == project.id)).scalar_one()
+
+
+def safe_filename(name: str, extension: str) -> str:
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name).strip("_") or "project"
+    return f"{stem[:80]}.{extension}"

@@ -1,0 +1,310 @@
+"""Import a REFI-QDA project (.qdpx) into a new or an existing empty project, all or nothing.
+
+Sources become documents (positions preserved: the text is stored as the file gives it, with "\\n" line ends);
+the clinic of a source comes from a "Clinic" variable on the source or on a case that holds it (matched to a clinic
+code or name), else from the clinic the analyst chose. Codes keep their tree, colour, codability and the
+definition/kind/inclusion/exclusion/lexicon written in their description; a code named like a CFIR 2.0 construct
+gets its CFIR key. Each coded selection becomes one coding per code, owned by the platform user the analyst
+mapped the file's user to; selections of unknown or unmapped users go to the importing analyst, and a project memo
+records that, with what the file held that a text project cannot (``QdaProject.skipped``). Cases with a
+"Participant role" variable become participants. GUIDs are recorded so a re-export keeps them.
+Everything is validated and built first and committed once; any error leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.db import db
+from app.models import Clinic, User
+from qualitative.analysis.models import RefiGuid
+from qualitative.analysis.services.common import AnalysisInputError
+from qualitative.analysis.services.refi_plan import (
+    cfir_keys,
+    clinic_finder,
+    code_key,
+    plan_sources,
+    variables_named,
+)
+from qualitative.analysis.turns import speaker_turns
+from qualitative.codebook_io import qda_codes_to_rows
+from qualitative.models import (
+    Code,
+    Coding,
+    Document,
+    DocumentTurn,
+    Memo,
+    Participant,
+    Privilege,
+    ProjectMember,
+    QualProject,
+)
+from qualitative.refiqda import QdaProject, RefiQdaError, import_qdpx, iter_codes
+
+
+def read_qdpx(data: bytes) -> QdaProject:
+    """Parse the archive; every problem becomes an AnalysisInputError with the reader's message (what, where)."""
+    if not data:
+        raise AnalysisInputError("The file is empty.", "file")
+    try:
+        return import_qdpx(data)
+    except RefiQdaError as exc:
+        raise AnalysisInputError(f"This is not a readable REFI-QDA project: {exc}", "file") from None
+
+
+def user_summary(qda: QdaProject) -> list[dict]:
+    """The file's users with how many selections each created (plus selections without a user)."""
+    counts: dict[str | None, int] = {}
+    for source in qda.sources:
+        for sel in source.selections:
+            counts[sel.creating_user] = counts.get(sel.creating_user, 0) + 1
+    known = {u.guid for u in qda.users}
+    rows = [{"guid": u.guid, "name": u.name or u.guid, "selections": counts.get(u.guid, 0)} for u in qda.users]
+    rows += [{"guid": g, "name": f"(user {g} not listed)", "selections": n}
+             for g, n in counts.items() if g is not None and g not in known]
+    if None in counts:
+        rows.append({"guid": None, "name": "(no user recorded)", "selections": counts[None]})
+    return rows
+
+
+def suggest_user_mapping(qda: QdaProject, candidates: list[User]) -> dict[str, int | None]:
+    """File user -> platform user whose name or e-mail (or its local part) equals the file user's name."""
+    index: dict[str, int] = {}
+    for user in candidates:
+        for key in (user.name, user.email, user.email.split("@")[0]):
+            index.setdefault(key.strip().lower(), user.id)
+    return {u.guid: index.get((u.name or "").strip().lower()) for u in qda.users}
+
+
+@dataclass
+class ImportResult:
+    project: QualProject
+    documents: int = 0
+    codes: int = 0
+    codings: int = 0
+    memos: int = 0
+    participants: int = 0
+    to_importer: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def empty_projects(projects: list[QualProject]) -> list[QualProject]:
+    """Those of ``projects`` with neither documents nor codes (an import may go there)."""
+    ids = [p.id for p in projects]
+    if not ids:
+        return []
+    busy = set(db.session.execute(sa.select(Document.project_id).where(Document.project_id.in_(ids))).scalars())
+    busy |= set(db.session.execute(sa.select(Code.project_id).where(Code.project_id.in_(ids))).scalars())
+    return [p for p in projects if p.id not in busy]
+
+
+def _target(project: QualProject | None, project_name: str | None, importer: User) -> QualProject:
+    if project is not None:
+        has_docs = db.session.execute(sa.select(Document.id).where(Document.project_id == project.id).limit(1)).first()
+        has_codes = db.session.execute(sa.select(Code.id).where(Code.project_id == project.id).limit(1)).first()
+        if has_docs or has_codes:
+            raise AnalysisInputError(f"Project “{project.name}” is not empty (it has documents or codes); import "
+                                     "into a new project instead.", "project")
+        return project
+    name = (project_name or "").strip()
+    if not name:
+        raise AnalysisInputError("Name the new project.", "project_name")
+    if len(name) > 120:
+        raise AnalysisInputError("A project name has at most 120 characters.", "project_name")
+    if db.session.execute(sa.select(QualProject.id).where(QualProject.name == name)).first():
+        raise AnalysisInputError(f"A project named “{name}” already exists; choose it as the target only if it "
+                                 "is empty, or pick another name.", "project_name")
+    project = QualProject(name=name, created_by_id=importer.id)
+    db.session.add(project)
+    db.session.flush()
+    db.session.add(ProjectMember(project_id=project.id, user_id=importer.id, privilege=Privilege.MANAGE))
+    return project
+
+
+def import_project(qda: QdaProject, importer: User, user_map: dict[str, int | None], clinics: list[Clinic],
+                   default_clinic: Clinic | None = None, project: QualProject | None = None,
+                   project_name: str | None = None) -> ImportResult:
+    """Write ``qda`` into ``project`` (existing, empty) or a new project ``project_name``; see the module."""
+    plans = plan_sources(qda, clinics, default_clinic)
+    users = {u.id: u for u in db.session.execute(
+        sa.select(User).where(User.id.in_([v for v in user_map.values() if v]))).scalars()}
+    if bad := [g for g, v in user_map.items() if v and v not in users]:
+        raise AnalysisInputError(f"File users {bad} are mapped to unknown accounts.", "users")
+    try:
+        target = _target(project, project_name, importer)
+        result = ImportResult(target)
+        _write(qda, target, importer, user_map, plans, result, clinics)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result
+
+
+def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
+    guids: list[tuple[str, int, str]] = []
+    names = {u.guid: u.name or u.guid for u in qda.users}
+    cfir, used_keys = cfir_keys(), set()
+    rows = qda_codes_to_rows(qda.codes)
+    code_ids: dict[str, int] = {}
+    for position, row in enumerate(rows):
+        code = Code(project_id=project.id, key=code_key(row, cfir, used_keys), name=str(row["name"])[:255],
+                    kind=str(row["kind"])[:40], codable=bool(row["codable"]),
+                    colour=(row["colour"] or None) and str(row["colour"]).lower(),
+                    definition=row["definition"] or None, inclusion=row["inclusion"] or None,
+                    exclusion=row["exclusion"] or None, lexicon=list(row["lexicon"]), position=position,
+                    parent_id=code_ids.get(row["parent_key"]) if row["parent_key"] else None)
+        db.session.add(code)
+        db.session.flush()
+        code_ids[str(row["key"])] = code.id
+        guids.append(("code", code.id, str(row["key"])))
+    result.codes = len(rows)
+
+    user_guid: dict[int, str] = {}
+
+    def account(guid: str | None) -> int | None:
+        """The platform user the file user is mapped to (remembering the file's GUID for re-export)."""
+        mapped = user_map.get(guid) if guid else None
+        if mapped and mapped not in user_guid:
+            user_guid[mapped] = guid
+            guids.append(("user", mapped, guid))
+        return mapped
+
+    def owner(guid: str | None) -> int:
+        mapped = account(guid)
+        if mapped:
+            return mapped
+        label = names.get(guid, guid) if guid else "(no user recorded)"
+        if label not in result.to_importer:
+            result.to_importer.append(label)
+        return importer.id
+
+    selection_coding: dict[str, int] = {}
+    doc_ids: dict[str, int] = {}
+    zero, duplicate = 0, 0
+    for source, plan in zip(qda.sources, plans, strict=True):
+        doc = Document(project_id=project.id, clinic_id=plan["clinic"].id, name=plan["name"], kind=plan["kind"],
+                       interview_date=plan["date"], source_filename=f"{source.name}.qdpx"[:255],
+                       source_format="refi-qda", encoding="utf-8", text=source.text, deidentification="skipped",
+                       created_by_id=account(source.creating_user))
+        if source.creation_datetime is not None and source.creation_datetime.tzinfo is not None:
+            doc.created_at = source.creation_datetime
+        db.session.add(doc)
+        db.session.flush()
+        doc_ids[source.guid] = doc.id
+        guids.append(("document", doc.id, source.guid))
+        for index, (speaker, start, end) in enumerate(speaker_turns(source.text)):
+            db.session.add(DocumentTurn(document_id=doc.id, index=index, speaker=speaker[:120] if speaker else None,
+                                        start=start, end=end))
+        seen: set[tuple[int, int, int, int]] = set()
+        for sel in source.selections:
+            if sel.end <= sel.start:
+                zero += 1
+                continue
+            coder = owner(sel.creating_user)
+            for code_guid in sel.codings:
+                key = (code_ids[code_guid], coder, sel.start, sel.end)
+                if key in seen:
+                    duplicate += 1
+                    continue
+                seen.add(key)
+                coding = Coding(document_id=doc.id, code_id=key[0], coder_id=coder, start=sel.start, end=sel.end,
+                                source="manual")
+                if sel.creation_datetime is not None and sel.creation_datetime.tzinfo is not None:
+                    coding.created_at = sel.creation_datetime
+                db.session.add(coding)
+                db.session.flush()
+                result.codings += 1
+                if sel.guid not in selection_coding:
+                    selection_coding[sel.guid] = coding.id
+                    guids.append(("coding", coding.id, sel.guid))
+        result.documents += 1
+    _cases(qda, project, plans, doc_ids, guids, result, clinics)
+    _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result)
+    if zero:
+        result.notes.append(f"{zero} empty selection(s) (no characters) were left out.")
+    if duplicate:
+        result.notes.append(f"{duplicate} repeated coding(s) of the same text by the same user were merged.")
+    _import_memo(qda, project, importer, result)
+    seen_guids: set[str] = set()
+    for kind, local_id, guid in guids:
+        if guid not in seen_guids:
+            seen_guids.add(guid)
+            db.session.add(RefiGuid(project_id=project.id, kind=kind, local_id=local_id, guid=guid))
+
+
+def _cases(qda, project, plans, doc_ids, guids, result, clinics) -> None:
+    """Cases with a role become participants; a clinic case keeps its GUID for the clinic."""
+    role_vars = variables_named(qda, "participant role", "role", "cfir role")
+    clinic_vars = variables_named(qda, "clinic", "site", "clinic code")
+    find = clinic_finder(clinics)
+    plan_by_doc = {doc_ids[s.guid]: p for s, p in zip(qda.sources, plans, strict=True)}
+    taken: set[str] = set()
+    clinic_guid: set[int] = set()
+    for case in qda.cases:
+        role = next((str(v) for g, v in case.variable_values.items() if g in role_vars), None)
+        if role is None:
+            clinic = next((find(v) for g, v in case.variable_values.items() if g in clinic_vars and find(v)),
+                          None) or find(case.name)
+            if clinic is not None and clinic.id not in clinic_guid:
+                clinic_guid.add(clinic.id)
+                guids.append(("clinic", clinic.id, case.guid))
+            continue
+        if not case.name.strip() or case.name.strip() in taken:
+            continue
+        docs = [doc_ids[r] for r in case.source_refs if r in doc_ids]
+        if not docs:
+            continue
+        pseudonym = case.name.strip()[:120]
+        taken.add(pseudonym)
+        participant = Participant(project_id=project.id, clinic_id=plan_by_doc[docs[0]]["clinic"].id,
+                                  pseudonym=pseudonym, cfir_role=role[:120], description=case.description or None)
+        db.session.add(participant)
+        db.session.flush()
+        guids.append(("participant", participant.id, case.guid))
+        db.session.execute(sa.update(DocumentTurn).where(DocumentTurn.document_id.in_(docs),
+                                                         DocumentTurn.speaker == pseudonym)
+                           .values(participant_id=participant.id))
+        result.participants += 1
+
+
+def _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result) -> None:
+    targets: dict[str, tuple[str, int | None]] = {}
+    for source in qda.sources:
+        for ref in source.note_refs:
+            targets.setdefault(ref, ("document", doc_ids[source.guid]))
+        for sel in source.selections:
+            for ref in sel.note_refs:
+                if sel.guid in selection_coding:
+                    targets.setdefault(ref, ("coding", selection_coding[sel.guid]))
+    for note in qda.notes:
+        target_type, target_id = targets.get(note.guid, ("project", None))
+        memo = Memo(project_id=project.id, target_type=target_type, target_id=target_id,
+                    author_id=owner(note.creating_user), title=(note.name or None) and note.name[:255],
+                    text=note.text or "")
+        db.session.add(memo)
+        db.session.flush()
+        guids.append(("memo", memo.id, note.guid))
+        result.memos += 1
+
+
+def _import_memo(qda: QdaProject, project: QualProject, importer: User, result: ImportResult) -> None:
+    lines = [f"Imported from the REFI-QDA project “{qda.name}”"
+             + (f" (written by {qda.origin})" if qda.origin else "") + f" by {importer.name}.",
+             f"{result.documents} documents, {result.codes} codes, {result.codings} codings, {result.memos} notes, "
+             f"{result.participants} participants."]
+    if result.to_importer:
+        lines.append(f"Selections of these file users were given to {importer.name} (no platform account chosen): "
+                     + "; ".join(result.to_importer) + ".")
+    lines += result.notes
+    if qda.skipped:
+        lines.append("Not imported: " + "; ".join(qda.skipped) + ".")
+    lines.append("De-identification was not reviewed on this platform (status: skipped); check the texts.")
+    db.session.add(Memo(project_id=project.id, target_type="project", author_id=importer.id,
+                        title="REFI-QDA import", text="\n".join(lines)))
+
+
+def count_codes(qda: QdaProject) -> int:
+    return sum(1 for _ in iter_codes(qda.codes))

@@ -1,0 +1,218 @@
+"""REFI-QDA exchange: export a project (.qdpx; large ones through a job) and its codebook (.qdc); import a .qdpx
+in two steps (upload and check, then map the file's users to platform accounts)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from app.db import db
+from app.jobs import Job, enqueue
+from app.models import Clinic, Role, User
+from app.security import roles_required, scoped
+from qualitative.analysis.access import ANALYSIS_ROLES, accessible_projects, allows, privilege_of, project_for
+from qualitative.analysis.forms import ExportForm, ImportUploadForm
+from qualitative.analysis.jobs import export_path, purge_older_than
+from qualitative.analysis.services import refi_export, refi_import
+from qualitative.analysis.services.blind import blinded_document_ids
+from qualitative.analysis.services.common import AnalysisInputError
+from qualitative.analysis.views.blueprint import bp
+from qualitative.models import Privilege, QualProject
+
+QDPX_MIME = "application/zip"
+STAGING = "qdpx-imports"
+STAGING_SECONDS = 24 * 3600  # an upload waits a day for its user mapping
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@bp.route("/projects/<int:qual_project_id>/exchange")
+@roles_required(*ANALYSIS_ROLES)
+def exchange(qual_project_id: int):
+    project = project_for(current_user, qual_project_id, Privilege.READ)
+    return render_template("analysis/exchange.html", project=project, form=ExportForm(),
+                           codings=refi_export.coding_count(project),
+                           limit=current_app.config.get("QDPX_SYNC_CODINGS", 20000),
+                           can_export=allows(privilege_of(current_user, project), Privilege.MANAGE))
+
+
+@bp.route("/projects/<int:qual_project_id>/exchange/qdpx", methods=["POST"])
+@roles_required(*ANALYSIS_ROLES)
+def export_qdpx(qual_project_id: int):
+    """Small projects download at once; large ones are written by a job with a progress bar."""
+    project = project_for(current_user, qual_project_id, Privilege.MANAGE)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if blinded_document_ids(current_user, project.id):
+        flash("You code documents of a blind sample in this project; the export would show you the other coders' "
+              "codings. Reveal the sample first (or ask another manager to export).", "error")
+        return redirect(url_for("analysis.exchange", qual_project_id=project.id))
+    crlf = bool(form.crlf.data)
+    if refi_export.coding_count(project) > current_app.config.get("QDPX_SYNC_CODINGS", 20000):
+        record = enqueue("qual.export_qdpx", {"qual_project_id": project.id, "crlf": crlf},
+                         f"Export {project.name} as REFI-QDA", user_id=current_user.id)
+        record.result_url = url_for("analysis.export_download", job_id=record.id)
+        db.session.commit()
+        return redirect(url_for("jobs.show", job_id=record.id))
+    data = refi_export.qdpx_bytes(project, crlf=crlf)
+    return Response(data, mimetype=QDPX_MIME, headers={
+        "Content-Disposition": f"attachment; filename={refi_export.safe_filename(project.name, 'qdpx')}"})
+
+
+@bp.route("/exports/<string:job_id>.qdpx")
+@roles_required(*ANALYSIS_ROLES)
+def export_download(job_id: str):
+    record = db.session.get(Job, job_id)
+    if record is None or record.kind != "qual.export_qdpx" or record.status != "done":
+        abort(404)
+    if record.created_by_id != current_user.id and current_user.role != Role.ADMIN:
+        abort(404)
+    project_for(current_user, record.payload["qual_project_id"], Privilege.MANAGE)
+    path = export_path(record.id)
+    if not os.path.isfile(path):
+        abort(404)
+    return send_file(path, mimetype=QDPX_MIME, as_attachment=True,
+                     download_name=(record.result or {}).get("filename", "project.qdpx"))
+
+
+@bp.route("/projects/<int:qual_project_id>/exchange/codebook.qdc")
+@roles_required(*ANALYSIS_ROLES)
+def export_qdc(qual_project_id: int):
+    project = project_for(current_user, qual_project_id, Privilege.READ)
+    try:
+        data = refi_export.qdc_bytes(project)
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    return Response(data, mimetype="application/xml", headers={
+        "Content-Disposition": f"attachment; filename={refi_export.safe_filename(project.name, 'qdc')}"})
+
+
+# --- import ----------------------------------------------------------------------------------------------------
+
+
+def _staging_path(token: str) -> str:
+    if not _TOKEN.match(token or ""):
+        abort(400, description="The upload has expired or is unknown; upload the file again.")
+    folder = os.path.join(current_app.instance_path, STAGING)
+    os.makedirs(folder, exist_ok=True)
+    purge_older_than(folder, STAGING_SECONDS)
+    return os.path.join(folder, f"{current_user.id}-{token}.qdpx")
+
+
+def _empty_projects() -> list[QualProject]:
+    return refi_import.empty_projects([p for p, privilege in accessible_projects(current_user)
+                           if allows(privilege, Privilege.MANAGE)])
+
+
+def _clinics() -> list[Clinic]:
+    return list(db.session.execute(scoped(db.select(Clinic).order_by(Clinic.code), Clinic)).scalars())
+
+
+def _upload_form() -> ImportUploadForm:
+    form = ImportUploadForm()
+    form.project_id.choices = [(0, "— choose —")] + [(p.id, p.name) for p in _empty_projects()]
+    form.clinic_id.choices = [(0, "— from the file —")] + [(c.id, f"{c.code} {c.name}") for c in _clinics()]
+    return form
+
+
+@bp.route("/import-qdpx", methods=["GET", "POST"])
+@roles_required(Role.ANALYST)
+def import_qdpx():
+    form = _upload_form()
+    if request.method == "GET":
+        return render_template("analysis/import.html", form=form)
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        try:
+            qda = refi_import.read_qdpx(data)
+        except AnalysisInputError as exc:
+            form.file.errors.append(str(exc))
+        else:
+            _check_target(form)
+            if not form.errors:
+                token = secrets.token_urlsafe(24)
+                with open(_staging_path(token), "wb") as handle:
+                    handle.write(data)
+                return _mapping_page(qda, token, form.target.data, form.project_name.data, form.project_id.data,
+                                     form.clinic_id.data)
+    return render_template("analysis/import.html", form=form), 400
+
+
+def _check_target(form: ImportUploadForm) -> None:
+    if form.target.data == "existing":
+        if not form.project_id.data or form.project_id.data not in {p.id for p in _empty_projects()}:
+            form.project_id.errors.append("Choose an empty project you manage.")
+    elif not (form.project_name.data or "").strip():
+        form.project_name.errors.append("Name the new project.")
+
+
+def _candidates() -> list[User]:
+    return list(db.session.execute(db.select(User).where(User.active.is_(True), User.role.in_(
+        (Role.ANALYST, Role.ADMIN, Role.DIRECTOR))).order_by(User.name)).scalars())
+
+
+def _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors=None, status=200):
+    candidates = _candidates()
+    return render_template(
+        "analysis/import_map.html", qda=qda, token=token, target=target, project_name=project_name,
+        project_id=project_id, clinic_id=clinic_id, users=refi_import.user_summary(qda),
+        suggested=refi_import.suggest_user_mapping(qda, candidates), candidates=candidates, errors=errors or [],
+        counts={"sources": len(qda.sources), "codes": refi_import.count_codes(qda),
+                "selections": sum(len(s.selections) for s in qda.sources), "notes": len(qda.notes)}), status
+
+
+@bp.route("/import-qdpx/confirm", methods=["POST"])
+@roles_required(Role.ANALYST)
+def import_qdpx_confirm():
+    token = request.form.get("token", "")
+    path = _staging_path(token)
+    if not os.path.isfile(path):
+        abort(400, description="The upload has expired or is unknown; upload the file again.")
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        qda = refi_import.read_qdpx(data)
+    except AnalysisInputError as exc:
+        abort(400, description=str(exc))
+    target = request.form.get("target", "new")
+    project_name = request.form.get("project_name", "")
+    project_id = request.form.get("project_id", type=int) or 0
+    clinic_id = request.form.get("clinic_id", type=int) or 0
+    errors: list[str] = []
+    user_map: dict[str, int | None] = {}
+    valid_users = {u.id for u in _candidates()}
+    for item in refi_import.user_summary(qda):
+        if item["guid"] is None:
+            continue
+        raw = request.form.get(f"user-{item['guid']}", "")
+        if raw and (not raw.isdigit() or int(raw) not in valid_users):
+            errors.append(f"File user “{item['name']}”: choose a listed account or leave it to you.")
+        user_map[item["guid"]] = int(raw) if raw.isdigit() and int(raw) in valid_users else None
+    project = None
+    if target == "existing":
+        project = next((p for p in _empty_projects() if p.id == project_id), None)
+        if project is None:
+            errors.append("The chosen project is no longer an empty project you manage.")
+    default_clinic = None
+    if clinic_id:
+        default_clinic = next((c for c in _clinics() if c.id == clinic_id), None)
+        if default_clinic is None:
+            errors.append("The chosen clinic is not one you can see.")
+    if not errors:
+        try:
+            result = refi_import.import_project(qda, current_user, user_map, _clinics(), default_clinic, project,
+                                                project_name if target == "new" else None)
+        except AnalysisInputError as exc:
+            errors.append(str(exc))
+        else:
+            os.remove(path)
+            flash(f"Imported {result.documents} documents, {result.codes} codes and {result.codings} codings into "
+                  f"“{result.project.name}”." + (f" Selections of {len(result.to_importer)} file user(s) were "
+                                                 "given to you (see the import memo)." if result.to_importer else ""),
+                  "success")
+            return redirect(url_for("analysis.hub", qual_project_id=result.project.id))
+    return _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors, 400)

@@ -1,0 +1,127 @@
+"""Auto-coding: run it as a job, review suggestions one by one or in bulk, and see their precision and recall."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.db import db
+from app.jobs import enqueue
+from app.security import roles_required
+from qualitative.analysis.access import ANALYSIS_ROLES, allows, privilege_of, project_for
+from qualitative.analysis.forms import ActionForm, BulkDecisionForm
+from qualitative.analysis.models import VALENCES, Suggestion, SuggestionStatus
+from qualitative.analysis.services import suggestions as service
+from qualitative.analysis.services.common import AnalysisInputError, code_tree
+from qualitative.analysis.views.blueprint import bp
+from qualitative.models import Document, Privilege
+
+PAGE_SIZE = 50
+
+
+def _int_arg(name: str) -> int | None:
+    raw = (request.values.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(400, description=f"{name} must be a number")
+    return int(raw)
+
+
+def _filters() -> dict:
+    valence = (request.values.get("valence") or "").strip() or None
+    if valence is not None and valence not in VALENCES:
+        abort(400, description=f"valence must be one of {', '.join(VALENCES)}")
+    return {"code_id": _int_arg("code_id"), "document_id": _int_arg("document_id"), "valence": valence}
+
+
+@bp.route("/projects/<int:qual_project_id>/suggestions")
+@roles_required(*ANALYSIS_ROLES)
+def suggestions(qual_project_id: int):
+    project = project_for(current_user, qual_project_id, Privilege.READ)
+    filters = _filters()
+    status = request.args.get("status", SuggestionStatus.PENDING)
+    if status not in (*SuggestionStatus.ALL, "all"):
+        abort(400, description="status must be pending, accepted, rejected or all")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    stmt = service.suggestion_query(project.id, current_user, status=None if status == "all" else status, **filters)
+    total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = db.session.execute(stmt.order_by(Suggestion.document_id, Suggestion.start, Suggestion.code_id)
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    tree = code_tree(project.id)
+    documents = db.session.execute(sa.select(Document).where(Document.project_id == project.id)
+                                   .order_by(Document.name)).scalars().all()
+    privilege = privilege_of(current_user, project)
+    return render_template(
+        "analysis/suggestions.html", project=project, rows=rows, total=total, page=page, page_size=PAGE_SIZE,
+        status=status, filters=filters, counts=service.status_counts(project.id, current_user),
+        codes=[c for c in tree.ordered() if c.codable], paths=tree.paths, documents=documents, valences=VALENCES,
+        can_code=allows(privilege, Privilege.CODE), can_run=allows(privilege, Privilege.CODE),
+        action_form=ActionForm(), bulk_form=BulkDecisionForm(), rule_version=service.RULE_VERSION,
+        page_args={**{k: v for k, v in filters.items() if v}, "status": status})
+
+
+@bp.route("/projects/<int:qual_project_id>/suggestions/run", methods=["POST"])
+@roles_required(*ANALYSIS_ROLES)
+def suggestions_run(qual_project_id: int):
+    project = project_for(current_user, qual_project_id, Privilege.CODE)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    record = enqueue("qual.autocode", {"qual_project_id": project.id, "user_id": current_user.id},
+                     f"Auto-code {project.name}", user_id=current_user.id,
+                     result_url=url_for("analysis.suggestions", qual_project_id=project.id))
+    return redirect(url_for("jobs.show", job_id=record.id))
+
+
+def _back(project_id: int):
+    target = request.form.get("next") or ""
+    if target.startswith("/qualitative/") and "//" not in target:
+        return redirect(target)
+    return redirect(url_for("analysis.suggestions", qual_project_id=project_id))
+
+
+@bp.route("/projects/<int:qual_project_id>/suggestions/<int:suggestion_id>/<string:action>", methods=["POST"])
+@roles_required(*ANALYSIS_ROLES)
+def suggestion_decide(qual_project_id: int, suggestion_id: int, action: str):
+    project = project_for(current_user, qual_project_id, Privilege.CODE)
+    if action not in ("accept", "reject"):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    suggestion = service.get_suggestion(project, suggestion_id, current_user)
+    try:
+        changed = service.decide(suggestion, current_user, action)
+    except AnalysisInputError as exc:
+        flash(str(exc), "error")
+        return _back(project.id)
+    verb = "Accepted" if action == "accept" else "Rejected"
+    flash(f"{verb} the suggestion." if changed else f"The suggestion was already {action}ed.", "success")
+    return _back(project.id)
+
+
+@bp.route("/projects/<int:qual_project_id>/suggestions/bulk", methods=["POST"])
+@roles_required(*ANALYSIS_ROLES)
+def suggestions_bulk(qual_project_id: int):
+    project = project_for(current_user, qual_project_id, Privilege.CODE)
+    form = BulkDecisionForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose accept or reject.")
+    filters = _filters()
+    try:
+        changed = service.decide_many(project, current_user, form.action.data, **filters)
+    except AnalysisInputError as exc:
+        flash(str(exc), "error")
+        return _back(project.id)
+    verb = "Accepted" if form.action.data == "accept" else "Rejected"
+    flash(f"{verb} {changed} pending suggestion{'s' if changed != 1 else ''}.", "success")
+    return redirect(url_for("analysis.suggestions", qual_project_id=project.id,
+                            **{k: v for k, v in filters.items() if v}))
+
+
+@bp.route("/projects/<int:qual_project_id>/suggestions/quality")
+@roles_required(*ANALYSIS_ROLES)
+def suggestion_quality(qual_project_id: int):
+    project = project_for(current_user, qual_project_id, Privilege.READ)
+    return render_template("analysis/suggestion_quality.html", project=project,
+                           report=service.quality(project, current_user))

@@ -1,0 +1,201 @@
+"""Auto-coding suggestions: the project run (as a job with progress), re-runs without duplicates, accepting and
+rejecting one by one and in bulk, precision and recall per construct, blind documents left out."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.db import db
+from app.jobs import Job, JobStatus
+from qualitative.analysis.models import Suggestion, SuggestionStatus
+from qualitative.analysis.services import blind
+from qualitative.analysis.services import suggestions as service
+from qualitative.analysis.services.common import AnalysisInputError
+from qualitative.autocode import RULE_VERSION
+from qualitative.models import Coding
+
+TURNS = [
+    ("Interviewer", "How was staffing?"),  # 0: III.J (staff), neutral
+    ("Counselor", "We never had time for the sessions."),  # 1: III.J (time), barrier cue "never"
+    ("Counselor", "The culture here is supportive and helpful."),  # 2: III.D (culture), facilitator cues
+    ("Interviewer", "Anything else?"),  # 3: nothing
+]
+
+
+def _doc(world, name="Interview 1", clinic="SPR-1"):
+    return world.document(name, world.clinics[clinic], TURNS)
+
+
+def _rows(world):
+    return db.session.execute(sa.select(Suggestion).where(Suggestion.project_id == world.project.id)
+                              .order_by(Suggestion.start, Suggestion.code_id)).scalars().all()
+
+
+def test_project_run_suggests_per_turn_with_terms_valence_and_rule(world):
+    doc = _doc(world)
+    totals = service.autocode_project(world.project.id, world.users["ana"].id)
+    assert totals["documents"] == 1 and totals["added"] == 3
+    rows = _rows(world)
+    spans = [(r.code.key, r.start, r.end, r.matched_terms, r.valence) for r in rows]
+    t = doc.turns
+    assert spans == [("III.J", t[0].start, t[0].end, ["staff"], "neutral"),
+                     ("III.J", t[1].start, t[1].end, ["time"], "barrier"),
+                     ("III.D", t[2].start, t[2].end, ["culture"], "facilitator")]
+    assert all(r.rule_version == RULE_VERSION and r.status == SuggestionStatus.PENDING for r in rows)
+    assert all(r.requested_by_id == world.users["ana"].id for r in rows)
+    assert not db.session.execute(sa.select(Coding.id)).first()  # suggestions are not codings
+
+
+def test_rerun_replaces_pending_and_never_duplicates_decided(world):
+    _doc(world)
+    service.autocode_project(world.project.id, None)
+    first = {r.id: (r.code_id, r.start) for r in _rows(world)}
+    again = service.autocode_project(world.project.id, None)
+    assert again["added"] == 0 and again["unchanged"] == 3
+    assert {r.id: (r.code_id, r.start) for r in _rows(world)} == first  # same rows, same ids
+    decided = _rows(world)[0]
+    service.decide(decided, world.users["ana"], "accept")
+    world.codes["III.D"].lexicon = ["trust"]  # the codebook changes: the culture suggestion no longer fires
+    db.session.commit()
+    third = service.autocode_project(world.project.id, None)
+    assert third["removed"] == 1 and third["decided"] == 1
+    rows = _rows(world)
+    assert len(rows) == 2 and rows[0].status == SuggestionStatus.ACCEPTED
+
+
+def test_documents_awaiting_deidentification_are_skipped(world):
+    doc = _doc(world)
+    doc.deidentification = "pending"
+    db.session.commit()
+    totals = service.autocode_project(world.project.id, None)
+    assert totals["skipped"] == 1 and _rows(world) == []
+
+
+def test_project_without_lexicons_is_refused(world):
+    for code in world.codes.values():
+        code.lexicon = []
+    db.session.commit()
+    try:
+        service.autocode_project(world.project.id, None)
+    except AnalysisInputError as exc:
+        assert "lexicon" in str(exc)
+    else:
+        raise AssertionError("expected AnalysisInputError")
+
+
+def test_accept_creates_the_analysts_coding_once(world):
+    _doc(world)
+    service.autocode_project(world.project.id, None)
+    row = _rows(world)[1]
+    ben = world.users["ben"]
+    assert service.decide(row, ben, "accept") is True
+    coding = db.session.get(Coding, row.coding_id)
+    assert (coding.coder_id, coding.source, coding.start, coding.end) == (ben.id, "suggestion", row.start, row.end)
+    assert row.decided_by_id == ben.id and row.decided_at is not None
+    assert service.decide(row, ben, "accept") is False  # idempotent
+    assert db.session.execute(sa.select(sa.func.count(Coding.id))).scalar() == 1
+    try:
+        service.decide(row, ben, "reject")
+    except AnalysisInputError as exc:
+        assert "already accepted" in str(exc)
+    else:
+        raise AssertionError("rejecting an accepted suggestion must be refused")
+
+
+def test_reject_then_change_of_mind(world):
+    _doc(world)
+    service.autocode_project(world.project.id, None)
+    row = _rows(world)[0]
+    assert service.decide(row, world.users["ana"], "reject") is True
+    assert service.decide(row, world.users["ana"], "reject") is False
+    assert service.decide(row, world.users["ana"], "accept") is True and row.status == SuggestionStatus.ACCEPTED
+
+
+def test_bulk_decisions_follow_the_filters(world):
+    _doc(world, "Interview 1")
+    _doc(world, "Interview 2", "HFR-1")
+    service.autocode_project(world.project.id, None)
+    ana = world.users["ana"]
+    n = service.decide_many(world.project, ana, "accept", code_id=world.codes["III.J"].id, valence="barrier")
+    assert n == 2  # the "time" turn of both interviews
+    assert service.decide_many(world.project, ana, "accept", code_id=world.codes["III.J"].id,
+                               valence="barrier") == 0  # idempotent
+    rejected = service.decide_many(world.project, ana, "reject", document_id=_rows(world)[0].document_id)
+    assert rejected == 2  # the rest of that document's pending suggestions
+    counts = service.status_counts(world.project.id, ana)
+    assert counts == {"pending": 2, "accepted": 2, "rejected": 2}
+    codings = db.session.execute(sa.select(Coding)).scalars().all()
+    assert len(codings) == 2 and {c.coder_id for c in codings} == {ana.id}
+
+
+def test_quality_per_construct_by_hand(world):
+    doc = _doc(world)
+    ana = world.users["ana"]
+    service.autocode_project(world.project.id, None)
+    world.code_turn(doc, 1, world.codes["III.J"], ana)  # agrees with the "time" suggestion
+    world.code_turn(doc, 3, world.codes["III.D"], ana)  # a culture turn the auto-coder missed
+    accepted = _rows(world)[2]
+    service.decide(accepted, world.users["ben"], "accept")  # accepted codings are not the yardstick
+    report = service.quality(world.project, ana)
+    figures = {r["code"].key: r for r in report["rows"]}
+    # III.J: suggested turns {0, 1}, coded {1} -> tp 1, fp 1, fn 0 -> precision 1/2, recall 1/1
+    assert (figures["III.J"]["tp"], figures["III.J"]["fp"], figures["III.J"]["fn"]) == (1, 1, 0)
+    assert figures["III.J"]["precision"] == 0.5 and figures["III.J"]["recall"] == 1.0
+    # III.D: suggested {2}, coded {3} -> tp 0, fp 1, fn 1 -> precision 0, recall 0, f1 0
+    assert (figures["III.D"]["precision"], figures["III.D"]["recall"], figures["III.D"]["f1"]) == (0.0, 0.0, 0.0)
+    assert report["documents"] == 1
+
+
+def test_blind_coders_do_not_see_suggestions_on_their_blind_documents(world):
+    doc = _doc(world)
+    other = _doc(world, "Interview 2")
+    service.autocode_project(world.project.id, None)
+    ana, ben = world.users["ana"], world.users["ben"]
+    blind.create_sample(world.project, "R1", [doc.id], [ana.id, ben.id], None, world.users["manager"].id)
+    seen = db.session.execute(service.suggestion_query(world.project.id, ana)).scalars().all()
+    assert {s.document_id for s in seen} == {other.id}
+    managers = db.session.execute(service.suggestion_query(world.project.id, world.users["manager"])).scalars().all()
+    assert {s.document_id for s in managers} == {doc.id, other.id}
+
+
+def test_pages_run_the_job_and_decide(world, client, login):
+    doc = _doc(world)
+    pid = world.project.id
+    login(world.users["ana"])
+    response = client.post(f"/qualitative/projects/{pid}/suggestions/run")
+    assert response.status_code == 302 and "/jobs/" in response.location
+    job = db.session.execute(sa.select(Job).where(Job.kind == "qual.autocode")).scalar_one()
+    assert job.status == JobStatus.DONE and job.progress == job.total == 1
+    assert job.result["added"] == 3 and job.result_url.endswith(f"/projects/{pid}/suggestions")
+    page = client.get(f"/qualitative/projects/{pid}/suggestions")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "We never had <mark>time</mark> for the sessions." in body and "barrier" in body
+    row = _rows(world)[1]
+    accepted = client.post(f"/qualitative/projects/{pid}/suggestions/{row.id}/accept")
+    assert accepted.status_code == 302
+    db.session.refresh(row)
+    assert row.status == SuggestionStatus.ACCEPTED
+    bulk = client.post(f"/qualitative/projects/{pid}/suggestions/bulk", data={"action": "reject"})
+    assert bulk.status_code == 302
+    assert service.status_counts(pid, world.users["ana"]) == {"pending": 0, "accepted": 1, "rejected": 2}
+    redo = client.post(f"/qualitative/projects/{pid}/suggestions/{row.id}/reject", follow_redirects=True)
+    assert "already accepted" in redo.get_data(as_text=True)
+    assert client.get(f"/qualitative/projects/{pid}/suggestions?valence=sad").status_code == 400
+    assert client.get(f"/qualitative/projects/{pid}/suggestions?status=maybe").status_code == 400
+    assert client.get(f"/qualitative/projects/{pid}/suggestions?code_id=abc").status_code == 400
+    assert client.post(f"/qualitative/projects/{pid}/suggestions/bulk", data={"action": "delete"}).status_code == 400
+    quality = client.get(f"/qualitative/projects/{pid}/suggestions/quality")
+    assert quality.status_code == 200 and "Precision and recall per construct" in quality.get_data(as_text=True)
+    assert doc.id
+
+
+def test_readers_cannot_run_or_decide(world, client, login):
+    _doc(world)
+    service.autocode_project(world.project.id, None)
+    row = _rows(world)[0]
+    login(world.users["rita"])
+    pid = world.project.id
+    assert client.get(f"/qualitative/projects/{pid}/suggestions").status_code == 200
+    assert client.post(f"/qualitative/projects/{pid}/suggestions/run").status_code == 403
+    assert client.post(f"/qualitative/projects/{pid}/suggestions/{row.id}/accept").status_code == 403
+    assert client.post(f"/qualitative/projects/{pid}/suggestions/bulk", data={"action": "accept"}).status_code == 403
