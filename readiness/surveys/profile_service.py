@@ -263,3 +263,12 @@ ICC_HEADERS = ["instrument", "subscale", "label", "respondents", "clinics", "k (
 def icc_rows(profiles: dict) -> list[list]:
     return [[s["instrument"], s["subscale"], s["label"], s["icc"]["n"], s["icc"]["groups"], s["icc"]["k"],
              s["icc"]["icc1"], s["icc"]["icc2"]] for s in profiles["subscales"]]
+
+
+def clinic_instrument_scores(clinic_code: str, instrument_key: str, user=None) -> list[dict]:
+    """One clinic's subscale rows for one instrument, from the wave that feeds its profile (n, mean, SD, rwg(j),
+    suppression flags as in the profile; the mean is withheld below 3 respondents). Empty when not surveyed.
+    For other packages (e.g. FIM beside feasibility outcomes)."""
+    profiles = build_profiles(clinic_code, gates_provider=lambda _clinic_id: None, user=user)
+    return [row for subscale in profiles["subscales"] if subscale["instrument"] == instrument_key
+            for row in subscale["clinics"] if row["code"] == clinic_code]

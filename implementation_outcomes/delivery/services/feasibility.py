@@ -26,13 +26,18 @@ from implementation_outcomes.metrics import (
 
 
 def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
-    """Hook for FIM (Feasibility of Intervention Measure, Weiner et al. 2017) scores from the readiness surveys.
+    """FIM (Feasibility of Intervention Measure, Weiner et al. 2017) of the clinic's staff from the readiness survey
+    wave that feeds its readiness profile: ``{"n", "mean", "sd", "rwg_j", "suppressed", "wave"}``; the mean is
+    withheld below 3 respondents (confidentiality). None when the clinic's staff were not surveyed with FIM."""
+    from readiness.surveys.profile_service import clinic_instrument_scores
 
-    The readiness surveys are built in the ``readiness`` package by another line of work; until its service
-    exposes clinic-level FIM scores this returns None and the feasibility page says the scores are not available.
-    Expected shape once wired: ``{"n": int, "mean": float, "sd": float | None}`` for the clinic's counselors.
-    """
-    return None
+    clinic = clinic_or_404(clinic_id, user)
+    rows = clinic_instrument_scores(clinic.code, "fim", user)
+    if not rows:
+        return None
+    row = rows[0]
+    return {"n": row.get("n"), "mean": row.get("mean"), "sd": row.get("sd"), "rwg_j": row.get("rwg_j"),
+            "suppressed": bool(row.get("suppressed")), "label": row.get("label")}
 
 
 def clinic_feasibility(clinic_id: int, user=None) -> dict[str, Any]:
