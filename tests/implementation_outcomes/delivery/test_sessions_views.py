@@ -137,7 +137,7 @@ def test_feasibility_page_against_hand_computation(world, client_for, add_partic
     # consultation: A1 2 of 3 = 67% (below 70 %), A2 1 of 3 = 33%
     assert re.search(r"Counselor A1</th><td class=\"num\">3</td><td class=\"num\">2</td><td class=\"num\">67%</td>"
                      r"<td>no</td>", html)
-    assert "No FIM scores are available for SPR-1" in html
+    assert "staff have not answered the FIM in a readiness survey wave yet" in html
     # the director lowers the completion threshold to 3: m1 and m2 complete -> 2 of 3 = 67%
     director = client_for(world.director)
     bad = director.post("/outcomes/settings", data={"completion_threshold": "13", "double_coding_share": "0.2"})
