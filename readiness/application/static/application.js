@@ -120,12 +120,24 @@
     return el.closest(".field") || el.parentNode;
   }
 
+  // aria-describedby is a list of ids: the field's help (and a server-rendered message) stay in it
+  function describedBy(control, id, present) {
+    var ids = (control.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== id;
+    });
+    if (present) { ids.push(id); }
+    if (ids.length) { control.setAttribute("aria-describedby", ids.join(" ")); } else { control.removeAttribute("aria-describedby"); }
+  }
+
   function showErrors(form, errors, saved) {
     (saved || []).forEach(function (name) {
       var box = fieldBox(form, name);
       if (!box) { return; }
-      var old = box.querySelector("[data-autosave-error]");
-      if (old) { old.remove(); }
+      box.querySelectorAll("[data-autosave-error], p.error").forEach(function (old) {
+        box.querySelectorAll("[aria-describedby]").forEach(function (c) { describedBy(c, old.id, false); });
+        old.remove();
+      });
+      box.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
       box.classList.remove("has-error");
     });
     Object.keys(errors || {}).forEach(function (name) {
@@ -141,10 +153,10 @@
       }
       p.textContent = errors[name];
       box.classList.add("has-error");
-      var control = box.querySelector("input, select, textarea");
+      var control = box.querySelector("input:not([type=hidden]), select, textarea");
       if (control) {
         control.setAttribute("aria-invalid", "true");
-        control.setAttribute("aria-describedby", p.id);
+        describedBy(control, p.id, true);
       }
     });
   }
