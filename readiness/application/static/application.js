@@ -162,11 +162,11 @@
   }
 
   function setUp(form) {
-    var state = { timer: null, inFlight: false, again: false, revision: 0 };
+    var state = { timer: null, inFlight: false, again: false, revision: 0, submitId: null };
 
     function remember() {
       state.revision += 1;
-      storageSet(form.dataset.storageKey, { fields: readFields(form), editedAt: Date.now() });
+      storageSet(form.dataset.storageKey, { fields: readFields(form), editedAt: Date.now(), submitId: state.submitId });
     }
 
     function schedule() {
@@ -227,13 +227,35 @@
       });
     }
 
+    function submitIdInput() {
+      var input = form.querySelector('input[name="_submit_id"]');
+      if (!input) {
+        input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "_submit_id";
+        form.appendChild(input);
+      }
+      return input;
+    }
+
     form.addEventListener("input", function () { remember(); schedule(); });
     form.addEventListener("change", function () { remember(); schedule(); });
-    form.addEventListener("submit", function () { window.clearTimeout(state.timer); remember(); });
+    form.addEventListener("submit", function () {
+      window.clearTimeout(state.timer);
+      // the copy kept in this browser names this save; the next page lists the saves that succeeded
+      state.submitId = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+      submitIdInput().value = state.submitId;
+      remember();
+    });
 
     // restore what this browser kept from an earlier sitting (e.g. typed after the session ended)
     var stored = storageGet(form.dataset.storageKey);
     if (!stored || !stored.fields) { return; }
+    var savedSubmits = (form.dataset.savedSubmits || "").split(" ");
+    if (stored.submitId && savedSubmits.indexOf(stored.submitId) !== -1) {  // that save went through
+      storageRemove(form.dataset.storageKey);
+      return;
+    }
     var diff = differences(form, stored.fields);
     if (!diff.length) { storageRemove(form.dataset.storageKey); return; }
     var serverSavedAt = Date.parse(form.dataset.serverSavedAt || "") || 0;
