@@ -162,7 +162,7 @@
   }
 
   function setUp(form) {
-    var state = { timer: null, inFlight: false, again: false, revision: 0, submitId: null };
+    var state = { timer: null, inFlight: false, again: false, revision: 0, submitId: null, resubmit: null };
 
     function remember() {
       state.revision += 1;
@@ -223,6 +223,12 @@
         setStatus(form, "Not saved: no connection. Your changes are kept in this browser and saved when you next save.", "failed");
       }).then(function () {
         state.inFlight = false;
+        if (state.resubmit) {  // a save button pressed while this request was in flight
+          var submitter = state.resubmit;
+          state.resubmit = null;
+          if (submitter === true) { form.requestSubmit(); } else { form.requestSubmit(submitter); }
+          return;
+        }
         if (state.again) { state.again = false; schedule(); }
       });
     }
@@ -240,8 +246,13 @@
 
     form.addEventListener("input", function () { remember(); schedule(); });
     form.addEventListener("change", function () { remember(); schedule(); });
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
       window.clearTimeout(state.timer);
+      if (state.inFlight) {  // the autosave in flight may be creating this very row: post after it, to its URL
+        event.preventDefault();
+        state.resubmit = event.submitter || true;
+        return;
+      }
       // the copy kept in this browser names this save; the next page lists the saves that succeeded
       state.submitId = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
       submitIdInput().value = state.submitId;
