@@ -52,7 +52,9 @@ def test_form_blocks_group_grids_sections_and_values(leadership):
     items = grid["items"]
     assert len(items) == 12 and items[0]["number"] == 1 and items[0]["required"]
     assert [o["checked"] for o in items[0]["options"]] == [False, False, False, False, True, False]
-    assert items[1]["options"][5] == {"value": "99", "label": "Don't know / not applicable", "checked": True}
+    assert items[1]["options"][5] == {"value": "99", "label": "Don't know / not applicable", "checked": True,
+                                      "dont_know": True}
+    assert not any(o.get("dont_know") for o in items[1]["options"][:5])
     assert items[2]["error"] == "required"
     blocks = form_blocks(leadership, {"credentials": [1, 3], "years_agency": 4})
     kinds = [(b["kind"], b.get("title") or (b["item"]["key"] if b["kind"] == "item" else len(b["items"])))
