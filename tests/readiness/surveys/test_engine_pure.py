@@ -101,6 +101,9 @@ def test_chart_is_accessible_svg_with_values_and_suppression():
     assert "not reported (n = 2 < 3)" in texts and {"concern*", "developing*", "strength*"} <= set(texts)
     bands = [r for r in root.iter(f"{ns}rect") if r.get("fill") in ("#fde4e4", "#fff1dc", "#e3f4e8")]
     assert [round(float(b.get("width")), 1) for b in bands] == [180.0, 90.0, 90.0]  # cuts at 3 and 4
+    # the footnote ends at the right edge, well clear of the last tick label (5, centred at x = 450)
+    note = next(t for t in root.iter(f"{ns}text") if t.text == "* heuristic bands")
+    assert note.get("text-anchor") == "end" and float(note.get("x")) == 636
 
 
 def test_summaries_by_hand():
