@@ -182,6 +182,16 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
 
+    def should_set_cookie(self, app, session) -> bool:
+        """A static file never re-sends an unchanged session cookie. Every response refreshed it (permanent
+        session), so a static file answered late (a favicon re-fetched on a URL change, a slow stylesheet)
+        overwrote the cookie a concurrent request had just changed: the flash of a save was lost, and a sign-out
+        could be undone. The next page refreshes the cookie's expiry anyway."""
+        endpoint = request.endpoint if has_request_context() else None
+        if not session.modified and endpoint and (endpoint == "static" or endpoint.endswith(".static")):
+            return False
+        return super().should_set_cookie(app, session)
+
 
 def mark_cookies_secure(response):
     """Registered before Flask-Login so it runs after it: the remember-me cookie gets Secure over https too."""

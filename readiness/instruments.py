@@ -8,7 +8,8 @@ An instrument definition is a plain dict (JSON) with this shape (``schema_versio
      items: [{key, text, type, number?, scale?, choices?, required, min?, max?, section?, note?,
               branching? (REDCap-like expression), reverse?}],
      subscales: [{key, label, items, reverse_items, score: {method, min_answered_share}, profile_component?}],
-     profile_component?, scoring_version, history: [{version, date, changes}]}
+     profile_component?, scoring_version, history: [{version, date, changes}],
+     record_id_field?}                              # REDCap import: key of the first item, the record ID
 
 ``profile_component`` places a subscale in the R = MC^2 readiness heuristic (Scaccia et al. 2015,
 J Community Psychol 43:484): ``motivation``, ``general_capacity`` or ``innovation_specific_capacity``.
@@ -203,6 +204,11 @@ def validate_definition(definition: Any) -> dict:
     component = definition.get("profile_component")
     if component is not None and component not in PROFILE_COMPONENTS:
         raise InstrumentDefinitionError("profile_component", f"unknown component {component!r}")
+    record_id = definition.get("record_id_field")
+    if record_id is not None and (not items or items[0]["key"] != record_id
+                                  or items[0]["type"] not in ("text", "integer")):
+        raise InstrumentDefinitionError("record_id_field", f"{record_id!r} must be the key of the first item, a text "
+                                                           "or integer item")
     for i, entry in enumerate(definition.get("history", [])):
         if not isinstance(entry, dict) or "version" not in entry or "changes" not in entry:
             raise InstrumentDefinitionError(f"history[{i}]", "must be an object with version and changes")

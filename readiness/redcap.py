@@ -5,7 +5,8 @@ order; choices ``"1, Label | 2, Label"``; ``Required Field?`` = ``y``; text vali
 ``date_ymd``, ``email`` with min/max; a section header starts a section that runs until the next header.
 Error messages count CSV records, not physical lines: the header is row 1, the first field is row 2.
 
-Records export (REDCap "Import Records" CSV): ``record_id``, ``redcap_data_access_group``, one column per field
+Records export (REDCap "Import Records" CSV): the record ID (``record_id`` or the project's own name for it),
+``redcap_data_access_group``, one column per field
 (checkbox option ``code`` -> ``field___code`` holding 0/1), and ``<form>_complete`` (0 incomplete,
 1 unverified, 2 complete).
 """
@@ -34,6 +35,7 @@ COLUMNS = [
 ]
 FIELD_TYPES = ("text", "notes", "radio", "dropdown", "checkbox", "yesno", "truefalse", "descriptive")
 VALIDATION_TO_TYPE = {"integer": "integer", "number": "number", "date_ymd": "date", "email": "email"}
+RECORD_ID_TYPES = ("text", "integer")  # REDCap's record ID is a text field, possibly validated as an integer
 TYPE_TO_VALIDATION = {v: k for k, v in VALIDATION_TO_TYPE.items()}
 _VARIABLE = re.compile(r"^[a-z][a-z0-9_]*$")
 _CODE = re.compile(r"^-?[A-Za-z0-9_]+$")
@@ -207,6 +209,10 @@ def parse_data_dictionary(csv_text: str, form: str | None = None, title: str | N
         "items": list(items.values()), "subscales": [], "scoring_version": SCORING_RULE_VERSION,
         "history": [{"version": version, "changes": "Imported from a REDCap data dictionary."}],
     }
+    # REDCap's record ID is the dictionary's first field, whatever the project named it (record_id, study_id, ...)
+    first = rows[0][1][COLUMNS[0]]
+    if first in items and definition["items"][0]["key"] == first and items[first]["type"] in RECORD_ID_TYPES:
+        definition["record_id_field"] = first
     return validate_definition(definition)
 
 
@@ -276,21 +282,29 @@ def record_id_field(definition: dict) -> str | None:
     """The item that holds REDCap's record identifier, or None.
 
     A REDCap project's first field is its record ID, named ``record_id`` unless renamed, so a dictionary exported
-    from REDCap starts with it. Rule: the definition's first item when it is a text item keyed ``record_id``.
-    Respondents are not asked it; the records export fills it with the record id instead of writing it twice."""
+    from REDCap starts with it. Rule: the item :func:`parse_data_dictionary` recorded as ``record_id_field`` (the
+    dictionary's first field, when the chosen form holds it); for definitions without that entry, the first item
+    when it is a text item keyed ``record_id``. Respondents are not asked it; the records export fills it with the
+    record id instead of writing it twice."""
     items = definition.get("items") or []
-    if items and items[0]["key"] == "record_id" and items[0]["type"] == "text":
+    if not items:
+        return None
+    named = definition.get("record_id_field")
+    if named:
+        return named if items[0]["key"] == named else None
+    if items[0]["key"] == "record_id" and items[0]["type"] == "text":
         return "record_id"
     return None
 
 
 def export_records(definition: dict, responses: list[dict]) -> str:
     """REDCap import CSV for ``responses`` = ``[{record_id, dag, answers, complete}]`` (see module docstring).
-    A ``record_id`` field of the definition (:func:`record_id_field`) is the record_id column, not a second one."""
+    The definition's record ID field (:func:`record_id_field`) is the first column, under its own name (REDCap
+    reads the first column as the record ID), not a second one; without one the column is ``record_id``."""
     id_field = record_id_field(definition)
     fields = [item for item in definition["items"] if item["type"] != "descriptive" and item["key"] != id_field]
     known = {item["key"] for item in fields}
-    header = ["record_id", "redcap_data_access_group"]
+    header = [id_field or "record_id", "redcap_data_access_group"]
     for item in fields:
         if item["type"] == "checkbox":
             header += [f"{item['key']}___{str(c['value']).lower().replace('-', '_')}" for c in item["choices"]]

@@ -246,5 +246,6 @@ def training_count_note(snapshot: dict[str, Any]) -> str | None:
     trained = snapshot.get("organisation", {}).get("number_being_trained")
     listed = len(snapshot.get("clinicians", []))
     if isinstance(trained, int) and listed and listed != trained:
-        return f"The organizational assessment says {trained} clinicians will be trained; {listed} are listed."
+        return (f"The organizational assessment says {trained} clinician{'s' if trained != 1 else ''} will be "
+                f"trained; {listed} {'is' if listed == 1 else 'are'} listed.")
     return None

@@ -3,7 +3,9 @@ field by field), review and submit; the read-only page and the print view for ev
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+import re
+
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app.models import Role
@@ -17,6 +19,8 @@ from readiness.application.services import ApplicationLocked, DuplicateApplicati
 AGENCY_ROLES = (Role.AGENCY_STAFF,)
 READ_ROLES = (Role.AGENCY_STAFF, Role.DIRECTOR)
 STEP_KEYS = [key for key, _label in content.STEPS]
+SAVED_SUBMITS = "application_saved_submits"  # session key: ids of the browser's last whole-form saves
+SUBMIT_ID = re.compile(r"[A-Za-z0-9_-]{6,40}")
 
 
 def next_step(step: str) -> str:
@@ -59,6 +63,16 @@ def present_fields() -> set[str]:
     """Fields an autosave request carries: the keys sent, plus those named in ``_fields`` (checkboxes that are
     unticked send nothing, so the page lists every field it holds)."""
     return set(request.form) | {name for value in request.form.getlist("_fields") for name in value.split()}
+
+
+def note_saved_submit() -> None:
+    """Remember the id application.js gave a whole-form save that succeeded. The next page lists these ids
+    (``data-saved-submits``), so the script drops the copy of the fields it kept in the browser for that save
+    instead of offering to restore it, which would add a supervisor or clinician a second time. An id, not a
+    clock comparison: the browser's clock may be ahead of the server's."""
+    submit_id = request.form.get("_submit_id", "")
+    if SUBMIT_ID.fullmatch(submit_id):
+        session[SAVED_SUBMITS] = [*session.get(SAVED_SUBMITS, [])[-9:], submit_id]
 
 
 def _new_application_form() -> NewApplicationForm:
@@ -123,7 +137,8 @@ def step(application_id: int, step: str):
 
 def _page(template: str, application, step: str, status: int = 200, **context):
     return render_template(template, application=application, step=step, steps=content.STEPS,
-                           return_comment=services.latest_return_comment(application), **context), status
+                           return_comment=services.latest_return_comment(application),
+                           saved_submits=" ".join(session.get(SAVED_SUBMITS, [])), **context), status
 
 
 def _form_step(application, step: str):
@@ -135,6 +150,7 @@ def _form_step(application, step: str):
     form = form_class()
     result = services.save_step(application, step, form, current_user)
     if not result["errors"]:
+        note_saved_submit()
         flash(f"{content.STEP_LABELS[step]} saved.", "success")
         target = next_step(step) if request.form.get("then") == "continue" else step
         return redirect(step_url(application, target))
@@ -222,6 +238,7 @@ def _row_edit(kind: str, application_id: int, row_id: int | None):
     saved, result = services.save_row(application, kind, row, form, current_user)
     if result["errors"]:
         return _row_page(application, kind, row, form, 400)
+    note_saved_submit()
     flash(f"Saved {saved.name}.", "success")
     if request.form.get("then") == "another":
         return redirect(url_for(f"application.{kind}_new", application_id=application.id))

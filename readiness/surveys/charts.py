@@ -86,7 +86,8 @@ def clinic_means_svg(title: str, rows: Sequence[dict], scale_min: float, scale_m
         parts.append(f'<line x1="{x(tick):.1f}" y1="{axis_y}" x2="{x(tick):.1f}" y2="{axis_y + 5}" '
                      f'stroke="#4a5561"/>')
         parts.append(f'<text x="{x(tick):.1f}" y="{axis_y + 18}" text-anchor="middle">{tick:g}</text>')
-    parts.append(f'<text x="{LABEL_W + plot_w + 6}" y="{axis_y + 18}">* heuristic bands</text>')
+    # right-aligned at the edge: starting just after the last tick it read as part of that tick ("5* heuristic")
+    parts.append(f'<text x="{WIDTH - 4}" y="{axis_y + 18}" text-anchor="end">* heuristic bands</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -9,7 +9,8 @@ Blocks, in item order:
   stacked on phones (CSS only);
 - ``{"kind": "item", "item"}`` for any other item.
 
-Item views carry the widget, the options as ``{value (text), label, checked}``, the current value, the error
+Item views carry the widget, the options as ``{value (text), label, checked}`` (the don't-know option of a
+likert item also ``dont_know: True``), the current value, the error
 message and the branching expression (shown/hidden by ``branching.js``; the server decides with
 :func:`readiness.branching.prune_hidden`). REDCap's record-id field is not asked (:func:`respondent_items`).
 """
@@ -66,6 +67,8 @@ def item_view(item: dict, definition: dict, value: Any = None, error: str | None
     ticked = {_text(v) for v in value} if isinstance(value, (list, tuple)) else {_text(value)}
     options = [{"value": _text(o["value"]), "label": o["label"], "checked": _text(o["value"]) in ticked}
                for o in item_options(item, definition)]
+    if item["type"] == "likert" and definition.get("dont_know_code") is not None:
+        options[-1]["dont_know"] = True  # drawn apart from the scale points
     text = item["text"]
     if item["type"] == "descriptive":
         # REDCap labels may hold HTML: keep only its text (a plain str, escaped again on output)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.instruments import load_instrument
+from readiness.instruments import InstrumentDefinitionError, load_instrument, validate_definition
 from readiness.redcap import (
     COLUMNS,
     RedcapDictionaryError,
@@ -14,6 +14,7 @@ from readiness.redcap import (
     export_data_dictionary,
     export_records,
     parse_data_dictionary,
+    record_id_field,
 )
 
 FIXTURE = Path(__file__).parent / "data" / "team_leadership_dictionary.csv"
@@ -141,3 +142,27 @@ def test_export_records(leadership):
 def test_export_records_errors(leadership, responses, message):
     with pytest.raises(RedcapRecordsError, match=message):
         export_records(leadership, responses)
+
+
+def test_the_first_field_is_the_record_id_whatever_the_project_named_it():
+    """REDCap: a project's first field is its record ID; projects often rename it (study_id, participant_id).
+    It was only recognised when named record_id, so respondents were asked their 'Participant ID'."""
+    renamed = parse_data_dictionary(dictionary(field("participant_id", label="Participant ID"),
+                                               field("q1", "yesno", label="Q1")))
+    assert renamed["record_id_field"] == "participant_id" and record_id_field(renamed) == "participant_id"
+    header, row = list(csv.reader(io.StringIO(export_records(renamed, [
+        {"record_id": "R-1", "answers": {"participant_id": "typed", "q1": 1}}]))))
+    assert header == ["participant_id", "redcap_data_access_group", "q1", "form_a_complete"]
+    assert row == ["R-1", "", "1", "0"]
+    # a later form of the project does not hold the record ID
+    two_forms = dictionary(field("participant_id"), {**field("q2", "yesno"), COLUMNS[1]: "form_b"})
+    second = parse_data_dictionary(two_forms, form="form_b")
+    assert "record_id_field" not in second and record_id_field(second) is None
+    # a first field that cannot be a record ID (REDCap's is text, maybe validated as an integer) is asked
+    assert record_id_field(parse_data_dictionary(dictionary(field("consent", "yesno"), field("q1")))) is None
+    assert record_id_field(parse_data_dictionary(dictionary(
+        field("study_id", **{COLUMNS[7]: "integer"}), field("q1")))) == "study_id"
+    # definitions stored without the entry keep the earlier rule; an entry naming another item is refused
+    assert record_id_field({"items": [{"key": "record_id", "type": "text"}]}) == "record_id"
+    with pytest.raises(InstrumentDefinitionError, match="record_id_field"):
+        validate_definition({**renamed, "record_id_field": "q1"})

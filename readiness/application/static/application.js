@@ -120,12 +120,24 @@
     return el.closest(".field") || el.parentNode;
   }
 
+  // aria-describedby is a list of ids: the field's help (and a server-rendered message) stay in it
+  function describedBy(control, id, present) {
+    var ids = (control.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== id;
+    });
+    if (present) { ids.push(id); }
+    if (ids.length) { control.setAttribute("aria-describedby", ids.join(" ")); } else { control.removeAttribute("aria-describedby"); }
+  }
+
   function showErrors(form, errors, saved) {
     (saved || []).forEach(function (name) {
       var box = fieldBox(form, name);
       if (!box) { return; }
-      var old = box.querySelector("[data-autosave-error]");
-      if (old) { old.remove(); }
+      box.querySelectorAll("[data-autosave-error], p.error").forEach(function (old) {
+        box.querySelectorAll("[aria-describedby]").forEach(function (c) { describedBy(c, old.id, false); });
+        old.remove();
+      });
+      box.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
       box.classList.remove("has-error");
     });
     Object.keys(errors || {}).forEach(function (name) {
@@ -141,20 +153,20 @@
       }
       p.textContent = errors[name];
       box.classList.add("has-error");
-      var control = box.querySelector("input, select, textarea");
+      var control = box.querySelector("input:not([type=hidden]), select, textarea");
       if (control) {
         control.setAttribute("aria-invalid", "true");
-        control.setAttribute("aria-describedby", p.id);
+        describedBy(control, p.id, true);
       }
     });
   }
 
   function setUp(form) {
-    var state = { timer: null, inFlight: false, again: false, revision: 0 };
+    var state = { timer: null, inFlight: false, again: false, revision: 0, submitId: null, resubmit: null };
 
     function remember() {
       state.revision += 1;
-      storageSet(form.dataset.storageKey, { fields: readFields(form), editedAt: Date.now() });
+      storageSet(form.dataset.storageKey, { fields: readFields(form), editedAt: Date.now(), submitId: state.submitId });
     }
 
     function schedule() {
@@ -211,17 +223,50 @@
         setStatus(form, "Not saved: no connection. Your changes are kept in this browser and saved when you next save.", "failed");
       }).then(function () {
         state.inFlight = false;
+        if (state.resubmit) {  // a save button pressed while this request was in flight
+          var submitter = state.resubmit;
+          state.resubmit = null;
+          if (submitter === true) { form.requestSubmit(); } else { form.requestSubmit(submitter); }
+          return;
+        }
         if (state.again) { state.again = false; schedule(); }
       });
     }
 
+    function submitIdInput() {
+      var input = form.querySelector('input[name="_submit_id"]');
+      if (!input) {
+        input = document.createElement("input");
+        input.type = "hidden";
+        input.name = "_submit_id";
+        form.appendChild(input);
+      }
+      return input;
+    }
+
     form.addEventListener("input", function () { remember(); schedule(); });
     form.addEventListener("change", function () { remember(); schedule(); });
-    form.addEventListener("submit", function () { window.clearTimeout(state.timer); remember(); });
+    form.addEventListener("submit", function (event) {
+      window.clearTimeout(state.timer);
+      if (state.inFlight) {  // the autosave in flight may be creating this very row: post after it, to its URL
+        event.preventDefault();
+        state.resubmit = event.submitter || true;
+        return;
+      }
+      // the copy kept in this browser names this save; the next page lists the saves that succeeded
+      state.submitId = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+      submitIdInput().value = state.submitId;
+      remember();
+    });
 
     // restore what this browser kept from an earlier sitting (e.g. typed after the session ended)
     var stored = storageGet(form.dataset.storageKey);
     if (!stored || !stored.fields) { return; }
+    var savedSubmits = (form.dataset.savedSubmits || "").split(" ");
+    if (stored.submitId && savedSubmits.indexOf(stored.submitId) !== -1) {  // that save went through
+      storageRemove(form.dataset.storageKey);
+      return;
+    }
     var diff = differences(form, stored.fields);
     if (!diff.length) { storageRemove(form.dataset.storageKey); return; }
     var serverSavedAt = Date.parse(form.dataset.serverSavedAt || "") || 0;

@@ -117,6 +117,12 @@ def test_acknowledgement_signed_and_training_note():
     assert not content.acknowledgement_signed({**snap["acknowledgement"], "signature_name": ""})
     assert not content.acknowledgement_signed({**snap["acknowledgement"], "ack_fidelity": False})
     assert content.training_count_note(snap) == ("The organizational assessment says 4 clinicians will be "
-                                                 "trained; 1 are listed.")
+                                                 "trained; 1 is listed.")
+    snap["clinicians"] = snap["clinicians"] * 3
+    assert content.training_count_note(snap) == ("The organizational assessment says 4 clinicians will be "
+                                                 "trained; 3 are listed.")
     snap["organisation"]["number_being_trained"] = 1
+    assert content.training_count_note(snap) == ("The organizational assessment says 1 clinician will be "
+                                                 "trained; 3 are listed.")
+    snap["clinicians"] = snap["clinicians"][:1]
     assert content.training_count_note(snap) is None

@@ -348,3 +348,27 @@ def test_removing_a_supervisor_clears_the_references_in_the_audit_trail(client, 
     updates = db.session.execute(sa.select(AuditEvent).where(AuditEvent.entity == "application_clinician",
                                                              AuditEvent.action == "update")).scalars().all()
     assert len(updates) == 2 and all(e.changes["supervisor_id"]["new"] is None for e in updates)
+
+
+def test_successful_whole_form_saves_are_listed_for_the_browser_copy(client, login, org):
+    """application.js keeps a copy of the fields in the browser and names each whole-form save with an id; the
+    next page lists the ids of saves that succeeded (``data-saved-submits``) so the copy is dropped instead of
+    offered for restoring (which re-added the supervisor). Failed saves and malformed ids are not listed."""
+    login(org.staff)
+    application = start(client, org)
+    r = client.post(f"{BASE}/{application.id}/supervisors/new",
+                    data={"name": "Rosa Delgado", "email": "rosa@spr.example", "then": "list",
+                          "_submit_id": "lq3x9abc12"})
+    assert r.status_code == 302
+    r = client.post(f"{BASE}/{application.id}/clinicians/new",
+                    data={"name": "Tom Keller", "email": "not-an-email", "_submit_id": "failedsave1"})
+    assert r.status_code == 400
+    r = client.post(f"{BASE}/{application.id}/step/organisation",
+                    data={**ORGANISATION, "then": "stay", "_submit_id": "<b>x</b>"})
+    assert r.status_code == 302
+    r = client.post(f"{BASE}/{application.id}/step/organisation",
+                    data={**ORGANISATION, "then": "stay", "_submit_id": "org-save-2"})
+    assert r.status_code == 302
+    page = client.get(f"{BASE}/{application.id}/step/supervisors").get_data(as_text=True)
+    assert 'data-saved-submits="lq3x9abc12 org-save-2"' in page
+    assert "failedsave1" not in page and "&lt;b&gt;" not in page

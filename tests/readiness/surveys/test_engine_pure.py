@@ -52,7 +52,9 @@ def test_form_blocks_group_grids_sections_and_values(leadership):
     items = grid["items"]
     assert len(items) == 12 and items[0]["number"] == 1 and items[0]["required"]
     assert [o["checked"] for o in items[0]["options"]] == [False, False, False, False, True, False]
-    assert items[1]["options"][5] == {"value": "99", "label": "Don't know / not applicable", "checked": True}
+    assert items[1]["options"][5] == {"value": "99", "label": "Don't know / not applicable", "checked": True,
+                                      "dont_know": True}
+    assert not any(o.get("dont_know") for o in items[1]["options"][:5])
     assert items[2]["error"] == "required"
     blocks = form_blocks(leadership, {"credentials": [1, 3], "years_agency": 4})
     kinds = [(b["kind"], b.get("title") or (b["item"]["key"] if b["kind"] == "item" else len(b["items"])))
@@ -99,6 +101,9 @@ def test_chart_is_accessible_svg_with_values_and_suppression():
     assert "not reported (n = 2 < 3)" in texts and {"concern*", "developing*", "strength*"} <= set(texts)
     bands = [r for r in root.iter(f"{ns}rect") if r.get("fill") in ("#fde4e4", "#fff1dc", "#e3f4e8")]
     assert [round(float(b.get("width")), 1) for b in bands] == [180.0, 90.0, 90.0]  # cuts at 3 and 4
+    # the footnote ends at the right edge, well clear of the last tick label (5, centred at x = 450)
+    note = next(t for t in root.iter(f"{ns}text") if t.text == "* heuristic bands")
+    assert note.get("text-anchor") == "end" and float(note.get("x")) == 636
 
 
 def test_summaries_by_hand():

@@ -145,6 +145,10 @@ def test_profile_page_chart_table_exports_and_gates(demo, client, login, monkeyp
     assert "HFR-2: mean 2.80" in page and "low agreement" in page
     assert page.count("Application data not available.") == 4
     assert "ICC(1)" in page and "Innovation-specific capacity" in page and "Motivation" in page
+    # data quality names subscales as the tables do, not by their keys
+    assert "Not reported (n &lt; 3): FIM · Feasibility</li>" in page and "fim.fim" not in page
+    assert "Low agreement (rwg(j) &lt; 0.70): ORIC · Change commitment</li>" in page
+    assert "oric.change_commitment" not in page
     one = client.get("/readiness/profiles?clinic=SPR-2").data.decode()
     assert "SPR-2 · Chicopee Family Recovery" in one and "HFR-1 · Holyoke" not in one
     assert client.get("/readiness/profiles?clinic=NOPE").status_code == 404

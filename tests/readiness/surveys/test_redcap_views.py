@@ -65,6 +65,17 @@ def test_ui_import_preview_and_versioned_reimport(client, login, director):
     assert client.get("/readiness/instruments/team_leadership_survey/2.0.0").status_code == 200
 
 
+def test_ui_import_does_not_ask_a_renamed_record_id(client, login, director):
+    login(director)
+    data = _dictionary(_field("participant_id", label="Participant ID"),
+                       _field("supervised", "yesno", label="Are you supervised weekly?"))
+    response = _upload(client, data)
+    assert response.status_code == 302
+    preview = client.get(response.headers["Location"]).data.decode()
+    assert "Are you supervised weekly?" in preview and "Participant ID" not in preview
+    assert 'name="participant_id"' not in preview
+
+
 def test_ui_import_errors_name_row_and_column_and_import_nothing(client, login, director):
     login(director)
     cases = [

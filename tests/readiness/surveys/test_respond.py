@@ -66,10 +66,10 @@ def test_draft_saved_and_restored_then_submitted_once(client, make_wave, respond
     done = client.post(f"/s/{token}/submit")
     assert done.status_code == 302
     thanks = client.get(f"/s/{token}")
-    assert thanks.status_code == 200 and b"Already submitted" in thanks.data
+    assert thanks.status_code == 200 and b"Thank you: your answers are in" in thanks.data
     # a second submit (double click, back button) stores nothing new and thanks again
     second = client.post(f"/s/{token}/submit")
-    assert second.status_code == 200 and b"Already submitted" in second.data
+    assert second.status_code == 200 and b"Thank you: your answers are in" in second.data
     assert client.post(f"/s/{token}/1", data={**oric_answers(1), "action": "next"}).status_code == 200
     responses = _responses(link.id)
     assert len(responses) == 2 and {r.status for r in responses} == {"submitted"}
@@ -132,7 +132,7 @@ def test_submitted_link_thanks_even_after_the_wave_closed(client, make_wave, res
     wave.closed_at = datetime.now(UTC)
     db.session.commit()
     page = client.get(f"/s/{wave.links[0].token}")
-    assert page.status_code == 200 and b"Already submitted" in page.data
+    assert page.status_code == 200 and b"Thank you: your answers are in" in page.data
 
 
 def test_branching_hidden_answers_are_ignored_by_the_server(client, make_wave, director):
