@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from statistics import fmean, median
 from typing import Any
 
 __all__ = ["ConfigurationalInputError", "calibrate", "case_condition_table", "consistency", "coverage",
-           "group_difference", "r_name", "split_groups", "truth_table"]
+           "group_difference", "means_by_case", "r_name", "split_groups", "truth_table"]
 
 
 class ConfigurationalInputError(ValueError):
@@ -72,6 +72,18 @@ def group_difference(values: Mapping[Hashable, float | None], groups: Mapping[Ha
     low_mean = fmean(low) if low else None
     return {"high_n": len(high), "high_mean": high_mean, "low_n": len(low), "low_mean": low_mean,
             "difference": None if high_mean is None or low_mean is None else high_mean - low_mean}
+
+
+def means_by_case(observations: Iterable[tuple[Hashable, float | None]]) -> dict[Hashable, dict[str, Any]]:
+    """``{case: {"mean", "n"}}`` over (case, value) pairs, missing values left out (e.g. a counselor's mean dose =
+    mean attended sessions over the mothers she was assigned)."""
+    found: dict[Hashable, list[float]] = {}
+    for case, value in observations:
+        number = _number(case, value, "value")
+        found.setdefault(case, [])
+        if number is not None:
+            found[case].append(number)
+    return {case: {"mean": fmean(v) if v else None, "n": len(v)} for case, v in found.items()}
 
 
 def calibrate(value: float | None, threshold: float) -> int | None:

@@ -11,6 +11,7 @@ from implementation_outcomes.configurational import (
     consistency,
     coverage,
     group_difference,
+    means_by_case,
     r_name,
     split_groups,
     truth_table,
@@ -102,3 +103,9 @@ def test_calibration_names_and_r_table():
         truth_table({}, {}, [])
     with pytest.raises(ConfigurationalInputError, match="case 'x': P 2"):
         truth_table({"x": {"P": 2}}, {"x": 1}, ["P"])
+
+
+def test_means_by_case():
+    got = means_by_case([("Rosa", 12), ("Rosa", 9), ("Kim", None), ("Rosa", None), ("Kim", 4)])
+    assert got == {"Rosa": {"mean": 10.5, "n": 2}, "Kim": {"mean": 4.0, "n": 1}}
+    assert means_by_case([("x", None)]) == {"x": {"mean": None, "n": 0}}
