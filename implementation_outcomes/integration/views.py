@@ -96,5 +96,9 @@ def cases_csv(qual_project_id: int):
     if error is not None:
         return render_template("integration/determinants.html", project=project, r=None, error=error,
                                levels=det.LEVELS, all_outcomes=det.OUTCOMES, charts={}), 400
-    headers, rows = det.cases_csv(result)
+    try:
+        headers, rows = det.cases_csv(result)
+    except det.DeterminantsInputError as exc:
+        return render_template("integration/determinants.html", project=project, r=None, error=exc,
+                               levels=det.LEVELS, all_outcomes=det.OUTCOMES, charts={}), 400
     return csv_response(f"cases-{result['choice'].level}-{result['choice'].outcome}.csv", headers, rows)

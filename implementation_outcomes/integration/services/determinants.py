@@ -176,7 +176,9 @@ def analyse(project: QualProject, choice: Choice, user=None) -> dict[str, Any]:
                                                           else -1)))
     keys = [v["key"] for v in variables]
     conditions = [c for c in choice.conditions if c in keys] or default_conditions(rows)
-    table, calibrated, rules = _truth_table(cases, groups, variables, case_values, conditions)
+    table, calibrated, rules = None, {"conditions": {}, "outcome": {}}, {}
+    if conditions:
+        table, calibrated, rules = _truth_table(cases, groups, variables, case_values, conditions)
     return {"choice": choice, "levels": LEVELS, "outcomes": OUTCOMES[choice.level], "all_outcomes": OUTCOMES,
             "outcome_label": OUTCOMES[choice.level][choice.outcome], "cases": cases, "groups": groups,
             "cut": cut, "outcome_values": outcome_values, "rows": rows, "variables": variables,
@@ -218,5 +220,7 @@ def _truth_table(cases, groups, variables, case_values, conditions):
 
 def cases_csv(result: dict[str, Any]) -> tuple[list[str], list[list]]:
     """The case x condition table (see ``configurational.case_condition_table``)."""
+    if not result["conditions"]:
+        raise DeterminantsInputError("There is no condition with values to export yet.", "condition")
     return case_condition_table(result["calibrated"]["conditions"], result["calibrated"]["outcome"],
                                 result["conditions"], f"{result['choice'].outcome}_high")
