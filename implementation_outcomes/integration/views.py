@@ -46,9 +46,8 @@ def index():
 def joint_display(qual_project_id: int):
     project = project_for(current_user, qual_project_id)
     display = joint.joint_display(project, _selected())
-    focus = request.args.get("clinic", type=int)
     stats = {c.id: joint.key_statistics(display["quantitative"][c.id]["outcomes"]) for c in display["clinics"]}
-    return render_template("integration/joint.html", project=project, d=display, stats=stats, focus=focus,
+    return render_template("integration/joint.html", project=project, d=display, stats=stats,
                            quote_link=quote_link, selected_ids={c["id"] for c in display["constructs"]})
 
 
