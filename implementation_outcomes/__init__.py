@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from implementation_outcomes import delivery, implementation
+    from implementation_outcomes import delivery, implementation, integration
 
     delivery.init_app(app)
     implementation.init_app(app)
+    integration.init_app(app)

@@ -268,3 +268,33 @@ def hard_gates_for_agency(agency_id: int, cohort_id: int | None = None, user=Non
     result = _gates(application, None)
     result["clinics"] = {c.id: _gates(application, c.id) for c in clinics}
     return result
+
+
+# --- counselor characteristics for cross-case analysis ------------------------------------------------------------
+def counselor_characteristics(clinic_ids: list[int], user=None) -> dict[int, dict[str, Any]]:
+    """What the applications recorded about each counselor ``Person`` at these clinics, for joint displays and
+    Aim 3 analyses: ``{person_id: {"crfs_mean": float | None, "experience": str | None, "degree_level",
+    "degree_field", "eligibility": overall status, "application_id"}}``. A clinician is matched to a person by the
+    link made at acceptance, else (application still under review) by the same rule as :func:`_matching_counselor`.
+    When a counselor was proposed more than once, the latest cohort's application wins."""
+    people = db.session.execute(scope(
+        sa.select(Person).where(Person.clinic_id.in_(list(clinic_ids)), Person.kind == "counselor"), Person, user)
+    ).scalars().all()
+    by_name = {(p.clinic_id, p.display_name.lower()): p.id for p in people}
+    by_email = {(p.clinic_id, p.email.lower()): p.id for p in people if p.email}
+    stmt = (sa.select(ApplicationClinician).join(ApplicationClinician.application).join(Application.cohort)
+            .where(ApplicationClinician.clinic_id.in_(list(clinic_ids)))
+            .options(selectinload(ApplicationClinician.eligibility_inputs))
+            .order_by(TrainingCohort.starts_on, Application.id, ApplicationClinician.id))
+    out: dict[int, dict[str, Any]] = {}
+    for clinician in db.session.execute(scope(stmt, ApplicationClinician, user)).scalars():
+        person_id = clinician.person_id or by_email.get((clinician.clinic_id, (clinician.email or "").lower())) \
+            or by_name.get((clinician.clinic_id, clinician.name.lower()))
+        if person_id is None:
+            continue
+        values = {r.input_key: r.value for r in clinician.eligibility_inputs}
+        crfs = values.get("crfs_mean")
+        out[person_id] = {"crfs_mean": None if crfs is None else float(crfs), "experience": clinician.experience,
+                          "degree_level": values.get("degree_level"), "degree_field": values.get("degree_field"),
+                          "eligibility": overall_status(clinician), "application_id": clinician.application_id}
+    return out

@@ -13,7 +13,9 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 #: role e-mail -> pages to scan (paths); feature pages are added here as features land
 PAGES: dict[str | None, list[str]] = {
     None: ["/auth/login"],
-    "director@mio.example": ["/", "/admin/agencies", "/admin/clinics", "/admin/people", "/admin/audit", "/auth/tokens"],
+    "director@mio.example": ["/", "/admin/agencies", "/admin/clinics", "/admin/people", "/admin/audit", "/auth/tokens",
+                             "/integration/", "/integration/projects/1/joint", "/integration/projects/1/determinants",
+                             "/integration/projects/1/determinants?level=counselor&outcome=mean_dose"],
     "admin@mio.example": ["/admin/users", "/admin/users/new"],
     "staff.spr@mio.example": ["/", "/admin/people/new"],
 }
