@@ -106,3 +106,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(jobs_requeue)
+    from app.scale.cli import register as register_scale
+
+    register_scale(app)

@@ -193,6 +193,9 @@ class AuditEvent(db.Model):
     entity_id: Mapped[str40]
     changes: Mapped[dict]
 
+    #: the trail filtered to one row's history (audit_views: entity + entity_id)
+    __table_args__ = (sa.Index("ix_audit_event_entity_entity_id", "entity", "entity_id"),)
+
 
 class LoginAttempt(db.Model):
     """Recent sign-in attempts, for throttling repeated failures across workers."""
@@ -204,6 +207,9 @@ class LoginAttempt(db.Model):
     remote_addr: Mapped[str120 | None]
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     success: Mapped[bool]
+
+    #: every sign-in looks up the e-mail's recent attempts by time (app.security throttling)
+    __table_args__ = (sa.Index("ix_login_attempt_email_at", "email", "at"),)
 
 
 class ApiToken(TimestampMixin, Audited, db.Model):

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, has_request_context
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.db import db
 from app.models import Agency, Clinic
@@ -82,7 +82,8 @@ def save_cohort(cohort: TrainingCohort, data: dict, user) -> TrainingCohort:
 # --- applications -----------------------------------------------------------------------------------------------
 def applications(status: str | None = None, cohort_id: int | None = None) -> list[Application]:
     stmt = (sa.select(Application).join(Application.agency).join(Application.cohort)
-            .options(selectinload(Application.clinicians).selectinload(ApplicationClinician.eligibility_inputs),
+            .options(contains_eager(Application.agency), contains_eager(Application.cohort),
+                     selectinload(Application.clinicians).selectinload(ApplicationClinician.eligibility_inputs),
                      selectinload(Application.supervisors))
             .order_by(TrainingCohort.starts_on.desc(), Agency.code))
     if status:

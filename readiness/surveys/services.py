@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.db import db
 from app.models import Clinic
@@ -82,7 +82,9 @@ def clinics(user=None) -> list[Clinic]:
 
 
 def waves(user=None) -> list[SurveyWave]:
-    stmt = (sa.select(SurveyWave).join(Clinic).options(selectinload(SurveyWave.links))
+    stmt = (sa.select(SurveyWave).join(Clinic)
+            .options(contains_eager(SurveyWave.clinic), selectinload(SurveyWave.links),
+                     selectinload(SurveyWave.wave_instruments).joinedload(SurveyWaveInstrument.instrument))
             .order_by(SurveyWave.opens_on.desc(), Clinic.code, SurveyWave.id.desc()))
     return list(db.session.execute(scoped(stmt, SurveyWave, user)).scalars())
 
