@@ -1,6 +1,7 @@
 """Background jobs: progress, failure messages, retry of interrupted jobs without duplicates, the in-process worker
 and RQ on Redis."""
 
+import signal
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -114,7 +115,13 @@ def test_rq_on_redis_runs_the_job(app, app_ctx, monkeypatch):
         monkeypatch.setattr("app.jobs.runner.rq_entry", lambda job_id: run_job(job_id))
         queue = Queue("mio", connection=connection)
         assert queue.count == 1
-        SimpleWorker([queue], connection=connection).work(burst=True)
+        # the worker installs SIGINT/SIGTERM handlers in this process; restore pytest's afterwards
+        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            SimpleWorker([queue], connection=connection).work(burst=True)
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
         db.session.expire_all()
         assert db.session.get(Job, record.id).status == JobStatus.DONE
     finally:
