@@ -1,9 +1,11 @@
 """An axe-core scan (installed from the npm registry, see package.json) of the main pages, as each role sees them:
 no serious or critical violations."""
 
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -12,20 +14,29 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 
 #: role e-mail -> pages to scan (paths); feature pages are added here as features land
 PAGES: dict[str | None, list[str]] = {
-    None: ["/auth/login"],
+    None: ["/auth/login", "/s/not-a-survey-link"],
     "director@mio.example": ["/", "/admin/agencies", "/admin/clinics", "/admin/people", "/admin/audit", "/auth/tokens",
+                             # readiness: applications, surveys, instruments, profiles
+                             "/readiness/applications/", "/readiness/applications/cohorts",
+                             "/readiness/applications/eligibility", "/readiness/surveys", "/readiness/surveys/new",
+                             "/readiness/instruments", "/readiness/instruments/import",
+                             "/readiness/instruments/team_leadership_survey/1.0.0",
+                             "/readiness/profiles",
+                             # integration: joint displays and determinants
                              "/integration/", "/integration/projects/1/joint", "/integration/projects/1/determinants",
                              "/integration/projects/1/determinants?level=counselor&outcome=mean_dose"],
     "admin@mio.example": ["/admin/users", "/admin/users/new"],
-    "staff.spr@mio.example": ["/", "/admin/people/new"],
+    "staff.spr@mio.example": ["/", "/admin/people/new", "/readiness/applications/mine"],
 }
 
 
-def _violations(page) -> list[dict]:
+def _violations(page, within: str | None = None) -> list[dict]:
+    """Serious and critical violations on the page, or only inside the element ``within`` (a CSS selector)."""
     if not AXE.exists():
         pytest.fail(f"axe-core is missing at {AXE}: run `npm ci` (scripts/setup-env.sh does)")
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    result = page.evaluate("async (within) => await axe.run(within || document, {resultTypes: ['violations']})",
+                           within)
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
@@ -37,6 +48,13 @@ def page(browser, live_server):
     context.close()
 
 
+def _scan(page, problems: list[str], label: str | None = None, within: str | None = None) -> None:
+    for violation in _violations(page, within):
+        targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
+        where = label or page.url.split("/", 3)[-1]
+        problems.append(f"/{where}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+
+
 @pytest.mark.parametrize("email", list(PAGES), ids=lambda e: e or "anonymous")
 def test_main_pages_have_no_serious_accessibility_violations(page, email):
     if email:
@@ -44,7 +62,105 @@ def test_main_pages_have_no_serious_accessibility_violations(page, email):
     problems = []
     for path in PAGES[email]:
         page.goto(path)
-        for violation in _violations(page):
-            targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
-            problems.append(f"{path}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+        _scan(page, problems, path.lstrip("/"))
+    assert not problems, "\n".join(problems)
+
+
+# Pages whose addresses hold ids or tokens are reached the way people reach them: through links.
+def test_readiness_review_pages_have_no_serious_accessibility_violations(page):
+    sign_in(page, "director@mio.example")
+    problems = []
+    page.goto("/readiness/applications/")
+    page.get_by_role("row").filter(has_text="Hampden Family Recovery Services").filter(
+        has_text="2026 spring cohort").get_by_role("link", name="Hampden Family Recovery Services").click()
+    _scan(page, problems)  # the application with the review panel
+    page.get_by_role("button", name="Record").click()  # "return" without comments: the form with its message
+    expect(page.get_by_text("needs comments for the agency").first).to_be_visible()
+    _scan(page, problems, "application: review form with an error", within="#review")
+    page.get_by_role("link", name="Counselor eligibility").first.click()
+    _scan(page, problems)
+    page.get_by_role("link", name="Hannah Brooks").click()  # one clinician's criteria and input forms
+    _scan(page, problems)
+    page.goto("/readiness/applications/")
+    for box in page.get_by_role("checkbox", name=re.compile("2026 spring cohort")).all():
+        box.check()
+    page.get_by_role("button", name="Compare the ticked applications").click()
+    _scan(page, problems)
+    page.goto("/readiness/surveys")
+    page.get_by_role("link", name="MIO readiness survey, winter 2026").first.click()
+    _scan(page, problems)  # the wave page with its links
+    page.get_by_role("link", name="Clinic results").click()
+    _scan(page, problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_application_steps_have_no_serious_accessibility_violations(page):
+    """Agency staff's draft steps (SPR has not applied to the 2026 fall cohort in the demo)."""
+    sign_in(page, "staff.spr@mio.example")
+    problems = []
+    page.goto("/readiness/applications/mine")
+    resume = page.get_by_role("link", name="Resume the 2026 fall cohort application")
+    if resume.count():
+        resume.click()
+    else:
+        page.get_by_label("Training cohort").select_option(label="2026 fall cohort")
+        page.get_by_role("button", name="Start the application").click()
+    for step in ("1. Organisation", "2. Supervisors", "3. Clinicians", "4. Acknowledgement", "5. Review and submit"):
+        page.get_by_role("navigation", name="Application steps").get_by_role("link", name=step).click()
+        _scan(page, problems)
+    page.get_by_role("navigation", name="Application steps").get_by_role("link", name="1. Organisation").click()
+    page.get_by_label("Number of clinical staff (total)").fill("-5")
+    page.get_by_role("button", name="Save draft").click()  # the step with its field message
+    expect(page.get_by_text("Enter a whole number from 1 to 2000.").first).to_be_visible()
+    _scan(page, problems, "organisation step with an error", within="main")
+    page.get_by_role("navigation", name="Application steps").get_by_role("link", name="3. Clinicians").click()
+    page.get_by_role("button", name="Add and start another").click()  # no name: the add-clinician page with errors
+    expect(page.get_by_text("Enter the clinician's name").first).to_be_visible()
+    _scan(page, problems, "add a clinician with an error")
+    assert not problems, "\n".join(problems)
+
+
+def test_survey_respondent_pages_have_no_serious_accessibility_violations(browser, live_server):
+    """A respondent (no account) on a link of a wave the director opens today (REDCap-imported instrument with
+    every field type, and ORIC as a Likert grid), and on a link already used (the thank-you page)."""
+    director = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    staff = director.new_page()
+    sign_in(staff, "director@mio.example")
+    staff.goto("/readiness/surveys/new")
+    staff.get_by_label("Clinic", exact=True).select_option(label="HFR-2 — Westfield Counseling Center")
+    staff.get_by_label("Title").fill("Accessibility check")
+    for box in staff.get_by_role("group", name="Instruments").get_by_role("checkbox").all():
+        box.uncheck()
+    staff.get_by_role("checkbox", name=re.compile("^Team leadership check-in")).check()
+    staff.get_by_role("checkbox", name=re.compile("^Organizational Readiness")).check()
+    staff.get_by_label("Number of respondent links").fill("1")
+    staff.get_by_role("button", name="Open wave and create links").click()
+    link = staff.get_by_role("table", name="1 links for HFR-2").locator("code").first.inner_text()
+    staff.goto("/readiness/surveys")
+    staff.get_by_role("link", name="MIO readiness survey, winter 2026").first.click()
+    used = staff.get_by_role("row").filter(has_text="submitted").first.locator("code").inner_text()
+    director.close()
+
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, bypass_csp=True)
+    respondent = context.new_page()
+    problems = []
+    respondent.goto(link)
+    _scan(respondent, problems, "s/<token> welcome")
+    respondent.get_by_role("button", name="Start the survey").click()
+    _scan(respondent, problems, "s/<token> welcome, no role chosen")
+    respondent.get_by_label("Supervisor").check()
+    respondent.get_by_role("button", name="Start the survey").click()
+    respondent.get_by_role("button", name="Next").click()  # nothing answered: every required question flagged
+    expect(respondent.get_by_role("alert").filter(has_text="Please check")).to_be_visible()
+    _scan(respondent, problems, "s/<token>/1 with errors")
+    respondent.get_by_role("button", name="Save and continue later").click()
+    _scan(respondent, problems, "s/<token>/1")
+    respondent.goto(link + "/2")
+    _scan(respondent, problems, "s/<token>/2 (ORIC)")
+    respondent.goto(link + "/review")
+    _scan(respondent, problems, "s/<token>/review")
+    respondent.goto(used)
+    _scan(respondent, problems, "s/<token> already submitted")
+    context.close()
     assert not problems, "\n".join(problems)

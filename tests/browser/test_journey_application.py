@@ -102,7 +102,11 @@ def test_application_over_two_sittings_then_submitted_and_locked(page, screensho
     expect(page.get_by_text("Organisation saved.")).to_be_visible()
     expect(page.get_by_role("link", name="2. Supervisors")).to_have_attribute("aria-current", "step")
 
-    # --- supervisors ------------------------------------------------------------------------------------------
+    # --- supervisors: on a slow network the add button is pressed while the autosave (creating the row) is in flight
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 1200, "downloadThroughput": -1,
+                                                   "uploadThroughput": -1})
     page.get_by_label("Supervisor's name").fill("Rosa Delgado")
     page.get_by_label("Clinic", exact=True).select_option(label="HFR-1 Holyoke Outpatient Clinic")
     page.get_by_label("Position or title").fill("Clinical supervisor, LICSW")
@@ -110,8 +114,13 @@ def test_application_over_two_sittings_then_submitted_and_locked(page, screensho
     page.get_by_label("Experience with parents in SUD recovery").fill("Ten years supervising a family recovery "
                                                                      "team.")
     page.get_by_label("Comfort supervising with attention to attachment").select_option(label="Comfortable")
+    with page.expect_request(lambda r: r.url.endswith("/supervisors/autosave")):
+        pass  # sent 1.2 s after the last change; its answer takes another 1.2 s
     page.get_by_role("button", name="Add supervisor").click()
-    expect(page.get_by_text("Saved Rosa Delgado.")).to_be_visible()
+    expect(page.get_by_text("Saved Rosa Delgado.")).to_be_visible(timeout=10_000)
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
+                                                   "uploadThroughput": -1})
+    cdp.detach()
     supervisors = page.get_by_role("table", name=re.compile("Supervisors listed"))
     expect(supervisors).to_contain_text("Supervisors listed (1)")
     expect(supervisors.get_by_role("row", name=re.compile("Rosa Delgado"))).to_contain_text("HFR-1")
