@@ -15,6 +15,7 @@ Definitions (all computed by the pure modules):
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +30,12 @@ from implementation_outcomes.delivery.models import (
     MioSession,
     TrainingCaseSession,
 )
-from implementation_outcomes.delivery.services.common import clinic_or_404, current_scheme, schemes_by_version
+from implementation_outcomes.delivery.services.common import (
+    clinic_or_404,
+    current_scheme,
+    in_period,
+    schemes_by_version,
+)
 from implementation_outcomes.errors import ICCInputError
 from implementation_outcomes.metrics import (
     ICC_FORMS,
@@ -52,7 +58,10 @@ def headline_group(scheme: dict[str, Any]) -> str:
     return next((g["key"] for g in scheme["groups"] if g.get("role") == "adherence"), scheme["groups"][0]["key"])
 
 
-def _load(clinic: Clinic | None, user) -> tuple[list, list[FidelityRating], list[CodingAssignment]]:
+def _load(clinic: Clinic | None, user, date_from: date | None = None, date_to: date | None = None
+          ) -> tuple[list, list[FidelityRating], list[CodingAssignment]]:
+    """Sessions (trial and training), ratings and assignments; with a period, the sessions dated in it and only
+    the ratings and assignments of those sessions."""
     sessions: list = []
     for model in (MioSession, TrainingCaseSession):
         stmt = sa.select(model)
@@ -61,6 +70,7 @@ def _load(clinic: Clinic | None, user) -> tuple[list, list[FidelityRating], list
         stmt = stmt.options(sa.orm.selectinload(model.counselor))
         if clinic is not None:
             stmt = stmt.where(model.clinic_id == clinic.id)
+        stmt = in_period(stmt, model.session_date, date_from, date_to)
         sessions.extend(db.session.execute(scoped(stmt, model, user)).scalars())
     stmt = sa.select(FidelityRating).order_by(FidelityRating.id)
     astmt = sa.select(CodingAssignment)
@@ -69,6 +79,10 @@ def _load(clinic: Clinic | None, user) -> tuple[list, list[FidelityRating], list
         astmt = astmt.where(CodingAssignment.clinic_id == clinic.id)
     ratings = list(db.session.execute(scoped(stmt, FidelityRating, user)).scalars())
     assignments = list(db.session.execute(scoped(astmt, CodingAssignment, user)).scalars())
+    if date_from is not None or date_to is not None:
+        keys = {_key(s) for s in sessions}
+        ratings = [r for r in ratings if r.session_key in keys]
+        assignments = [a for a in assignments if a.session_key in keys]
     return sessions, ratings, assignments
 
 
@@ -161,8 +175,9 @@ def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignmen
             "one_way_headline": oneway}
 
 
-def fidelity_figures(clinic: Clinic | None, user=None) -> dict[str, Any]:
-    sessions, ratings, assignments = _load(clinic, user)
+def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = None, date_to: date | None = None
+                     ) -> dict[str, Any]:
+    sessions, ratings, assignments = _load(clinic, user, date_from, date_to)
     version, scheme = current_scheme()
     schemes = schemes_by_version()
     adherence = headline_group(scheme)
@@ -261,7 +276,9 @@ def _self_vs_coder(sessions, ratings, primary, scheme, schemes) -> dict[str, Any
     return {"sessions": rows, "by_counselor": sorted(summary, key=lambda r: r["counselor"])}
 
 
-def clinic_fidelity(clinic_id: int, user=None) -> dict[str, Any]:
-    """Fidelity of one clinic as plain data (page and director's overview); see the module docstring."""
-    return fidelity_figures(clinic_or_404(clinic_id, user), user)
+def clinic_fidelity(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None
+                    ) -> dict[str, Any]:
+    """Fidelity of one clinic as plain data (page and director's overview); see the module docstring. With a period
+    (either bound optional) only sessions dated in it and their ratings count."""
+    return fidelity_figures(clinic_or_404(clinic_id, user), user, date_from, date_to)
 

@@ -28,6 +28,7 @@ from implementation_outcomes.delivery.models import (
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,
     counselor_in_clinic,
+    in_period,
 )
 from implementation_outcomes.delivery.services.screening import mio_mothers
 from implementation_outcomes.errors import SessionDataError
@@ -40,21 +41,27 @@ _PURE_TO_FORM = {"mother_id": "participant_id", "date": "session_date", "session
                  "duration_minutes": "duration_minutes"}
 
 
-def mio_sessions(clinic: Clinic, user=None, participant: TrialParticipant | None = None) -> list[MioSession]:
+def mio_sessions(clinic: Clinic, user=None, participant: TrialParticipant | None = None,
+                 date_from: date | None = None, date_to: date | None = None) -> list[MioSession]:
+    """The clinic's MIO sessions (of one mother when given); with a period, those dated in it."""
     stmt = (sa.select(MioSession).join(MioSession.participant).where(MioSession.clinic_id == clinic.id)
             .options(sa.orm.contains_eager(MioSession.participant), sa.orm.selectinload(MioSession.counselor))
             .order_by(TrialParticipant.study_id, MioSession.session_number, MioSession.session_date))
     if participant is not None:
         stmt = stmt.where(MioSession.participant_id == participant.id)
+    stmt = in_period(stmt, MioSession.session_date, date_from, date_to)
     return list(db.session.execute(scoped(stmt, MioSession, user)).scalars())
 
 
-def training_sessions(clinic: Clinic, user=None) -> list[TrainingCaseSession]:
+def training_sessions(clinic: Clinic, user=None, date_from: date | None = None, date_to: date | None = None
+                      ) -> list[TrainingCaseSession]:
+    """The clinic's training-case sessions; with a period, those dated in it."""
     stmt = (sa.select(TrainingCaseSession).join(TrainingCaseSession.counselor)
             .where(TrainingCaseSession.clinic_id == clinic.id)
             .options(sa.orm.contains_eager(TrainingCaseSession.counselor))
             .order_by(Person.display_name, TrainingCaseSession.training_case, TrainingCaseSession.session_number,
                       TrainingCaseSession.session_date))
+    stmt = in_period(stmt, TrainingCaseSession.session_date, date_from, date_to)
     return list(db.session.execute(scoped(stmt, TrainingCaseSession, user)).scalars())
 
 
