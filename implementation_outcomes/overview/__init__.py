@@ -20,10 +20,10 @@ __all__ = ["init_app", "overview_frame"]
 def init_app(app: Flask) -> None:
     from app.main import add_nav
     from implementation_outcomes.overview import api
-    from implementation_outcomes.overview.cli import outcomes_command
+    from implementation_outcomes.overview.cli import with_delivery_commands
     from implementation_outcomes.overview.views import VIEW_ROLES, bp
 
     app.register_blueprint(bp)
     api.register(app)
     add_nav(app, "Outcomes overview", "overview.index", VIEW_ROLES, order=5)
-    app.cli.add_command(outcomes_command)
+    app.cli.add_command(with_delivery_commands(app.cli.commands.get("outcomes")))

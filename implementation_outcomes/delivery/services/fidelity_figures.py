@@ -125,8 +125,12 @@ def _icc_entry(label: str, key: str, pairs: list[tuple[float, float]]) -> dict[s
 
 
 def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignment],
-                scheme: dict[str, Any], schemes: dict[int, dict[str, Any]]) -> dict[str, Any]:
+                scheme: dict[str, Any], schemes: dict[int, dict[str, Any]], headline_only: bool = False
+                ) -> dict[str, Any]:
     """ICC(2,1) over double-coded sessions, per group mean and per scale of the current scheme.
+
+    ``headline_only`` computes the adherence group alone (``by_group`` holds just it, ``by_scale`` is empty): the
+    director's overview shows only that figure for every clinic.
 
     Each double-coded session contributes its two coder ratings. Columns are the two coders when the whole subset
     was rated by the same two coders (the two-way model's fixed rater set); otherwise the columns are "primary" and
@@ -152,15 +156,17 @@ def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignmen
     group_rows, scale_rows = [], []
     means = [(group_scores(schemes.get(a.scheme_version, scheme), a.scores),
               group_scores(schemes.get(b.scheme_version, scheme), b.scores)) for a, b in ordered]
+    headline_key = headline_group(scheme)
     for g in scheme["groups"]:
+        if headline_only and g["key"] != headline_key:
+            continue
         pairs = [(ma[g["key"]], mb[g["key"]]) for ma, mb in means
                  if ma.get(g["key"]) is not None and mb.get(g["key"]) is not None]
         group_rows.append(_icc_entry(g["label"], g["key"], pairs))
-    for s in scheme["scales"]:
+    for s in [] if headline_only else scheme["scales"]:
         pairs = [(a.scores[s["key"]], b.scores[s["key"]]) for a, b in ordered
                  if a.scores.get(s["key"]) is not None and b.scores.get(s["key"]) is not None]
         scale_rows.append(_icc_entry(s["label"], s["key"], pairs))
-    headline_key = headline_group(scheme)
     headline = next(r for r in group_rows if r["key"] == headline_key)
     oneway = None
     if not same_two and headline["n"] >= 2:
@@ -261,7 +267,7 @@ def _self_vs_coder(sessions, ratings, primary, scheme, schemes) -> dict[str, Any
             continue
         own_means = group_scores(schemes.get(own.scheme_version, scheme), own.scores) if own else {}
         coded_means = group_scores(schemes.get(coded.scheme_version, scheme), coded.scores) if coded else {}
-        rows.append({"counselor": s.counselor.display_name, "case_label": s.case_label,
+        rows.append({"counselor_id": s.counselor_id, "counselor": s.counselor.display_name, "case_label": s.case_label,
                      "training_case": s.training_case, "session_number": s.session_number,
                      "session_date": s.session_date, "self": own_means, "coder": coded_means})
         if own:
@@ -271,7 +277,7 @@ def _self_vs_coder(sessions, ratings, primary, scheme, schemes) -> dict[str, Any
             compare.append({"counselor_id": s.counselor_id, "session_id": key, "source": "coder",
                             "group_means": coded_means})
     names = {str(s.counselor_id): s.counselor.display_name for s in sessions}
-    summary = [{"counselor": names[cid], "groups": by_group}
+    summary = [{"counselor_id": int(cid), "counselor": names[cid], "groups": by_group}
                for cid, by_group in compare_sources(compare, groups).items()]
     return {"sessions": rows, "by_counselor": sorted(summary, key=lambda r: r["counselor"])}
 

@@ -276,3 +276,23 @@ def save_call(clinic: Clinic, values: dict[str, Any], user=None) -> Consultation
 def delete_call(call: ConsultationCall) -> None:
     db.session.delete(call)
     db.session.commit()
+
+
+def counselor_delivery(counselor: Person, user=None, date_from: date | None = None, date_to: date | None = None
+                       ) -> dict[str, Any]:
+    """The MIO sessions a counselor delivered to trial mothers (in the period when given): sessions by status
+    (one grouped query), audio-recorded attended sessions and the number of mothers seen."""
+    stmt = (sa.select(MioSession.status, sa.func.count(), sa.func.sum(sa.case((MioSession.audio_recorded, 1), else_=0)))
+            .where(MioSession.counselor_id == counselor.id))
+    stmt = scoped(in_period(stmt, MioSession.session_date, date_from, date_to), MioSession, user).group_by(MioSession.status)
+    by_status = {key: 0 for key in SESSION_STATUSES}
+    recorded = 0
+    mothers_stmt = (sa.select(sa.func.count(sa.distinct(MioSession.participant_id)))
+                    .where(MioSession.counselor_id == counselor.id, MioSession.status == "attended"))
+    mothers_stmt = scoped(in_period(mothers_stmt, MioSession.session_date, date_from, date_to), MioSession, user)
+    for status, count, n_recorded in db.session.execute(stmt):
+        by_status[status] = count
+        if status == "attended":
+            recorded = int(n_recorded or 0)
+    return {"by_status": by_status, "attended": by_status["attended"], "recorded": recorded,
+            "mothers": db.session.execute(mothers_stmt).scalar_one()}
