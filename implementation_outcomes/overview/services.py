@@ -30,7 +30,11 @@ from implementation_outcomes.delivery.services.fidelity_figures import ICC_FORM
 from implementation_outcomes.delivery.services.sessions import counselor_delivery
 from implementation_outcomes.implementation import clinic_adoption, clinic_stages
 from implementation_outcomes.implementation.services.activities import catalogue, stages_by_clinic
-from implementation_outcomes.implementation.services.adoption import STEP_LABELS, adoption_by_clinic, steps_by_person
+from implementation_outcomes.implementation.services.adoption import (
+    STEP_LABELS,
+    adoption_by_clinic,
+    steps_by_person,
+)
 
 
 class FilterError(ValueError):

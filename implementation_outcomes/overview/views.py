@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, abort, render_template, request, url_for
-from markupsafe import Markup
 
 from app.charts import bar_chart_svg
 from app.exports import csv_response, xlsx_response
 from app.models import Role
 from app.security import roles_required
 from implementation_outcomes.delivery.charts import run_chart_svg
+from implementation_outcomes.implementation.blueprint import svg
 from implementation_outcomes.implementation.charts import funnels_svg
 from implementation_outcomes.implementation.services.adoption import STEP_LABELS
 from implementation_outcomes.overview import services, tables
@@ -54,7 +54,7 @@ def _download(filename: str, table: tables.Table, fmt: str):
 def index():
     filters = _filters()
     rows = _rows(filters)
-    charts = [(name, Markup(bar_chart_svg(f"chart-{name}", title, [(r["clinic"], r[key]) for r in rows])),
+    charts = [(name, bar_chart_svg(f"chart-{name}", title, [(r["clinic"], r[key]) for r in rows]),
                tables.chart_table(rows, name)) for name, key, title in tables.CHARTED]
     return render_template("overview/index.html", rows=rows, table=tables.overview_table(rows), charts=charts,
                            filters=filters, agencies=services.visible_agencies(), args=filters.query_args())
@@ -86,7 +86,7 @@ def _clinic(clinic_id: int) -> dict:
 def clinic(clinic_id: int):
     c = _clinic(clinic_id)
     code = c["clinic"]["code"]
-    funnel = Markup(funnels_svg("funnel", [(code, c["funnel"])], STEP_LABELS, f"Adoption funnel, {code}"))
+    funnel = svg(funnels_svg("funnel", [(code, c["funnel"])], STEP_LABELS, f"Adoption funnel, {code}"))
     return render_template("overview/clinic.html", c=c, tables=tables.clinic_tables(c, STEP_LABELS), funnel=funnel,
                            args=c["filters"].query_args())
 
