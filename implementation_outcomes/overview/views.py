@@ -56,7 +56,7 @@ def index():
     rows = _rows(filters)
     charts = [(name, bar_chart_svg(f"chart-{name}", title, [(r["clinic"], r[key]) for r in rows]),
                tables.chart_table(rows, name)) for name, key, title in tables.CHARTED]
-    return render_template("overview/index.html", rows=rows, table=tables.overview_table(rows), charts=charts,
+    return render_template("overview/index.html", rows=rows, outcomes_table=tables.overview_table(rows), charts=charts,
                            filters=filters, agencies=services.visible_agencies(), args=filters.query_args())
 
 
