@@ -32,7 +32,7 @@ from implementation_outcomes.implementation import clinic_adoption, clinic_stage
 from implementation_outcomes.implementation.services.activities import catalogue, stages_by_clinic
 from implementation_outcomes.implementation.services.adoption import (
     STEP_LABELS,
-    adoption_by_clinic,
+    adoption_figures_by_clinic,
     steps_by_person,
 )
 
@@ -126,7 +126,7 @@ def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, A
     reach = reach_by_clinic(ids, user, **filters.period)
     feasibility = feasibility_by_clinic(ids, user, **filters.period)
     fidelity = fidelity_by_clinic(ids, user, **filters.period)
-    adoption = {entry["clinic"]["id"]: entry for entry in adoption_by_clinic(clinics, user)}
+    adoption = adoption_figures_by_clinic(ids, user)
     stages = {entry["clinic"]["id"]: entry for entry in stages_by_clinic(clinics, user)}
     rows = []
     for clinic in clinics:

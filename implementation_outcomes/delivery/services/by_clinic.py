@@ -61,11 +61,17 @@ def reach_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date | None
     return out
 
 
-def _mio_mothers(clinic_ids: Sequence[int], date_from: date | None, date_to: date | None) -> sa.Select:
-    stmt = sa.select(TrialParticipant.id).where(
-        TrialParticipant.clinic_id.in_(list(clinic_ids)), TrialParticipant.arm == "mio_tau",
-        TrialParticipant.status.in_(_RANDOMIZED))
-    return in_period(stmt, TrialParticipant.screened_on, date_from, date_to)
+def _mio_mothers_where(clinic_ids: Sequence[int], date_from: date | None, date_to: date | None) -> list:
+    """Mothers randomized to MIO + TAU at these clinics (screened in the period), as ``clinic_feasibility``."""
+    # ``clinic_id + 0``: no index on this term, so SQLite reads the sessions in table order and looks each mother
+    # up by primary key (one sequential pass) rather than fetching every session by random index access
+    where = [(TrialParticipant.clinic_id + 0).in_(list(clinic_ids)), TrialParticipant.arm == "mio_tau",
+             TrialParticipant.status.in_(_RANDOMIZED)]
+    if date_from is not None:
+        where.append(TrialParticipant.screened_on >= date_from)
+    if date_to is not None:
+        where.append(TrialParticipant.screened_on <= date_to)
+    return where
 
 
 def feasibility_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date | None = None,
@@ -75,25 +81,28 @@ def feasibility_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date 
     sessions per MIO + TAU mother (her dose, ``feasibility.session_dose``) and attended sessions per clinic and
     length."""
     threshold = settings().completion_threshold
-    attended = in_period(sa.select(MioSession.participant_id, sa.func.count().label("dose"))
-                         .where(MioSession.status == "attended"), MioSession.session_date, date_from, date_to)
-    attended = scoped(attended, MioSession, user).group_by(MioSession.participant_id).subquery()
-    stmt = (sa.select(TrialParticipant.clinic_id, sa.func.coalesce(attended.c.dose, 0))
-            .outerjoin(attended, attended.c.participant_id == TrialParticipant.id)
-            .where(TrialParticipant.id.in_(_mio_mothers(clinic_ids, date_from, date_to))))
-    doses: dict[int, list[int]] = {cid: [] for cid in clinic_ids}
+    ids = list(clinic_ids)
+    join = sa.and_(MioSession.participant_id == TrialParticipant.id, MioSession.status == "attended")
+    if date_from is not None:
+        join = sa.and_(join, MioSession.session_date >= date_from)
+    if date_to is not None:
+        join = sa.and_(join, MioSession.session_date <= date_to)
+    mothers = _mio_mothers_where(ids, date_from, date_to)
+    stmt = (sa.select(TrialParticipant.clinic_id, sa.func.count(MioSession.id))
+            .outerjoin(MioSession, join).where(*mothers).group_by(TrialParticipant.id, TrialParticipant.clinic_id))
+    doses: dict[int, list[int]] = {cid: [] for cid in ids}
     for clinic_id, dose in db.session.execute(scoped(stmt, TrialParticipant, user)):
         doses[clinic_id].append(dose)
-    lengths = (sa.select(MioSession.clinic_id, MioSession.duration_minutes, sa.func.count())
-               .where(MioSession.status == "attended", MioSession.duration_minutes.is_not(None),
-                      MioSession.participant_id.in_(_mio_mothers(clinic_ids, date_from, date_to))))
-    lengths = in_period(lengths, MioSession.session_date, date_from, date_to)
-    lengths = scoped(lengths, MioSession, user).group_by(MioSession.clinic_id, MioSession.duration_minutes)
-    histograms: dict[int, dict[int, int]] = {cid: {} for cid in clinic_ids}
-    for clinic_id, minutes, count in db.session.execute(lengths):
+    # grouped by the mother's clinic: SQLite then scans the sessions in table order instead of by clinic index
+    lengths = (sa.select(TrialParticipant.clinic_id, MioSession.duration_minutes, sa.func.count())
+               .select_from(TrialParticipant).join(MioSession, join)
+               .where(*mothers, MioSession.duration_minutes.is_not(None))
+               .group_by(TrialParticipant.clinic_id, MioSession.duration_minutes))
+    histograms: dict[int, dict[int, int]] = {cid: {} for cid in ids}
+    for clinic_id, minutes, count in db.session.execute(scoped(lengths, MioSession, user)):
         histograms[clinic_id][minutes] = count
     return {cid: {**dose_summary(doses[cid], threshold),
-                  "share_in_duration_window": duration_window_share(histograms[cid])} for cid in clinic_ids}
+                  "share_in_duration_window": duration_window_share(histograms[cid])} for cid in ids}
 
 
 @dataclass(frozen=True)
@@ -145,10 +154,15 @@ def fidelity_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date | N
         assignments[cid].append(_Rated(cid, coder, mio_id, training_id))
     _version, scheme = current_scheme()
     schemes = schemes_by_version()
+    # adequacy in one pass over every clinic's primary ratings (one rule evaluation per scheme version)
+    rated = [(cid, rating) for cid in ids for rating in _primary_ratings(ratings[cid], assignments[cid]).values()]
+    all_verdicts = _adequacy([(rating.session_key, rating, None) for _cid, rating in rated], schemes, scheme)
+    verdicts_by_clinic: dict[int, list[bool]] = {cid: [] for cid in ids}
+    for (cid, _rating), verdict in zip(rated, all_verdicts, strict=True):
+        verdicts_by_clinic[cid].append(verdict)
     out = {}
     for cid in ids:
-        primary = _primary_ratings(ratings[cid], assignments[cid])
-        verdicts = _adequacy([(key, rating, None) for key, rating in primary.items()], schemes, scheme)
+        verdicts = verdicts_by_clinic[cid]
         rel = reliability(ratings[cid], assignments[cid], scheme, schemes, headline_only=True)
         adequate = sum(verdicts)
         out[cid] = {"adequacy": {"rated": len(verdicts), "adequate": adequate,
