@@ -29,7 +29,7 @@ def bar_chart_svg(chart_id: str, title: str, bars: Sequence[tuple[str, float | N
     def text(value: float | None) -> str:
         if value is None:
             return "n/a"
-        return f"{100 * value:.0f} %" if percent else f"{value:.2f}"
+        return f"{100 * value:.0f}%" if percent else f"{value:.2f}"
 
     desc = "; ".join(f"{label}: {text(value)}" for label, value in bars) or "no clinics"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bar-chart" viewBox="0 0 {width} {height}" '

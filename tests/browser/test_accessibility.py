@@ -13,7 +13,9 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 #: role e-mail -> pages to scan (paths); feature pages are added here as features land
 PAGES: dict[str | None, list[str]] = {
     None: ["/auth/login"],
-    "director@mio.example": ["/", "/admin/agencies", "/admin/clinics", "/admin/people", "/admin/audit", "/auth/tokens"],
+    "director@mio.example": ["/", "/admin/agencies", "/admin/clinics", "/admin/people", "/admin/audit", "/auth/tokens",
+                             # the demo's first clinic (SPR-1) and its first counselor (person 1 is its supervisor)
+                             "/outcomes/overview/", "/outcomes/overview/clinics/1", "/outcomes/overview/counselors/2"],
     "admin@mio.example": ["/admin/users", "/admin/users/new"],
     "staff.spr@mio.example": ["/", "/admin/people/new"],
 }

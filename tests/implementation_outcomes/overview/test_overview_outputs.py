@@ -102,7 +102,7 @@ def test_pages_show_every_outcome_and_drill_down(demo, client_for):
     html = client.get("/outcomes/overview/").get_data(as_text=True)
     for row in rows:
         assert f'/outcomes/overview/clinics/{row["clinic_id"]}"' in html
-        assert f'{100 * row["reach"]:.0f} %' in html  # the chart's label of the same figure
+        assert f'{100 * row["reach"]:.0f}%</text>' in html  # the chart's label of the same figure
     for _key, header, _kind in tables.OVERVIEW_COLUMNS:
         assert header.replace("+", "+") in html.replace("&amp;", "&")
     assert html.count("<svg") == 4 and html.count('role="img"') == 4
