@@ -1,6 +1,7 @@
 """Implementation outcomes: the pure science (reach, adoption, feasibility, fidelity, stages, strategies; see
 ``metrics``) and the web features built on it: ``delivery`` (screening and randomization, sessions, feasibility,
-fidelity coding) and ``implementation`` (adoption, activities, strategies, adaptations)."""
+fidelity coding), ``implementation`` (adoption, activities, strategies, adaptations) and ``overview`` (the
+director's outcomes overview across clinics, its drill-downs, ``mio outcomes`` and ``/api/v1/outcomes``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from implementation_outcomes import delivery, implementation, integration
+    from implementation_outcomes import delivery, implementation, integration, overview
 
     delivery.init_app(app)
     implementation.init_app(app)
     integration.init_app(app)
+    overview.init_app(app)  # after delivery: its ``mio outcomes`` group takes the delivery subcommands

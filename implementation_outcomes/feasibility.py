@@ -15,6 +15,7 @@ trial mothers; pass another value to change it. Feasibility as an implementation
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -146,22 +147,48 @@ def feasibility_summary(
     randomized = validate_sessions(mothers, sessions)
     dose = session_dose(mothers, sessions)
     attended = [s for s in sessions if s.get("attended", True)]
-    lo, hi = duration_window
-    durations = [s["duration_minutes"] for s in attended if s.get("duration_minutes") is not None]
+    durations = Counter(s["duration_minutes"] for s in attended if s.get("duration_minutes") is not None)
     days = days_to_first_session(mothers, sessions, randomized)
     return {
-        "n_mothers": len(dose),
+        **dose_summary(dose.values(), completion_threshold),
         "dose": dose,
-        "mean_dose": float(np.mean(list(dose.values()))) if dose else None,
-        "completion_threshold": completion_threshold,
-        "completed": sum(d >= completion_threshold for d in dose.values()),
-        "completion_share": proportion(sum(d >= completion_threshold for d in dose.values()), len(dose)),
-        "not_started": sum(d == 0 for d in dose.values()),
         "attended_sessions": len(attended),
-        "share_in_duration_window": proportion(sum(lo <= m <= hi for m in durations), len(durations)),
+        "share_in_duration_window": duration_window_share(durations, duration_window),
         "share_recorded": proportion(sum(bool(s.get("recorded")) for s in attended), len(attended)),
         "days_to_first_session": median_iqr(d for d in days.values() if d is not None),
     }
+
+
+def dose_summary(doses: Iterable[int], completion_threshold: int = DEFAULT_COMPLETION_THRESHOLD) -> dict[str, Any]:
+    """From the dose of each mother (attended sessions, ``session_dose``): n_mothers, mean_dose (None without
+    mothers), completed (dose >= ``completion_threshold``), completion_share = completed / n_mothers, not_started
+    (dose 0). Used by ``feasibility_summary`` and by set-based callers that count each mother's attended sessions
+    with one grouped query. Source: Proctor et al. 2011 (feasibility)."""
+    if not 1 <= completion_threshold <= SESSIONS_IN_PROTOCOL:
+        raise SessionDataError(f"completion_threshold {completion_threshold!r} is not within 1..12")
+    values = [int(d) for d in doses]
+    completed = sum(d >= completion_threshold for d in values)
+    return {
+        "n_mothers": len(values),
+        "mean_dose": float(np.mean(values)) if values else None,
+        "completion_threshold": completion_threshold,
+        "completed": completed,
+        "completion_share": proportion(completed, len(values)),
+        "not_started": sum(d == 0 for d in values),
+    }
+
+
+def duration_window_share(
+    durations: Mapping[float, int], window: tuple[float, float] = DEFAULT_DURATION_WINDOW
+) -> float | None:
+    """Share of attended sessions lasting ``lo <= minutes <= hi`` among attended sessions with a duration.
+
+    ``durations`` maps minutes to the number of sessions of that length (a histogram, so a grouped query can
+    feed it). None when no session has a duration. Source: MIO program description (50-60 minute sessions).
+    """
+    lo, hi = window
+    within = sum(n for minutes, n in durations.items() if lo <= minutes <= hi)
+    return proportion(within, sum(durations.values()))
 
 
 def consultation_attendance(

@@ -144,17 +144,16 @@ def scales_in_group(scheme: Mapping[str, Any], group: str) -> list[str]:
 def validate_rating(scheme: Mapping[str, Any], ratings: Mapping[str, Any], allow_missing: bool = False) -> None:
     """Raise ``RatingError`` listing each scale that is unknown, missing, non-numeric or out of range."""
     errors: list[str] = []
-    known = [s["key"] for s in scheme["scales"]]
+    ranges = {s["key"]: scale_range(scheme, s["key"]) for s in scheme["scales"]}  # once per rating, not per scale
     for key in ratings:
-        if key not in known:
+        if key not in ranges:
             errors.append(f"scale {key!r}: not in scheme {scheme.get('scheme_id', '')!r}")
-    for key in known:
+    for key, (lo, hi) in ranges.items():
         value = ratings.get(key)
         if value is None:
             if not allow_missing:
                 errors.append(f"scale {key!r}: missing rating")
             continue
-        lo, hi = scale_range(scheme, key)
         if not _is_number(value):
             errors.append(f"scale {key!r}: rating {value!r} is not a number")
         elif not lo <= value <= hi:
@@ -215,18 +214,38 @@ def adequacy_of_ratings(scheme: Mapping[str, Any], ratings: Sequence[Mapping[str
 
     Every rating is validated first (``RatingError`` names the rating index and scale).
     """
-    errors: list[str] = []
-    for i, rating in enumerate(ratings):
-        try:
-            validate_rating(scheme, rating)
-        except RatingError as exc:
-            errors.extend(f"rating {i}, {message}" for message in exc.errors)
-    if errors:
-        raise RatingError(errors)
     if not ratings:
         return []
-    columns = {s["key"]: np.array([r[s["key"]] for r in ratings], dtype=float) for s in scheme["scales"]}
+    columns = _valid_columns(scheme, ratings)
+    if columns is None:  # something is wrong: find and name every problem, rating by rating
+        errors: list[str] = []
+        for i, rating in enumerate(ratings):
+            try:
+                validate_rating(scheme, rating)
+            except RatingError as exc:
+                errors.extend(f"rating {i}, {message}" for message in exc.errors)
+        if errors:
+            raise RatingError(errors)
+        columns = {s["key"]: np.array([r[s["key"]] for r in ratings], dtype=float) for s in scheme["scales"]}
     return [bool(v) for v in adequacy_mask(scheme, columns)]
+
+
+def _valid_columns(scheme: Mapping[str, Any], ratings: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray] | None:
+    """The ratings as one array per scale when every rating passes ``validate_rating`` (checked column-wise, fast
+    for many ratings); None when any might not (the caller then validates rating by rating for the messages)."""
+    ranges = {s["key"]: scale_range(scheme, s["key"]) for s in scheme["scales"]}
+    if any(not r.keys() <= ranges.keys() for r in ratings):
+        return None
+    columns = {}
+    for key, (lo, hi) in ranges.items():
+        values = [r.get(key) for r in ratings]
+        if not all(type(v) in (int, float) for v in values):  # also refuses None and bool, as _is_number does
+            return None
+        column = np.array(values, dtype=float)
+        if not (np.isfinite(column).all() and ((column >= lo) & (column <= hi)).all()):
+            return None
+        columns[key] = column
+    return columns
 
 
 def double_coding_sample(session_ids: Iterable[str], share: float, seed: int | str) -> list[str]:

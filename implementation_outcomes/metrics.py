@@ -27,6 +27,8 @@ from implementation_outcomes.errors import (
 from implementation_outcomes.feasibility import (
     consultation_attendance,
     days_to_first_session,
+    dose_summary,
+    duration_window_share,
     feasibility_summary,
     median_iqr,
     session_dose,
@@ -46,7 +48,7 @@ from implementation_outcomes.fidelity import (
     validate_scheme,
 )
 from implementation_outcomes.icc import ICC_FORMS, icc, koo_li_band
-from implementation_outcomes.overview import overview_frame
+from implementation_outcomes.overview.frame import overview_frame
 from implementation_outcomes.randomization import (
     generate_allocation_sequence,
     new_allocation_seed,
@@ -82,7 +84,7 @@ __all__ = [
     "COUNSELOR_STEPS", "ICC_FORMS", "SCREENING_STATUSES",
     "AdoptionDataError", "AllocationError", "CatalogueError", "FidelitySchemeError", "ICCInputError",
     "OutcomeDataError", "RatingError", "ScreeningLogError", "SessionDataError", "StrategyRecordError",
-    "adequacy_mask", "adequacy_of_ratings", "adoption_funnel", "compare_sources", "consort_flow", "consultation_attendance", "days_to_first_session", "double_coding_sample",
+    "adequacy_mask", "adequacy_of_ratings", "adoption_funnel", "compare_sources", "consort_flow", "consultation_attendance", "days_to_first_session", "dose_summary", "double_coding_sample", "duration_window_share",
     "evaluate_adequacy", "feasibility_summary", "fidelity_coverage", "generate_allocation_sequence",
     "group_scores", "icc", "koo_li_band", "load_activity_catalogue", "load_eric_strategies",
     "load_fidelity_scheme", "load_frame_fields", "load_strategy_specification", "median_iqr",

@@ -24,7 +24,9 @@ PAGES: dict[str | None, list[str]] = {
                              "/readiness/profiles",
                              # integration: joint displays and determinants
                              "/integration/", "/integration/projects/1/joint", "/integration/projects/1/determinants",
-                             "/integration/projects/1/determinants?level=counselor&outcome=mean_dose"],
+                             "/integration/projects/1/determinants?level=counselor&outcome=mean_dose",
+                             # outcomes overview: the demo's first clinic (SPR-1) and its first counselor
+                             "/outcomes/overview/", "/outcomes/overview/clinics/1", "/outcomes/overview/counselors/2"],
     "admin@mio.example": ["/admin/users", "/admin/users/new"],
     "staff.spr@mio.example": ["/", "/admin/people/new", "/readiness/applications/mine"],
 }

@@ -93,3 +93,17 @@ def test_consultation_attendance_threshold():
     assert out["c2"]["attendance"] == 0.65 and not out["c2"]["meets_requirement"]
     with pytest.raises(SessionDataError, match="call row 0, field 'attended'"):
         consultation_attendance([{"counselor_id": "c1", "attended": "yes"}])
+
+
+def test_dose_summary_and_duration_window_share_by_hand():
+    from implementation_outcomes.feasibility import dose_summary, duration_window_share
+
+    # doses 0, 4, 8, 12: mean 24/4 = 6.0; completed (>= 8) 2 of 4; one mother not started
+    assert dose_summary([0, 4, 8, 12], 8) == {"n_mothers": 4, "mean_dose": 6.0, "completion_threshold": 8,
+                                              "completed": 2, "completion_share": 0.5, "not_started": 1}
+    assert dose_summary([], 8)["mean_dose"] is None and dose_summary([], 8)["completion_share"] is None
+    # 49 min x3 (out), 50 x2, 60 x1 (in: bounds inclusive), 61 x4 (out): 3 of 10
+    assert duration_window_share({49: 3, 50: 2, 60: 1, 61: 4}) == 0.3
+    assert duration_window_share({}) is None
+    with pytest.raises(SessionDataError, match="completion_threshold 13"):
+        dose_summary([1], 13)

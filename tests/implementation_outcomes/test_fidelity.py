@@ -127,3 +127,22 @@ def test_fidelity_coverage_by_hand():
                    "share_coded": 3 / 8, "share_double_coded": 1 / 3, "backlog": 5}
     with pytest.raises(RatingError, match="rating row 0, field 'session_id'"):
         fidelity_coverage(sessions, [{"session_id": "s9", "coder_id": "A"}])
+
+
+def test_adequacy_of_ratings_many_ratings_still_name_each_bad_one():
+    """The column-wise fast path agrees with evaluate_adequacy one by one, and a bad rating anywhere is still
+    reported by index and scale (bool, missing, out of range)."""
+    from implementation_outcomes.fidelity import adequacy_of_ratings, evaluate_adequacy, load_fidelity_scheme
+
+    scheme = load_fidelity_scheme()
+    lo, hi = scheme["rating_range"]["min"], scheme["rating_range"]["max"]
+    keys = [s["key"] for s in scheme["scales"]]
+    ratings = [{k: lo + (i * 7 + j) % (hi - lo + 1) for j, k in enumerate(keys)} for i in range(60)]
+    assert adequacy_of_ratings(scheme, ratings) == [evaluate_adequacy(scheme, r)["adequate"] for r in ratings]
+    bad = [*ratings[:3], {**ratings[3], keys[0]: True}, {k: v for k, v in ratings[4].items() if k != keys[1]},
+           {**ratings[5], keys[2]: hi + 1}]
+    with pytest.raises(RatingError) as info:
+        adequacy_of_ratings(scheme, bad)
+    text = "; ".join(info.value.errors)
+    assert f"rating 3, scale '{keys[0]}'" in text and f"rating 4, scale '{keys[1]}': missing" in text
+    assert f"rating 5, scale '{keys[2]}': rating {hi + 1} is outside" in text

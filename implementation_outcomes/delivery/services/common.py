@@ -18,6 +18,16 @@ from implementation_outcomes.fidelity import load_fidelity_scheme
 DEFAULT_DOUBLE_CODING_SHARE = 0.2
 
 
+def in_period(stmt, column, date_from=None, date_to=None):
+    """Restrict ``stmt`` to rows whose ``column`` (a date) lies in [date_from, date_to]; either bound optional.
+    The director's overview and its drill-downs pass the period chosen in their filters."""
+    if date_from is not None:
+        stmt = stmt.where(column >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(column <= date_to)
+    return stmt
+
+
 class DeliveryError(ValueError):
     """A write refused by a business rule; ``errors`` maps a field name (or ``""``) to a message."""
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from app.models import Clinic
@@ -40,19 +41,23 @@ def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
             "suppressed": bool(row.get("suppressed")), "label": row.get("label")}
 
 
-def clinic_feasibility(clinic_id: int, user=None) -> dict[str, Any]:
+def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None
+                       ) -> dict[str, Any]:
     """Feasibility of MIO delivery in one clinic as plain data (page and director's overview).
 
     ``summary`` is ``feasibility.feasibility_summary`` over mothers randomized to MIO + TAU and their sessions with
     the deployment's completion threshold (default 8 of 12); ``mothers`` one row per mother (dose, days to first
     session); ``consultation`` ``feasibility.consultation_attendance`` per counselor (>= 70 % requirement);
     ``training_cases`` attended sessions per counselor and case (>= 8 with at least one case); ``fim`` from
-    ``readiness_fim_scores`` (None until the readiness surveys provide it).
+    ``readiness_fim_scores`` (None until the readiness surveys provide it). With a period (``date_from`` /
+    ``date_to``, either optional): mothers screened in it and sessions (trial and training) dated in it.
     """
     clinic = clinic_or_404(clinic_id, user)
     threshold = settings().completion_threshold
-    mothers = mio_mothers(clinic, user)
-    sessions = mio_sessions(clinic, user)
+    mothers = mio_mothers(clinic, user, date_from, date_to)
+    mother_ids = {m.id for m in mothers}
+    sessions = [s for s in mio_sessions(clinic, user, date_from=date_from, date_to=date_to)
+                if s.participant_id in mother_ids]
     mother_rows = [{"mother_id": m.study_id, "randomized_on": m.randomized_on, "arm": m.arm} for m in mothers]
     session_rows = [pure_session_row(session_values(s), s.participant.study_id) for s in sessions]
     summary = feasibility_summary(mother_rows, session_rows, completion_threshold=threshold)
@@ -93,14 +98,16 @@ def clinic_feasibility(clinic_id: int, user=None) -> dict[str, Any]:
         "modality": modality,
         "consultation": [{"counselor_id": int(cid), "counselor": people.get(cid, cid), **row}
                          for cid, row in consultation.items()],
-        "training_cases": _training_case_progress(clinic, user, people),
+        "training_cases": _training_case_progress(clinic, user, people, date_from, date_to),
         "fim": readiness_fim_scores(clinic.id, user),
     }
 
 
-def _training_case_progress(clinic: Clinic, user, people: dict[str, str]) -> list[dict[str, Any]]:
+def _training_case_progress(clinic: Clinic, user, people: dict[str, str], date_from: date | None = None,
+                            date_to: date | None = None) -> list[dict[str, Any]]:
     rows = [{"counselor_id": s.counselor_id, "training_case": s.training_case, "session_number": s.session_number,
-             "attended": s.attended, "recorded": s.recorded} for s in training_sessions(clinic, user)]
+             "attended": s.attended, "recorded": s.recorded}
+            for s in training_sessions(clinic, user, date_from, date_to)]
     progress = training_case_progress(rows)
     return sorted(({"counselor_id": int(cid), "counselor": people.get(cid, cid), **row} for cid, row in progress.items()),
                   key=lambda r: r["counselor"])

@@ -15,6 +15,7 @@ Definitions (all computed by the pure modules):
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +30,12 @@ from implementation_outcomes.delivery.models import (
     MioSession,
     TrainingCaseSession,
 )
-from implementation_outcomes.delivery.services.common import clinic_or_404, current_scheme, schemes_by_version
+from implementation_outcomes.delivery.services.common import (
+    clinic_or_404,
+    current_scheme,
+    in_period,
+    schemes_by_version,
+)
 from implementation_outcomes.errors import ICCInputError
 from implementation_outcomes.metrics import (
     ICC_FORMS,
@@ -52,7 +58,10 @@ def headline_group(scheme: dict[str, Any]) -> str:
     return next((g["key"] for g in scheme["groups"] if g.get("role") == "adherence"), scheme["groups"][0]["key"])
 
 
-def _load(clinic: Clinic | None, user) -> tuple[list, list[FidelityRating], list[CodingAssignment]]:
+def _load(clinic: Clinic | None, user, date_from: date | None = None, date_to: date | None = None
+          ) -> tuple[list, list[FidelityRating], list[CodingAssignment]]:
+    """Sessions (trial and training), ratings and assignments; with a period, the sessions dated in it and only
+    the ratings and assignments of those sessions."""
     sessions: list = []
     for model in (MioSession, TrainingCaseSession):
         stmt = sa.select(model)
@@ -61,6 +70,7 @@ def _load(clinic: Clinic | None, user) -> tuple[list, list[FidelityRating], list
         stmt = stmt.options(sa.orm.selectinload(model.counselor))
         if clinic is not None:
             stmt = stmt.where(model.clinic_id == clinic.id)
+        stmt = in_period(stmt, model.session_date, date_from, date_to)
         sessions.extend(db.session.execute(scoped(stmt, model, user)).scalars())
     stmt = sa.select(FidelityRating).order_by(FidelityRating.id)
     astmt = sa.select(CodingAssignment)
@@ -69,6 +79,10 @@ def _load(clinic: Clinic | None, user) -> tuple[list, list[FidelityRating], list
         astmt = astmt.where(CodingAssignment.clinic_id == clinic.id)
     ratings = list(db.session.execute(scoped(stmt, FidelityRating, user)).scalars())
     assignments = list(db.session.execute(scoped(astmt, CodingAssignment, user)).scalars())
+    if date_from is not None or date_to is not None:
+        keys = {_key(s) for s in sessions}
+        ratings = [r for r in ratings if r.session_key in keys]
+        assignments = [a for a in assignments if a.session_key in keys]
     return sessions, ratings, assignments
 
 
@@ -111,8 +125,12 @@ def _icc_entry(label: str, key: str, pairs: list[tuple[float, float]]) -> dict[s
 
 
 def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignment],
-                scheme: dict[str, Any], schemes: dict[int, dict[str, Any]]) -> dict[str, Any]:
+                scheme: dict[str, Any], schemes: dict[int, dict[str, Any]], headline_only: bool = False
+                ) -> dict[str, Any]:
     """ICC(2,1) over double-coded sessions, per group mean and per scale of the current scheme.
+
+    ``headline_only`` computes the adherence group alone (``by_group`` holds just it, ``by_scale`` is empty): the
+    director's overview shows only that figure for every clinic.
 
     Each double-coded session contributes its two coder ratings. Columns are the two coders when the whole subset
     was rated by the same two coders (the two-way model's fixed rater set); otherwise the columns are "primary" and
@@ -138,15 +156,17 @@ def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignmen
     group_rows, scale_rows = [], []
     means = [(group_scores(schemes.get(a.scheme_version, scheme), a.scores),
               group_scores(schemes.get(b.scheme_version, scheme), b.scores)) for a, b in ordered]
+    headline_key = headline_group(scheme)
     for g in scheme["groups"]:
+        if headline_only and g["key"] != headline_key:
+            continue
         pairs = [(ma[g["key"]], mb[g["key"]]) for ma, mb in means
                  if ma.get(g["key"]) is not None and mb.get(g["key"]) is not None]
         group_rows.append(_icc_entry(g["label"], g["key"], pairs))
-    for s in scheme["scales"]:
+    for s in [] if headline_only else scheme["scales"]:
         pairs = [(a.scores[s["key"]], b.scores[s["key"]]) for a, b in ordered
                  if a.scores.get(s["key"]) is not None and b.scores.get(s["key"]) is not None]
         scale_rows.append(_icc_entry(s["label"], s["key"], pairs))
-    headline_key = headline_group(scheme)
     headline = next(r for r in group_rows if r["key"] == headline_key)
     oneway = None
     if not same_two and headline["n"] >= 2:
@@ -161,8 +181,9 @@ def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignmen
             "one_way_headline": oneway}
 
 
-def fidelity_figures(clinic: Clinic | None, user=None) -> dict[str, Any]:
-    sessions, ratings, assignments = _load(clinic, user)
+def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = None, date_to: date | None = None
+                     ) -> dict[str, Any]:
+    sessions, ratings, assignments = _load(clinic, user, date_from, date_to)
     version, scheme = current_scheme()
     schemes = schemes_by_version()
     adherence = headline_group(scheme)
@@ -246,7 +267,7 @@ def _self_vs_coder(sessions, ratings, primary, scheme, schemes) -> dict[str, Any
             continue
         own_means = group_scores(schemes.get(own.scheme_version, scheme), own.scores) if own else {}
         coded_means = group_scores(schemes.get(coded.scheme_version, scheme), coded.scores) if coded else {}
-        rows.append({"counselor": s.counselor.display_name, "case_label": s.case_label,
+        rows.append({"counselor_id": s.counselor_id, "counselor": s.counselor.display_name, "case_label": s.case_label,
                      "training_case": s.training_case, "session_number": s.session_number,
                      "session_date": s.session_date, "self": own_means, "coder": coded_means})
         if own:
@@ -256,12 +277,14 @@ def _self_vs_coder(sessions, ratings, primary, scheme, schemes) -> dict[str, Any
             compare.append({"counselor_id": s.counselor_id, "session_id": key, "source": "coder",
                             "group_means": coded_means})
     names = {str(s.counselor_id): s.counselor.display_name for s in sessions}
-    summary = [{"counselor": names[cid], "groups": by_group}
+    summary = [{"counselor_id": int(cid), "counselor": names[cid], "groups": by_group}
                for cid, by_group in compare_sources(compare, groups).items()]
     return {"sessions": rows, "by_counselor": sorted(summary, key=lambda r: r["counselor"])}
 
 
-def clinic_fidelity(clinic_id: int, user=None) -> dict[str, Any]:
-    """Fidelity of one clinic as plain data (page and director's overview); see the module docstring."""
-    return fidelity_figures(clinic_or_404(clinic_id, user), user)
+def clinic_fidelity(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None
+                    ) -> dict[str, Any]:
+    """Fidelity of one clinic as plain data (page and director's overview); see the module docstring. With a period
+    (either bound optional) only sessions dated in it and their ratings count."""
+    return fidelity_figures(clinic_or_404(clinic_id, user), user, date_from, date_to)
 

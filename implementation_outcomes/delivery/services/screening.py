@@ -24,7 +24,12 @@ from implementation_outcomes.delivery.screening_log import (
     normalise_entry,
     parse_screening_csv,
 )
-from implementation_outcomes.delivery.services.common import DeliveryError, clinic_or_404, counselor_in_clinic
+from implementation_outcomes.delivery.services.common import (
+    DeliveryError,
+    clinic_or_404,
+    counselor_in_clinic,
+    in_period,
+)
 from implementation_outcomes.errors import ScreeningLogError
 from implementation_outcomes.metrics import (
     consort_flow,
@@ -54,19 +59,25 @@ ELIGIBLE_NOT_ENROLLED = ("not_offered", "declined")
 ENTRY_FIELDS = (*COLUMNS, "counselor_id")
 
 
-def participants(clinic: Clinic, user=None, status: str | None = None) -> list[TrialParticipant]:
+def participants(clinic: Clinic, user=None, status: str | None = None, date_from: date | None = None,
+                 date_to: date | None = None) -> list[TrialParticipant]:
+    """The clinic's screening log; with a period, the mothers screened in it (``screened_on``)."""
     stmt = sa.select(TrialParticipant).where(TrialParticipant.clinic_id == clinic.id).order_by(TrialParticipant.study_id)
     if status:
         stmt = stmt.where(TrialParticipant.status == status)
+    stmt = in_period(stmt, TrialParticipant.screened_on, date_from, date_to)
     return list(db.session.execute(scoped(stmt, TrialParticipant, user)).scalars())
 
 
-def mio_mothers(clinic: Clinic, user=None) -> list[TrialParticipant]:
-    """Mothers randomized to MIO + TAU (the only ones who can have MIO sessions)."""
+def mio_mothers(clinic: Clinic, user=None, date_from: date | None = None, date_to: date | None = None
+                ) -> list[TrialParticipant]:
+    """Mothers randomized to MIO + TAU (the only ones who can have MIO sessions); with a period, those screened
+    in it."""
     stmt = (sa.select(TrialParticipant)
             .where(TrialParticipant.clinic_id == clinic.id, TrialParticipant.arm == "mio_tau",
                    TrialParticipant.status.in_(("randomized", "started")))
             .order_by(TrialParticipant.study_id))
+    stmt = in_period(stmt, TrialParticipant.screened_on, date_from, date_to)
     return list(db.session.execute(scoped(stmt, TrialParticipant, user)).scalars())
 
 
@@ -204,17 +215,19 @@ def _log_row(p: TrialParticipant) -> dict[str, Any]:
     return {"status": p.status, "reason": p.reason, "arm": p.arm, "clinic": p.clinic.code if p.clinic else ""}
 
 
-def clinic_reach(clinic_id: int, user=None) -> dict[str, Any]:
+def clinic_reach(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None
+                 ) -> dict[str, Any]:
     """Reach of one clinic as plain data (for the reach page and the director's overview).
 
     Returns ``{clinic, cascade, reach (numerator -> {main, sensitivity}), representativeness, flow, decline_reasons,
     exclusion_reasons, allocation}``. reach % = numerator / eligible-and-offered; sensitivity adds lost /
     undetermined to the denominator (``reach.reach_pct``/``reach_pct_sensitivity``, RE-AIM). Representativeness
     compares enrolled mothers with eligible non-participants (not offered or declined) by standardized mean
-    differences (``representativeness``, Austin 2009; Yang & Dalton 2012).
+    differences (``representativeness``, Austin 2009; Yang & Dalton 2012). With a period (``date_from`` /
+    ``date_to``, either optional) only mothers screened in it count.
     """
     clinic = clinic_or_404(clinic_id, user)
-    log = participants(clinic, user)
+    log = participants(clinic, user, date_from=date_from, date_to=date_to)
     rows = [_log_row(p) for p in log]
     cascade = reach_cascade(rows)
     enrolled = [_characteristics(p) for p in log if p.status in ENROLLED]
@@ -223,8 +236,7 @@ def clinic_reach(clinic_id: int, user=None) -> dict[str, Any]:
     return {
         "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name},
         "cascade": cascade,
-        "reach": {numerator: {"main": reach_pct(cascade, numerator), "sensitivity": reach_pct_sensitivity(cascade, numerator)}
-                  for numerator in ("enrolled", "randomized", "started_mio")},
+        "reach": reach_figures(cascade),
         "representativeness": representativeness(enrolled, others, REPRESENTATIVENESS_VARIABLES),
         "flow": flows["clinics"].get(clinic.code, flows["overall"]),
         "decline_reasons": cascade["declined_by_reason"],
@@ -235,6 +247,13 @@ def clinic_reach(clinic_id: int, user=None) -> dict[str, Any]:
             "awaiting": sum(p.status == "consented" for p in log),
         },
     }
+
+
+def reach_figures(cascade: dict[str, Any]) -> dict[str, dict[str, float | None]]:
+    """``{numerator: {main, sensitivity}}`` for enrolled, randomized and started MIO (``reach_pct`` and
+    ``reach_pct_sensitivity`` of the cascade); shared by the clinic page and the set-based overview."""
+    return {numerator: {"main": reach_pct(cascade, numerator), "sensitivity": reach_pct_sensitivity(cascade, numerator)}
+            for numerator in ("enrolled", "randomized", "started_mio")}
 
 
 def _characteristics(p: TrialParticipant) -> dict[str, Any]:

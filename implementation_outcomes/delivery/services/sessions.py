@@ -28,6 +28,7 @@ from implementation_outcomes.delivery.models import (
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,
     counselor_in_clinic,
+    in_period,
 )
 from implementation_outcomes.delivery.services.screening import mio_mothers
 from implementation_outcomes.errors import SessionDataError
@@ -40,7 +41,9 @@ _PURE_TO_FORM = {"mother_id": "participant_id", "date": "session_date", "session
                  "duration_minutes": "duration_minutes"}
 
 
-def mio_sessions(clinic: Clinic, user=None, participant: TrialParticipant | None = None) -> list[MioSession]:
+def mio_sessions(clinic: Clinic, user=None, participant: TrialParticipant | None = None,
+                 date_from: date | None = None, date_to: date | None = None) -> list[MioSession]:
+    """The clinic's MIO sessions (of one mother when given); with a period, those dated in it."""
     # the participant filter is implied (a session's mother is at its clinic) but lets PostgreSQL read only this
     # clinic's screening log by index instead of hashing every mother (see `mio explain-hot-queries`)
     stmt = (sa.select(MioSession).join(MioSession.participant)
@@ -49,15 +52,19 @@ def mio_sessions(clinic: Clinic, user=None, participant: TrialParticipant | None
             .order_by(TrialParticipant.study_id, MioSession.session_number, MioSession.session_date))
     if participant is not None:
         stmt = stmt.where(MioSession.participant_id == participant.id)
+    stmt = in_period(stmt, MioSession.session_date, date_from, date_to)
     return list(db.session.execute(scoped(stmt, MioSession, user)).scalars())
 
 
-def training_sessions(clinic: Clinic, user=None) -> list[TrainingCaseSession]:
+def training_sessions(clinic: Clinic, user=None, date_from: date | None = None, date_to: date | None = None
+                      ) -> list[TrainingCaseSession]:
+    """The clinic's training-case sessions; with a period, those dated in it."""
     stmt = (sa.select(TrainingCaseSession).join(TrainingCaseSession.counselor)
             .where(TrainingCaseSession.clinic_id == clinic.id)
             .options(sa.orm.contains_eager(TrainingCaseSession.counselor))
             .order_by(Person.display_name, TrainingCaseSession.training_case, TrainingCaseSession.session_number,
                       TrainingCaseSession.session_date))
+    stmt = in_period(stmt, TrainingCaseSession.session_date, date_from, date_to)
     return list(db.session.execute(scoped(stmt, TrainingCaseSession, user)).scalars())
 
 
@@ -272,3 +279,23 @@ def save_call(clinic: Clinic, values: dict[str, Any], user=None) -> Consultation
 def delete_call(call: ConsultationCall) -> None:
     db.session.delete(call)
     db.session.commit()
+
+
+def counselor_delivery(counselor: Person, user=None, date_from: date | None = None, date_to: date | None = None
+                       ) -> dict[str, Any]:
+    """The MIO sessions a counselor delivered to trial mothers (in the period when given): sessions by status
+    (one grouped query), audio-recorded attended sessions and the number of mothers seen."""
+    stmt = (sa.select(MioSession.status, sa.func.count(), sa.func.sum(sa.case((MioSession.audio_recorded, 1), else_=0)))
+            .where(MioSession.counselor_id == counselor.id))
+    stmt = scoped(in_period(stmt, MioSession.session_date, date_from, date_to), MioSession, user).group_by(MioSession.status)
+    by_status = {key: 0 for key in SESSION_STATUSES}
+    recorded = 0
+    mothers_stmt = (sa.select(sa.func.count(sa.distinct(MioSession.participant_id)))
+                    .where(MioSession.counselor_id == counselor.id, MioSession.status == "attended"))
+    mothers_stmt = scoped(in_period(mothers_stmt, MioSession.session_date, date_from, date_to), MioSession, user)
+    for status, count, n_recorded in db.session.execute(stmt):
+        by_status[status] = count
+        if status == "attended":
+            recorded = int(n_recorded or 0)
+    return {"by_status": by_status, "attended": by_status["attended"], "recorded": recorded,
+            "mothers": db.session.execute(mothers_stmt).scalar_one()}

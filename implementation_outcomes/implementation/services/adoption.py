@@ -94,6 +94,25 @@ def adoption_by_clinic(clinics: Sequence[Clinic], user=None) -> list[dict[str, A
     return [{"clinic": clinic_info(c), "counselors": by_clinic[c.id], **_summary(by_clinic[c.id])} for c in clinics]
 
 
+def adoption_figures_by_clinic(clinic_ids: Sequence[int], user=None) -> dict[int, dict[str, Any]]:
+    """``{clinic_id: {funnel, staff_adoption, penetration}}`` for many clinics from two column queries (the
+    director's overview): the same ``_summary`` as ``adoption_by_clinic`` without loading person objects."""
+    ids = list(clinic_ids)
+    user = acting_user(user)
+    people = sa.select(Person.id, Person.clinic_id).where(Person.kind == "counselor", Person.clinic_id.in_(ids))
+    by_person: dict[int, dict[str, Any]] = {}
+    by_clinic: dict[int, list[dict[str, Any]]] = {cid: [] for cid in ids}
+    for person_id, clinic_id in db.session.execute(scoped(people, Person, user)):
+        by_person[person_id] = {"id": person_id, "steps": {}}
+        by_clinic[clinic_id].append(by_person[person_id])
+    steps = sa.select(AdoptionStep.person_id, AdoptionStep.step, AdoptionStep.reached_on).where(
+        AdoptionStep.person_id.in_(people.with_only_columns(Person.id)))
+    for person_id, step, reached_on in db.session.execute(scoped(steps, AdoptionStep, user)):
+        if person_id in by_person:
+            by_person[person_id]["steps"][step] = reached_on
+    return {cid: _summary(members) for cid, members in by_clinic.items()}
+
+
 def clinic_adoption(clinic_id: int, user=None) -> dict[str, Any] | None:
     """Plain-dict adoption of one clinic for other pages (the director overview); None when not visible.
 

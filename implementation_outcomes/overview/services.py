@@ -1,0 +1,228 @@
+"""The director's overview: one row per clinic composed from the figures the delivery and implementation services
+compute (set-based: a fixed number of grouped queries whatever the number of clinics), and the drill-downs to a
+clinic and a counselor that call the clinic pages' own service functions.
+
+No formula lives here: every number is taken from a service result that a pure module computed (reach % and its
+sensitivity: ``reach``; adoption and penetration: ``adoption``; dose, completion, 50-60 minute share:
+``feasibility``; adequacy and ICC(2,1): ``fidelity``/``icc``; current stage: ``stages``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+
+from app.db import db
+from app.models import Agency, Clinic, Person
+from app.security import get_scoped_or_404, scoped
+from implementation_outcomes.adoption import COUNSELOR_STEPS
+from implementation_outcomes.delivery.services import clinic_feasibility, clinic_fidelity, clinic_reach
+from implementation_outcomes.delivery.services.by_clinic import (
+    feasibility_by_clinic,
+    fidelity_by_clinic,
+    reach_by_clinic,
+)
+from implementation_outcomes.delivery.services.fidelity_figures import ICC_FORM
+from implementation_outcomes.delivery.services.sessions import counselor_delivery
+from implementation_outcomes.implementation import clinic_adoption, clinic_stages
+from implementation_outcomes.implementation.services.activities import catalogue, stages_by_clinic
+from implementation_outcomes.implementation.services.adoption import (
+    STEP_LABELS,
+    adoption_figures_by_clinic,
+    steps_by_person,
+)
+
+
+class FilterError(ValueError):
+    """A bad filter value; ``field`` names the parameter (agency, clinic, from, to)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The overview's filters: an agency code, a clinic code, and a period (inclusive, either bound optional)."""
+
+    agency: str | None = None
+    clinic: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def parse(cls, values) -> Filters:
+        """From request arguments or CLI options (``agency``, ``clinic``, ``from``, ``to``; empty means none)."""
+        dates = {}
+        for key in ("from", "to"):
+            text = (values.get(key) or "").strip()
+            if text:
+                try:
+                    dates[key] = date.fromisoformat(text)
+                except ValueError:
+                    raise FilterError(key, f"{text!r} is not a date (YYYY-MM-DD)") from None
+        if "from" in dates and "to" in dates and dates["from"] > dates["to"]:
+            raise FilterError("to", f"{dates['to'].isoformat()} is before the start {dates['from'].isoformat()}")
+        return cls((values.get("agency") or "").strip() or None, (values.get("clinic") or "").strip() or None,
+                   dates.get("from"), dates.get("to"))
+
+    @property
+    def period(self) -> dict[str, date | None]:
+        return {"date_from": self.date_from, "date_to": self.date_to}
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as URL query arguments (for links and downloads that keep them)."""
+        out = {"agency": self.agency, "clinic": self.clinic,
+               "from": self.date_from.isoformat() if self.date_from else None,
+               "to": self.date_to.isoformat() if self.date_to else None}
+        return {k: v for k, v in out.items() if v}
+
+
+def visible_agencies(user=None) -> list[Agency]:
+    return list(db.session.execute(scoped(sa.select(Agency).order_by(Agency.code), Agency, user)).scalars())
+
+
+def overview_clinics(filters: Filters, user=None) -> list[Clinic]:
+    """The active clinics in scope matching the agency/clinic filters, by code (with their agency loaded).
+
+    An agency or clinic code the user cannot see is a ``FilterError`` (the same message as an unknown one)."""
+    stmt = (sa.select(Clinic).join(Clinic.agency).options(sa.orm.contains_eager(Clinic.agency))
+            .where(Clinic.active.is_(True)).order_by(Clinic.code))
+    if filters.agency:
+        if not db.session.execute(scoped(sa.select(Agency.id).where(Agency.code == filters.agency), Agency, user)).first():
+            raise FilterError("agency", f"no agency with code {filters.agency!r}")
+        stmt = stmt.where(Agency.code == filters.agency)
+    if filters.clinic:
+        stmt = stmt.where(Clinic.code == filters.clinic)
+    clinics = list(db.session.execute(scoped(stmt, Clinic, user)).scalars())
+    if filters.clinic and not clinics:
+        raise FilterError("clinic", f"no clinic with code {filters.clinic!r}"
+                          + (f" in agency {filters.agency}" if filters.agency else ""))
+    return clinics
+
+
+def _stage_label(number: int | None) -> str | None:
+    if number is None:
+        return None
+    stage = next((s for s in catalogue()["stages"] if s["number"] == number), None)
+    return stage["label"] if stage else None
+
+
+def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, Any]]:
+    """One plain row per clinic (keys = ``tables.OVERVIEW_COLUMNS`` plus ``clinic_id``), in clinic-code order.
+
+    reach / reach_sensitivity: enrolled / offered and enrolled / (offered + lost); adoption: delivering / eligible
+    counselors; penetration: delivering / trained; mean_dose, completion_share, share_50_60 over mothers randomized
+    to MIO + TAU; adequate_share: share of sessions whose primary coder rating is adequate; icc: ICC(2,1) of the
+    adherence group over double-coded sessions; current_stage: highest stage with a completed activity.
+    """
+    filters = filters or Filters()
+    clinics = overview_clinics(filters, user)
+    ids = [c.id for c in clinics]
+    reach = reach_by_clinic(ids, user, **filters.period)
+    feasibility = feasibility_by_clinic(ids, user, **filters.period)
+    fidelity = fidelity_by_clinic(ids, user, **filters.period)
+    adoption = adoption_figures_by_clinic(ids, user)
+    stages = {entry["clinic"]["id"]: entry for entry in stages_by_clinic(clinics, user)}
+    rows = []
+    for clinic in clinics:
+        cascade, r = reach[clinic.id]["cascade"], reach[clinic.id]["reach"]["enrolled"]
+        staff, pen = adoption[clinic.id]["staff_adoption"], adoption[clinic.id]["penetration"]
+        feas, fid = feasibility[clinic.id], fidelity[clinic.id]
+        stage = stages[clinic.id]["current_stage"]
+        rows.append({
+            "clinic_id": clinic.id, "clinic": clinic.code, "clinic_name": clinic.name, "agency": clinic.agency.code,
+            "screened": cascade["screened"], "offered": cascade["offered"], "enrolled": cascade["enrolled"],
+            "reach": r["main"], "reach_sensitivity": r["sensitivity"],
+            "eligible": staff["eligible"], "delivering": staff["delivering"], "adoption": staff["adoption_of_eligible"],
+            "trained": pen["trained"], "penetration": pen["penetration"],
+            "mio_mothers": feas["n_mothers"], "mean_dose": feas["mean_dose"],
+            "completion_share": feas["completion_share"], "share_50_60": feas["share_in_duration_window"],
+            "rated_sessions": fid["adequacy"]["rated"], "adequate_share": fid["adequacy"]["share"],
+            "icc": fid["icc"]["value"], "icc_form": fid["icc_form"], "icc_pairs": fid["icc"]["n"],
+            "current_stage": stage, "current_stage_label": _stage_label(stage),
+        })
+    return rows
+
+
+def clinic_overview(clinic_id: int, filters: Filters | None = None, user=None) -> dict[str, Any]:
+    """Drill-down to one clinic: the headline figures of its reach, feasibility, fidelity, adoption and stage pages
+    (their own service functions, same period) and its counselors; 404 outside the user's scope."""
+    filters = filters or Filters()
+    clinic = get_scoped_or_404(Clinic, clinic_id, user)
+    reach = clinic_reach(clinic.id, user, **filters.period)
+    feasibility = clinic_feasibility(clinic.id, user, **filters.period)
+    fidelity = clinic_fidelity(clinic.id, user, **filters.period)
+    adoption = clinic_adoption(clinic.id, user)
+    stages = clinic_stages(clinic.id, user)
+    enrolled = reach["reach"]["enrolled"]
+    summary = feasibility["summary"]
+    staff, pen = adoption["staff_adoption"], adoption["penetration"]
+    headline = reliability_headline(fidelity)
+    return {
+        "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name, "agency": clinic.agency.code},
+        "filters": filters,
+        "figures": {
+            "screened": reach["cascade"]["screened"], "offered": reach["cascade"]["offered"],
+            "enrolled": reach["cascade"]["enrolled"], "reach": enrolled["main"],
+            "reach_sensitivity": enrolled["sensitivity"],
+            "eligible": staff["eligible"], "delivering": staff["delivering"], "adoption": staff["adoption_of_eligible"],
+            "trained": pen["trained"], "penetration": pen["penetration"],
+            "mio_mothers": summary["n_mothers"], "mean_dose": summary["mean_dose"],
+            "completion_share": summary["completion_share"], "share_50_60": summary["share_in_duration_window"],
+            "rated_sessions": fidelity["adequacy"]["rated"], "adequate_share": fidelity["adequacy"]["share"],
+            "icc": headline["value"], "icc_form": headline["form"], "icc_pairs": headline["n"],
+            "current_stage": stages["current_stage"], "current_stage_label": _stage_label(stages["current_stage"]),
+        },
+        "completion_threshold": feasibility["completion_threshold"],
+        "icc_band": headline["band"],
+        "funnel": adoption["funnel"],
+        "stages": stages["stages"],
+        "counselors": [{"id": c["id"], "name": c["name"], "furthest": c["furthest"],
+                        "furthest_label": STEP_LABELS.get(c["furthest"]) if c["furthest"] else None}
+                       for c in adoption["counselors"]],
+    }
+
+
+def reliability_headline(fidelity: dict[str, Any]) -> dict[str, Any]:
+    return {**fidelity["reliability"]["headline"], "form": fidelity["reliability"]["form"]}
+
+
+def counselor_overview(person_id: int, filters: Filters | None = None, user=None) -> dict[str, Any]:
+    """Drill-down to one counselor: dated adoption steps, MIO sessions delivered, fidelity (adequacy, the run chart
+    of the adherence score with its points, self-reflection vs coder) and training-case progress, from the clinic
+    services for the counselor's clinic; 404 outside the user's scope or for a person who is not a counselor."""
+    filters = filters or Filters()
+    person = get_scoped_or_404(Person, person_id, user)
+    if person.kind != "counselor":
+        abort(404)
+    clinic = person.clinic
+    steps = steps_by_person([person.id], user)[person.id]
+    fidelity = clinic_fidelity(clinic.id, user, **filters.period)
+    feasibility = clinic_feasibility(clinic.id, user, **filters.period)
+    adequacy = next((r for r in fidelity["adequacy"]["by_counselor"] if r["counselor_id"] == person.id),
+                    {"rated": 0, "adequate": 0, "share": None})
+    run_chart = next((c for c in fidelity["run_charts"] if c["counselor_id"] == person.id), None)
+    return {
+        "person": {"id": person.id, "name": person.display_name, "active": person.active},
+        "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name},
+        "filters": filters,
+        "steps": [{"step": s, "label": STEP_LABELS[s], "reached_on": steps[s].reached_on if s in steps else None}
+                  for s in COUNSELOR_STEPS],
+        "sessions": counselor_delivery(person, user, **filters.period),
+        "adequacy": {"rated": adequacy["rated"], "adequate": adequacy["adequate"], "share": adequacy["share"]},
+        "scheme": fidelity["scheme"],
+        "run_chart": run_chart,
+        "self_vs_coder": {
+            "sessions": [r for r in fidelity["self_vs_coder"]["sessions"] if r["counselor_id"] == person.id],
+            "summary": next((r["groups"] for r in fidelity["self_vs_coder"]["by_counselor"]
+                             if r["counselor_id"] == person.id), {}),
+        },
+        "training_cases": next((r for r in feasibility["training_cases"] if r["counselor_id"] == person.id), None),
+        "consultation": next((r for r in feasibility["consultation"] if r["counselor_id"] == person.id), None),
+        "icc_form": ICC_FORM,
+    }

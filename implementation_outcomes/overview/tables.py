@@ -1,0 +1,120 @@
+"""The overview's tables (``delivery.tables.Table``: the page renders them, CSV/Excel/``mio outcomes`` write them),
+built from the services' plain rows; no figure is computed here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from implementation_outcomes.delivery.tables import Column, Table
+
+#: (row key, header, kind) of the overview table, in order: the page, the downloads and the CLI share it
+OVERVIEW_COLUMNS: list[tuple[str, str, str]] = [
+    ("clinic", "Clinic", "text"),
+    ("agency", "Agency", "text"),
+    ("screened", "Screened", "int"),
+    ("offered", "Eligible and offered", "int"),
+    ("enrolled", "Enrolled", "int"),
+    ("reach", "Reach", "pct"),
+    ("reach_sensitivity", "Reach, sensitivity (lost counted)", "pct"),
+    ("eligible", "Eligible counselors", "int"),
+    ("delivering", "Counselors delivering", "int"),
+    ("adoption", "Adoption (delivering / eligible)", "pct"),
+    ("trained", "Counselors trained", "int"),
+    ("penetration", "Penetration (delivering / trained)", "pct"),
+    ("mio_mothers", "Mothers in MIO + TAU", "int"),
+    ("mean_dose", "Mean dose (sessions)", "num"),
+    ("completion_share", "Completed", "pct"),
+    ("share_50_60", "Sessions of 50-60 min", "pct"),
+    ("rated_sessions", "Coder-rated sessions", "int"),
+    ("adequate_share", "Adequate fidelity", "pct"),
+    ("icc", "ICC", "num"),
+    ("icc_form", "ICC form", "text"),
+    ("icc_pairs", "ICC double-coded sessions", "int"),
+    ("current_stage", "Current stage", "int"),
+    ("current_stage_label", "Stage", "text"),
+]
+
+#: the charted outcomes: (name, row key, title)
+CHARTED: list[tuple[str, str, str]] = [
+    ("reach", "reach", "Reach (enrolled / eligible and offered)"),
+    ("adoption", "adoption", "Adoption (counselors delivering / eligible)"),
+    ("completion", "completion_share", "Mothers completing MIO"),
+    ("fidelity", "adequate_share", "Sessions with adequate fidelity"),
+]
+
+
+def overview_table(rows: Sequence[dict[str, Any]]) -> Table:
+    return Table("outcomes", "Implementation outcomes by clinic",
+                 [Column(header, kind) for _key, header, kind in OVERVIEW_COLUMNS],
+                 [[row[key] for key, _h, _k in OVERVIEW_COLUMNS] for row in rows],
+                 note="Shares are of the denominators named in the headers; a dash means undefined (no denominator). "
+                      "ICC(2,1) of the adherence group over double-coded sessions.")
+
+
+def chart_table(rows: Sequence[dict[str, Any]], name: str) -> Table:
+    """The numbers beside one chart: clinic, the share and its denominator."""
+    _name, key, title = next(c for c in CHARTED if c[0] == name)
+    return Table(name, title, [Column("Clinic"), Column(title.split(" (")[0], "pct")],
+                 [[row["clinic"], row[key]] for row in rows])
+
+
+def overview_tables(rows: Sequence[dict[str, Any]]) -> list[Table]:
+    return [overview_table(rows), *(chart_table(rows, name) for name, _k, _t in CHARTED)]
+
+
+def clinic_tables(c: dict[str, Any], step_labels: dict[str, str]) -> list[Table]:
+    figures = Table("headline", f"Headline figures · {c['clinic']['code']}", [Column("Outcome"), Column("Value")])
+    by_key = {key: (header, kind) for key, header, kind in OVERVIEW_COLUMNS}
+    for key, value in c["figures"].items():
+        header, kind = by_key[key]
+        figures.rows.append([header, _display(value, kind)])
+    funnel = Table("funnel", "Counselors reaching each adoption step",
+                   [Column("Step"), Column("Counselors", "int"), Column("Of invited", "pct")],
+                   [[step_labels.get(f["step"], f["step"]), f["count"], f["pct_of_invited"]] for f in c["funnel"]])
+    counselors = Table("counselors", "Counselors", [Column("Counselor"), Column("Furthest step")],
+                       [[p["name"], p["furthest_label"] or "none yet"] for p in c["counselors"]])
+    return [figures, funnel, counselors]
+
+
+def _display(value: Any, kind: str) -> Any:
+    """A headline value in a two-column table (mixed kinds): shares as percentages with one decimal."""
+    if value is None:
+        return None
+    if kind == "pct":
+        return f"{100 * value:.1f} %"
+    if kind == "num":
+        return f"{value:.3f}" if isinstance(value, float) else value
+    return value
+
+
+def counselor_tables(c: dict[str, Any]) -> list[Table]:
+    steps = Table("steps", "Adoption steps", [Column("Step"), Column("Reached on", "date")],
+                  [[s["label"], s["reached_on"]] for s in c["steps"]])
+    sessions = c["sessions"]
+    delivered = Table("sessions", "MIO sessions with trial mothers", [Column("Measure"), Column("Count", "int")],
+                      [["Attended", sessions["by_status"]["attended"]], ["No-show", sessions["by_status"]["no_show"]],
+                       ["Cancelled", sessions["by_status"]["cancelled"]],
+                       ["Attended and audio-recorded", sessions["recorded"]], ["Mothers seen", sessions["mothers"]]])
+    adequacy = Table("adequacy", "Fidelity: coder-rated sessions",
+                     [Column("Rated sessions", "int"), Column("Adequate", "int"), Column("Share adequate", "pct")],
+                     [[c["adequacy"]["rated"], c["adequacy"]["adequate"], c["adequacy"]["share"]]])
+    points = Table("run-chart", "Adherence score of rated trial sessions in date order",
+                   [Column("Point", "int"), Column("Session"), Column("Date", "date"), Column("Score", "num"),
+                    Column("Side of median")],
+                   [[i + 1, p["label"], p["session_date"], p["score"], p.get("side")]
+                    for i, p in enumerate(c["run_chart"]["points"] if c["run_chart"] else [])])
+    groups = [g["key"] for g in c["scheme"]["groups"]]
+    labels = {g["key"]: g["label"] for g in c["scheme"]["groups"]}
+    self_coder = Table("self-vs-coder", "Training-case sessions: self-reflection vs coder (group means)",
+                       [Column("Session"), Column("Date", "date"),
+                        *[Column(f"{labels[g]}, {who}", "num") for g in groups for who in ("self", "coder")]],
+                       [[f"{r['case_label']} #{r['session_number']}", r["session_date"],
+                         *[r[who].get(g) for g in groups for who in ("self", "coder")]]
+                        for r in c["self_vs_coder"]["sessions"]])
+    t = c["training_cases"]
+    training = Table("training", "Training-case progress",
+                     [Column("Case 1 sessions", "int"), Column("Case 2 sessions", "int"),
+                      Column("Share recorded", "pct"), Column("Meets 8-session target", "bool")],
+                     [[t["case_1"], t["case_2"], t["share_recorded"], t["meets_session_target"]]] if t else [])
+    return [steps, delivered, adequacy, points, self_coder, training]
