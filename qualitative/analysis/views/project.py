@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.db import db
 from app.security import get_scoped_or_404, roles_required
-from qualitative.analysis.access import ANALYSIS_ROLES, accessible_projects, privilege_of, project_for
+from qualitative.access import QUAL_ROLES, project_for, visible_projects
 from qualitative.analysis.models import (
     BlindSample,
     ConsensusRating,
@@ -24,9 +24,9 @@ from qualitative.models import Coding, Document, Privilege
 
 
 @bp.route("/analysis")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def index():
-    return render_template("analysis/index.html", projects=accessible_projects(current_user))
+    return render_template("analysis/index.html", projects=visible_projects(current_user))
 
 
 def _count(stmt) -> int:
@@ -34,7 +34,7 @@ def _count(stmt) -> int:
 
 
 @bp.route("/projects/<int:qual_project_id>/analysis")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def hub(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     counts = {
@@ -48,12 +48,12 @@ def hub(qual_project_id: int):
         "consensus": _count(sa.select(ConsensusRating.id).where(ConsensusRating.project_id == project.id)),
     }
     return render_template("analysis/project.html", project=project, counts=counts,
-                           privilege=privilege_of(current_user, project),
+                           privilege=project.my_privilege,
                            blinded=len(blinded_document_ids(current_user, project.id)))
 
 
 @bp.route("/projects/<int:qual_project_id>/analysis/documents/<int:document_id>")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def document(qual_project_id: int, document_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     doc = get_scoped_or_404(Document, document_id)

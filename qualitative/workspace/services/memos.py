@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.models import Clinic
+from qualitative.access import scope
 from qualitative.models import Code, Coding, Document, Memo, QualProject
-from qualitative.workspace.services.access import scope
 
 TARGET_LABELS = {"project": "Project", "document": "Transcript", "code": "Code", "coding": "Coding", "clinic": "Clinic"}
 TITLE_LIMIT = 255

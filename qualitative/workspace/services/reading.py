@@ -15,9 +15,9 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.models import User
+from qualitative.access import scope
 from qualitative.models import Code, Coding, Document, DocumentTurn, Memo
 from qualitative.offsets import codepoint_to_utf16, utf16_length
-from qualitative.workspace.services.access import scope
 from qualitative.workspace.services.deidentify import PENDING
 
 

@@ -8,13 +8,13 @@ from flask_login import current_user
 
 from app.db import db
 from app.security import roles_required
+from qualitative.access import QUAL_ROLES, allows, coding_for, document_for
 from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import CodingEditForm, CodingForm, MemoForm, VersionForm
 from qualitative.workspace.services import coding as service
 from qualitative.workspace.services import memos as memo_service
 from qualitative.workspace.services import reading
-from qualitative.workspace.services.access import QUAL_ROLES, allows, coding_for, document_for
 from qualitative.workspace.services.codebook import cfir_role_label, tree
 from qualitative.workspace.services.deidentify import PENDING, STATE_LABELS
 

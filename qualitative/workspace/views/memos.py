@@ -8,11 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.security import roles_required
+from qualitative.access import QUAL_ROLES, allows, memo_for, project_for
 from qualitative.models import Memo, Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import ConfirmForm, MemoForm
 from qualitative.workspace.services import memos as service
-from qualitative.workspace.services.access import QUAL_ROLES, allows, memo_for, project_for
 
 
 def _safe_next(value: str | None, fallback: str) -> str:
