@@ -71,6 +71,14 @@ def codings_json(document_id: int):
     return jsonify(reading.codings_payload(document, current_user))
 
 
+def _coding_for(coding_id: int, need: str):
+    """``coding_for`` that also hides another coder's coding while the user codes its document blind (404)."""
+    coding = coding_for(current_user, coding_id, need)
+    if not reading.can_see_coding(current_user, coding):
+        abort(404)
+    return coding
+
+
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -104,7 +112,7 @@ def coding_create(document_id: int):
 @roles_required(*QUAL_ROLES)
 def coding_update(coding_id: int):
     """JSON ``{version, code_id?, turn_id?, start?, end?}`` (UTF-16 offsets within the turn)."""
-    coding = coding_for(current_user, coding_id, Privilege.CODE)
+    coding = _coding_for(coding_id, Privilege.CODE)
     document = coding.document
     body = _body()
     try:
@@ -129,7 +137,7 @@ def coding_update(coding_id: int):
 @roles_required(*QUAL_ROLES)
 def coding_delete(coding_id: int):
     """JSON ``{version}``, or the no-JavaScript form with a hidden version."""
-    coding = coding_for(current_user, coding_id, Privilege.CODE)
+    coding = _coding_for(coding_id, Privilege.CODE)
     document = coding.document
     if request.is_json:
         version = _body().get("version")
@@ -200,7 +208,7 @@ def coding_new(document_id: int):
 @roles_required(*QUAL_ROLES)
 def coding_edit(coding_id: int):
     """Change the code or the span (code points) of one's own coding, without JavaScript."""
-    coding = coding_for(current_user, coding_id, Privilege.CODE)
+    coding = _coding_for(coding_id, Privilege.CODE)
     document = coding.document
     if coding.coder_id != current_user.id:
         abort(403, "Only the coder can change a coding; other coders' codings are read-only.")

@@ -60,7 +60,7 @@ def memos(qual_project_id: int):
             target_label = service.describe_target(project, target_type, target_id)
         except service.MemoError as exc:
             error = error or str(exc)
-    rows = service.memos(project, target_type, target_id)
+    rows = service.memos(project, target_type, target_id, viewer=current_user)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "qualitative/memos.html", project=project, memos=rows, form=form, error=error, target_type=target_type,
