@@ -51,9 +51,13 @@ def workspace(document_id: int):
         with_code = {p["turn_id"] for c in ws.codings if c["code_id"] == code_filter for p in c["pieces"]}
         visible_turns = [v for v in visible_turns if v.turn.id in with_code]
     code_labels = {c.id: (f"{c.display_key} {c.name}", c.colour or "#999999") for c in ws.codes}
+    at = request.args.get("at", type=int)  # a code-point position (links from the analysis pages)
+    focus_turn_id = next((v.turn.id for v in ws.turns if at is not None and v.turn.start <= at < max(v.turn.end,
+                                                                                                   v.turn.start + 1)),
+                         None)
     return render_template(
         "qualitative/workspace.html", document=document, project=project, ws=ws, turns=visible_turns,
-        filtered=bool(query or code_filter), query=query, code_filter=code_filter, code_labels=code_labels,
+        filtered=bool(query or code_filter), query=query, focus_turn_id=focus_turn_id, code_filter=code_filter, code_labels=code_labels,
         edit_prefix=url_for("qualitative.coding_edit", coding_id=0).removesuffix("0/edit"),
         code_tree=tree([c for c in ws.codes if c.active]), can_code=can_code and not blocked, blocked=blocked,
         can_manage=allows(project.my_privilege, Privilege.MANAGE), role_label=cfir_role_label,

@@ -57,7 +57,7 @@ def test_visible_codings_filter_hides_other_coders_while_blind(world, sampled):
 def test_document_page_applies_the_blind_filter(world, sampled, client, login):
     doc, _open, _sample = sampled
     login(world.users["ana"])
-    page = client.get(f"/qualitative/projects/{world.project.id}/analysis/documents/{doc.id}?at={doc.turns[1].start}")
+    page = client.get(f"/qualitative/analysis/documents/{doc.id}?at={doc.turns[1].start}", follow_redirects=True)
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "only your own codings" in body
     assert "Ben" not in body and "Ana" in body and 'aria-current="location"' in body
