@@ -199,3 +199,19 @@ def test_analyst_journey(page, screenshot, tmp_path):
     schema = xmlschema.XMLSchema(str(next(SCHEMA_DIR.glob("Project*.xsd"))))
     schema.validate(xml)
     assert "focus_group_cafe" in xml.decode()
+
+
+def test_workspace_on_a_phone(phone_page, screenshot):
+    """On a phone the transcript takes the width and each turn's codes sit below its text, not squeezed beside it."""
+    sign_in(phone_page, "analyst@mio.example")
+    _project_url(phone_page)
+    screenshot(phone_page, "journey3-15-project-phone")
+    phone_page.goto(phone_page.get_by_role("link", name="spr1_supervisor_interview", exact=True).get_attribute("href"))
+    phone_page.locator(".margin li").first.wait_for()
+    turn = phone_page.locator(".turn").filter(has=phone_page.locator(".margin li")).first
+    text, margin = turn.locator(".utterance").bounding_box(), turn.locator(".margin").bounding_box()
+    width = phone_page.viewport_size["width"]
+    assert text["width"] >= width * 0.8, text
+    assert margin["y"] >= text["y"] + text["height"] - 1, (text, margin)
+    assert phone_page.evaluate("() => document.documentElement.scrollWidth") <= width
+    screenshot(phone_page, "journey3-16-workspace-phone")
