@@ -201,11 +201,17 @@ def test_analyst_journey(page, screenshot, tmp_path):
     assert "focus_group_cafe" in xml.decode()
 
 
+WIDER_THAN_SCREEN = """(width) => Array.from(document.querySelectorAll("body *"))
+  .filter(el => el.getBoundingClientRect().right > width + 1 && !el.closest(".table-wrap"))
+  .slice(0, 5).map(el => el.tagName + "." + el.className + " " + (el.getAttribute("href") || "") + " " + el.textContent.slice(0, 40) + " @" + Math.round(el.getBoundingClientRect().left) + "-" + Math.round(el.getBoundingClientRect().right))"""
+
+
 def test_workspace_on_a_phone(phone_page, screenshot):
     """On a phone the transcript takes the width and each turn's codes sit below its text, not squeezed beside it."""
     sign_in(phone_page, "analyst@mio.example")
     _project_url(phone_page)
     screenshot(phone_page, "journey3-15-project-phone")
+    assert not phone_page.evaluate(WIDER_THAN_SCREEN, phone_page.viewport_size["width"])
     phone_page.goto(phone_page.get_by_role("link", name="spr1_supervisor_interview", exact=True).get_attribute("href"))
     phone_page.locator(".margin li").first.wait_for()
     turn = phone_page.locator(".turn").filter(has=phone_page.locator(".margin li")).first
@@ -213,5 +219,6 @@ def test_workspace_on_a_phone(phone_page, screenshot):
     width = phone_page.viewport_size["width"]
     assert text["width"] >= width * 0.8, text
     assert margin["y"] >= text["y"] + text["height"] - 1, (text, margin)
+    assert not phone_page.evaluate(WIDER_THAN_SCREEN, phone_page.viewport_size["width"])
     assert phone_page.evaluate("() => document.documentElement.scrollWidth") <= width
     screenshot(phone_page, "journey3-16-workspace-phone")
