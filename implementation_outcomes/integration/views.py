@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from qualitative.analysis.access import accessible_projects, project_for
 
 from app.exports import csv_response, xlsx_response
 from app.models import Role
@@ -14,7 +15,6 @@ from app.security import roles_required
 from implementation_outcomes.integration.charts import scatter_svg
 from implementation_outcomes.integration.services import determinants as det
 from implementation_outcomes.integration.services import joint, workbook
-from qualitative.analysis.access import accessible_projects, project_for
 
 bp = Blueprint("integration", __name__, url_prefix="/integration", template_folder="templates",
                static_folder="static", static_url_path="/static")

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     from app.main import add_nav
+    from qualitative.access import QUAL_ROLES
     from qualitative.analysis import (
         jobs,  # noqa: F401  (registers the background jobs)
         models,  # noqa: F401  (tables known to migrations)
     )
-    from qualitative.analysis.access import ANALYSIS_ROLES
     from qualitative.analysis.cli import register as register_commands
     from qualitative.analysis.demo import seed_analysis
     from qualitative.analysis.views import bp
 
     app.register_blueprint(bp)
-    add_nav(app, "Qualitative analysis", "analysis.index", ANALYSIS_ROLES, order=41)
+    add_nav(app, "Qualitative analysis", "analysis.index", QUAL_ROLES, order=41)
     register_commands(app)
     app.config.setdefault("QDPX_SYNC_CODINGS", 20000)
     app.extensions["mio.demo_seeders"].append(seed_analysis)

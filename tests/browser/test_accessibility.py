@@ -29,7 +29,29 @@ PAGES: dict[str | None, list[str]] = {
                              "/outcomes/overview/", "/outcomes/overview/clinics/1", "/outcomes/overview/counselors/2"],
     "admin@mio.example": ["/admin/users", "/admin/users/new"],
     "staff.spr@mio.example": ["/", "/admin/people/new", "/readiness/applications/mine"],
+    # qualitative: {project} and {document} are the demo project and its first transcript, {coders} its two coders
+    "analyst@mio.example": [
+        "/qualitative/", "{project}", "/qualitative/documents/{document}", "{project}/codebook", "{project}/suggestions",
+        "{project}/agreement", "{project}/agreement?run=1&{coders}", "{project}/ratings", "{project}/segments",
+    ],
 }
+QUAL_PROJECT = "MIO implementation interviews 2026"
+
+
+def _resolve(page, paths: list[str]) -> list[str]:
+    """Fill in the ids of the demo's qualitative project, first transcript and coders by following the pages."""
+    if not any("{" in path for path in paths):
+        return paths
+    page.goto("/qualitative/")
+    page.get_by_role("link", name=QUAL_PROJECT).first.click()
+    page.wait_for_load_state()
+    project = re.sub(r"^https?://[^/]+", "", page.url).rstrip("/")
+    first = page.locator("table.data tbody a[href^='/qualitative/documents/']").first.get_attribute("href")
+    document = re.search(r"/documents/(\d+)", first)[1]
+    page.goto(f"{project}/agreement")
+    coders = "&".join(f"coder_id={box.get_attribute('value')}"
+                      for box in page.locator("input[name=coder_id]").all()[:2])
+    return [p.format(project=project, document=document, coders=coders) for p in paths]
 
 
 def _violations(page, within: str | None = None) -> list[dict]:
@@ -62,7 +84,7 @@ def test_main_pages_have_no_serious_accessibility_violations(page, email):
     if email:
         sign_in(page, email)
     problems = []
-    for path in PAGES[email]:
+    for path in _resolve(page, PAGES[email]):
         page.goto(path)
         _scan(page, problems, path.lstrip("/"))
     assert not problems, "\n".join(problems)

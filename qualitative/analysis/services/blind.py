@@ -38,10 +38,14 @@ def visible_codings_filter(user, document: Document) -> sa.ColumnElement[bool]:
     (``Coding.coder_id == user.id``); otherwise every coding (``true``). Use as
     ``select(Coding).where(Coding.document_id == document.id, visible_codings_filter(user, document))``.
     """
-    blind = db.session.execute(
+    return Coding.coder_id == user.id if codes_blind(user, document) else sa.true()
+
+
+def codes_blind(user, document: Document) -> bool:
+    """Whether ``user`` is a coder of an active blind sample holding ``document``."""
+    return db.session.execute(
         _blinded_stmt(user.id).where(BlindSampleDocument.document_id == document.id).limit(1)
-    ).first()
-    return Coding.coder_id == user.id if blind else sa.true()
+    ).first() is not None
 
 
 def visible_codings_clause(user, project_id: int) -> sa.ColumnElement[bool]:

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.exports import csv_response, xlsx_response
 from app.security import roles_required
-from qualitative.analysis.access import ANALYSIS_ROLES, allows, privilege_of, project_for
+from qualitative.access import QUAL_ROLES, allows, project_for
 from qualitative.analysis.forms import ActionForm, BlindSampleForm
 from qualitative.analysis.services import agreement as service
 from qualitative.analysis.services import blind
@@ -40,7 +40,7 @@ def _selection(project):
 
 
 @bp.route("/projects/<int:qual_project_id>/agreement")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def agreement(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     coder_ids, document_ids, sample_id, code_id = _selection(project)
@@ -62,7 +62,7 @@ def agreement(qual_project_id: int):
 
 
 @bp.route("/projects/<int:qual_project_id>/agreement.<string:fmt>")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def agreement_download(qual_project_id: int, fmt: str):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     if fmt not in ("csv", "xlsx"):
@@ -92,10 +92,10 @@ def _sample_form(project) -> BlindSampleForm:
 
 
 @bp.route("/projects/<int:qual_project_id>/blind-samples", methods=["GET", "POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def blind_samples(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
-    can_manage = allows(privilege_of(current_user, project), Privilege.MANAGE)
+    can_manage = allows(project.my_privilege, Privilege.MANAGE)
     form = _sample_form(project)
     status, error = 200, None
     if request.method == "POST":
@@ -120,7 +120,7 @@ def blind_samples(qual_project_id: int):
 
 
 @bp.route("/projects/<int:qual_project_id>/blind-samples/<int:blind_sample_id>/<string:state>", methods=["POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def blind_sample_state(qual_project_id: int, blind_sample_id: int, state: str):
     """``state`` is "reveal" (coders see each other's codings) or "blind"."""
     project = project_for(current_user, qual_project_id, Privilege.MANAGE)
@@ -137,7 +137,7 @@ def blind_sample_state(qual_project_id: int, blind_sample_id: int, state: str):
 
 
 @bp.route("/projects/<int:qual_project_id>/blind-samples/<int:blind_sample_id>/delete", methods=["POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def blind_sample_delete(qual_project_id: int, blind_sample_id: int):
     project = project_for(current_user, qual_project_id, Privilege.MANAGE)
     if not ActionForm().validate_on_submit():

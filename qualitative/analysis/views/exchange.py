@@ -14,7 +14,7 @@ from app.db import db
 from app.jobs import Job, enqueue
 from app.models import Clinic, Role, User
 from app.security import roles_required, scoped
-from qualitative.analysis.access import ANALYSIS_ROLES, accessible_projects, allows, privilege_of, project_for
+from qualitative.access import QUAL_ROLES, allows, project_for, visible_projects
 from qualitative.analysis.forms import ExportForm, ImportUploadForm
 from qualitative.analysis.jobs import export_path, purge_older_than
 from qualitative.analysis.services import refi_export, refi_import
@@ -30,17 +30,17 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 @bp.route("/projects/<int:qual_project_id>/exchange")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def exchange(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     return render_template("analysis/exchange.html", project=project, form=ExportForm(),
                            codings=refi_export.coding_count(project),
                            limit=current_app.config.get("QDPX_SYNC_CODINGS", 20000),
-                           can_export=allows(privilege_of(current_user, project), Privilege.MANAGE))
+                           can_export=allows(project.my_privilege, Privilege.MANAGE))
 
 
 @bp.route("/projects/<int:qual_project_id>/exchange/qdpx", methods=["POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def export_qdpx(qual_project_id: int):
     """Small projects download at once; large ones are written by a job with a progress bar."""
     project = project_for(current_user, qual_project_id, Privilege.MANAGE)
@@ -64,7 +64,7 @@ def export_qdpx(qual_project_id: int):
 
 
 @bp.route("/exports/<string:job_id>.qdpx")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def export_download(job_id: str):
     record = db.session.get(Job, job_id)
     if record is None or record.kind != "qual.export_qdpx" or record.status != "done":
@@ -80,7 +80,7 @@ def export_download(job_id: str):
 
 
 @bp.route("/projects/<int:qual_project_id>/exchange/codebook.qdc")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def export_qdc(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     try:
@@ -104,7 +104,7 @@ def _staging_path(token: str) -> str:
 
 
 def _empty_projects() -> list[QualProject]:
-    return refi_import.empty_projects([p for p, privilege in accessible_projects(current_user)
+    return refi_import.empty_projects([p for p, privilege in visible_projects(current_user)
                            if allows(privilege, Privilege.MANAGE)])
 
 

@@ -1,15 +1,16 @@
-"""The analysis index, a project's analysis hub, and a read-only document view with turn anchors (the target of
-"go to the document position" links from disagreements, segments and rating evidence)."""
+"""The analysis index, a project's analysis hub, and where "go to the document position" links (disagreements,
+suggestions, segments, rating evidence) lead: the workspace's document view at that position (``document_href``);
+a document without speaker turns, which the workspace cannot lay out, keeps a read-only view here."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.db import db
 from app.security import get_scoped_or_404, roles_required
-from qualitative.analysis.access import ANALYSIS_ROLES, accessible_projects, privilege_of, project_for
+from qualitative.access import QUAL_ROLES, allows, project_for, visible_projects
 from qualitative.analysis.models import (
     BlindSample,
     ConsensusRating,
@@ -21,12 +22,22 @@ from qualitative.analysis.services.blind import blinded_document_ids, visible_co
 from qualitative.analysis.services.common import code_tree, turns_by_document
 from qualitative.analysis.views.blueprint import bp
 from qualitative.models import Coding, Document, Privilege
+from qualitative.workspace.services.deidentify import PENDING
+
+
+@bp.app_template_global()
+def document_href(document_id: int, at: int | None = None, turn_index: int | None = 0) -> str:
+    """The workspace at position ``at`` of a document; ``turn_index=None`` (a segment outside any speaker turn)
+    means a document without turns, shown by the read-only view below."""
+    if turn_index is None:
+        return url_for("analysis.document_text", document_id=document_id)
+    return url_for("qualitative.workspace", document_id=document_id, at=at)
 
 
 @bp.route("/analysis")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def index():
-    return render_template("analysis/index.html", projects=accessible_projects(current_user))
+    return render_template("analysis/index.html", projects=visible_projects(current_user))
 
 
 def _count(stmt) -> int:
@@ -34,7 +45,7 @@ def _count(stmt) -> int:
 
 
 @bp.route("/projects/<int:qual_project_id>/analysis")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def hub(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     counts = {
@@ -48,29 +59,24 @@ def hub(qual_project_id: int):
         "consensus": _count(sa.select(ConsensusRating.id).where(ConsensusRating.project_id == project.id)),
     }
     return render_template("analysis/project.html", project=project, counts=counts,
-                           privilege=privilege_of(current_user, project),
+                           privilege=project.my_privilege,
                            blinded=len(blinded_document_ids(current_user, project.id)))
 
 
-@bp.route("/projects/<int:qual_project_id>/analysis/documents/<int:document_id>")
-@roles_required(*ANALYSIS_ROLES)
-def document(qual_project_id: int, document_id: int):
-    project = project_for(current_user, qual_project_id, Privilege.READ)
+@bp.route("/analysis/documents/<int:document_id>")
+@roles_required(*QUAL_ROLES)
+def document_text(document_id: int):
+    """Read-only text and codings of a document; a document with speaker turns goes to the workspace."""
     doc = get_scoped_or_404(Document, document_id)
-    if doc.project_id != project.id:
-        abort(404)
+    project = project_for(current_user, doc.project_id, Privilege.READ)
+    turns = turns_by_document([doc.id])[doc.id]
+    if turns:
+        return redirect(url_for("qualitative.workspace", document_id=doc.id, at=request.args.get("at", type=int)))
+    if doc.deidentification == PENDING and not allows(project.my_privilege, Privilege.CODE):
+        abort(403)
     tree = code_tree(project.id)
     codings = db.session.execute(
         sa.select(Coding).where(Coding.document_id == doc.id, visible_codings_filter(current_user, doc))
         .order_by(Coding.start, Coding.end)).scalars().all()
-    turns = turns_by_document([doc.id])[doc.id]
-    by_turn: dict[int, list] = {}
-    for coding in codings:
-        for turn in turns:
-            if coding.start < turn.end and turn.start < coding.end:
-                by_turn.setdefault(turn.index, []).append(coding)
-    focus = request.args.get("at", type=int)
-    return render_template("analysis/document.html", project=project, doc=doc, turns=turns, by_turn=by_turn,
-                           paths=tree.paths, codes=tree.codes, focus=focus,
-                           blind=doc.id in blinded_document_ids(current_user, project.id),
-                           whole=list(codings) if not turns else [])
+    return render_template("analysis/document.html", project=project, doc=doc, paths=tree.paths, codes=tree.codes,
+                           blind=doc.id in blinded_document_ids(current_user, project.id), whole=list(codings))

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.exports import csv_response, xlsx_response
 from app.security import roles_required
-from qualitative.analysis.access import ANALYSIS_ROLES, allows, privilege_of, project_for
+from qualitative.access import QUAL_ROLES, allows, project_for
 from qualitative.analysis.forms import ActionForm, RatingForm
 from qualitative.analysis.services import ratings as service
 from qualitative.analysis.services.common import AnalysisInputError
@@ -17,18 +17,18 @@ from qualitative.models import Privilege
 
 
 @bp.route("/projects/<int:qual_project_id>/ratings")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def ratings(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     data = service.grid(project)
     distinctions = service.distinguishing(project)
     return render_template("analysis/ratings.html", project=project, data=data, distinctions=distinctions,
-                           can_manage=allows(privilege_of(current_user, project), Privilege.MANAGE),
+                           can_manage=allows(project.my_privilege, Privilege.MANAGE),
                            action_form=ActionForm())
 
 
 @bp.route("/projects/<int:qual_project_id>/ratings.<string:fmt>")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def ratings_download(qual_project_id: int, fmt: str):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     if fmt not in ("csv", "xlsx"):
@@ -42,7 +42,7 @@ def ratings_download(qual_project_id: int, fmt: str):
 
 
 @bp.route("/projects/<int:qual_project_id>/ratings/groups", methods=["POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def ratings_groups(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.MANAGE)
     if not ActionForm().validate_on_submit():
@@ -82,7 +82,7 @@ def _cell(qual_project_id: int, code_id: int, clinic_id: int, need: str):
 
 
 def _render_cell(project, code, clinic, candidates, form=None, consensus_form=None, status=200):
-    privilege = privilege_of(current_user, project)
+    privilege = project.my_privilege
     mine = service.my_rating(project, code, clinic, current_user.id)
     consensus = service.consensus_for(project, code, clinic)
     can_manage = allows(privilege, Privilege.MANAGE)
@@ -109,7 +109,7 @@ def _save(form: RatingForm, save) -> str | None:
 
 
 @bp.route("/projects/<int:qual_project_id>/ratings/<int:code_id>/<int:clinic_id>", methods=["GET", "POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def rating_cell(qual_project_id: int, code_id: int, clinic_id: int):
     need = Privilege.CODE if request.method == "POST" else Privilege.READ
     project, code, clinic, candidates = _cell(qual_project_id, code_id, clinic_id, need)
@@ -125,7 +125,7 @@ def rating_cell(qual_project_id: int, code_id: int, clinic_id: int):
 
 
 @bp.route("/projects/<int:qual_project_id>/ratings/<int:code_id>/<int:clinic_id>/consensus", methods=["POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def rating_consensus(qual_project_id: int, code_id: int, clinic_id: int):
     project, code, clinic, candidates = _cell(qual_project_id, code_id, clinic_id, Privilege.MANAGE)
     form = _form("consensus", candidates)
@@ -138,7 +138,7 @@ def rating_consensus(qual_project_id: int, code_id: int, clinic_id: int):
 
 
 @bp.route("/projects/<int:qual_project_id>/ratings/agreement")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def ratings_agreement(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     try:

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.exports import csv_response, xlsx_response
 from app.security import roles_required
-from qualitative.analysis.access import ANALYSIS_ROLES, project_for
+from qualitative.access import QUAL_ROLES, project_for
 from qualitative.analysis.services import retrieval as service
 from qualitative.analysis.services.common import (
     AnalysisInputError,
@@ -50,7 +50,7 @@ def _download(name: str, fmt: str, sheet: str, headers, rows):
 
 
 @bp.route("/projects/<int:qual_project_id>/segments")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def segments(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     flt = _filter()
@@ -65,7 +65,7 @@ def segments(qual_project_id: int):
 
 
 @bp.route("/projects/<int:qual_project_id>/segments.<string:fmt>")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def segments_download(qual_project_id: int, fmt: str):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     if fmt not in FORMATS:
@@ -78,7 +78,7 @@ def segments_download(qual_project_id: int, fmt: str):
 
 
 @bp.route("/projects/<int:qual_project_id>/matrices")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def matrices(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     flt = _filter()
@@ -90,7 +90,7 @@ def matrices(qual_project_id: int):
 
 
 @bp.route("/projects/<int:qual_project_id>/matrices/<string:matrix>.<string:fmt>")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def matrix_download(qual_project_id: int, matrix: str, fmt: str):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     if matrix not in MATRICES or fmt not in FORMATS:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.db import db
 from app.jobs import enqueue
 from app.security import roles_required
-from qualitative.analysis.access import ANALYSIS_ROLES, allows, privilege_of, project_for
+from qualitative.access import QUAL_ROLES, allows, project_for
 from qualitative.analysis.forms import ActionForm, BulkDecisionForm
 from qualitative.analysis.models import VALENCES, Suggestion, SuggestionStatus
 from qualitative.analysis.services import suggestions as service
@@ -37,7 +37,7 @@ def _filters() -> dict:
 
 
 @bp.route("/projects/<int:qual_project_id>/suggestions")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def suggestions(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     filters = _filters()
@@ -52,7 +52,7 @@ def suggestions(qual_project_id: int):
     tree = code_tree(project.id)
     documents = db.session.execute(sa.select(Document).where(Document.project_id == project.id)
                                    .order_by(Document.name)).scalars().all()
-    privilege = privilege_of(current_user, project)
+    privilege = project.my_privilege
     return render_template(
         "analysis/suggestions.html", project=project, rows=rows, total=total, page=page, page_size=PAGE_SIZE,
         status=status, filters=filters, counts=service.status_counts(project.id, current_user),
@@ -63,7 +63,7 @@ def suggestions(qual_project_id: int):
 
 
 @bp.route("/projects/<int:qual_project_id>/suggestions/run", methods=["POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def suggestions_run(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.CODE)
     if not ActionForm().validate_on_submit():
@@ -82,7 +82,7 @@ def _back(project_id: int):
 
 
 @bp.route("/projects/<int:qual_project_id>/suggestions/<int:suggestion_id>/<string:action>", methods=["POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def suggestion_decide(qual_project_id: int, suggestion_id: int, action: str):
     project = project_for(current_user, qual_project_id, Privilege.CODE)
     if action not in ("accept", "reject"):
@@ -101,7 +101,7 @@ def suggestion_decide(qual_project_id: int, suggestion_id: int, action: str):
 
 
 @bp.route("/projects/<int:qual_project_id>/suggestions/bulk", methods=["POST"])
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def suggestions_bulk(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.CODE)
     form = BulkDecisionForm()
@@ -120,7 +120,7 @@ def suggestions_bulk(qual_project_id: int):
 
 
 @bp.route("/projects/<int:qual_project_id>/suggestions/quality")
-@roles_required(*ANALYSIS_ROLES)
+@roles_required(*QUAL_ROLES)
 def suggestion_quality(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     return render_template("analysis/suggestion_quality.html", project=project,

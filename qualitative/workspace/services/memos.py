@@ -7,8 +7,9 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.models import Clinic
+from qualitative.access import scope
+from qualitative.analysis.services.blind import visible_codings_clause
 from qualitative.models import Code, Coding, Document, Memo, QualProject
-from qualitative.workspace.services.access import scope
 
 TARGET_LABELS = {"project": "Project", "document": "Transcript", "code": "Code", "coding": "Coding", "clinic": "Clinic"}
 TITLE_LIMIT = 255
@@ -60,13 +61,20 @@ def describe_target(project: QualProject, target_type: str, target_id: int | Non
     return f"{label}: {obj}"
 
 
-def memos(project: QualProject, target_type: str | None = None, target_id: int | None = None) -> list[Memo]:
+def memos(project: QualProject, target_type: str | None = None, target_id: int | None = None,
+          viewer=None) -> list[Memo]:
+    """The project's memos, newest first; with ``viewer``, memos on codings the viewer may not see while coding a
+    blind sample (``visible_codings_clause``) are left out."""
     stmt = (sa.select(Memo).where(Memo.project_id == project.id).options(sa.orm.joinedload(Memo.author))
             .order_by(Memo.created_at.desc(), Memo.id.desc()))
     if target_type:
         stmt = stmt.where(Memo.target_type == target_type)
     if target_id is not None:
         stmt = stmt.where(Memo.target_id == target_id)
+    if viewer is not None:
+        hidden = sa.select(Coding.id).where(Coding.document_id.in_(sa.select(Document.id).where(
+            Document.project_id == project.id)), sa.not_(visible_codings_clause(viewer, project.id)))
+        stmt = stmt.where(sa.or_(Memo.target_type != "coding", Memo.target_id.not_in(hidden)))
     return list(db.session.execute(stmt).scalars())
 
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.db import db
+from qualitative.access import scope
 from qualitative.models import Document, DocumentTurn, Participant, QualProject
-from qualitative.workspace.services.access import scope
 from qualitative.workspace.services.codebook import cfir_roles
 
 PSEUDONYM_LIMIT = 120

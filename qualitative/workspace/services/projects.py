@@ -7,35 +7,13 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.models import Role, User
+from qualitative.access import BARRED_ROLES, QUAL_ROLES
 from qualitative.models import Code, Coding, Document, Privilege, ProjectMember, QualProject
-from qualitative.workspace.services.access import BARRED_ROLES, QUAL_ROLES
 from qualitative.workspace.services.codebook import load_cfir_into, publish_version
 
 
 class ProjectError(ValueError):
     """A project change that cannot be made; the message says why."""
-
-
-def visible_projects(user) -> list[tuple[QualProject, str]]:
-    """(project, the user's privilege) for every project the user may see, by name."""
-    if user.role in BARRED_ROLES:
-        return []
-    memberships = dict(
-        db.session.execute(
-            sa.select(ProjectMember.project_id, ProjectMember.privilege).where(ProjectMember.user_id == user.id)
-        ).all()
-    )
-    stmt = sa.select(QualProject).order_by(QualProject.name)
-    if user.role not in (Role.ADMIN, Role.DIRECTOR):
-        stmt = stmt.where(QualProject.id.in_(list(memberships) or [-1]))
-    out = []
-    for project in db.session.execute(stmt).scalars():
-        if user.role == Role.ADMIN:
-            privilege = Privilege.MANAGE
-        else:
-            privilege = memberships.get(project.id, Privilege.READ)
-        out.append((project, privilege))
-    return out
 
 
 def project_counts(project_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -1,6 +1,10 @@
 """Reading a transcript with its codings for the workspace page and its JSON, in a constant number of queries
 whatever the number of codings (turns with participants, codings as plain rows, codes, coders, memo counts).
 
+While the document is in an active blind double-coding sample of which the reader is a coder, the reader sees only
+their own codings (``qualitative.analysis.services.blind.visible_codings_filter``): the page, its JSON and the
+counts beside the codes.
+
 Each coding is sent with its pieces per turn in UTF-16 code units of that turn's utterance (what the browser's
 DOM ranges count), converted from the stored code points with ``qualitative.offsets``.
 """
@@ -15,9 +19,10 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.models import User
+from qualitative.access import scope
+from qualitative.analysis.services.blind import codes_blind, visible_codings_filter
 from qualitative.models import Code, Coding, Document, DocumentTurn, Memo
 from qualitative.offsets import codepoint_to_utf16, utf16_length
-from qualitative.workspace.services.access import scope
 from qualitative.workspace.services.deidentify import PENDING
 
 
@@ -43,6 +48,7 @@ class Workspace:
     coders: dict[int, User]
     memo_counts: dict[tuple[str, int], int]
     code_counts: Counter
+    blind: bool = False  # the reader codes this document in an active blind sample: only their own codings shown
 
 
 def load_turns(document: Document) -> list[DocumentTurn]:
@@ -52,12 +58,12 @@ def load_turns(document: Document) -> list[DocumentTurn]:
     ).scalars())
 
 
-def load_codings(document: Document) -> list[sa.Row]:
-    """The document's codings as plain rows (id, code_id, coder_id, start, end, version, source): read-only, so no
-    ORM identity bookkeeping for thousands of codings."""
+def load_codings(document: Document, visible: sa.ColumnElement[bool]) -> list[sa.Row]:
+    """The document's codings the reader may see (``visible``: ``visible_codings_filter``) as plain rows (id,
+    code_id, coder_id, start, end, version, source): read-only, so no ORM identity bookkeeping for thousands."""
     stmt = (sa.select(Coding.id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end, Coding.version,
                       Coding.source)
-            .where(Coding.document_id == document.id).order_by(Coding.start, Coding.end, Coding.id))
+            .where(Coding.document_id == document.id, visible).order_by(Coding.start, Coding.end, Coding.id))
     return list(db.session.execute(scope(stmt, Coding)).all())
 
 
@@ -104,7 +110,8 @@ def workspace(document: Document, user) -> Workspace:
     """Everything the coding page shows, in a constant number of queries."""
     user_id = user.id  # once: ``current_user`` is a proxy, costly to read thousands of times
     views = _turn_views(document, load_turns(document))
-    codings = load_codings(document)
+    visible = visible_codings_filter(user, document)
+    codings = load_codings(document, visible)
     codes = project_codes(document.project_id)
     coder_ids = {c.coder_id for c in codings} | {user_id}
     coders = {u.id: u for u in db.session.execute(sa.select(User).where(User.id.in_(coder_ids))).scalars()}
@@ -114,7 +121,8 @@ def workspace(document: Document, user) -> Workspace:
         .where(Memo.project_id == document.project_id,
                sa.or_(sa.and_(Memo.target_type == "document", Memo.target_id == document.id),
                       sa.and_(Memo.target_type == "coding",
-                              Memo.target_id.in_(sa.select(Coding.id).where(Coding.document_id == document.id)))))
+                              Memo.target_id.in_(sa.select(Coding.id).where(Coding.document_id == document.id,
+                                                                             visible)))))
         .group_by(Memo.target_type, Memo.target_id)
     ).all()
     memo_counts = {(t, i): n for t, i, n in memo_rows}
@@ -124,10 +132,18 @@ def workspace(document: Document, user) -> Workspace:
     for item in dicts:
         if item["pieces"]:
             by_turn[item["pieces"][0]["turn_id"]].codings.append(item)
-    return Workspace(document, views, codes, dicts, coders, memo_counts, Counter(c.code_id for c in codings))
+    return Workspace(document, views, codes, dicts, coders, memo_counts, Counter(c.code_id for c in codings),
+                     blind=codes_blind(user, document))
+
+
+def can_see_coding(user, coding: Coding) -> bool:
+    """False for another coder's coding on a document the user codes blind (the views answer 404, as if absent)."""
+    return bool(db.session.execute(
+        sa.select(sa.literal(1)).where(visible_codings_filter(user, coding.document))
+        .select_from(Coding).where(Coding.id == coding.id)).first())
 
 
 def codings_payload(document: Document, user) -> dict:
     ws = workspace(document, user)
     return {"document_id": document.id, "codings": ws.codings,
-            "blocked": document.deidentification == PENDING}
+            "blocked": document.deidentification == PENDING, "blind": ws.blind}

@@ -218,7 +218,7 @@ def import_jobs(project: QualProject, limit: int = 20) -> list[Job]:
 
 # --- documents ------------------------------------------------------------------------------------------------
 def documents(project: QualProject) -> list[Document]:
-    from qualitative.workspace.services.access import scope
+    from qualitative.access import scope
 
     stmt = (sa.select(Document).where(Document.project_id == project.id)
             .options(sa.orm.joinedload(Document.clinic)).order_by(Document.name))

@@ -569,7 +569,12 @@
   if (showOthers) { showOthers.addEventListener("change", renderAll); }
 
   // --- start: load codings, then keep others' codings fresh ---------------------------------------------------
-  load(false).then(function () { if (searchInput && searchInput.value.trim()) { runSearch(); } });
+  load(false).then(function () {
+    if (searchInput && searchInput.value.trim()) { runSearch(); }
+    // a link from the analysis pages (?at=<position>) marks its turn; bring it into view unless a #fragment did
+    var focus = document.querySelector('.turn[aria-current="location"]');
+    if (focus && !window.location.hash && focus.scrollIntoView) { focus.scrollIntoView({ block: "center" }); }
+  });
   var every = Number(root.getAttribute("data-poll-seconds")) || 15;
   window.setInterval(function () { if (!document.hidden) { load(true); } }, every * 1000);
 }());

@@ -8,12 +8,12 @@ from flask_login import current_user
 from app.db import db
 from app.exports import csv_response
 from app.security import roles_required
+from qualitative.access import QUAL_ROLES, allows, code_for, project_for
 from qualitative.codebook_io import CODEBOOK_COLUMNS, CodebookImportError
 from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import CodebookImportForm, CodeForm, ConfirmForm, PublishForm
 from qualitative.workspace.services import codebook as service
-from qualitative.workspace.services.access import QUAL_ROLES, allows, code_for, project_for
 
 
 def _slug(name: str) -> str:

@@ -8,13 +8,13 @@ from flask_login import current_user
 
 from app.db import db
 from app.security import roles_required
+from qualitative.access import QUAL_ROLES, allows, coding_for, document_for
 from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import CodingEditForm, CodingForm, MemoForm, VersionForm
 from qualitative.workspace.services import coding as service
 from qualitative.workspace.services import memos as memo_service
 from qualitative.workspace.services import reading
-from qualitative.workspace.services.access import QUAL_ROLES, allows, coding_for, document_for
 from qualitative.workspace.services.codebook import cfir_role_label, tree
 from qualitative.workspace.services.deidentify import PENDING, STATE_LABELS
 
@@ -51,9 +51,13 @@ def workspace(document_id: int):
         with_code = {p["turn_id"] for c in ws.codings if c["code_id"] == code_filter for p in c["pieces"]}
         visible_turns = [v for v in visible_turns if v.turn.id in with_code]
     code_labels = {c.id: (f"{c.display_key} {c.name}", c.colour or "#999999") for c in ws.codes}
+    at = request.args.get("at", type=int)  # a code-point position (links from the analysis pages)
+    focus_turn_id = next((v.turn.id for v in ws.turns if at is not None and v.turn.start <= at < max(v.turn.end,
+                                                                                                   v.turn.start + 1)),
+                         None)
     return render_template(
         "qualitative/workspace.html", document=document, project=project, ws=ws, turns=visible_turns,
-        filtered=bool(query or code_filter), query=query, code_filter=code_filter, code_labels=code_labels,
+        filtered=bool(query or code_filter), query=query, focus_turn_id=focus_turn_id, code_filter=code_filter, code_labels=code_labels,
         edit_prefix=url_for("qualitative.coding_edit", coding_id=0).removesuffix("0/edit"),
         code_tree=tree([c for c in ws.codes if c.active]), can_code=can_code and not blocked, blocked=blocked,
         can_manage=allows(project.my_privilege, Privilege.MANAGE), role_label=cfir_role_label,
@@ -69,6 +73,14 @@ def codings_json(document_id: int):
     if document.deidentification == PENDING and not allows(document.project.my_privilege, Privilege.CODE):
         abort(403)
     return jsonify(reading.codings_payload(document, current_user))
+
+
+def _coding_for(coding_id: int, need: str):
+    """``coding_for`` that also hides another coder's coding while the user codes its document blind (404)."""
+    coding = coding_for(current_user, coding_id, need)
+    if not reading.can_see_coding(current_user, coding):
+        abort(404)
+    return coding
 
 
 def _body() -> dict:
@@ -104,7 +116,7 @@ def coding_create(document_id: int):
 @roles_required(*QUAL_ROLES)
 def coding_update(coding_id: int):
     """JSON ``{version, code_id?, turn_id?, start?, end?}`` (UTF-16 offsets within the turn)."""
-    coding = coding_for(current_user, coding_id, Privilege.CODE)
+    coding = _coding_for(coding_id, Privilege.CODE)
     document = coding.document
     body = _body()
     try:
@@ -129,7 +141,7 @@ def coding_update(coding_id: int):
 @roles_required(*QUAL_ROLES)
 def coding_delete(coding_id: int):
     """JSON ``{version}``, or the no-JavaScript form with a hidden version."""
-    coding = coding_for(current_user, coding_id, Privilege.CODE)
+    coding = _coding_for(coding_id, Privilege.CODE)
     document = coding.document
     if request.is_json:
         version = _body().get("version")
@@ -200,7 +212,7 @@ def coding_new(document_id: int):
 @roles_required(*QUAL_ROLES)
 def coding_edit(coding_id: int):
     """Change the code or the span (code points) of one's own coding, without JavaScript."""
-    coding = coding_for(current_user, coding_id, Privilege.CODE)
+    coding = _coding_for(coding_id, Privilege.CODE)
     document = coding.document
     if coding.coder_id != current_user.id:
         abort(403, "Only the coder can change a coding; other coders' codings are read-only.")

@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from app.db import db
 from app.security import roles_required
+from qualitative.access import QUAL_ROLES, allows, document_for
 from qualitative.models import Privilege, RedactionProposal
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import ConfirmForm, ManualRedactionForm, ProposeForm
 from qualitative.workspace.services import deidentify as service
-from qualitative.workspace.services.access import QUAL_ROLES, allows, document_for
 
 
 def _back(document):

@@ -8,11 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.security import roles_required
+from qualitative.access import QUAL_ROLES, allows, memo_for, project_for
 from qualitative.models import Memo, Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import ConfirmForm, MemoForm
 from qualitative.workspace.services import memos as service
-from qualitative.workspace.services.access import QUAL_ROLES, allows, memo_for, project_for
 
 
 def _safe_next(value: str | None, fallback: str) -> str:
@@ -60,7 +60,7 @@ def memos(qual_project_id: int):
             target_label = service.describe_target(project, target_type, target_id)
         except service.MemoError as exc:
             error = error or str(exc)
-    rows = service.memos(project, target_type, target_id)
+    rows = service.memos(project, target_type, target_id, viewer=current_user)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "qualitative/memos.html", project=project, memos=rows, form=form, error=error, target_type=target_type,

@@ -7,12 +7,12 @@ from flask_login import current_user
 
 from app.models import Role
 from app.security import roles_required
+from qualitative.access import QUAL_ROLES, allows, project_for, visible_projects
 from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import ConfirmForm, MemberAddForm, MemberPrivilegeForm, ProjectForm
 from qualitative.workspace.services import projects as service
 from qualitative.workspace.services import transcripts
-from qualitative.workspace.services.access import QUAL_ROLES, allows, project_for
 from qualitative.workspace.services.deidentify import STATE_LABELS
 
 #: who may create projects (and becomes their first manager)
@@ -31,7 +31,7 @@ def project_links(project) -> list[tuple[str, str]]:
 @bp.route("/")
 @roles_required(*QUAL_ROLES)
 def projects():
-    rows = service.visible_projects(current_user)
+    rows = visible_projects(current_user)
     counts = service.project_counts([p.id for p, _ in rows])
     return render_template("qualitative/projects.html", rows=rows, counts=counts,
                            can_create=current_user.role in (*CREATORS, Role.ADMIN), labels=Privilege.LABELS)

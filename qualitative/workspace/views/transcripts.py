@@ -11,18 +11,18 @@ from app.db import db
 from app.jobs import enqueue
 from app.models import Clinic
 from app.security import roles_required
-from qualitative.models import Privilege
-from qualitative.workspace.blueprint import bp
-from qualitative.workspace.forms import ConfirmForm, DocumentForm, ParticipantForm, UploadForm
-from qualitative.workspace.services import participants as people
-from qualitative.workspace.services import transcripts as service
-from qualitative.workspace.services.access import (
+from qualitative.access import (
     QUAL_ROLES,
     document_for,
     participant_for,
     project_for,
     scope,
 )
+from qualitative.models import Privilege
+from qualitative.workspace.blueprint import bp
+from qualitative.workspace.forms import ConfirmForm, DocumentForm, ParticipantForm, UploadForm
+from qualitative.workspace.services import participants as people
+from qualitative.workspace.services import transcripts as service
 from qualitative.workspace.services.codebook import cfir_role_label, cfir_roles
 
 

@@ -185,7 +185,7 @@ def test_agreement_page_and_downloads(world, paper, client, login):
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "0.095" in body and "Disagreements to reconcile (4 turns)" in body
-    assert f"/qualitative/projects/{pid}/analysis/documents/{paper.id}?at=" in body
+    assert f"/qualitative/documents/{paper.id}?at=" in body
     one = client.get(f"/qualitative/projects/{pid}/agreement?run=1&coder_id={ana}")
     assert one.status_code == 400 and "two or more" in one.get_data(as_text=True)
     data = client.get(f"/qualitative/projects/{pid}/agreement.csv?coder_id={ana}&coder_id={ben}")

@@ -1,45 +1,15 @@
-"""Who may open what (``project_for``), blind double-coding samples and the workspace filter they expose."""
+"""Analysis pages under the access rule, blind double-coding samples and the workspace filter they expose."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.exceptions import Forbidden, NotFound
 
 from app.db import db
-from qualitative.analysis.access import project_for
 from qualitative.analysis.models import BlindSample
 from qualitative.analysis.services import blind
 from qualitative.analysis.services.common import AnalysisInputError
-from qualitative.models import Coding, Privilege
-
-
-@pytest.mark.parametrize("who,need,outcome", [
-    ("manager", Privilege.MANAGE, "ok"), ("ana", Privilege.CODE, "ok"), ("ana", Privilege.MANAGE, 403),
-    ("rita", Privilege.READ, "ok"), ("rita", Privilege.CODE, 403), ("admin", Privilege.MANAGE, "ok"),
-    ("director", Privilege.READ, "ok"), ("director", Privilege.CODE, 403), ("outsider", Privilege.READ, 404),
-    ("staff", Privilege.READ, 403), ("trial", Privilege.READ, 403), ("coder", Privilege.READ, 403),
-])
-def test_project_for_rules(world, who, need, outcome):
-    user = world.users[who]
-    if outcome == "ok":
-        assert project_for(user, world.project.id, need) is world.project
-    else:
-        with pytest.raises(Forbidden if outcome == 403 else NotFound):
-            project_for(user, world.project.id, need)
-
-
-def test_unknown_project_is_404_and_bad_need_is_an_error(world):
-    with pytest.raises(NotFound):
-        project_for(world.users["admin"], 999_999, Privilege.READ)
-    with pytest.raises(ValueError, match="need"):
-        project_for(world.users["admin"], world.project.id, "own")
-
-
-def test_fidelity_coder_member_is_still_refused(world):
-    world.member(world.users["coder"], Privilege.MANAGE)
-    with pytest.raises(Forbidden):
-        project_for(world.users["coder"], world.project.id, Privilege.READ)
+from qualitative.models import Coding
 
 
 def test_pages_follow_the_access_rules(world, client, login):
@@ -87,7 +57,7 @@ def test_visible_codings_filter_hides_other_coders_while_blind(world, sampled):
 def test_document_page_applies_the_blind_filter(world, sampled, client, login):
     doc, _open, _sample = sampled
     login(world.users["ana"])
-    page = client.get(f"/qualitative/projects/{world.project.id}/analysis/documents/{doc.id}?at={doc.turns[1].start}")
+    page = client.get(f"/qualitative/analysis/documents/{doc.id}?at={doc.turns[1].start}", follow_redirects=True)
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "only your own codings" in body
     assert "Ben" not in body and "Ana" in body and 'aria-current="location"' in body

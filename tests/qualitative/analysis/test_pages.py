@@ -9,7 +9,7 @@ import pytest
 
 from app.db import db
 from qualitative.analysis.services import blind, ratings, suggestions
-from qualitative.models import Memo, QualProject
+from qualitative.models import Memo
 
 
 @pytest.fixture
@@ -46,7 +46,8 @@ def _pages(w, docs):
         f"{base}/suggestions/quality", f"{base}/agreement", f"{base}/agreement?run=1&{coders}", f"{base}/blind-samples",
         f"{base}/segments", f"{base}/segments?role=x&kind=interview", f"{base}/matrices", f"{base}/ratings",
         f"{base}/ratings/agreement", f"{base}/ratings/{w.codes['III.J'].id}/{w.clinics['SPR-1'].id}",
-        f"{base}/exchange", *[f"{base}/analysis/documents/{d.id}" for d in docs],
+        f"{base}/exchange", f"/qualitative/analysis/documents/{docs[2].id}",
+        *[f"/qualitative/documents/{d.id}" for d in docs[:2]],
     ]
 
 
@@ -68,10 +69,25 @@ def test_every_page_renders_accessibly(world, populated, client, login, who):
 def test_document_without_turns_lists_its_codings(world, populated, client, login):
     login(world.users["manager"])
     raw = populated[2]
-    page = client.get(f"/qualitative/projects/{world.project.id}/analysis/documents/{raw.id}").get_data(as_text=True)
+    page = client.get(f"/qualitative/analysis/documents/{raw.id}").get_data(as_text=True)
     assert "transcript plain" in page and "Relative Advantage" in page
-    assert client.get(f"/qualitative/projects/{world.project.id}/analysis/documents/999999").status_code == 404
-    elsewhere = QualProject(name="Other project")
-    db.session.add(elsewhere)
-    db.session.commit()
-    assert client.get(f"/qualitative/projects/{elsewhere.id}/analysis/documents/{raw.id}").status_code == 404
+    assert client.get("/qualitative/analysis/documents/999999").status_code == 404
+    client.post("/auth/logout")
+    login(world.users["outsider"])
+    assert client.get(f"/qualitative/analysis/documents/{raw.id}").status_code == 404
+
+
+def test_document_links_lead_to_the_workspace_at_the_position(world, populated, client, login):
+    login(world.users["rita"])
+    interview = populated[0]
+    turn = interview.turns[1]
+    segments = client.get(f"/qualitative/projects/{world.project.id}/segments").get_data(as_text=True)
+    assert f'href="/qualitative/documents/{interview.id}?at={turn.start}"' in segments
+    assert f'href="/qualitative/analysis/documents/{populated[2].id}"' in segments  # no turns: read-only view
+    moved = client.get(f"/qualitative/analysis/documents/{interview.id}?at={turn.start}")
+    assert moved.status_code == 302 and moved.location.endswith(f"/qualitative/documents/{interview.id}?at={turn.start}")
+    page = client.get(f"/qualitative/documents/{interview.id}?at={turn.start + 3}").get_data(as_text=True)
+    assert f'id="turn-{turn.id}" aria-labelledby="turn-{turn.id}-head" aria-current="location"' in page
+    assert page.count('aria-current="location"') == 1
+
+

@@ -1,4 +1,4 @@
-"""Who may see and change a qualitative project: the one place every view asks.
+"""Who may see and change a qualitative project: the one place every view asks (workspace and analysis alike).
 
 Rule: a project is visible to its members (privilege read < code < manage) and to admins (all privileges);
 directors may read every project. Agency staff, trial staff and fidelity coders never see transcripts (403),
@@ -52,7 +52,7 @@ def scope(stmt: sa.Select, model) -> sa.Select:
 
 def privilege_of(user, project: QualProject) -> str | None:
     """The user's effective privilege on ``project``: manage for admins, the membership's, read for directors."""
-    if user.role in BARRED_ROLES:
+    if user is None or not user.is_authenticated or user.role in BARRED_ROLES:
         return None
     if user.role == Role.ADMIN:
         return Privilege.MANAGE
@@ -72,7 +72,12 @@ def allows(privilege: str | None, need: str) -> bool:
 
 def project_for(user, project_id: int, need: str = Privilege.READ) -> QualProject:
     """The project ``project_id`` if ``user`` holds at least ``need`` on it; else 403 (barred role or too little
-    privilege) or 404 (missing, or not a member). The effective privilege is left on ``project.my_privilege``."""
+    privilege) or 404 (missing, or not a member); 401 when nobody is signed in. The effective privilege is left on
+    ``project.my_privilege``."""
+    if need not in Privilege.ORDER:
+        raise ValueError(f"need must be one of {tuple(Privilege.ORDER)}, got {need!r}")
+    if user is None or not user.is_authenticated:
+        abort(401)
     if user.role in BARRED_ROLES:
         abort(403)
     project = db.session.get(QualProject, project_id)
@@ -85,6 +90,25 @@ def project_for(user, project_id: int, need: str = Privilege.READ) -> QualProjec
         abort(403)
     project.my_privilege = privilege
     return project
+
+
+def visible_projects(user) -> list[tuple[QualProject, str]]:
+    """(project, the user's privilege) for every project the user may open, by name (two queries)."""
+    if user is None or not user.is_authenticated or user.role in BARRED_ROLES:
+        return []
+    memberships = dict(
+        db.session.execute(
+            sa.select(ProjectMember.project_id, ProjectMember.privilege).where(ProjectMember.user_id == user.id)
+        ).all()
+    )
+    stmt = sa.select(QualProject).order_by(QualProject.name)
+    if user.role not in (Role.ADMIN, Role.DIRECTOR):
+        stmt = stmt.where(QualProject.id.in_(list(memberships) or [-1]))
+    out = []
+    for project in db.session.execute(stmt).scalars():
+        privilege = Privilege.MANAGE if user.role == Role.ADMIN else memberships.get(project.id, Privilege.READ)
+        out.append((project, privilege))
+    return out
 
 
 def document_for(user, document_id: int, need: str = Privilege.READ) -> Document:
