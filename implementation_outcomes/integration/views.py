@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from qualitative.analysis.access import accessible_projects, project_for
 
 from app.exports import csv_response, xlsx_response
 from app.models import Role
@@ -15,6 +14,7 @@ from app.security import roles_required
 from implementation_outcomes.integration.charts import scatter_svg
 from implementation_outcomes.integration.services import determinants as det
 from implementation_outcomes.integration.services import joint, workbook
+from qualitative.access import project_for, visible_projects
 
 bp = Blueprint("integration", __name__, url_prefix="/integration", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -38,7 +38,7 @@ def _selected() -> list[int] | None:
 @bp.route("/")
 @roles_required(*ROLES)
 def index():
-    return render_template("integration/index.html", projects=accessible_projects(current_user))
+    return render_template("integration/index.html", projects=visible_projects(current_user))
 
 
 @bp.route("/projects/<int:qual_project_id>/joint")
