@@ -24,7 +24,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 RADIO = re.compile(r'type="radio" name="([a-z0-9_]+)" value="(\d+)"')
 DIRECTOR_PAGES = ["/", "/outcomes/", "/readiness/profiles", "/readiness/surveys", "/implementation/",
                   "/implementation/strategies", "/readiness/applications/", "/outcomes/fidelity"]
-THANKS = "Already submitted"
+THANKS = 'data-survey-state="submitted"'  # the thank-you page (tests/readiness/surveys/test_respond.py)
 
 
 class Stats:

@@ -9,6 +9,7 @@ from app.db import db
 from readiness.surveys import library
 from readiness.surveys import respond as respond_service
 from readiness.surveys.models import Score, SurveyLink, SurveyResponse
+from tests.load.driver import THANKS as LOAD_DRIVER_THANKS
 from tests.readiness.surveys.support import AIM_REF, FIXTURE, ORIC_REF, aim_answers, oric_answers
 
 
@@ -67,6 +68,7 @@ def test_draft_saved_and_restored_then_submitted_once(client, make_wave, respond
     assert done.status_code == 302
     thanks = client.get(f"/s/{token}")
     assert thanks.status_code == 200 and b"Thank you: your answers are in" in thanks.data
+    assert LOAD_DRIVER_THANKS.encode() in thanks.data  # scripts/load-test.sh counts completions by this marker
     # a second submit (double click, back button) stores nothing new and thanks again
     second = client.post(f"/s/{token}/submit")
     assert second.status_code == 200 and b"Thank you: your answers are in" in second.data
