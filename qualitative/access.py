@@ -3,7 +3,8 @@
 Rule: a project is visible to its members (privilege read < code < manage) and to admins (all privileges);
 directors may read every project. Agency staff, trial staff and fidelity coders never see transcripts (403),
 whatever their membership. A user who is neither member nor director gets 404 (the project's existence is not
-revealed); a member or director lacking the needed privilege gets 403.
+revealed); a member or director lacking the needed privilege gets 403. While a user codes a document blind (a blind
+double-coding sample), other coders' codings on it and other authors' memos there are absent for that user (404).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.db import db
 from app.models import Role
 from app.security import get_scoped_or_404, scoped
+from qualitative.analysis.services.blind import codes_blind, visible_memos_clause
 from qualitative.models import (
     Code,
     Coding,
@@ -139,19 +141,35 @@ def code_for(user, code_id: int, need: str = Privilege.READ) -> Code:
     return code
 
 
+def may_see_coding(user, coding: Coding) -> bool:
+    """False for another coder's coding on a document ``user`` codes blind (an active blind double-coding sample of
+    which the user is a coder: ``qualitative.analysis.services.blind``)."""
+    return coding.coder_id == user.id or not codes_blind(user, coding.document)
+
+
 def coding_for(user, coding_id: int, need: str = Privilege.READ) -> Coding:
+    """A coding of a project the user may ``need``; 404 also while it is hidden by a blind sample
+    (``may_see_coding``), as if it did not exist."""
     if user.role in BARRED_ROLES:
         abort(403)
     coding = get_scoped_or_404(Coding, coding_id, user)
     set_committed_value(coding, "document", document_for(user, coding.document_id, need))
+    if not may_see_coding(user, coding):
+        abort(404)
     return coding
 
 
 def memo_for(user, memo_id: int, need: str = Privilege.READ) -> Memo:
+    """A memo of a project the user may ``need``; 404 also while a blind sample hides it (another author's memo
+    on a document the user codes blind, or any memo on a coding hidden from the user: ``visible_memos_clause``)."""
     if user.role in BARRED_ROLES:
         abort(403)
     memo = db.session.get(Memo, memo_id)
     if memo is None:
         abort(404)
     project_for(user, memo.project_id, need)
+    visible = db.session.execute(
+        sa.select(Memo.id).where(Memo.id == memo.id, visible_memos_clause(user, memo.project_id))).first()
+    if visible is None:
+        abort(404)
     return memo
