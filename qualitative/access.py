@@ -3,7 +3,8 @@
 Rule: a project is visible to its members (privilege read < code < manage) and to admins (all privileges);
 directors may read every project. Agency staff, trial staff and fidelity coders never see transcripts (403),
 whatever their membership. A user who is neither member nor director gets 404 (the project's existence is not
-revealed); a member or director lacking the needed privilege gets 403.
+revealed); a member or director lacking the needed privilege gets 403. While a user codes a document blind (a blind
+double-coding sample), other coders' codings on it and other authors' memos there are absent for that user (404).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from flask_login import current_user
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import db
-from app.models import Role
+from app.models import AgencyScoped, Role
 from app.security import get_scoped_or_404, scoped
+from qualitative.analysis.services.blind import codes_blind, visible_memos_clause
 from qualitative.models import (
     Code,
     Coding,
@@ -111,47 +113,61 @@ def visible_projects(user) -> list[tuple[QualProject, str]]:
     return out
 
 
-def document_for(user, document_id: int, need: str = Privilege.READ) -> Document:
-    """A document (within the user's agency scope) of a project the user may ``need``."""
+def _row_for(user, model, row_id: int, need: str, via: str | None = None):
+    """Row ``row_id`` of ``model`` if ``user`` holds at least ``need`` on its project: fetched within the user's
+    agency scope when an agency owns the model, 404 when missing; then ``project_for``. ``via`` names the
+    relationship to the row that carries ``project_id`` (a coding's document). The checked project (with
+    ``my_privilege``) is held on that row when it has a ``project`` relationship (the identity map keeps only weak
+    references, so a later ``row.project`` would load a fresh copy without it)."""
+    if user is None or not user.is_authenticated:
+        abort(401)
     if user.role in BARRED_ROLES:
         abort(403)
-    document = get_scoped_or_404(Document, document_id, user)
-    # hold the checked project (with ``my_privilege``) on the document: the identity map keeps only weak references
-    set_committed_value(document, "project", project_for(user, document.project_id, need))
-    return document
+    if issubclass(model, AgencyScoped):
+        row = get_scoped_or_404(model, row_id, user)
+    elif (row := db.session.get(model, row_id)) is None:
+        abort(404)
+    holder = getattr(row, via) if via else row
+    project = project_for(user, holder.project_id, need)
+    if "project" in sa.inspect(type(holder)).relationships:
+        set_committed_value(holder, "project", project)
+    return row
+
+
+def document_for(user, document_id: int, need: str = Privilege.READ) -> Document:
+    """A document (within the user's agency scope) of a project the user may ``need``."""
+    return _row_for(user, Document, document_id, need)
 
 
 def participant_for(user, participant_id: int, need: str = Privilege.READ) -> Participant:
-    if user.role in BARRED_ROLES:
-        abort(403)
-    participant = get_scoped_or_404(Participant, participant_id, user)
-    project_for(user, participant.project_id, need)
-    return participant
+    return _row_for(user, Participant, participant_id, need)
 
 
 def code_for(user, code_id: int, need: str = Privilege.READ) -> Code:
-    if user.role in BARRED_ROLES:
-        abort(403)
-    code = db.session.get(Code, code_id)
-    if code is None:
-        abort(404)
-    set_committed_value(code, "project", project_for(user, code.project_id, need))
-    return code
+    return _row_for(user, Code, code_id, need)
+
+
+def may_see_coding(user, coding: Coding) -> bool:
+    """False for another coder's coding on a document ``user`` codes blind (an active blind double-coding sample of
+    which the user is a coder: ``qualitative.analysis.services.blind``)."""
+    return coding.coder_id == user.id or not codes_blind(user, coding.document)
 
 
 def coding_for(user, coding_id: int, need: str = Privilege.READ) -> Coding:
-    if user.role in BARRED_ROLES:
-        abort(403)
-    coding = get_scoped_or_404(Coding, coding_id, user)
-    set_committed_value(coding, "document", document_for(user, coding.document_id, need))
+    """A coding of a project the user may ``need``; 404 also while it is hidden by a blind sample
+    (``may_see_coding``), as if it did not exist."""
+    coding = _row_for(user, Coding, coding_id, need, via="document")
+    if not may_see_coding(user, coding):
+        abort(404)
     return coding
 
 
 def memo_for(user, memo_id: int, need: str = Privilege.READ) -> Memo:
-    if user.role in BARRED_ROLES:
-        abort(403)
-    memo = db.session.get(Memo, memo_id)
-    if memo is None:
+    """A memo of a project the user may ``need``; 404 also while a blind sample hides it (another author's memo
+    on a document the user codes blind, or any memo on a coding hidden from the user: ``visible_memos_clause``)."""
+    memo = _row_for(user, Memo, memo_id, need)
+    visible = db.session.execute(
+        sa.select(Memo.id).where(Memo.id == memo.id, visible_memos_clause(user, memo.project_id))).first()
+    if visible is None:
         abort(404)
-    project_for(user, memo.project_id, need)
     return memo

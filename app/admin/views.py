@@ -10,6 +10,7 @@ from app.admin.forms import AgencyForm, ClinicForm, ConfirmForm, PersonForm, Use
 from app.admin.services import DeleteRefused
 from app.audit_views import register_audit_routes
 from app.db import db
+from app.forms import FormRefused, edit_page
 from app.models import Agency, Clinic, Person, Role, User
 from app.security import get_scoped_or_404, hash_password, roles_required
 
@@ -32,18 +33,18 @@ def _form_data(form, fields) -> dict:
 
 
 def _edit(form, obj, fields, unique, template, title, back):
-    """Shared create/edit flow: validate, check unique columns, save, redirect; else the form with messages (400)."""
-    if form.validate_on_submit():
+    """Create/edit an organisation record (``app.forms.edit_page``), refusing values of ``unique`` columns another
+    record already uses."""
+
+    def save():
         data = _form_data(form, fields)
-        for column in unique:
-            if services.unique_conflict(type(obj), column, data[column], obj.id):
-                getattr(form, column).errors.append(f"Another record already uses “{data[column]}”.")
-        if not form.errors:
-            services.save(obj, data)
-            flash(f"Saved {obj}.", "success")
-            return redirect(url_for(back))
-    status = 400 if request.method == "POST" else 200
-    return render_template(template, form=form, title=title, obj=obj, back=back), status
+        if conflicts := {column: f"Another record already uses “{data[column]}”." for column in unique
+                         if services.unique_conflict(type(obj), column, data[column], obj.id)}:
+            raise FormRefused(conflicts)
+        services.save(obj, data)
+        return f"Saved {obj}.", url_for(back)
+
+    return edit_page(form, save, template, title=title, obj=obj, back=back)
 
 
 def _delete(obj, back):
@@ -145,25 +146,24 @@ def user_edit(user_id: int | None = None):
     form.agency_id.choices = _agency_choices(blank=True)
     if request.method == "GET" and obj.agency_id is None:
         form.agency_id.data = 0
-    if form.validate_on_submit():
+
+    def save():
         data = _form_data(form, ("email", "name", "role", "agency_id", "active"))
         data["email"] = data["email"].lower()
         data["agency_id"] = data["agency_id"] or None
         if services.unique_conflict(User, "email", data["email"], obj.id):
-            form.email.errors.append(f"Another account already uses “{data['email']}”.")
-        else:
-            temporary = None
-            if obj.id is None:
-                temporary = services.temporary_password()
-                data.update(password_hash=hash_password(temporary), must_change_password=True)
-            services.save(obj, data)
-            message = f"Saved {obj}."
-            if temporary:
-                message += f" One-time password: {temporary} (they choose a new one at first sign-in)."
-            flash(message, "success")
-            return redirect(url_for("admin.users"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("admin/form.html", form=form, title="User", obj=obj, back="admin.users"), status
+            raise FormRefused({"email": f"Another account already uses “{data['email']}”."})
+        temporary = None
+        if obj.id is None:
+            temporary = services.temporary_password()
+            data.update(password_hash=hash_password(temporary), must_change_password=True)
+        services.save(obj, data)
+        message = f"Saved {obj}."
+        if temporary:
+            message += f" One-time password: {temporary} (they choose a new one at first sign-in)."
+        return message, url_for("admin.users")
+
+    return edit_page(form, save, "admin/form.html", title="User", obj=obj, back="admin.users")
 
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])

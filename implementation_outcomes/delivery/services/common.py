@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import db
+from app.forms import FormRefused
 from app.models import Clinic, Person
 from app.security import get_scoped_or_404, scoped
 from implementation_outcomes.delivery.models import DeliverySettings, FidelityScheme
@@ -28,12 +29,9 @@ def in_period(stmt, column, date_from=None, date_to=None):
     return stmt
 
 
-class DeliveryError(ValueError):
-    """A write refused by a business rule; ``errors`` maps a field name (or ``""``) to a message."""
-
-    def __init__(self, errors: dict[str, str] | str):
-        self.errors = {"": errors} if isinstance(errors, str) else dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in self.errors.items()))
+class DeliveryError(FormRefused):
+    """A write refused by a business rule; ``errors`` maps a field name (or ``""``) to a message (the form pages
+    show them on their fields: ``app.forms.edit_page``)."""
 
 
 def clinic_or_404(clinic_id: int, user=None) -> Clinic:

@@ -1,10 +1,10 @@
-"""The delivery blueprint, shared by the route modules: roles and the error helper."""
+"""The delivery blueprint, shared by the route modules, and the roles its pages admit."""
 
 from __future__ import annotations
 
 import os
 
-from flask import Blueprint, flash
+from flask import Blueprint
 
 from app.models import Role
 
@@ -17,13 +17,3 @@ LOG_ROLES = (Role.TRIAL_STAFF, Role.DIRECTOR)
 TRAINING_ROLES = (Role.AGENCY_STAFF, Role.TRIAL_STAFF, Role.DIRECTOR)
 FIDELITY_ROLES = (Role.DIRECTOR,)
 CODER_ROLES = (Role.FIDELITY_CODER,)
-
-
-def attach_errors(form, errors: dict[str, str]) -> None:
-    """Put a service's field-named messages on the form's fields; the rest become error flashes."""
-    for name, message in errors.items():
-        if name and name in form:
-            form[name].errors = [*form[name].errors, message]
-        else:
-            flash(message, "error")
-

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.forms import edit_page
 from app.models import Role
 from app.security import get_scoped_or_404, roles_required
 from implementation_outcomes.delivery import tables
@@ -21,7 +22,7 @@ from implementation_outcomes.delivery.services.common import (
     counselors,
     visible_clinics,
 )
-from implementation_outcomes.delivery.views.common import LOG_ROLES, TRAINING_ROLES, attach_errors, bp
+from implementation_outcomes.delivery.views.common import LOG_ROLES, TRAINING_ROLES, bp
 from implementation_outcomes.errors import ScreeningLogError
 
 
@@ -70,19 +71,16 @@ def _participant_form(clinic, obj: TrialParticipant | None) -> ParticipantForm:
 def _save_participant(clinic, participant: TrialParticipant | None):
     form = _participant_form(clinic, participant)
     locked = participant is not None and participant.allocation_source == "platform"
-    if form.validate_on_submit():
+
+    def save():
         raw = form.raw()
         if locked:  # the trial record of a platform assignment is shown, not editable
             raw.update(status=participant.status, arm=participant.arm, randomized_on=participant.randomized_on)
-        try:
-            saved = screening.save_entry(clinic, participant, raw)
-            flash(f"Saved {saved.study_id}.", "success")
-            return redirect(url_for("delivery.screening_log", clinic_id=clinic.id))
-        except DeliveryError as exc:
-            attach_errors(form, exc.errors)
-    status = 400 if request.method == "POST" else 200
-    return render_template("delivery/participant_form.html", clinic=clinic, form=form, participant=participant,
-                           locked=locked, arm_labels=ARM_LABELS), status
+        saved = screening.save_entry(clinic, participant, raw)
+        return f"Saved {saved.study_id}.", url_for("delivery.screening_log", clinic_id=clinic.id)
+
+    return edit_page(form, save, "delivery/participant_form.html", clinic=clinic, participant=participant,
+                     locked=locked, arm_labels=ARM_LABELS)
 
 
 @bp.route("/clinics/<int:clinic_id>/screening-log/new", methods=["GET", "POST"])
@@ -122,16 +120,13 @@ def participant_randomize(trial_participant_id: int):
     if participant.status != "consented" or participant.arm is not None:
         flash(f"{participant.study_id} is not awaiting randomization.", "error")
         return redirect(url_for("delivery.screening_log", clinic_id=participant.clinic_id))
-    if form.validate_on_submit():
-        try:
-            arm = screening.randomize(participant, form.randomized_on.data)
-            flash(f"{participant.study_id} was randomized to {ARM_LABELS[arm]}.", "success")
-            return redirect(url_for("delivery.screening_log", clinic_id=participant.clinic_id))
-        except DeliveryError as exc:
-            attach_errors(form, exc.errors)
-    status = 400 if request.method == "POST" else 200
-    return render_template("delivery/randomize.html", participant=participant, clinic=participant.clinic,
-                           form=form), status
+
+    def save():
+        arm = screening.randomize(participant, form.randomized_on.data)
+        return (f"{participant.study_id} was randomized to {ARM_LABELS[arm]}.",
+                url_for("delivery.screening_log", clinic_id=participant.clinic_id))
+
+    return edit_page(form, save, "delivery/randomize.html", participant=participant, clinic=participant.clinic)
 
 
 @bp.route("/clinics/<int:clinic_id>/screening-log/import", methods=["GET", "POST"])

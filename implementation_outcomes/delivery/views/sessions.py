@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.forms import edit_page
 from app.security import get_scoped_or_404, roles_required
 from implementation_outcomes.delivery import tables
 from implementation_outcomes.delivery.forms import (
@@ -30,7 +31,6 @@ from implementation_outcomes.delivery.views.common import (
     FIDELITY_ROLES,
     LOG_ROLES,
     TRAINING_ROLES,
-    attach_errors,
     bp,
 )
 
@@ -61,17 +61,19 @@ def _session_form(clinic, obj: MioSession | None) -> MioSessionForm:
     return form
 
 
+def _session_page(clinic, obj, form, save, back: str, kind: str):
+    """The create/edit page of a MIO or training-case session: ``save(clinic, obj, values)`` is the service."""
+
+    def saved():
+        row = save(clinic, obj, form.values())
+        return f"Saved {row.label}.", url_for(back, clinic_id=clinic.id)
+
+    return edit_page(form, saved, "delivery/session_form.html", clinic=clinic, obj=obj, kind=kind)
+
+
 def _save_session(clinic, obj: MioSession | None):
-    form = _session_form(clinic, obj)
-    if form.validate_on_submit():
-        try:
-            saved = sessions.save_mio_session(clinic, obj, form.values())
-            flash(f"Saved {saved.label}.", "success")
-            return redirect(url_for("delivery.sessions_page", clinic_id=clinic.id))
-        except DeliveryError as exc:
-            attach_errors(form, exc.errors)
-    status = 400 if request.method == "POST" else 200
-    return render_template("delivery/session_form.html", clinic=clinic, form=form, obj=obj, kind="mio"), status
+    return _session_page(clinic, obj, _session_form(clinic, obj), sessions.save_mio_session,
+                         "delivery.sessions_page", "mio")
 
 
 @bp.route("/clinics/<int:clinic_id>/sessions/new", methods=["GET", "POST"])
@@ -129,15 +131,7 @@ def training_page(clinic_id: int):
 def _save_training(clinic, obj: TrainingCaseSession | None):
     form = TrainingSessionForm(obj=obj)
     form.counselor_id.choices = [(c.id, c.display_name) for c in counselors(clinic)]
-    if form.validate_on_submit():
-        try:
-            saved = sessions.save_training_session(clinic, obj, form.values())
-            flash(f"Saved {saved.label}.", "success")
-            return redirect(url_for("delivery.training_page", clinic_id=clinic.id))
-        except DeliveryError as exc:
-            attach_errors(form, exc.errors)
-    status = 400 if request.method == "POST" else 200
-    return render_template("delivery/session_form.html", clinic=clinic, form=form, obj=obj, kind="training"), status
+    return _session_page(clinic, obj, form, sessions.save_training_session, "delivery.training_page", "training")
 
 
 @bp.route("/clinics/<int:clinic_id>/training/new", methods=["GET", "POST"])
@@ -198,16 +192,14 @@ def call_new(clinic_id: int):
     clinic = clinic_or_404(clinic_id)
     form = CallForm()
     form.counselor_id.choices = [(c.id, c.display_name) for c in counselors(clinic)]
-    if form.validate_on_submit():
-        try:
-            call = sessions.save_call(clinic, {"counselor_id": form.counselor_id.data, "call_date": form.call_date.data,
-                                               "attended": form.attended.data})
-            flash(f"Saved the call of {call.call_date.isoformat()}.", "success")
-            return redirect(url_for("delivery.training_page", clinic_id=clinic.id) + "#calls")
-        except DeliveryError as exc:
-            attach_errors(form, exc.errors)
-    status = 400 if request.method == "POST" else 200
-    return render_template("delivery/call_form.html", clinic=clinic, form=form), status
+
+    def save():
+        call = sessions.save_call(clinic, {"counselor_id": form.counselor_id.data, "call_date": form.call_date.data,
+                                           "attended": form.attended.data})
+        return (f"Saved the call of {call.call_date.isoformat()}.",
+                url_for("delivery.training_page", clinic_id=clinic.id) + "#calls")
+
+    return edit_page(form, save, "delivery/call_form.html", clinic=clinic)
 
 
 @bp.route("/consultation-calls/<int:consultation_call_id>/delete", methods=["POST"])
@@ -225,14 +217,10 @@ def call_delete(consultation_call_id: int):
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(*FIDELITY_ROLES)
 def settings_page():
-    current = settings()
-    form = SettingsForm(obj=current)
-    if form.validate_on_submit():
-        try:
-            save_settings(form.completion_threshold.data, form.double_coding_share.data)
-            flash("Saved the delivery settings.", "success")
-            return redirect(url_for("delivery.settings_page"))
-        except DeliveryError as exc:
-            attach_errors(form, exc.errors)
-    status = 400 if request.method == "POST" else 200
-    return render_template("delivery/settings.html", form=form), status
+    form = SettingsForm(obj=settings())
+
+    def save():
+        save_settings(form.completion_threshold.data, form.double_coding_share.data)
+        return "Saved the delivery settings.", url_for("delivery.settings_page")
+
+    return edit_page(form, save, "delivery/settings.html")

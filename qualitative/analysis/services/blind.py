@@ -1,5 +1,7 @@
 """Blind double-coding samples: a manager picks documents and two or more coders; while the sample is blind, each
-of its coders sees only their own codings on its documents (the workspace applies ``visible_codings_filter``)."""
+of its coders sees only their own codings on its documents, and only their own memos there (the workspace applies
+``visible_codings_filter``; lists ``visible_codings_clause`` and ``visible_memos_clause``; single codings and memos
+go through ``qualitative.access.coding_for`` / ``memo_for``)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from flask import abort
 from app.db import db
 from qualitative.analysis.models import BlindSample, BlindSampleCoder, BlindSampleDocument
 from qualitative.analysis.services.common import AnalysisInputError, members
-from qualitative.models import Coding, Document, Privilege, QualProject
+from qualitative.models import Coding, Document, Memo, Privilege, QualProject
 
 
 def _blinded_stmt(user_id: int):
@@ -48,12 +50,32 @@ def codes_blind(user, document: Document) -> bool:
     ).first() is not None
 
 
-def visible_codings_clause(user, project_id: int) -> sa.ColumnElement[bool]:
-    """The same rule for every document of a project at once (for retrieval, matrices and agreement)."""
+def visible_codings_clause(user, project_id: int | None) -> sa.ColumnElement[bool]:
+    """The same rule for every document of a project at once (for retrieval, matrices, agreement and counts);
+    ``project_id=None``: of every project."""
     hidden = blinded_document_ids(user, project_id)
     if not hidden:
         return sa.true()
     return sa.or_(Coding.document_id.not_in(sorted(hidden)), Coding.coder_id == user.id)
+
+
+def visible_memos_clause(user, project_id: int) -> sa.ColumnElement[bool]:
+    """SQL condition on ``Memo`` for what ``user`` may see of a project's memos.
+
+    Rule: while ``user`` codes a document blind, hidden are (a) every memo on a coding hidden from the user
+    (another coder's coding on that document: the memo would describe it), whoever wrote the memo, and (b) every
+    other author's memo on that document or on any coding of it (their work on the document). Otherwise ``true``.
+    """
+    hidden = sorted(blinded_document_ids(user, project_id))
+    if not hidden:
+        return sa.true()
+    codings_of_hidden = sa.select(Coding.id).where(Coding.document_id.in_(hidden))
+    on_hidden_coding = sa.and_(Memo.target_type == "coding",
+                               Memo.target_id.in_(codings_of_hidden.where(Coding.coder_id != user.id)))
+    on_blinded_document = sa.or_(
+        sa.and_(Memo.target_type == "document", Memo.target_id.in_(hidden)),
+        sa.and_(Memo.target_type == "coding", Memo.target_id.in_(codings_of_hidden)))
+    return sa.not_(sa.or_(on_hidden_coding, sa.and_(Memo.author_id != user.id, on_blinded_document)))
 
 
 def samples(project_id: int) -> list[BlindSample]:

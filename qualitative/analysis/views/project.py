@@ -18,7 +18,11 @@ from qualitative.analysis.models import (
     Suggestion,
     SuggestionStatus,
 )
-from qualitative.analysis.services.blind import blinded_document_ids, visible_codings_filter
+from qualitative.analysis.services.blind import (
+    blinded_document_ids,
+    visible_codings_clause,
+    visible_codings_filter,
+)
 from qualitative.analysis.services.common import code_tree, turns_by_document
 from qualitative.analysis.views.blueprint import bp
 from qualitative.models import Coding, Document, Privilege
@@ -51,7 +55,8 @@ def hub(qual_project_id: int):
     counts = {
         "documents": _count(sa.select(Document.id).where(Document.project_id == project.id)),
         "codings": _count(sa.select(Coding.id).join(Document, Document.id == Coding.document_id)
-                          .where(Document.project_id == project.id)),
+                          .where(Document.project_id == project.id,
+                                 visible_codings_clause(current_user, project.id))),
         "pending": _count(sa.select(Suggestion.id).where(Suggestion.project_id == project.id,
                                                          Suggestion.status == SuggestionStatus.PENDING)),
         "samples": _count(sa.select(BlindSample.id).where(BlindSample.project_id == project.id)),

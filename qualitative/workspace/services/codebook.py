@@ -11,6 +11,7 @@ import re
 import sqlalchemy as sa
 
 from app.db import db
+from qualitative.analysis.services.blind import visible_codings_clause
 from qualitative.codebook import load_cfir_codebook
 from qualitative.codebook_io import (
     CodebookImportError,
@@ -288,11 +289,11 @@ def delete_code(code: Code) -> None:
     db.session.commit()
 
 
-def usage(project: QualProject) -> dict[int, int]:
-    """Codings per code (all coders)."""
+def usage(project: QualProject, viewer) -> dict[int, int]:
+    """Codings per code (all coders), less those a blind sample hides from ``viewer`` (``visible_codings_clause``)."""
     return dict(db.session.execute(
         sa.select(Coding.code_id, sa.func.count(Coding.id)).join(Code, Code.id == Coding.code_id)
-        .where(Code.project_id == project.id).group_by(Coding.code_id)
+        .where(Code.project_id == project.id, visible_codings_clause(viewer, project.id)).group_by(Coding.code_id)
     ).all())
 
 

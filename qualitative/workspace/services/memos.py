@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.models import Clinic
-from qualitative.access import scope
-from qualitative.analysis.services.blind import visible_codings_clause
+from qualitative.access import may_see_coding, scope
+from qualitative.analysis.services.blind import visible_memos_clause
 from qualitative.models import Code, Coding, Document, Memo, QualProject
 
 TARGET_LABELS = {"project": "Project", "document": "Transcript", "code": "Code", "coding": "Coding", "clinic": "Clinic"}
@@ -19,8 +19,9 @@ class MemoError(ValueError):
     """A memo that cannot be saved; the message names the field."""
 
 
-def target_object(project: QualProject, target_type: str, target_id: int | None):
-    """The memo's target, checked to belong to the project (clinics: any clinic the user may see)."""
+def target_object(project: QualProject, viewer, target_type: str, target_id: int | None):
+    """The memo's target, checked to belong to the project (clinics: any clinic the user may see); a coding hidden
+    from ``viewer`` by a blind sample (``qualitative.access.may_see_coding``) is not part of it."""
     if target_type not in Memo.TARGETS:
         raise MemoError(f"Unknown memo target {target_type!r}.")
     if target_type == "project":
@@ -38,16 +39,18 @@ def target_object(project: QualProject, target_type: str, target_id: int | None)
     else:
         obj = db.session.execute(scope(sa.select(Coding).join(Document, Document.id == Coding.document_id).where(
             Coding.id == target_id, Document.project_id == project.id), Coding)).scalar_one_or_none()
+        if obj is not None and not may_see_coding(viewer, obj):
+            obj = None
     if obj is None:
         raise MemoError(f"That {TARGET_LABELS[target_type].lower()} is not part of this project.")
     return obj
 
 
-def describe_target(project: QualProject, target_type: str, target_id: int | None) -> str:
+def describe_target(project: QualProject, viewer, target_type: str, target_id: int | None) -> str:
     """"Transcript: SPR-1 supervisor interview", "Coding: II.A Critical Incidents in ...", for lists and headings."""
     label = TARGET_LABELS.get(target_type, target_type)
     try:
-        obj = target_object(project, target_type, target_id)
+        obj = target_object(project, viewer, target_type, target_id)
     except MemoError:
         return f"{label} (removed)"
     if target_type == "coding":
@@ -63,8 +66,8 @@ def describe_target(project: QualProject, target_type: str, target_id: int | Non
 
 def memos(project: QualProject, target_type: str | None = None, target_id: int | None = None,
           viewer=None) -> list[Memo]:
-    """The project's memos, newest first; with ``viewer``, memos on codings the viewer may not see while coding a
-    blind sample (``visible_codings_clause``) are left out."""
+    """The project's memos, newest first; with ``viewer``, those a blind sample hides from the viewer
+    (``visible_memos_clause``) are left out."""
     stmt = (sa.select(Memo).where(Memo.project_id == project.id).options(sa.orm.joinedload(Memo.author))
             .order_by(Memo.created_at.desc(), Memo.id.desc()))
     if target_type:
@@ -72,9 +75,7 @@ def memos(project: QualProject, target_type: str | None = None, target_id: int |
     if target_id is not None:
         stmt = stmt.where(Memo.target_id == target_id)
     if viewer is not None:
-        hidden = sa.select(Coding.id).where(Coding.document_id.in_(sa.select(Document.id).where(
-            Document.project_id == project.id)), sa.not_(visible_codings_clause(viewer, project.id)))
-        stmt = stmt.where(sa.or_(Memo.target_type != "coding", Memo.target_id.not_in(hidden)))
+        stmt = stmt.where(visible_memos_clause(viewer, project.id))
     return list(db.session.execute(stmt).scalars())
 
 
@@ -90,7 +91,7 @@ def _clean(title: str | None, text: str | None) -> tuple[str | None, str]:
 
 def create_memo(project: QualProject, user, target_type: str, target_id: int | None, title: str | None,
                 text: str | None) -> Memo:
-    target_object(project, target_type, target_id)
+    target_object(project, user, target_type, target_id)
     title, text = _clean(title, text)
     memo = Memo(project_id=project.id, target_type=target_type,
                 target_id=None if target_type == "project" else target_id,

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.db import db
 from app.models import Role, User
 from qualitative.access import BARRED_ROLES, QUAL_ROLES
+from qualitative.analysis.services.blind import visible_codings_clause
 from qualitative.models import Code, Coding, Document, Privilege, ProjectMember, QualProject
 from qualitative.workspace.services.codebook import load_cfir_into, publish_version
 
@@ -16,8 +17,9 @@ class ProjectError(ValueError):
     """A project change that cannot be made; the message says why."""
 
 
-def project_counts(project_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Documents, documents ready to code and codings per project (three grouped queries)."""
+def project_counts(project_ids: list[int], viewer) -> dict[int, dict[str, int]]:
+    """Documents, documents ready to code and codings per project (four grouped queries); codings a blind sample
+    hides from ``viewer`` are not counted (``visible_codings_clause``)."""
     counts = {pid: {"documents": 0, "ready": 0, "codings": 0} for pid in project_ids}
     if not project_ids:
         return counts
@@ -33,7 +35,7 @@ def project_counts(project_ids: list[int]) -> dict[int, dict[str, int]]:
     for pid, n in db.session.execute(
         sa.select(Document.project_id, sa.func.count(Coding.id))
         .join(Coding, Coding.document_id == Document.id)
-        .where(Document.project_id.in_(project_ids))
+        .where(Document.project_id.in_(project_ids), visible_codings_clause(viewer, None))
         .group_by(Document.project_id)
     ).all():
         counts[pid]["codings"] = n

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from app.db import db
 from app.models import User
 from qualitative.access import scope
-from qualitative.analysis.services.blind import codes_blind, visible_codings_filter
+from qualitative.analysis.services.blind import codes_blind, visible_codings_filter, visible_memos_clause
 from qualitative.models import Code, Coding, Document, DocumentTurn, Memo
 from qualitative.offsets import codepoint_to_utf16, utf16_length
 from qualitative.workspace.services.deidentify import PENDING
@@ -118,7 +118,7 @@ def workspace(document: Document, user) -> Workspace:
     names = {uid: (u.name, initials(u.name)) for uid, u in coders.items()}
     memo_rows = db.session.execute(
         sa.select(Memo.target_type, Memo.target_id, sa.func.count(Memo.id))
-        .where(Memo.project_id == document.project_id,
+        .where(Memo.project_id == document.project_id, visible_memos_clause(user, document.project_id),
                sa.or_(sa.and_(Memo.target_type == "document", Memo.target_id == document.id),
                       sa.and_(Memo.target_type == "coding",
                               Memo.target_id.in_(sa.select(Coding.id).where(Coding.document_id == document.id,
@@ -134,13 +134,6 @@ def workspace(document: Document, user) -> Workspace:
             by_turn[item["pieces"][0]["turn_id"]].codings.append(item)
     return Workspace(document, views, codes, dicts, coders, memo_counts, Counter(c.code_id for c in codings),
                      blind=codes_blind(user, document))
-
-
-def can_see_coding(user, coding: Coding) -> bool:
-    """False for another coder's coding on a document the user codes blind (the views answer 404, as if absent)."""
-    return bool(db.session.execute(
-        sa.select(sa.literal(1)).where(visible_codings_filter(user, coding.document))
-        .select_from(Coding).where(Coding.id == coding.id)).first())
 
 
 def codings_payload(document: Document, user) -> dict:

@@ -33,7 +33,7 @@ def _csv_download(filename: str, rows: list[dict]) -> Response:
 def codebook(qual_project_id: int):
     project = project_for(current_user, qual_project_id)
     codes = service.codes(project)
-    usage = service.usage(project)
+    usage = service.usage(project, current_user)
     return render_template(
         "qualitative/codebook.html", project=project, tree=service.tree(codes), usage=usage,
         versions=service.versions(project)[:3], can_manage=allows(project.my_privilege, Privilege.MANAGE),

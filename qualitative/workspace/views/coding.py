@@ -62,7 +62,7 @@ def workspace(document_id: int):
         code_tree=tree([c for c in ws.codes if c.active]), can_code=can_code and not blocked, blocked=blocked,
         can_manage=allows(project.my_privilege, Privilege.MANAGE), role_label=cfir_role_label,
         timestamp=_timestamp, state_labels=STATE_LABELS, memo_form=MemoForm(formdata=None),
-        document_memos=memo_service.memos(project, "document", document.id),
+        document_memos=memo_service.memos(project, "document", document.id, viewer=current_user),
     )
 
 
@@ -73,14 +73,6 @@ def codings_json(document_id: int):
     if document.deidentification == PENDING and not allows(document.project.my_privilege, Privilege.CODE):
         abort(403)
     return jsonify(reading.codings_payload(document, current_user))
-
-
-def _coding_for(coding_id: int, need: str):
-    """``coding_for`` that also hides another coder's coding while the user codes its document blind (404)."""
-    coding = coding_for(current_user, coding_id, need)
-    if not reading.can_see_coding(current_user, coding):
-        abort(404)
-    return coding
 
 
 def _body() -> dict:
@@ -116,7 +108,7 @@ def coding_create(document_id: int):
 @roles_required(*QUAL_ROLES)
 def coding_update(coding_id: int):
     """JSON ``{version, code_id?, turn_id?, start?, end?}`` (UTF-16 offsets within the turn)."""
-    coding = _coding_for(coding_id, Privilege.CODE)
+    coding = coding_for(current_user, coding_id, Privilege.CODE)
     document = coding.document
     body = _body()
     try:
@@ -141,7 +133,7 @@ def coding_update(coding_id: int):
 @roles_required(*QUAL_ROLES)
 def coding_delete(coding_id: int):
     """JSON ``{version}``, or the no-JavaScript form with a hidden version."""
-    coding = _coding_for(coding_id, Privilege.CODE)
+    coding = coding_for(current_user, coding_id, Privilege.CODE)
     document = coding.document
     if request.is_json:
         version = _body().get("version")
@@ -212,7 +204,7 @@ def coding_new(document_id: int):
 @roles_required(*QUAL_ROLES)
 def coding_edit(coding_id: int):
     """Change the code or the span (code points) of one's own coding, without JavaScript."""
-    coding = _coding_for(coding_id, Privilege.CODE)
+    coding = coding_for(current_user, coding_id, Privilege.CODE)
     document = coding.document
     if coding.coder_id != current_user.id:
         abort(403, "Only the coder can change a coding; other coders' codings are read-only.")

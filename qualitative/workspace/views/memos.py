@@ -56,15 +56,15 @@ def memos(qual_project_id: int):
     target_label = None
     if target_type:
         try:
-            service.target_object(project, target_type, target_id)
-            target_label = service.describe_target(project, target_type, target_id)
+            service.target_object(project, current_user, target_type, target_id)
+            target_label = service.describe_target(project, current_user, target_type, target_id)
         except service.MemoError as exc:
             error = error or str(exc)
     rows = service.memos(project, target_type, target_id, viewer=current_user)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "qualitative/memos.html", project=project, memos=rows, form=form, error=error, target_type=target_type,
-        target_id=target_id, target_label=target_label, describe=lambda m: service.describe_target(project, m.target_type, m.target_id),
+        target_id=target_id, target_label=target_label, describe=lambda m: service.describe_target(project, current_user, m.target_type, m.target_id),
         labels=service.TARGET_LABELS, can_write=allows(project.my_privilege, Privilege.CODE), confirm=ConfirmForm(),
     ), status
 
@@ -88,7 +88,7 @@ def memo_edit(memo_id: int):
             return redirect(url_for("qualitative.memos", qual_project_id=project.id))
     status = 400 if request.method == "POST" else 200
     return render_template("qualitative/memo_form.html", project=project, memo=memo, form=form, error=error,
-                           target=service.describe_target(project, memo.target_type, memo.target_id), confirm=ConfirmForm()), status
+                           target=service.describe_target(project, current_user, memo.target_type, memo.target_id), confirm=ConfirmForm()), status
 
 
 @bp.route("/memos/<int:memo_id>/delete", methods=["POST"])

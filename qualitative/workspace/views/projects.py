@@ -32,7 +32,7 @@ def project_links(project) -> list[tuple[str, str]]:
 @roles_required(*QUAL_ROLES)
 def projects():
     rows = visible_projects(current_user)
-    counts = service.project_counts([p.id for p, _ in rows])
+    counts = service.project_counts([p.id for p, _ in rows], current_user)
     return render_template("qualitative/projects.html", rows=rows, counts=counts,
                            can_create=current_user.role in (*CREATORS, Role.ADMIN), labels=Privilege.LABELS)
 
@@ -59,7 +59,7 @@ def project(qual_project_id: int):
     project = project_for(current_user, qual_project_id)
     documents = transcripts.documents(project)
     counts = transcripts.turn_counts([d.id for d in documents])
-    coding_counts = service.project_counts([project.id])[project.id]
+    coding_counts = service.project_counts([project.id], current_user)[project.id]
     return render_template(
         "qualitative/project.html", project=project, documents=documents, turn_counts=counts,
         totals=coding_counts, members=service.members(project), code_count=service.code_count(project),
