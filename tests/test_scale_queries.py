@@ -72,6 +72,8 @@ PAGES = {
     "sessions": (Role.DIRECTOR, "/outcomes/clinics/{clinic}/sessions"),
     "applications list": (Role.DIRECTOR, "/readiness/applications/"),
     "survey waves": (Role.DIRECTOR, "/readiness/surveys"),
+    "readiness profiles (every clinic)": (Role.DIRECTOR, "/readiness/profiles"),
+    "outcomes overview (every clinic)": (Role.DIRECTOR, "/outcomes/overview/"),
     "strategies": (Role.DIRECTOR, "/implementation/strategies"),
     "project documents": (Role.ANALYST, "/qualitative/projects/{project}"),
     "suggestions": (Role.ANALYST, "/qualitative/projects/{project}/suggestions"),

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.db import db
 from app.models import Agency, Clinic, Person, Role
@@ -195,14 +195,23 @@ def _matching_counselor(clinician: ApplicationClinician) -> Person | None:
 
 
 # --- hard gates for the site readiness profile ------------------------------------------------------------------
-def _relevant_application(agency_id: int, cohort_id: int | None, user=None) -> Application | None:
-    """The agency's application for ``cohort_id``, or else for the latest cohort (by start date) it applied to."""
-    stmt = (sa.select(Application).join(Application.cohort).where(Application.agency_id == agency_id)
-            .options(selectinload(Application.clinicians).selectinload(ApplicationClinician.eligibility_inputs))
-            .order_by(TrainingCohort.starts_on.desc(), Application.id.desc()))
+def _relevant_applications(agency_ids: list[int], cohort_id: int | None, user=None) -> dict[int, Application]:
+    """Per agency, its application for ``cohort_id``, or else for the latest cohort (by start date) it applied to:
+    one query (plus the clinicians and their inputs) however many agencies."""
+    stmt = (sa.select(Application).join(Application.cohort).where(Application.agency_id.in_(list(agency_ids)))
+            .options(contains_eager(Application.cohort),
+                     selectinload(Application.clinicians).selectinload(ApplicationClinician.eligibility_inputs))
+            .order_by(Application.agency_id, TrainingCohort.starts_on.desc(), Application.id.desc()))
     if cohort_id is not None:
         stmt = stmt.where(Application.cohort_id == cohort_id)
-    return db.session.execute(scope(stmt, Application, user)).scalars().first()
+    chosen: dict[int, Application] = {}
+    for application in db.session.execute(scope(stmt, Application, user)).scalars():
+        chosen.setdefault(application.agency_id, application)
+    return chosen
+
+
+def _relevant_application(agency_id: int, cohort_id: int | None, user=None) -> Application | None:
+    return _relevant_applications([agency_id], cohort_id, user).get(agency_id)
 
 
 def _approval_status(clinician: ApplicationClinician) -> str:
@@ -250,10 +259,19 @@ def hard_gates_for_clinic(clinic_id: int, cohort_id: int | None = None, user=Non
     with a complete acknowledgement was submitted. No application: zeros, False and ``application_status`` None.
     Scoped to what ``user`` (default: the signed-in user; outside a request: everything) may see; a clinic out of
     scope raises ``LookupError``."""
-    clinic = db.session.execute(scope(sa.select(Clinic).where(Clinic.id == clinic_id), Clinic, user)).scalar()
-    if clinic is None:
+    gates = hard_gates_for_clinics([clinic_id], cohort_id, user)
+    if clinic_id not in gates:
         raise LookupError(f"clinic {clinic_id} not found")
-    return _gates(_relevant_application(clinic.agency_id, cohort_id, user), clinic.id)
+    return gates[clinic_id]
+
+
+def hard_gates_for_clinics(clinic_ids: list[int], cohort_id: int | None = None, user=None) -> dict[int, dict]:
+    """:func:`hard_gates_for_clinic` for many clinics at once (the readiness profile of every clinic), in a fixed
+    number of queries; clinics out of scope are left out."""
+    clinics = db.session.execute(scope(sa.select(Clinic).where(Clinic.id.in_(list(clinic_ids))), Clinic, user)
+                                 ).scalars().all()
+    applications = _relevant_applications(sorted({c.agency_id for c in clinics}), cohort_id, user)
+    return {c.id: _gates(applications.get(c.agency_id), c.id) for c in clinics}
 
 
 def hard_gates_for_agency(agency_id: int, cohort_id: int | None = None, user=None) -> dict[str, Any]:

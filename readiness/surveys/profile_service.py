@@ -5,8 +5,9 @@
   :func:`profile_waves`) and per agency (those clinics pooled),
   subscale summaries organised by motivation / general capacity / innovation-specific capacity through
   :func:`readiness.profile.build_site_profile`, data quality (n, response rate, agreement), ICC(1)/ICC(2) across
-  clinics, and hard gates kept apart. Gates come from ``gates_provider(clinic_id)``; the default asks the
-  application package's ``hard_gates_for_clinic`` when that package exists, else says "not available".
+  clinics, and hard gates kept apart. Gates come from ``gates_provider(clinic_ids)`` (``{clinic_id: facts}``, a
+  missing clinic meaning "not available"); the default asks the application package's ``hard_gates_for_clinics``
+  when that package exists.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.db import db
 from app.models import Clinic
@@ -33,20 +34,27 @@ from readiness.profile import (
 )
 from readiness.surveys.models import SurveyLink, SurveyResponse, SurveyWave
 from readiness.surveys.results import across_groups, n_options, observation, score_range, summarise
-from readiness.surveys.services import submitted_responses, survey_today, wave_stats, wave_status
+from readiness.surveys.services import (
+    submitted_responses,
+    submitted_responses_by_wave,
+    survey_today,
+    wave_stats,
+    wave_status,
+)
 
 COMPONENT_LABELS = {"motivation": "Motivation", "general_capacity": "General capacity",
                     "innovation_specific_capacity": "Innovation-specific capacity", "unassigned": "Not assigned"}
-GatesProvider = Callable[[int], Any]
+GatesProvider = Callable[[list[int]], dict[int, Any]]
 
 
-#: where the application package keeps ``hard_gates_for_clinic(clinic_id)``, tried in order
+#: where the application package keeps ``hard_gates_for_clinics(clinic_ids)``, tried in order
 GATES_MODULES = ("readiness.application.services", "readiness.application.eligibility_services")
 REQUIRED_ELIGIBLE_COUNSELORS = 4  # 16 counselors planned across 4 clinics
 
 
-def default_gates_provider(clinic_id: int) -> Any:
-    """Hard gates from the application package, or None when ``readiness.application`` is not installed."""
+def default_gates_provider(clinic_ids: list[int]) -> dict[int, Any]:
+    """Hard gates per clinic from the application package (one batch), or none when ``readiness.application`` is
+    not installed."""
     for name in GATES_MODULES:
         try:
             module = importlib.import_module(name)
@@ -54,10 +62,10 @@ def default_gates_provider(clinic_id: int) -> Any:
             if exc.name and (exc.name == "readiness.application" or exc.name.startswith("readiness.application.")):
                 continue
             raise
-        provider = getattr(module, "hard_gates_for_clinic", None)
+        provider = getattr(module, "hard_gates_for_clinics", None)
         if provider is not None:
-            return provider(clinic_id)
-    return None
+            return provider(clinic_ids)
+    return {}
 
 
 def normalise_gates(value: Any) -> list[dict] | None:
@@ -161,20 +169,20 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
     """The readiness profile of every visible clinic and of their agencies (see module doc); with ``clinic_code``,
     that clinic only (no agency profile, which would pool one clinic)."""
     provider = gates_provider or default_gates_provider
-    stmt = sa.select(Clinic).where(Clinic.active.is_(True)).order_by(Clinic.code)
+    stmt = (sa.select(Clinic).join(Clinic.agency).options(contains_eager(Clinic.agency))
+            .where(Clinic.active.is_(True)).order_by(Clinic.code))
     if clinic_code:
         stmt = stmt.where(Clinic.code == clinic_code)
     clinics = list(db.session.execute(scoped(stmt, Clinic, user)).scalars())
     if clinic_code and not clinics:
         raise LookupError(f"no clinic with code {clinic_code!r}")
     sources = profile_waves(clinics, user)
-    responses = []
+    wanted: dict[int, set[str]] = {}  # wave id -> the instruments it feeds into its clinic's profile
     for clinic in clinics:
-        by_wave: dict[int, tuple[SurveyWave, set[str]]] = {}
         for key, wave in sources.get(clinic.id, {}).items():
-            by_wave.setdefault(wave.id, (wave, set()))[1].add(key)
-        for wave, keys in by_wave.values():
-            responses += [r for r in submitted_responses(wave, user) if r.instrument.key in keys]
+            wanted.setdefault(wave.id, set()).add(key)
+    by_wave = submitted_responses_by_wave(list(wanted), user)
+    responses = [r for wave_id, keys in wanted.items() for r in by_wave[wave_id] if r.instrument.key in keys]
     code_of = {c.id: c.code for c in clinics}
     agency_of = {c.code: c.agency.code for c in clinics}
     by_clinic = _collect(responses, lambda r: code_of[r.link.wave.clinic_id])
@@ -194,6 +202,7 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
             clinic_rows[row["code"]].append(row)
         for code, summary in per_agency.items():
             agency_rows.setdefault(code, []).append(_row(meta, summary))
+    gate_facts = provider([c.id for c in clinics]) or {}
     clinic_profiles = []
     for clinic in clinics:
         used = {w.id: w for w in sources.get(clinic.id, {}).values()}
@@ -201,7 +210,7 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
         invited = sum(s.invited for s in stats) if stats else None
         profile = build_site_profile(clinic.code, clinic_rows[clinic.code], invited=invited,
                                      responded=sum(s.submitted for s in stats) if stats else None)
-        gates = normalise_gates(provider(clinic.id))
+        gates = normalise_gates(gate_facts.get(clinic.id))
         profile["gates"] = gates
         profile["gates_status"] = _gates_status(gates) if gates is not None else "not_available"
         clinic_profiles.append({
@@ -269,6 +278,6 @@ def clinic_instrument_scores(clinic_code: str, instrument_key: str, user=None) -
     """One clinic's subscale rows for one instrument, from the wave that feeds its profile (n, mean, SD, rwg(j),
     suppression flags as in the profile; the mean is withheld below 3 respondents). Empty when not surveyed.
     For other packages (e.g. FIM beside feasibility outcomes)."""
-    profiles = build_profiles(clinic_code, gates_provider=lambda _clinic_id: None, user=user)
+    profiles = build_profiles(clinic_code, gates_provider=lambda _clinic_ids: {}, user=user)
     return [row for subscale in profiles["subscales"] if subscale["instrument"] == instrument_key
             for row in subscale["clinics"] if row["code"] == clinic_code]

@@ -173,12 +173,23 @@ def score_response_row(response: SurveyResponse, rule_version: str | None = None
 
 
 def submitted_responses(wave: SurveyWave, user=None) -> list[SurveyResponse]:
+    return submitted_responses_by_wave([wave.id], user)[wave.id]
+
+
+def submitted_responses_by_wave(wave_ids: list[int], user=None) -> dict[int, list[SurveyResponse]]:
+    """The submitted responses of each wave (by link number, then instrument), with their scores, instrument and
+    link loaded: a fixed number of queries however many waves (the profile of every clinic reads them all)."""
+    out: dict[int, list[SurveyResponse]] = {wave_id: [] for wave_id in wave_ids}
+    if not wave_ids:
+        return out
     stmt = (sa.select(SurveyResponse).join(SurveyLink)
-            .where(SurveyLink.survey_wave_id == wave.id, SurveyResponse.status == "submitted")
+            .where(SurveyLink.survey_wave_id.in_(list(wave_ids)), SurveyResponse.status == "submitted")
             .options(selectinload(SurveyResponse.scores), selectinload(SurveyResponse.instrument),
-                     selectinload(SurveyResponse.link))
-            .order_by(SurveyLink.number, SurveyResponse.instrument_id))
-    return list(db.session.execute(scoped(stmt, SurveyResponse, user)).scalars())
+                     contains_eager(SurveyResponse.link))
+            .order_by(SurveyLink.survey_wave_id, SurveyLink.number, SurveyResponse.instrument_id))
+    for response in db.session.execute(scoped(stmt, SurveyResponse, user)).scalars():
+        out[response.link.survey_wave_id].append(response)
+    return out
 
 
 def rescore_wave(wave: SurveyWave, user=None) -> dict[str, int]:

@@ -17,7 +17,7 @@ def no_application_gates(monkeypatch):
     """Profiles here are built without the application package's gates: importing it would register another
     package's tables in this run (in a worktree the editable install can resolve it from the main checkout).
     Its gate facts are covered by ``normalise_gates`` tests with the same shape."""
-    monkeypatch.setattr(profile_service, "default_gates_provider", lambda clinic_id: None)
+    monkeypatch.setattr(profile_service, "default_gates_provider", lambda clinic_ids: {})
 
 
 @pytest.fixture

@@ -137,7 +137,7 @@ def test_profile_equals_independent_aggregation_of_seeded_answers(demo, runner):
 
 def test_profile_page_chart_table_exports_and_gates(demo, client, login, monkeypatch):
     director = db.session.execute(sa.select(User).where(User.email == "director@mio.example")).scalar_one()
-    monkeypatch.setattr(profile_service, "default_gates_provider", lambda clinic_id: None)
+    monkeypatch.setattr(profile_service, "default_gates_provider", lambda clinic_ids: {})
     login(director)
     page = client.get("/readiness/profiles").data.decode()
     assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"') == 5
@@ -162,7 +162,8 @@ def test_profile_page_chart_table_exports_and_gates(demo, client, login, monkeyp
     # a gates provider (wired to the application package at merge) is shown apart from the survey profile
     gates = {c.id: {"eligible_counselors": 4, "admin_approvals": True, "acknowledgement_signed": None}
              for c in db.session.execute(sa.select(Clinic)).scalars()}
-    monkeypatch.setattr(profile_service, "default_gates_provider", lambda clinic_id: gates[clinic_id])
+    monkeypatch.setattr(profile_service, "default_gates_provider",
+                        lambda clinic_ids: {c: gates[c] for c in clinic_ids})
     page = client.get("/readiness/profiles").data.decode()
     assert "Application data not available." not in page and page.count("Overall: <span class=\"badge warn\">") == 4
     assert "At least 4 eligible counselors" in page
@@ -196,10 +197,10 @@ def test_gates_provider_shapes_and_default(app_ctx, monkeypatch):
 
     monkeypatch.setattr(profile_service.importlib, "import_module", missing)
     provider = REAL_GATES_PROVIDER
-    assert provider(1) is None
-    fake = types.SimpleNamespace(hard_gates_for_clinic=lambda clinic_id: {"eligible_counselors": clinic_id})
+    assert provider([1]) == {}
+    fake = types.SimpleNamespace(hard_gates_for_clinics=lambda ids: {c: {"eligible_counselors": c} for c in ids})
     monkeypatch.setattr(profile_service.importlib, "import_module", lambda name: fake)
-    assert provider(5) == {"eligible_counselors": 5}
+    assert provider([5]) == {5: {"eligible_counselors": 5}}
 
     def only_eligibility_services(name):
         if name == "readiness.application.services":
@@ -207,14 +208,14 @@ def test_gates_provider_shapes_and_default(app_ctx, monkeypatch):
         return fake
 
     monkeypatch.setattr(profile_service.importlib, "import_module", only_eligibility_services)
-    assert provider(7) == {"eligible_counselors": 7}
+    assert provider([7]) == {7: {"eligible_counselors": 7}}
 
     def broken(name):
         raise ModuleNotFoundError("No module named 'numpyy'", name="numpyy")
 
     monkeypatch.setattr(profile_service.importlib, "import_module", broken)
     with pytest.raises(ModuleNotFoundError):  # a real import error inside the package is not hidden
-        provider(1)
+        provider([1])
 
 
 def test_readiness_profile_cli_csv_and_clinic(demo, runner):
@@ -235,7 +236,7 @@ def test_profile_prefers_finished_waves_per_instrument(app_ctx, make_wave, respo
     db.session.commit()
     second = make_wave(refs=(AIM_REF,), n_links=3, title="Follow-up")
     respond(second.links[0].token, [aim_answers(1)])
-    profiles = profile_service.build_profiles(gates_provider=lambda clinic_id: None, user=director)
+    profiles = profile_service.build_profiles(gates_provider=lambda clinic_ids: {}, user=director)
     clinic = profiles["clinics"][0]
     assert clinic["wave_of"] == {"oric": first.id, "aim": first.id}  # the open follow-up does not displace it
     aim = next(e for e in clinic["profile"]["components"]["motivation"] if e["instrument"] == "aim")
@@ -243,7 +244,7 @@ def test_profile_prefers_finished_waves_per_instrument(app_ctx, make_wave, respo
     assert clinic["profile"]["data_quality"]["invited"] == 4
     second.closed_at = datetime.now(UTC)  # finished too, and later: it now feeds AIM, ORIC stays with the first
     db.session.commit()
-    clinic = profile_service.build_profiles(gates_provider=lambda clinic_id: None, user=director)["clinics"][0]
+    clinic = profile_service.build_profiles(gates_provider=lambda clinic_ids: {}, user=director)["clinics"][0]
     assert clinic["wave_of"] == {"oric": first.id, "aim": second.id}
     aim = next(e for e in clinic["profile"]["components"]["motivation"] if e["instrument"] == "aim")
     assert aim["n"] == 1 and aim["mean"] is None
