@@ -45,7 +45,7 @@ def index():
 @roles_required(*ROLES)
 def joint_display(qual_project_id: int):
     project = project_for(current_user, qual_project_id)
-    display = joint.joint_display(project, _selected())
+    display = joint.joint_display(project, _selected(), current_user)
     stats = {c.id: joint.key_statistics(display["quantitative"][c.id]["outcomes"]) for c in display["clinics"]}
     return render_template("integration/joint.html", project=project, d=display, stats=stats,
                            quote_link=quote_link, selected_ids={c["id"] for c in display["constructs"]})
@@ -55,14 +55,14 @@ def joint_display(qual_project_id: int):
 @roles_required(*ROLES)
 def joint_xlsx(qual_project_id: int):
     project = project_for(current_user, qual_project_id)
-    display = joint.joint_display(project, _selected())
+    display = joint.joint_display(project, _selected(), current_user)
     return xlsx_response(f"joint-displays-{project.id}.xlsx",
                          workbook.sheets(display, lambda ex: quote_link(ex, external=True), NOTES))
 
 
 def _analysis(project):
     try:
-        return det.analyse(project, det.parse_choice(request.args)), None
+        return det.analyse(project, det.parse_choice(request.args), current_user), None
     except det.DeterminantsInputError as exc:
         return None, exc
 

@@ -1,17 +1,21 @@
 """Blind double-coding, walked over the URL map: a coder of an active blind sample, given the ids of another
 coder's coding on a sample document and of memos on it (or on the document), gets 404 on every route taking a
 coding id or memo id, and no qualitative page shows those memos or describes that coding. A route added later joins
-automatically (id arguments are named ``coding_id`` / ``memo_id``, see ARCHITECTURE.md)."""
+automatically (id arguments are named ``coding_id`` / ``memo_id``, see ARCHITECTURE.md). Pages that quote or list
+codings cited as rating evidence (the joint displays, the raters' spreadsheet, a rating cell) leave that coding out."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from werkzeug.exceptions import NotFound
 
 from app.db import db
 from qualitative.access import coding_for, memo_for
-from qualitative.analysis.services import blind
+from qualitative.analysis.services import blind, ratings
 from qualitative.models import Memo
 from qualitative.workspace.services import codebook, memos, projects
 
@@ -181,3 +185,85 @@ def test_counts_leave_out_hidden_codings(world, blinded, client, login):
     login(ana)
     hub = client.get(f"/qualitative/projects/{world.project.id}/analysis").get_data(as_text=True)
     assert "2 codings on 2 documents" in hub
+
+
+@pytest.fixture
+def rated(world, blinded):
+    """Ben rates Available Resources at SPR-1 citing his coding on the blind document, Ana rates Culture there
+    citing hers; the manager (outside the sample) sets consensus ratings citing Ben's blind coding (SPR-1) and his
+    coding on the open document (SPR-2)."""
+    project, resources, culture = world.project, world.codes["III.J"], world.codes["III.D"]
+    spr1, spr2 = world.clinics["SPR-1"], world.clinics["SPR-2"]
+    manager = world.users["manager"]
+    ratings.save_rating(project, resources, spr1, world.users["ben"], "1", "Staff short.", [blinded["theirs"]])
+    ratings.save_rating(project, culture, spr1, world.users["ana"], "2", "Trust.", [blinded["mine"]])
+    ratings.save_consensus(project, resources, spr1, manager, "1", "Staffing named.", [blinded["theirs"]])
+    ratings.save_consensus(project, resources, spr2, manager, "-1", "Time short.", [blinded["open_theirs"]])
+    return blinded
+
+
+HIDDEN_QUOTE, OPEN_QUOTE = "second turn", "another turn"
+
+
+def _workbook_text(response) -> str:
+    book = load_workbook(io.BytesIO(response.data))
+    return "\n".join(str(value) for sheet in book for row in sheet.iter_rows(values_only=True)
+                     for value in row if value is not None)
+
+
+def test_joint_display_leaves_out_quotes_of_hidden_codings(world, rated, client, login):
+    """The joint display (page, which is also its print view, and workbook) quotes the consensus ratings' evidence:
+    a blinded coder does not get another coder's coding on a blind document there; a viewer outside the sample,
+    and everyone once the sample is revealed, does."""
+    pid, resources = world.project.id, world.codes["III.J"].id
+    page_url, book_url = (f"/integration/projects/{pid}/joint?construct={resources}",
+                          f"/integration/projects/{pid}/joint.xlsx?construct={resources}")
+    login(world.users["ana"])
+    page = client.get(page_url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert HIDDEN_QUOTE not in html and f"coding-{rated['theirs']}\"" not in html
+    assert OPEN_QUOTE in html and "Staffing named." in html  # the rating and other quotes stay
+    book = client.get(book_url)
+    assert book.status_code == 200
+    assert HIDDEN_QUOTE not in _workbook_text(book) and OPEN_QUOTE in _workbook_text(book)
+    assert client.get(f"/integration/projects/{pid}/determinants").status_code == 200
+    shown = {c["code_id"]: [e["coding_id"] for e in c["exemplars"]]
+             for c in ratings.construct_ratings_for_clinic(pid, world.clinics["SPR-1"].id, world.users["ana"])}
+    assert shown == {resources: []}
+
+    for viewer in ("manager", "director"):
+        client.post("/auth/logout")
+        login(world.users[viewer])
+        assert HIDDEN_QUOTE in client.get(page_url).get_data(as_text=True), viewer
+        assert HIDDEN_QUOTE in _workbook_text(client.get(book_url)), viewer
+
+    blind.set_blind(rated["sample"], False)
+    client.post("/auth/logout")
+    login(world.users["ana"])
+    assert HIDDEN_QUOTE in client.get(page_url).get_data(as_text=True)
+
+
+def _rater_rows(response) -> dict[str, str]:
+    """The "Rater ratings" sheet of the ratings workbook: {rater name: evidence codings}."""
+    book = load_workbook(io.BytesIO(response.data))
+    rows = list(book["Rater ratings"].iter_rows(values_only=True))
+    assert rows[0][2] == "rater" and rows[0][5] == "evidence codings"
+    return {row[2]: row[5] or "" for row in rows[1:]}
+
+
+def test_rater_spreadsheet_leaves_out_hidden_evidence_ids(world, rated, client, login):
+    url = f"/qualitative/projects/{world.project.id}/ratings.xlsx"
+    login(world.users["ana"])
+    assert _rater_rows(client.get(url)) == {"Ana": str(rated["mine"]), "Ben": ""}
+    client.post("/auth/logout")
+    login(world.users["manager"])
+    assert _rater_rows(client.get(url)) == {"Ana": str(rated["mine"]), "Ben": str(rated["theirs"])}
+    # the cell page's count of another rater's evidence leaves hidden codings out too
+    client.post("/auth/logout")
+    login(world.users["ana"])
+    ratings.save_rating(world.project, world.codes["III.J"], world.clinics["SPR-1"], world.users["ana"], "1", "",
+                        [])
+    cell = client.get(f"/qualitative/projects/{world.project.id}/ratings/{world.codes['III.J'].id}/"
+                      f"{world.clinics['SPR-1'].id}").get_data(as_text=True)
+    assert "Ben: Staff short." in cell and "evidence coding" not in cell

@@ -119,7 +119,7 @@ def _counselor_cases(clinics, quant, user=None) -> dict[str, dict[str, Any]]:
     return cases
 
 
-def _variables(project, clinics, quant, constructs) -> list[dict[str, Any]]:
+def _variables(project, clinics, quant, constructs, user) -> list[dict[str, Any]]:
     """Candidate determinants: each readiness subscale and each construct, with its value per clinic id."""
     out = []
     seen: dict[str, dict[str, Any]] = {}
@@ -131,7 +131,7 @@ def _variables(project, clinics, quant, constructs) -> list[dict[str, Any]]:
                                               f"({component['label']})", "values": {}})
                 entry["values"][c.id] = s["mean"]
     out += list(seen.values())
-    cells = {c.id: {r["code_id"]: r for r in ratings.construct_ratings_for_clinic(project.id, c.id)}
+    cells = {c.id: {r["code_id"]: r for r in ratings.construct_ratings_for_clinic(project.id, c.id, user)}
              for c in clinics}
     for construct in constructs:
         if not any(construct["id"] in cells[c.id] for c in clinics):
@@ -145,7 +145,7 @@ def _variables(project, clinics, quant, constructs) -> list[dict[str, Any]]:
     return out
 
 
-def analyse(project: QualProject, choice: Choice, user=None) -> dict[str, Any]:
+def analyse(project: QualProject, choice: Choice, user) -> dict[str, Any]:
     """The whole determinants page as plain data (see the module docstring)."""
     clinics = display_clinics(user)
     quant = quantitative(clinics, user)
@@ -155,7 +155,7 @@ def analyse(project: QualProject, choice: Choice, user=None) -> dict[str, Any]:
     cases = clinic_cases if choice.level == "clinic" else counselor_cases
     outcome_values = {name: case["outcomes"][choice.outcome] for name, case in cases.items()}
     groups, cut = split_groups(outcome_values, choice.threshold)
-    variables = _variables(project, clinics, quant, constructs)
+    variables = _variables(project, clinics, quant, constructs, user)
     case_values = {v["key"]: {name: v["values"].get(case["clinic_id"]) for name, case in cases.items()}
                    for v in variables}
     if choice.level == "counselor":

@@ -5,9 +5,10 @@ Quantitative side, per clinic, read from the owning services: readiness subscale
 mean and rwg(j) and the hard gates (``readiness.surveys.profile_service.build_profiles``); reach (enrolled /
 offered), staff adoption (delivering / eligible), feasibility (mean dose, completion share), fidelity (share of
 rated sessions adequate) and stage completion (``implementation_outcomes.delivery`` and ``.implementation``).
-Qualitative side: consensus ratings with their evidence codings (``construct_ratings_for_clinic``) for the chosen
-constructs; by default the constructs that distinguish the project's high and low groups (Damschroder & Lowery
-2013), else every rated construct. Nothing is computed here that the owning modules compute.
+Qualitative side: consensus ratings with the evidence codings the viewer may see (``construct_ratings_for_clinic``
+applies the blind double-coding rule) for the chosen constructs; by default the constructs that distinguish the
+project's high and low groups (Damschroder & Lowery 2013), else every rated construct. Nothing is computed here
+that the owning modules compute.
 """
 
 from __future__ import annotations
@@ -94,12 +95,12 @@ def default_constructs(choices: list[dict[str, Any]], rated_ids: set[int]) -> li
     return chosen or [c["id"] for c in choices if c["id"] in rated_ids]
 
 
-def joint_display(project: QualProject, selected: list[int] | None, user=None) -> dict[str, Any]:
-    """Everything both displays show: clinics, their quantitative figures, the chosen constructs and per clinic
-    and construct the consensus rating with rationale and exemplar quotes."""
+def joint_display(project: QualProject, selected: list[int] | None, user) -> dict[str, Any]:
+    """Everything both displays show to ``user``: clinics, their quantitative figures, the chosen constructs and per
+    clinic and construct the consensus rating with rationale and the exemplar quotes ``user`` may see."""
     clinics = display_clinics(user)
     choices = construct_choices(project)
-    by_clinic = {c.id: {r["code_id"]: r for r in ratings.construct_ratings_for_clinic(project.id, c.id)}
+    by_clinic = {c.id: {r["code_id"]: r for r in ratings.construct_ratings_for_clinic(project.id, c.id, user)}
                  for c in clinics}
     rated = {code_id for cells in by_clinic.values() for code_id in cells}
     valid = {c["id"] for c in choices}

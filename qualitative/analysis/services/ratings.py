@@ -1,7 +1,9 @@
 """CFIR construct ratings per clinic: each rater's rating with rationale and evidence, the manager's consensus, the
 construct x clinic matrix, rating agreement and the constructs that distinguish high- from low-implementation
 clinics. Ratings: +2..-2, "X" (mixed); a construct not discussed has no rating (missing, never 0).
-Formulas live in ``qualitative.rating_agreement`` and ``qualitative.distinguishing``.
+Formulas live in ``qualitative.rating_agreement`` and ``qualitative.distinguishing``. Evidence codings are shown
+to a viewer under the blind rule (``blind.visible_codings_clause``): while the viewer codes a document blind,
+another coder's coding on it is left out of every list of evidence, quote and count, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from qualitative.analysis.models import (
     ConstructRating,
     ConstructRatingEvidence,
 )
+from qualitative.analysis.services.blind import visible_codings_clause
 from qualitative.analysis.services.common import (
     AnalysisInputError,
     code_tree,
@@ -82,8 +85,9 @@ def get_clinic(project: QualProject, clinic_id: int) -> Clinic:
     return clinic
 
 
-def grid(project: QualProject) -> dict:
-    """Constructs x clinics with the consensus rating and every rater's rating of each cell."""
+def grid(project: QualProject, viewer) -> dict:
+    """Constructs x clinics with the consensus rating and every rater's rating of each cell; ``evidence``: each
+    rater's rating id -> the ids of its evidence codings that ``viewer`` may see (``visible_evidence_ids``)."""
     consensus = {(r.code_id, r.clinic_id): r for r in db.session.execute(
         sa.select(ConsensusRating).where(ConsensusRating.project_id == project.id)).scalars()}
     by_cell: dict[tuple[int, int], list[ConstructRating]] = defaultdict(list)
@@ -91,9 +95,25 @@ def grid(project: QualProject) -> dict:
                                 .order_by(ConstructRating.rater_id)).scalars():
         by_cell[(r.code_id, r.clinic_id)].append(r)
     tree = code_tree(project.id)
+    rating_ids = [r.id for cell in by_cell.values() for r in cell]
     return {"constructs": constructs(project.id), "clinics": project_clinics(project.id), "consensus": consensus,
-            "ratings": by_cell, "paths": tree.paths, "raters": raters(project.id),
-            "groups": groups(project)}
+            "ratings": by_cell, "evidence": visible_evidence_ids(project.id, rating_ids, viewer),
+            "paths": tree.paths, "raters": raters(project.id), "groups": groups(project)}
+
+
+def visible_evidence_ids(project_id: int, rating_ids: list[int], viewer) -> dict[int, list[int]]:
+    """Rater's rating id -> the ids (ascending) of its evidence codings that ``viewer`` may see: another coder's
+    coding on a document the viewer codes blind is left out. A rating without visible evidence is absent."""
+    if not rating_ids:
+        return {}
+    out: dict[int, list[int]] = defaultdict(list)
+    for rating_id, coding_id in db.session.execute(
+            sa.select(ConstructRatingEvidence.rating_id, ConstructRatingEvidence.coding_id)
+            .join(Coding, Coding.id == ConstructRatingEvidence.coding_id)
+            .where(ConstructRatingEvidence.rating_id.in_(rating_ids), visible_codings_clause(viewer, project_id))
+            .order_by(ConstructRatingEvidence.rating_id, ConstructRatingEvidence.coding_id)):
+        out[rating_id].append(coding_id)
+    return dict(out)
 
 
 def raters(project_id: int) -> list[User]:
@@ -238,12 +258,13 @@ def distinguishing(project: QualProject) -> list[dict]:
             for code in constructs(project.id)]
 
 
-def construct_ratings_for_clinic(project_id: int, clinic_id: int) -> list[dict]:
+def construct_ratings_for_clinic(project_id: int, clinic_id: int, viewer) -> list[dict]:
     """Consensus ratings of one clinic with their exemplar quotes, in codebook order (for joint displays).
 
     Each item: code_id, key, name, path, rating (int or None), mixed, label ("+2".."X"), rationale, and
-    exemplars: [{coding_id, document_id, document, speaker, quote}] (the codings linked as evidence).
-    The caller decides who may see them; this reads without a viewer.
+    exemplars: [{coding_id, document_id, document, speaker, quote}] (the codings linked as evidence that ``viewer``
+    may see: the blind rule leaves out another coder's coding on a document the viewer codes blind). The caller
+    decides whether the viewer may open the project at all (``qualitative.access.project_for``).
     """
     rows = db.session.execute(sa.select(ConsensusRating).where(
         ConsensusRating.project_id == project_id, ConsensusRating.clinic_id == clinic_id)).scalars().all()
@@ -255,7 +276,8 @@ def construct_ratings_for_clinic(project_id: int, clinic_id: int) -> list[dict]:
         sa.select(ConsensusRatingEvidence.rating_id, Coding, Document)
         .join(Coding, Coding.id == ConsensusRatingEvidence.coding_id)
         .join(Document, Document.id == Coding.document_id)
-        .where(ConsensusRatingEvidence.rating_id.in_([r.id for r in rows]))
+        .where(ConsensusRatingEvidence.rating_id.in_([r.id for r in rows]),
+               visible_codings_clause(viewer, project_id))
         .order_by(Document.name, Coding.start)
     ).all()
     turns = turns_by_document({doc.id for _r, _c, doc in links})
@@ -292,5 +314,5 @@ def rater_table(data: dict) -> tuple[list[str], list[list]]:
         for clinic in data["clinics"]:
             for r in data["ratings"].get((code.id, clinic.id), []):
                 rows.append([data["paths"][code.id], clinic.code, r.rater.name, r.label, r.rationale or "",
-                             "; ".join(str(e.coding_id) for e in r.evidence)])
+                             "; ".join(str(i) for i in data["evidence"].get(r.id, []))])
     return headers, rows

@@ -20,7 +20,7 @@ from qualitative.models import Privilege
 @roles_required(*QUAL_ROLES)
 def ratings(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
-    data = service.grid(project)
+    data = service.grid(project, current_user)
     distinctions = service.distinguishing(project)
     return render_template("analysis/ratings.html", project=project, data=data, distinctions=distinctions,
                            can_manage=allows(project.my_privilege, Privilege.MANAGE),
@@ -33,7 +33,7 @@ def ratings_download(qual_project_id: int, fmt: str):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    data = service.grid(project)
+    data = service.grid(project, current_user)
     headers, rows = service.matrix_table(data)
     name = safe_filename(f"{project.name}-cfir-ratings", fmt)
     if fmt == "csv":
@@ -92,6 +92,7 @@ def _render_cell(project, code, clinic, candidates, form=None, consensus_form=No
         form=form or _form("rating", candidates, mine), consensus=consensus,
         consensus_form=consensus_form or _form("consensus", candidates, consensus),
         others=others if (can_manage or mine is not None) else [], others_count=len(others),
+        others_evidence=service.visible_evidence_ids(project.id, [r.id for r in others], current_user),
         can_rate=allows(privilege, Privilege.CODE), can_manage=can_manage), status
 
 

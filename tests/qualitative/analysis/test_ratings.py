@@ -82,13 +82,13 @@ def test_consensus_needs_a_rationale_and_feeds_the_joint_display(world, evidence
     ids = [c.id for c in evidence["spr_culture"]]
     service.save_consensus(p, culture, spr, manager, "1", "General positive statements.", ids)
     service.save_consensus(p, world.codes["III.J"], spr, manager, "X", "Mixed.", [])
-    out = service.construct_ratings_for_clinic(p.id, spr.id)
+    out = service.construct_ratings_for_clinic(p.id, spr.id, manager)
     assert [(r["key"], r["label"], r["rating"], r["mixed"]) for r in out] == [("III.J", "X", None, True),
                                                                              ("III.D", "+1", 1, False)]
     quotes = [(e["coding_id"], e["quote"], e["speaker"]) for e in out[1]["exemplars"]]
     assert quotes == [(ids[0], "Everyone here trusts each other.", "Counselor"),
                       (ids[1], "The culture made MIO easy to start.", "Supervisor")]
-    assert service.construct_ratings_for_clinic(p.id, world.clinics["HFR-2"].id) == []
+    assert service.construct_ratings_for_clinic(p.id, world.clinics["HFR-2"].id, manager) == []
 
 
 def _rate(world, table):
