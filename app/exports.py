@@ -23,18 +23,23 @@ def safe_cell(value):
     return value
 
 
-def csv_text(headers: Sequence[str], rows: Iterable[Sequence]) -> str:
+def csv_text(headers: Sequence[str], rows: Iterable[Sequence], comments: Sequence[str] = ()) -> str:
+    """CSV text; ``comments`` become ``# ...`` lines above the header (for R's ``read.csv(comment.char = "#")``),
+    and then every text cell is quoted, since R does not read ``#`` as a comment inside a quoted field."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    for comment in comments:
+        buffer.write("# " + " ".join(comment.splitlines()) + "\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC if comments else csv.QUOTE_MINIMAL)
     writer.writerow(headers)
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return buffer.getvalue()
 
 
-def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]) -> Response:
+def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence], comments: Sequence[str] = ()
+                 ) -> Response:
     return Response(
-        "\ufeff" + csv_text(headers, rows),  # BOM so Excel opens UTF-8 correctly
+        "\ufeff" + csv_text(headers, rows, comments),  # BOM so Excel opens UTF-8 correctly
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

@@ -7,8 +7,12 @@ Group split of an outcome (descriptive; with 4 clinics or 16 counselors there is
     user threshold t: "high" when value >= t, else "low". Cases without a value are in neither group.
 Group difference: mean of the high group - mean of the low group, each with its n (missing values left out).
 
-Crisp sets (Ragin 2008, Redesigning Social Inquiry, ch. 3 and 5; Schneider & Wagemann 2012, ch. 5):
-    calibration: X = 1 when value >= threshold, else 0 (missing stays missing);
+Crisp sets (Ragin 2008, Redesigning Social Inquiry, ch. 3 and 5; Schneider & Wagemann 2012, Set-Theoretic
+Methods for the Social Sciences, ch. 1 and 5):
+    calibration: X = 1 when value >= threshold, else 0 (missing stays missing); a condition (or the outcome)
+    without a threshold is split at the cases' median (1 when above it, as the group split). Schneider & Wagemann
+    (2012, ch. 1) ask for thresholds set from knowledge of the concept, not the data's distribution: the median
+    is a default that usually keeps variation among few cases, and every threshold can be set per condition;
     a truth-table row is one observed configuration of the conditions; membership of a case in a row is 1 when its
     calibrated values equal the configuration, else 0;
     consistency (sufficiency inclusion, ``incl`` in R's QCA) = sum(min(X, Y)) / sum(X);
@@ -25,7 +29,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from statistics import fmean, median
 from typing import Any
 
-__all__ = ["ConfigurationalInputError", "calibrate", "case_condition_table", "consistency", "coverage",
+__all__ = ["ConfigurationalInputError", "calibrate", "calibrate_condition", "case_condition_table", "consistency",
+           "coverage",
            "group_difference", "means_by_case", "r_name", "split_groups", "truth_table"]
 
 
@@ -93,6 +98,15 @@ def calibrate(value: float | None, threshold: float) -> int | None:
     if cut is None:
         raise ConfigurationalInputError("threshold is missing")
     return None if number is None else int(number >= cut)
+
+
+def calibrate_condition(values: Mapping[Hashable, float | None], threshold: float | None = None
+                        ) -> tuple[dict[Hashable, int | None], float | None]:
+    """``({case: 1 | 0 | None}, threshold used)``: crisp memberships of one condition (or the outcome) in the set.
+    With ``threshold``: 1 when value >= threshold (:func:`calibrate`); without: 1 when above the cases' median
+    (:func:`split_groups`, ties low). The threshold used is None only when no case has a value."""
+    groups, cut = split_groups(values, threshold)
+    return {case: None if group is None else int(group == "high") for case, group in groups.items()}, cut
 
 
 def _membership(case: Hashable, value: Any, what: str) -> float:

@@ -95,6 +95,7 @@ def build_site_profile(clinic: str, subscale_summaries: list[dict[str, Any]], *,
         entry = {"instrument": row["instrument"], "subscale": row["subscale"], "label": row.get("label", name),
                  "n": row["n"], "mean": mean, "sd": None if mean is None else row.get("sd"),
                  "rwg_j": row.get("rwg_j"), "low_agreement": bool(row.get("low_agreement")),
+                 "scale_min": row.get("scale_min", 1), "scale_max": row.get("scale_max", 5),
                  "band": band(mean, row.get("scale_min", 1), row.get("scale_max", 5)), "band_is_heuristic": True}
         components[component].append(entry)
         if mean is None:

@@ -4,6 +4,8 @@ quote transcripts)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
@@ -61,20 +63,31 @@ def joint_xlsx(qual_project_id: int):
 
 
 def _analysis(project):
+    """``(result, error, form)``: the analysis, or the input error and what the form needs to show it again (the
+    conditions and the user's thresholds; None when the level or outcome itself is wrong)."""
     try:
-        return det.analyse(project, det.parse_choice(request.args), current_user), None
+        choice = det.parse_choice(request.args)
     except det.DeterminantsInputError as exc:
-        return None, exc
+        return None, exc, None
+    try:
+        result = det.analyse(project, choice, current_user)
+    except det.DeterminantsInputError as exc:
+        return None, exc, det.analyse(project, replace(choice, thresholds={}), current_user)
+    return result, None, result
+
+
+def _refused(project, error, form):
+    return render_template("integration/determinants.html", project=project, r=None, form=form, error=error,
+                           levels=det.LEVELS, all_outcomes=det.OUTCOMES, charts={}), 400
 
 
 @bp.route("/projects/<int:qual_project_id>/determinants")
 @roles_required(*ROLES)
 def determinants(qual_project_id: int):
     project = project_for(current_user, qual_project_id)
-    result, error = _analysis(project)
+    result, error, form = _analysis(project)
     if error is not None:
-        return render_template("integration/determinants.html", project=project, r=None, error=error,
-                               levels=det.LEVELS, all_outcomes=det.OUTCOMES, charts={}), 400
+        return _refused(project, error, form)
     charts = {}
     for key, label in (("adequate_share", "Share of sessions with adequate fidelity"),
                        ("mean_dose", "Mean dose of the counselor's mothers")):
@@ -83,7 +96,7 @@ def determinants(qual_project_id: int):
         charts[key] = Markup(scatter_svg(f"CRFS mean against {label.lower()}, one point per counselor", points,  # noqa: S704 - escaped in charts.py
                                          "CRFS mean (-1 to 9)", label, f"scatter-{key}",
                                          y_range=(0, 1) if key == "adequate_share" else (0, 12)))
-    return render_template("integration/determinants.html", project=project, r=result, error=None,
+    return render_template("integration/determinants.html", project=project, r=result, form=form, error=None,
                            levels=det.LEVELS, all_outcomes=det.OUTCOMES, charts=charts)
 
 
@@ -91,13 +104,11 @@ def determinants(qual_project_id: int):
 @roles_required(*ROLES)
 def cases_csv(qual_project_id: int):
     project = project_for(current_user, qual_project_id)
-    result, error = _analysis(project)
+    result, error, form = _analysis(project)
     if error is not None:
-        return render_template("integration/determinants.html", project=project, r=None, error=error,
-                               levels=det.LEVELS, all_outcomes=det.OUTCOMES, charts={}), 400
+        return _refused(project, error, form)
     try:
-        headers, rows = det.cases_csv(result)
+        headers, rows, comments = det.cases_csv(result)
     except det.DeterminantsInputError as exc:
-        return render_template("integration/determinants.html", project=project, r=None, error=exc,
-                               levels=det.LEVELS, all_outcomes=det.OUTCOMES, charts={}), 400
-    return csv_response(f"cases-{result['choice'].level}-{result['choice'].outcome}.csv", headers, rows)
+        return _refused(project, exc, result)
+    return csv_response(f"cases-{result['choice'].level}-{result['choice'].outcome}.csv", headers, rows, comments)

@@ -5,6 +5,10 @@ clinic and a counselor that call the clinic pages' own service functions.
 No formula lives here: every number is taken from a service result that a pure module computed (reach % and its
 sensitivity: ``reach``; adoption and penetration: ``adoption``; dose, completion, 50-60 minute share:
 ``feasibility``; adequacy and ICC(2,1): ``fidelity``/``icc``; current stage: ``stages``).
+
+Who reads which figure is decided once, by :func:`hidden_fields`: the rows and drill-downs returned here leave out
+the fields the user may not read (and their queries are not run), and ``tables`` drops the same columns, so the
+page, its CSV/Excel downloads, ``/api/v1/outcomes`` and ``mio outcomes`` agree.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort
+from flask_login import current_user
 
 from app.db import db
-from app.models import Agency, Clinic, Person
+from app.models import Agency, Clinic, Person, Role
 from app.security import get_scoped_or_404, scoped
 from implementation_outcomes.adoption import COUNSELOR_STEPS
 from implementation_outcomes.delivery.services import clinic_feasibility, clinic_fidelity, clinic_reach
@@ -26,7 +31,7 @@ from implementation_outcomes.delivery.services.by_clinic import (
     fidelity_by_clinic,
     reach_by_clinic,
 )
-from implementation_outcomes.delivery.services.fidelity_figures import ICC_FORM
+from implementation_outcomes.delivery.services.fidelity_figures import FIDELITY_ROLES, ICC_FORM
 from implementation_outcomes.delivery.services.sessions import counselor_delivery
 from implementation_outcomes.implementation import clinic_adoption, clinic_stages
 from implementation_outcomes.implementation.services.activities import catalogue, stages_by_clinic
@@ -35,6 +40,22 @@ from implementation_outcomes.implementation.services.adoption import (
     adoption_figures_by_clinic,
     steps_by_person,
 )
+
+#: the overview's fidelity figures (columns of the rows, headline figures of a clinic)
+FIDELITY_FIELDS = frozenset({"rated_sessions", "adequate_share", "icc", "icc_form", "icc_pairs", "icc_band"})
+
+
+def hidden_fields(user=None) -> frozenset[str]:
+    """The overview fields ``user`` (default: the signed-in user) may not read. Least privilege: fidelity figures
+    are for the roles that open the fidelity pages (``FIDELITY_ROLES``: the director; admins pass every gate);
+    trial staff, who log screening and sessions, read reach, adoption, feasibility and stages of their agency's
+    clinics but no fidelity figure."""
+    user = current_user if user is None else user
+    return frozenset() if user.role == Role.ADMIN or user.role in FIDELITY_ROLES else FIDELITY_FIELDS
+
+
+def _without(figures: dict[str, Any], hidden: frozenset[str]) -> dict[str, Any]:
+    return {key: value for key, value in figures.items() if key not in hidden}
 
 
 class FilterError(ValueError):
@@ -119,22 +140,24 @@ def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, A
     counselors; penetration: delivering / trained; mean_dose, completion_share, share_50_60 over mothers randomized
     to MIO + TAU; adequate_share: share of sessions whose primary coder rating is adequate; icc: ICC(2,1) of the
     adherence group over double-coded sessions; current_stage: highest stage with a completed activity.
+    Fields in :func:`hidden_fields` of ``user`` are left out.
     """
     filters = filters or Filters()
+    hidden = hidden_fields(user)
     clinics = overview_clinics(filters, user)
     ids = [c.id for c in clinics]
     reach = reach_by_clinic(ids, user, **filters.period)
     feasibility = feasibility_by_clinic(ids, user, **filters.period)
-    fidelity = fidelity_by_clinic(ids, user, **filters.period)
+    fidelity = None if FIDELITY_FIELDS <= hidden else fidelity_by_clinic(ids, user, **filters.period)
     adoption = adoption_figures_by_clinic(ids, user)
     stages = {entry["clinic"]["id"]: entry for entry in stages_by_clinic(clinics, user)}
     rows = []
     for clinic in clinics:
         cascade, r = reach[clinic.id]["cascade"], reach[clinic.id]["reach"]["enrolled"]
         staff, pen = adoption[clinic.id]["staff_adoption"], adoption[clinic.id]["penetration"]
-        feas, fid = feasibility[clinic.id], fidelity[clinic.id]
+        feas = feasibility[clinic.id]
         stage = stages[clinic.id]["current_stage"]
-        rows.append({
+        rows.append(_without({
             "clinic_id": clinic.id, "clinic": clinic.code, "clinic_name": clinic.name, "agency": clinic.agency.code,
             "screened": cascade["screened"], "offered": cascade["offered"], "enrolled": cascade["enrolled"],
             "reach": r["main"], "reach_sensitivity": r["sensitivity"],
@@ -142,31 +165,42 @@ def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, A
             "trained": pen["trained"], "penetration": pen["penetration"],
             "mio_mothers": feas["n_mothers"], "mean_dose": feas["mean_dose"],
             "completion_share": feas["completion_share"], "share_50_60": feas["share_in_duration_window"],
-            "rated_sessions": fid["adequacy"]["rated"], "adequate_share": fid["adequacy"]["share"],
-            "icc": fid["icc"]["value"], "icc_form": fid["icc_form"], "icc_pairs": fid["icc"]["n"],
+            **(_fidelity_figures(fidelity[clinic.id]["adequacy"], fidelity[clinic.id]["icc"],
+                                 fidelity[clinic.id]["icc_form"]) if fidelity is not None else {}),
             "current_stage": stage, "current_stage_label": _stage_label(stage),
-        })
+        }, hidden))
     return rows
+
+
+def _fidelity_figures(adequacy: dict[str, Any], icc: dict[str, Any], icc_form: str) -> dict[str, Any]:
+    """The fidelity fields of a row: adequacy (rated, share) and ICC (value, pairs ``n``, form)."""
+    return {"rated_sessions": adequacy["rated"], "adequate_share": adequacy["share"], "icc": icc["value"],
+            "icc_form": icc_form, "icc_pairs": icc["n"]}
 
 
 def clinic_overview(clinic_id: int, filters: Filters | None = None, user=None) -> dict[str, Any]:
     """Drill-down to one clinic: the headline figures of its reach, feasibility, fidelity, adoption and stage pages
-    (their own service functions, same period) and its counselors; 404 outside the user's scope."""
+    (their own service functions, same period) and its counselors; 404 outside the user's scope. Fields in
+    :func:`hidden_fields` of ``user`` are left out of the figures and the drill-down."""
     filters = filters or Filters()
+    hidden = hidden_fields(user)
     clinic = get_scoped_or_404(Clinic, clinic_id, user)
     reach = clinic_reach(clinic.id, user, **filters.period)
     feasibility = clinic_feasibility(clinic.id, user, **filters.period)
-    fidelity = clinic_fidelity(clinic.id, user, **filters.period)
     adoption = clinic_adoption(clinic.id, user)
     stages = clinic_stages(clinic.id, user)
     enrolled = reach["reach"]["enrolled"]
     summary = feasibility["summary"]
     staff, pen = adoption["staff_adoption"], adoption["penetration"]
-    headline = reliability_headline(fidelity)
-    return {
+    fidelity, headline = {}, {}
+    if not FIDELITY_FIELDS <= hidden:
+        figures = clinic_fidelity(clinic.id, user, **filters.period)
+        headline = reliability_headline(figures)
+        fidelity = _fidelity_figures(figures["adequacy"], headline, headline["form"])
+    return _without({
         "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name, "agency": clinic.agency.code},
         "filters": filters,
-        "figures": {
+        "figures": _without({
             "screened": reach["cascade"]["screened"], "offered": reach["cascade"]["offered"],
             "enrolled": reach["cascade"]["enrolled"], "reach": enrolled["main"],
             "reach_sensitivity": enrolled["sensitivity"],
@@ -174,18 +208,17 @@ def clinic_overview(clinic_id: int, filters: Filters | None = None, user=None) -
             "trained": pen["trained"], "penetration": pen["penetration"],
             "mio_mothers": summary["n_mothers"], "mean_dose": summary["mean_dose"],
             "completion_share": summary["completion_share"], "share_50_60": summary["share_in_duration_window"],
-            "rated_sessions": fidelity["adequacy"]["rated"], "adequate_share": fidelity["adequacy"]["share"],
-            "icc": headline["value"], "icc_form": headline["form"], "icc_pairs": headline["n"],
+            **fidelity,
             "current_stage": stages["current_stage"], "current_stage_label": _stage_label(stages["current_stage"]),
-        },
+        }, hidden),
         "completion_threshold": feasibility["completion_threshold"],
-        "icc_band": headline["band"],
+        "icc_band": headline.get("band"),
         "funnel": adoption["funnel"],
         "stages": stages["stages"],
         "counselors": [{"id": c["id"], "name": c["name"], "furthest": c["furthest"],
                         "furthest_label": STEP_LABELS.get(c["furthest"]) if c["furthest"] else None}
                        for c in adoption["counselors"]],
-    }
+    }, hidden)
 
 
 def reliability_headline(fidelity: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The overview's tables (``delivery.tables.Table``: the page renders them, CSV/Excel/``mio outcomes`` write them),
-built from the services' plain rows; no figure is computed here."""
+built from the services' plain rows; no figure is computed here. ``hidden`` is the set of fields the user may not
+read (``services.hidden_fields``): their columns and charts are left out."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from implementation_outcomes.delivery.tables import Column, Table
@@ -44,12 +45,21 @@ CHARTED: list[tuple[str, str, str]] = [
 ]
 
 
-def overview_table(rows: Sequence[dict[str, Any]]) -> Table:
-    return Table("outcomes", "Implementation outcomes by clinic",
-                 [Column(header, kind) for _key, header, kind in OVERVIEW_COLUMNS],
-                 [[row[key] for key, _h, _k in OVERVIEW_COLUMNS] for row in rows],
-                 note="Shares are of the denominators named in the headers; a dash means undefined (no denominator). "
-                      "ICC(2,1) of the adherence group over double-coded sessions.")
+def overview_columns(hidden: Collection[str] = ()) -> list[tuple[str, str, str]]:
+    return [column for column in OVERVIEW_COLUMNS if column[0] not in hidden]
+
+
+def charted(hidden: Collection[str] = ()) -> list[tuple[str, str, str]]:
+    return [chart for chart in CHARTED if chart[1] not in hidden]
+
+
+def overview_table(rows: Sequence[dict[str, Any]], hidden: Collection[str] = ()) -> Table:
+    columns = overview_columns(hidden)
+    note = "Shares are of the denominators named in the headers; a dash means undefined (no denominator)."
+    if "icc" not in hidden:
+        note += " ICC(2,1) of the adherence group over double-coded sessions."
+    return Table("outcomes", "Implementation outcomes by clinic", [Column(header, kind) for _k, header, kind in columns],
+                 [[row[key] for key, _h, _k in columns] for row in rows], note=note)
 
 
 def chart_table(rows: Sequence[dict[str, Any]], name: str) -> Table:
@@ -59,8 +69,8 @@ def chart_table(rows: Sequence[dict[str, Any]], name: str) -> Table:
                  [[row["clinic"], row[key]] for row in rows])
 
 
-def overview_tables(rows: Sequence[dict[str, Any]]) -> list[Table]:
-    return [overview_table(rows), *(chart_table(rows, name) for name, _k, _t in CHARTED)]
+def overview_tables(rows: Sequence[dict[str, Any]], hidden: Collection[str] = ()) -> list[Table]:
+    return [overview_table(rows, hidden), *(chart_table(rows, name) for name, _k, _t in charted(hidden))]
 
 
 def clinic_tables(c: dict[str, Any], step_labels: dict[str, str]) -> list[Table]:

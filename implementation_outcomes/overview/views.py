@@ -21,7 +21,8 @@ from implementation_outcomes.overview import services, tables
 bp = Blueprint("overview", __name__, url_prefix="/outcomes/overview",
                template_folder=os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"))
 
-#: clinic-level figures: the director, and trial staff for their own agency's clinics
+#: clinic-level figures: the director, and trial staff for their own agency's clinics (without the fidelity
+#: figures: ``services.hidden_fields``)
 VIEW_ROLES = (Role.DIRECTOR, Role.TRIAL_STAFF)
 #: one counselor's fidelity ratings and steps: the director only (as the fidelity pages)
 COUNSELOR_ROLES = (Role.DIRECTOR,)
@@ -53,17 +54,19 @@ def _download(filename: str, table: tables.Table, fmt: str):
 @roles_required(*VIEW_ROLES)
 def index():
     filters = _filters()
-    rows = _rows(filters)
+    rows, hidden = _rows(filters), services.hidden_fields()
     charts = [(name, bar_chart_svg(f"chart-{name}", title, [(r["clinic"], r[key]) for r in rows]),
-               tables.chart_table(rows, name)) for name, key, title in tables.CHARTED]
-    return render_template("overview/index.html", rows=rows, outcomes_table=tables.overview_table(rows), charts=charts,
-                           filters=filters, agencies=services.visible_agencies(), args=filters.query_args())
+               tables.chart_table(rows, name)) for name, key, title in tables.charted(hidden)]
+    return render_template("overview/index.html", rows=rows, outcomes_table=tables.overview_table(rows, hidden),
+                           charts=charts, hidden=hidden, filters=filters, agencies=services.visible_agencies(),
+                           args=filters.query_args())
 
 
 @bp.route("/tables/<name>.<fmt>")
 @roles_required(*VIEW_ROLES)
 def table_export(name: str, fmt: str):
-    table = next((t for t in tables.overview_tables(_rows(_filters())) if t.name == name), None)
+    table = next((t for t in tables.overview_tables(_rows(_filters()), services.hidden_fields()) if t.name == name),
+                 None)
     if table is None:
         abort(404)
     return _download(f"outcomes-{name}", table, fmt)
@@ -73,7 +76,7 @@ def table_export(name: str, fmt: str):
 @roles_required(*VIEW_ROLES)
 def workbook():
     """Every overview table as one workbook, a sheet per table."""
-    all_tables = tables.overview_tables(_rows(_filters()))
+    all_tables = tables.overview_tables(_rows(_filters()), services.hidden_fields())
     return xlsx_response("outcomes-overview.xlsx", {t.name: (t.export_headers(), t.export_rows()) for t in all_tables})
 
 

@@ -1,8 +1,9 @@
 """Server-rendered SVG comparing clinic means on one subscale (pure: rows in, markup out).
 
-Each clinic is a row: a bar from the scale minimum to its mean, labelled with the mean, n and rwg(j); a clinic
-with n < 3 gets no bar, only "not reported (n < 3)". The background shows the profile's heuristic bands
-(:func:`readiness.profile.band_cuts`), labelled as heuristics. Accessible: ``role="img"``, ``<title>``, ``<desc>``
+Each clinic is a line of text (clinic, mean, n, rwg(j)) above a bar from the scale minimum to its mean, so the
+chart is narrow enough to keep its 12 px text on a phone; a clinic with n < 3 gets no bar, only "not reported
+(n < 3)". The background shows the profile's heuristic bands (:func:`readiness.profile.band_cuts`), labelled
+as heuristics. Accessible: ``role="img"``, ``<title>``, ``<desc>``
 listing every value; the page always puts a data table beside it.
 """
 
@@ -13,12 +14,14 @@ from html import escape
 
 from readiness.profile import band_cuts
 
-WIDTH = 640
-LABEL_W = 90
-RIGHT_W = 190
-ROW_H = 30
-TOP = 38
-BOTTOM = 34
+#: narrow enough to be drawn at its own size (12 px text, no scaling down) in a 360 px phone's column, where the
+#: old 640-wide layout (labels left, figures right) shrank to 7 px text; on wider screens it keeps this width
+WIDTH = 320
+PAD = 8
+ROW_H = 44  # a line of text (clinic, mean, n, rwg(j)) above its bar
+BAR_H = 14
+TOP = 26
+BOTTOM = 44
 BAND_FILLS = (("concern", "#fde4e4"), ("developing", "#fff1dc"), ("strength", "#e3f4e8"))
 BAR_FILL = "#5b2a86"
 LOW_AGREEMENT_FILL = "#b36ad6"
@@ -41,12 +44,14 @@ def describe(row: dict) -> str:
 
 def clinic_means_svg(title: str, rows: Sequence[dict], scale_min: float, scale_max: float,
                      chart_id: str = "chart") -> str:
-    """SVG markup; ``rows`` = ``[{label, n, mean (None = suppressed), rwg_j, low_agreement}]``."""
-    plot_w = WIDTH - LABEL_W - RIGHT_W
-    height = TOP + ROW_H * max(len(rows), 1) + BOTTOM
+    """SVG markup; ``rows`` = ``[{label, n, mean (None = suppressed), rwg_j, low_agreement}]``. Each clinic takes
+    two lines: its label and figures, then its bar from the scale minimum, so the chart stays narrow (``WIDTH``)."""
+    plot_w = WIDTH - 2 * PAD
+    plot_bottom = TOP + ROW_H * max(len(rows), 1)
+    height = plot_bottom + BOTTOM
 
     def x(value: float) -> float:
-        return LABEL_W + plot_w * (value - scale_min) / (scale_max - scale_min)
+        return PAD + plot_w * (value - scale_min) / (scale_max - scale_min)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
@@ -57,37 +62,35 @@ def clinic_means_svg(title: str, rows: Sequence[dict], scale_min: float, scale_m
     ]
     cuts = band_cuts(scale_min, scale_max)
     edges = (scale_min, *cuts, scale_max)
-    plot_bottom = TOP + ROW_H * max(len(rows), 1)
     for (name, fill), lo, hi in zip(BAND_FILLS, edges[:-1], edges[1:], strict=True):
         parts.append(f'<rect x="{x(lo):.1f}" y="{TOP - 4}" width="{x(hi) - x(lo):.1f}" '
                      f'height="{plot_bottom - TOP + 4}" fill="{fill}"/>')
-        parts.append(f'<text x="{(x(lo) + x(hi)) / 2:.1f}" y="{TOP - 10}" text-anchor="middle">{name}*</text>')
+        parts.append(f'<text x="{(x(lo) + x(hi)) / 2:.1f}" y="{TOP - 9}" text-anchor="middle">{name}*</text>')
     for i, row in enumerate(rows):
         y = TOP + i * ROW_H
-        parts.append(f'<text x="{LABEL_W - 8}" y="{y + ROW_H / 2 + 4:.1f}" text-anchor="end">'
-                     f'{escape(str(row["label"]))}</text>')
+        label = f'<tspan font-weight="700">{escape(str(row["label"]))}</tspan>'
         if row.get("mean") is None:
-            parts.append(f'<text x="{LABEL_W + 6}" y="{y + ROW_H / 2 + 4:.1f}">not reported (n = {row["n"]} &lt; 3)'
-                         f'</text>')
+            parts.append(f'<text x="{PAD + 4}" y="{y + 16}">{label} not reported (n = {row["n"]} &lt; 3)</text>')
             continue
-        fill = LOW_AGREEMENT_FILL if row.get("low_agreement") else BAR_FILL
-        width = max(x(row["mean"]) - LABEL_W, 1.0)
-        parts.append(f'<rect x="{LABEL_W}" y="{y + 6}" width="{width:.1f}" height="{ROW_H - 12}" fill="{fill}"'
-                     + (' stroke="#a4161a" stroke-width="2" stroke-dasharray="4 2"' if row.get("low_agreement")
-                        else "") + "/>")
         note = f"{_fmt(row['mean'])} · n={row['n']} · {_agreement(row.get('rwg_j'))}"
         if row.get("low_agreement"):
             note += " (low)"
-        parts.append(f'<text x="{LABEL_W + plot_w + 6}" y="{y + ROW_H / 2 + 4:.1f}">{escape(note)}</text>')
+        parts.append(f'<text x="{PAD + 4}" y="{y + 16}">{label} {escape(note)}</text>')
+        fill = LOW_AGREEMENT_FILL if row.get("low_agreement") else BAR_FILL
+        width = max(x(row["mean"]) - PAD, 1.0)
+        parts.append(f'<rect x="{PAD}" y="{y + 22}" width="{width:.1f}" height="{BAR_H}" fill="{fill}"'
+                     + (' stroke="#a4161a" stroke-width="2" stroke-dasharray="4 2"' if row.get("low_agreement")
+                        else "") + "/>")
     axis_y = plot_bottom + 4
-    parts.append(f'<line x1="{LABEL_W}" y1="{axis_y}" x2="{LABEL_W + plot_w}" y2="{axis_y}" stroke="#4a5561"/>')
+    parts.append(f'<line x1="{PAD}" y1="{axis_y}" x2="{PAD + plot_w}" y2="{axis_y}" stroke="#4a5561"/>')
     ticks = _ticks(scale_min, scale_max)
     for tick in ticks:
+        anchor = "start" if tick == ticks[0] else ("end" if tick == ticks[-1] else "middle")
         parts.append(f'<line x1="{x(tick):.1f}" y1="{axis_y}" x2="{x(tick):.1f}" y2="{axis_y + 5}" '
                      f'stroke="#4a5561"/>')
-        parts.append(f'<text x="{x(tick):.1f}" y="{axis_y + 18}" text-anchor="middle">{tick:g}</text>')
-    # right-aligned at the edge: starting just after the last tick it read as part of that tick ("5* heuristic")
-    parts.append(f'<text x="{WIDTH - 4}" y="{axis_y + 18}" text-anchor="end">* heuristic bands</text>')
+        parts.append(f'<text x="{x(tick):.1f}" y="{axis_y + 18}" text-anchor="{anchor}">{tick:g}</text>')
+    # on a line of its own below the tick labels: beside the last tick it read as part of it ("5* heuristic")
+    parts.append(f'<text x="{WIDTH - PAD}" y="{axis_y + 36}" text-anchor="end">* heuristic bands</text>')
     parts.append("</svg>")
     return "".join(parts)
 

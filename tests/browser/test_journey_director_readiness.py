@@ -2,7 +2,8 @@
 (a review note; a decision refused without reasons; returned with comments the agency then reads), opens the print
 view, compares the two agencies side by side, reads HFR-1's readiness profile (n, rwg(j), FIM not reported with
 n = 2 < 3), and imports a REDCap data dictionary written outside the project (tests/browser/data), which the preview
-renders with its sections, matrix grid and branching. A last check: the director's readiness pages fit a phone.
+renders with its sections, matrix grid and branching. Last checks: the director's readiness pages fit a phone, and
+the profile charts keep their 12 px text on it.
 """
 
 import re
@@ -184,3 +185,37 @@ def test_director_readiness_pages_fit_a_phone(phone_page, screenshot):
     status, agency = card.get_by_text("Accepted"), card.get_by_role("link", name="Springfield Recovery Partners")
     assert status.bounding_box()["y"] > agency.bounding_box()["y"]  # one field under the other, not side by side
     assert status.bounding_box()["x"] + status.bounding_box()["width"] <= 390
+
+
+def test_readiness_profile_charts_are_readable_on_a_phone(phone_page, screenshot):
+    """On a 390 x 844 phone the clinic comparison charts are drawn at their own size, not shrunk: every label at
+    least 12 px (the old 640-wide chart, scaled into the 358 px column, drew its 12 px text at 6.7 px), every label
+    inside its chart, the chart inside the screen, and the table of the same figures still beside it."""
+    sign_in(phone_page, "director@mio.example")
+    phone_page.goto("/readiness/profiles")
+    charts = phone_page.locator("figure.chart-figure svg.chart")
+    assert charts.count() >= 5  # ORIC (2 subscales), AIM, IAM, FIM
+    measured = phone_page.evaluate("""() => [...document.querySelectorAll('figure.chart-figure svg.chart')].map(svg => {
+        const box = svg.getBoundingClientRect();
+        return {width: box.width, left: box.left, right: box.right, viewBox: svg.viewBox.baseVal.width,
+                texts: [...svg.querySelectorAll('text')].map(t => {
+                    const r = t.getBoundingClientRect();
+                    return {text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a,
+                            left: r.left, right: r.right};
+                })};
+    })""")
+    for chart in measured:
+        assert chart["left"] >= 0 and chart["right"] <= 390, chart["right"]
+        assert chart["width"] == pytest.approx(chart["viewBox"], abs=0.5)  # drawn at its own size
+        for text in chart["texts"]:
+            assert text["px"] >= 12 - 1e-6, f"{text['text']!r} drawn at {text['px']:.1f} px"
+            assert chart["left"] - 0.5 <= text["left"] and text["right"] <= chart["right"] + 0.5, text["text"]
+    commitment = phone_page.get_by_role("img", name=re.compile(r"Change commitment, clinic means"))
+    expect(commitment).to_be_visible()
+    expect(commitment.locator("text").filter(has_text=re.compile(r"^SPR-1 \d\.\d\d · n=\d+"))).to_have_count(1)
+    table = phone_page.get_by_role("table", name="ORIC · Change commitment by clinic")
+    expect(table).to_be_visible()
+    expect(table.get_by_role("row", name=re.compile("^SPR-1"))).to_be_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    commitment.scroll_into_view_if_needed()
+    screenshot(phone_page, "journey-director-phone-profile-charts")

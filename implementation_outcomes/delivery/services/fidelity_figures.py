@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import db
-from app.models import Clinic
+from app.models import Clinic, Role
 from app.security import scoped
 from implementation_outcomes._values import proportion
 from implementation_outcomes.delivery.models import (
@@ -47,6 +47,9 @@ from implementation_outcomes.metrics import (
     run_charts_by_counselor,
 )
 
+#: who reads fidelity figures (the fidelity pages, their exports, the overview's fidelity columns): the director;
+#: coders see only their own assignments, trial and agency staff none (admins pass every gate)
+FIDELITY_ROLES = (Role.DIRECTOR,)
 ICC_FORM = "ICC(2,1)"
 ICC_DESCRIPTION = ("ICC(2,1): two-way random effects, absolute agreement, single rater (Shrout & Fleiss 1979; "
                    "McGraw & Wong 1996 ICC(A,1)); Koo & Li (2016) bands: < .50 poor, .50-.75 moderate, "

@@ -7,6 +7,9 @@ import os
 from flask import Blueprint
 
 from app.models import Role
+from implementation_outcomes.delivery.services.fidelity_figures import (
+    FIDELITY_ROLES as FIDELITY_ROLES,  # re-exported for the views
+)
 
 bp = Blueprint("delivery", __name__, url_prefix="/outcomes",
                template_folder=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates"))
@@ -15,5 +18,4 @@ bp = Blueprint("delivery", __name__, url_prefix="/outcomes",
 LOG_ROLES = (Role.TRIAL_STAFF, Role.DIRECTOR)
 #: counselors' training cases, self-reflection ratings and consultation calls (no mother data)
 TRAINING_ROLES = (Role.AGENCY_STAFF, Role.TRIAL_STAFF, Role.DIRECTOR)
-FIDELITY_ROLES = (Role.DIRECTOR,)
 CODER_ROLES = (Role.FIDELITY_CODER,)

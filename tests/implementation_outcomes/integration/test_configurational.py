@@ -1,12 +1,14 @@
 """The crisp-set truth table, consistency, coverage and splits, against hand-computed values and the published
 Lipset crisp-set example (data ``LC`` of R's QCA package; truth table in Dusa 2019, *QCA with R*, ch. 7, and
-Rihoux & De Meur 2009)."""
+Rihoux & De Meur 2009). Formulas: consistency = Σmin(X,Y)/ΣX, coverage = Σmin(X,Y)/ΣY (Ragin 2008, Redesigning
+Social Inquiry, ch. 3 and 5; Schneider & Wagemann 2012, Set-Theoretic Methods, ch. 5)."""
 
 import pytest
 
 from implementation_outcomes.configurational import (
     ConfigurationalInputError,
     calibrate,
+    calibrate_condition,
     case_condition_table,
     consistency,
     coverage,
@@ -109,3 +111,49 @@ def test_means_by_case():
     got = means_by_case([("Rosa", 12), ("Rosa", 9), ("Kim", None), ("Rosa", None), ("Kim", 4)])
     assert got == {"Rosa": {"mean": 10.5, "n": 2}, "Kim": {"mean": 4.0, "n": 1}}
     assert means_by_case([("x", None)]) == {"x": {"mean": None, "n": 0}}
+
+
+# five clinics: a readiness mean (1-5), a consensus rating (-2..+2) and a share adequate (0-1)
+READY = {"A": 4.2, "B": 3.6, "C": 3.1, "D": 2.4, "E": 3.9}
+CULTURE = {"A": 2, "B": 0, "C": 1, "D": -1, "E": 0}
+ADEQUATE = {"A": 0.90, "B": 0.75, "C": 0.85, "D": 0.40, "E": 0.60}
+
+
+def _table(ready_cut, culture_cut, adequate_cut):
+    ready, _ = calibrate_condition(READY, ready_cut)
+    culture, _ = calibrate_condition(CULTURE, culture_cut)
+    outcome, _ = calibrate_condition(ADEQUATE, adequate_cut)
+    table = truth_table({c: {"READY": ready[c], "CULTURE": culture[c]} for c in READY}, outcome, ["READY", "CULTURE"])
+    return {tuple(r["configuration"].values()): (r["cases"], r["consistency"], r["coverage"]) for r in table["rows"]}
+
+
+def test_truth_table_with_thresholds_per_condition_by_hand():
+    # READY >= 3.5: A B E; CULTURE >= 0 (not the default +1): A B C E; adequate share >= 0.8: A C (2 with Y)
+    rows = _table(3.5, 0, 0.8)
+    # (1,1) = A B E, Y only in A: consistency 1/3, coverage 1/2; (0,1) = C with Y: 1/1 and 1/2; (0,0) = D: 0 and 0
+    assert rows == {(0, 0): (["D"], 0.0, 0.0), (0, 1): (["C"], 1.0, 0.5),
+                    (1, 1): (["A", "B", "E"], pytest.approx(1 / 3), 0.5)}
+    # the defaults give another table: READY above its median 3.6 (B at the median goes low): A E; CULTURE +1: A C;
+    # share above its median 0.75: A C. (1,1) = A with Y: 1 and 1/2; (1,0) = E: 0; (0,1) = C: 1 and 1/2; (0,0) = B D
+    rows = _table(None, 1, None)
+    assert rows == {(0, 0): (["B", "D"], 0.0, 0.0), (0, 1): (["C"], 1.0, 0.5), (1, 0): (["E"], 0.0, 0.0),
+                    (1, 1): (["A"], 1.0, 0.5)}
+
+
+def test_calibrate_condition_at_the_threshold_and_the_median():
+    assert calibrate_condition({"a": 3.0, "b": 2.99, "c": None}, 3) == ({"a": 1, "b": 0, "c": None}, 3.0)
+    assert calibrate_condition({"a": 3, "b": 2, "c": 2, "d": 1}) == ({"a": 1, "b": 0, "c": 0, "d": 0}, 2.0)
+    assert calibrate_condition({"a": None}) == ({"a": None}, None)
+    with pytest.raises(ConfigurationalInputError, match="threshold"):
+        calibrate_condition({"a": 1.0}, float("nan"))
+
+
+def test_csv_for_r_has_comment_lines_and_quotes_text():
+    from app.exports import csv_text
+
+    headers, rows = case_condition_table({"Room #2": {"P": 1}, "SPR-1": {"P": 0}}, {"Room #2": 1, "SPR-1": 0}, ["P"], "y")
+    text = csv_text(headers, rows, ["P: 1 when value >= 3;\nyour threshold"])
+    # read.csv(comment.char = "#") drops the first line and reads "#" inside the quoted case name as text
+    assert text.split("\r\n") == ['# P: 1 when value >= 3; your threshold', '"case","P","y"', '"Room #2",1,1',
+                                  '"SPR-1",0,0', ""]
+    assert csv_text(headers, rows).startswith("case,P,y\r\nRoom #2,1,1")  # without comments: as every other CSV

@@ -4,6 +4,7 @@ agency scope; the overview's number of SQL queries does not grow with the number
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
@@ -15,7 +16,7 @@ from app.db import db
 from app.models import Person
 from app.security import issue_api_token
 from implementation_outcomes.overview import tables
-from implementation_outcomes.overview.services import Filters, overview_rows
+from implementation_outcomes.overview.services import FIDELITY_FIELDS, Filters, overview_rows
 from tests.implementation_outcomes.overview.conftest import as_user
 
 DIRECTOR = "director@mio.example"
@@ -149,3 +150,72 @@ def test_roles_and_agency_scope_on_the_pages(demo, client_for):
     assert director.get(f"/outcomes/overview/counselors/{supervisor.id}").status_code == 404  # not a counselor
     nav = director.get("/").get_data(as_text=True)
     assert nav.index("Outcomes overview") < nav.index("Adoption &amp; activities")  # first for the director
+
+
+def _csv_header(response) -> list[str]:
+    assert response.status_code == 200, response.status_code
+    return next(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_trial_staff_read_no_fidelity_figures_the_director_does(demo, client_for, monkeypatch):
+    """Least privilege: the fidelity pages are the director's, so the overview gives trial staff (who log screening
+    and sessions) reach, adoption, feasibility and stages of their agency but no fidelity column, chart, export or
+    API field; the director's outputs carry them all."""
+    trial, director = client_for("trial.spr@mio.example"), client_for(DIRECTOR)
+    spr = demo.clinic("SPR-1")
+    token = issue_api_token(demo.user("trial.spr@mio.example"), "fidelity fields")[1]
+    db.session.commit()
+    outputs = {}
+    for who, client, headers in (("trial", trial, {"Authorization": f"Bearer {token}"}), ("director", director, {})):
+        html = client.get("/outcomes/overview/").get_data(as_text=True)
+        clinic_html = client.get(f"/outcomes/overview/clinics/{spr.id}").get_data(as_text=True)
+        csv_header = _csv_header(client.get("/outcomes/overview/tables/outcomes.csv"))
+        book = load_workbook(io.BytesIO(client.get("/outcomes/overview/outcomes.xlsx").data))
+        sheet_header = next(book["outcomes"].iter_rows(values_only=True))
+        headline = client.get(f"/outcomes/overview/clinics/{spr.id}/tables/headline.csv").get_data(as_text=True)
+        api = demo.app.test_client().get("/api/v1/outcomes", headers=headers) if headers else \
+            client.get("/api/v1/outcomes")
+        api_clinic = demo.app.test_client().get(f"/api/v1/outcomes/clinics/{spr.id}", headers=headers) if headers \
+            else client.get(f"/api/v1/outcomes/clinics/{spr.id}")
+        assert api.status_code == api_clinic.status_code == 200
+        outputs[who] = {"html": html, "clinic_html": clinic_html, "csv": csv_header, "sheets": book.sheetnames,
+                        "sheet": list(sheet_header), "headline": headline, "rows": api.get_json()["clinics"],
+                        "clinic": api_clinic.get_json(),
+                        "fidelity_csv": client.get("/outcomes/overview/tables/fidelity.csv").status_code}
+
+    t, d = outputs["trial"], outputs["director"]
+    assert [r["clinic"] for r in t["rows"]] == ["SPR-1", "SPR-2"]  # still their agency's reach, adoption, dose
+    assert all(r["reach"] is not None and "adoption" in r and "mean_dose" in r for r in t["rows"])
+    assert all(not FIDELITY_FIELDS & set(r) for r in t["rows"]), t["rows"][0].keys()
+    assert not FIDELITY_FIELDS & (set(t["clinic"]) | set(t["clinic"]["figures"]))
+    assert all(FIDELITY_FIELDS - {"icc_band"} <= set(r) for r in d["rows"])
+    assert FIDELITY_FIELDS - {"icc_band"} <= set(d["clinic"]["figures"]) and "icc_band" in d["clinic"]
+    every, without = tables.overview_table([]).export_headers(), tables.overview_table([], FIDELITY_FIELDS).export_headers()
+    assert d["csv"] == d["sheet"] == every and t["csv"] == t["sheet"] == without
+    assert [h for h in every if h not in without] == ["Coder-rated sessions", "Adequate fidelity (%)", "ICC", "ICC form",
+                                                      "ICC double-coded sessions"]
+    assert "fidelity" not in t["sheets"] and "fidelity" in d["sheets"]
+    assert t["fidelity_csv"] == 404 and d["fidelity_csv"] == 200
+    assert "Sessions with adequate fidelity" in d["html"] and d["html"].count("<svg") == 4
+    assert t["html"].count("<svg") == 3 and "reach" in t["html"].lower()
+    for page in (t["html"], t["clinic_html"], t["headline"]):
+        assert "fidelity" not in page.lower() and "ICC" not in page
+    assert "adequate fidelity" in d["clinic_html"] and "/fidelity" in d["clinic_html"]
+    assert "Adequate fidelity" in d["headline"] and "Adequate fidelity" not in t["headline"]
+
+
+def test_trial_staff_overview_does_not_query_fidelity(demo, monkeypatch):
+    from implementation_outcomes.overview import services
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("fidelity figures computed for a role that may not read them")
+
+    monkeypatch.setattr(services, "fidelity_by_clinic", refuse)
+    monkeypatch.setattr(services, "clinic_fidelity", refuse)
+    with as_user(demo.user("trial.spr@mio.example")):
+        assert services.hidden_fields() == FIDELITY_FIELDS
+        rows = services.overview_rows()
+        detail = services.clinic_overview(demo.clinic("SPR-2").id)
+    assert [r["clinic"] for r in rows] == ["SPR-1", "SPR-2"] and detail["figures"]["screened"] >= 0
+    with as_user(demo.user(DIRECTOR)), pytest.raises(AssertionError, match="fidelity figures computed"):
+        services.overview_rows()

@@ -93,17 +93,26 @@ def test_chart_is_accessible_svg_with_values_and_suppression():
     desc = root.find(f"{ns}desc").text
     assert "SPR-1: mean 4.50, n = 8, rwg(j) 0.91" in desc and "HFR-2: mean 2.80, n = 7, rwg(j) 0.28, low agreement" in desc
     assert "HFR-1 <b>: not reported, n = 2" in desc and "heuristics" in desc
+    # 320 wide, drawn at its own size: its 12 px text stays 12 px in a phone's 358 px column (the old 640-wide
+    # chart was scaled to 56 %, 7 px text)
+    assert root.get("viewBox").split()[2] == root.get("width") == "320"
     bars = [r for r in root.iter(f"{ns}rect") if r.get("fill") in ("#5b2a86", "#b36ad6")]
     assert len(bars) == 2
-    # bar length is proportional to the mean on the 1-5 axis: plot width 360 from x = 90
-    assert float(bars[0].get("width")) == pytest.approx(360 * (4.5 - 1) / 4, abs=0.05)
-    texts = [t.text for t in root.iter(f"{ns}text")]
-    assert "not reported (n = 2 < 3)" in texts and {"concern*", "developing*", "strength*"} <= set(texts)
+    # bar length is proportional to the mean on the 1-5 axis: plot width 304 from x = 8
+    assert float(bars[0].get("x")) == 8 and float(bars[0].get("width")) == pytest.approx(304 * (4.5 - 1) / 4, abs=0.05)
+    lines = ["".join(t.itertext()) for t in root.iter(f"{ns}text")]
+    # each clinic's line of text (label, mean, n, rwg(j)) sits above its bar
+    assert "SPR-1 4.50 · n=8 · rwg(j) 0.91" in lines and "HFR-2 2.80 · n=7 · rwg(j) 0.28 (low)" in lines
+    spr = next(t for t in root.iter(f"{ns}text") if "".join(t.itertext()).startswith("SPR-1"))
+    assert float(spr.get("y")) < float(bars[0].get("y"))
+    assert "HFR-1 <b> not reported (n = 2 < 3)" in lines and {"concern*", "developing*", "strength*"} <= set(lines)
     bands = [r for r in root.iter(f"{ns}rect") if r.get("fill") in ("#fde4e4", "#fff1dc", "#e3f4e8")]
-    assert [round(float(b.get("width")), 1) for b in bands] == [180.0, 90.0, 90.0]  # cuts at 3 and 4
-    # the footnote ends at the right edge, well clear of the last tick label (5, centred at x = 450)
+    assert [round(float(b.get("width")), 1) for b in bands] == [152.0, 76.0, 76.0]  # cuts at 3 and 4
+    # the footnote ends at the right edge, on a line below the tick labels (the last, 5, ends at x = 312)
     note = next(t for t in root.iter(f"{ns}text") if t.text == "* heuristic bands")
-    assert note.get("text-anchor") == "end" and float(note.get("x")) == 636
+    ticks = [t for t in root.iter(f"{ns}text") if t.text in ("1", "2", "3", "4", "5")]
+    assert note.get("text-anchor") == "end" and float(note.get("x")) == 312
+    assert float(note.get("y")) > max(float(t.get("y")) for t in ticks) + 12
 
 
 def test_summaries_by_hand():
