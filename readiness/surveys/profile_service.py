@@ -32,13 +32,13 @@ from readiness.profile import (
     build_gates,
     build_site_profile,
 )
-from readiness.surveys.models import SurveyLink, SurveyResponse, SurveyWave
+from readiness.surveys.models import Instrument, SurveyLink, SurveyWave, SurveyWaveInstrument
 from readiness.surveys.results import across_groups, n_options, observation, score_range, summarise
 from readiness.surveys.services import (
-    submitted_responses,
-    submitted_responses_by_wave,
+    SubmittedAnswers,
+    submitted_answers_by_wave,
     survey_today,
-    wave_stats,
+    wave_stats_by_id,
     wave_status,
 )
 
@@ -111,17 +111,25 @@ def _subscale_meta(definition: dict, sub: dict) -> dict:
             "scale_min": lo, "scale_max": hi, "options": n_options(definition, sub)}
 
 
-def _collect(responses: list[SurveyResponse], group_of: Callable[[SurveyResponse], str]) -> dict[tuple, dict]:
+def _definitions(records: list[SubmittedAnswers]) -> dict[int, dict]:
+    ids = {r.instrument_id for r in records}
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(Instrument.id, Instrument.definition).where(Instrument.id.in_(ids))).all())
+
+
+def _collect(records: list[SubmittedAnswers], group_of: Callable[[SubmittedAnswers], str]) -> dict[tuple, dict]:
     """``{(instrument key, subscale): {"meta", "obs"}}`` over submitted responses, in instrument order."""
+    definitions = _definitions(records)
     found: dict[tuple, dict] = {}
-    for response in responses:
-        definition = response.instrument.definition
-        scores = {s.subscale: s.score for s in response.scores}
+    for record in records:
+        definition = definitions[record.instrument_id]
         for sub in definition["subscales"]:
-            entry = found.setdefault((definition["key"], sub["key"]), {"meta": _subscale_meta(definition, sub),
-                                                                        "obs": []})
-            entry["obs"].append(observation(group_of(response), definition, sub["key"], scores.get(sub["key"]),
-                                            response.answers))
+            entry = found.get((definition["key"], sub["key"]))
+            if entry is None:
+                entry = found[(definition["key"], sub["key"])] = {"meta": _subscale_meta(definition, sub), "obs": []}
+            entry["obs"].append(observation(group_of(record), definition, sub["key"], record.scores.get(sub["key"]),
+                                            record.answers))
     return found
 
 
@@ -132,7 +140,7 @@ def _row(meta: dict, summary: dict) -> dict:
 
 def wave_results(wave: SurveyWave, user=None) -> list[dict]:
     """Per instrument of the wave: ``{instrument, n_responses, subscales: [summary row]}`` for the wave's clinic."""
-    responses = submitted_responses(wave, user)
+    responses = submitted_answers_by_wave([wave.id], user)[wave.id]
     collected = _collect(responses, lambda r: wave.clinic.code)
     out = []
     for instrument in wave.instruments:
@@ -153,7 +161,7 @@ def profile_waves(clinics: list[Clinic], user=None) -> dict[int, dict[str, Surve
     has_submission = sa.exists().where(SurveyLink.survey_wave_id == SurveyWave.id,
                                        SurveyLink.submitted_at.is_not(None))
     stmt = (sa.select(SurveyWave).where(SurveyWave.clinic_id.in_([c.id for c in clinics]), has_submission)
-            .options(selectinload(SurveyWave.links), selectinload(SurveyWave.wave_instruments)))
+            .options(selectinload(SurveyWave.wave_instruments).joinedload(SurveyWaveInstrument.instrument)))
     today = survey_today()
     chosen: dict[int, dict[str, SurveyWave]] = {}
     ranked = sorted(db.session.execute(scoped(stmt, SurveyWave, user)).scalars(),
@@ -181,11 +189,13 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
     for clinic in clinics:
         for key, wave in sources.get(clinic.id, {}).items():
             wanted.setdefault(wave.id, set()).add(key)
-    by_wave = submitted_responses_by_wave(list(wanted), user)
-    responses = [r for wave_id, keys in wanted.items() for r in by_wave[wave_id] if r.instrument.key in keys]
+    by_wave = submitted_answers_by_wave(list(wanted), user)
+    key_of = {i.id: i.key for waves in sources.values() for w in waves.values() for i in w.instruments}
+    responses = [r for wave_id, keys in wanted.items() for r in by_wave[wave_id] if key_of[r.instrument_id] in keys]
     code_of = {c.id: c.code for c in clinics}
     agency_of = {c.code: c.agency.code for c in clinics}
-    by_clinic = _collect(responses, lambda r: code_of[r.link.wave.clinic_id])
+    clinic_of_wave = {w.id: w.clinic_id for waves in sources.values() for w in waves.values()}
+    by_clinic = _collect(responses, lambda r: code_of[clinic_of_wave[r.wave_id]])
     subscales = []
     clinic_rows: dict[str, list] = {c.code: [] for c in clinics}
     agency_rows: dict[str, list] = {}
@@ -203,10 +213,11 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
         for code, summary in per_agency.items():
             agency_rows.setdefault(code, []).append(_row(meta, summary))
     gate_facts = provider([c.id for c in clinics]) or {}
+    stats_of = wave_stats_by_id(list(clinic_of_wave))
     clinic_profiles = []
     for clinic in clinics:
         used = {w.id: w for w in sources.get(clinic.id, {}).values()}
-        stats = [wave_stats(w) for w in used.values()]
+        stats = [stats_of[w.id] for w in used.values()]
         invited = sum(s.invited for s in stats) if stats else None
         profile = build_site_profile(clinic.code, clinic_rows[clinic.code], invited=invited,
                                      responded=sum(s.submitted for s in stats) if stats else None)

@@ -83,7 +83,7 @@ def clinics(user=None) -> list[Clinic]:
 
 def waves(user=None) -> list[SurveyWave]:
     stmt = (sa.select(SurveyWave).join(Clinic)
-            .options(contains_eager(SurveyWave.clinic), selectinload(SurveyWave.links),
+            .options(contains_eager(SurveyWave.clinic),
                      selectinload(SurveyWave.wave_instruments).joinedload(SurveyWaveInstrument.instrument))
             .order_by(SurveyWave.opens_on.desc(), Clinic.code, SurveyWave.id.desc()))
     return list(db.session.execute(scoped(stmt, SurveyWave, user)).scalars())
@@ -108,6 +108,16 @@ class WaveStats:
 def wave_stats(wave: SurveyWave) -> WaveStats:
     statuses = [link.status for link in wave.links]
     return WaveStats(len(statuses), sum(s != "not_started" for s in statuses), statuses.count("submitted"))
+
+
+def wave_stats_by_id(wave_ids: list[int]) -> dict[int, WaveStats]:
+    """:func:`wave_stats` of many waves from one grouped query (lists and profiles of hundreds of waves)."""
+    started = sa.or_(SurveyLink.started_at.is_not(None), SurveyLink.submitted_at.is_not(None))
+    stmt = (sa.select(SurveyLink.survey_wave_id, sa.func.count(),
+                      sa.func.count(sa.case((started, 1))), sa.func.count(SurveyLink.submitted_at))
+            .where(SurveyLink.survey_wave_id.in_(list(wave_ids))).group_by(SurveyLink.survey_wave_id))
+    found = {wave_id: WaveStats(invited, begun, done) for wave_id, invited, begun, done in db.session.execute(stmt)}
+    return {wave_id: found.get(wave_id, WaveStats(0, 0, 0)) for wave_id in wave_ids}
 
 
 def role_counts(wave: SurveyWave, minimum: int) -> dict[str, int] | None:
@@ -173,22 +183,47 @@ def score_response_row(response: SurveyResponse, rule_version: str | None = None
 
 
 def submitted_responses(wave: SurveyWave, user=None) -> list[SurveyResponse]:
-    return submitted_responses_by_wave([wave.id], user)[wave.id]
-
-
-def submitted_responses_by_wave(wave_ids: list[int], user=None) -> dict[int, list[SurveyResponse]]:
-    """The submitted responses of each wave (by link number, then instrument), with their scores, instrument and
-    link loaded: a fixed number of queries however many waves (the profile of every clinic reads them all)."""
-    out: dict[int, list[SurveyResponse]] = {wave_id: [] for wave_id in wave_ids}
-    if not wave_ids:
-        return out
+    """One wave's submitted responses as ORM objects (scores, instrument and link loaded), for rescoring and
+    exports; summaries read :func:`submitted_answers_by_wave`."""
     stmt = (sa.select(SurveyResponse).join(SurveyLink)
-            .where(SurveyLink.survey_wave_id.in_(list(wave_ids)), SurveyResponse.status == "submitted")
+            .where(SurveyLink.survey_wave_id == wave.id, SurveyResponse.status == "submitted")
             .options(selectinload(SurveyResponse.scores), selectinload(SurveyResponse.instrument),
                      contains_eager(SurveyResponse.link))
-            .order_by(SurveyLink.survey_wave_id, SurveyLink.number, SurveyResponse.instrument_id))
-    for response in db.session.execute(scoped(stmt, SurveyResponse, user)).scalars():
-        out[response.link.survey_wave_id].append(response)
+            .order_by(SurveyLink.number, SurveyResponse.instrument_id))
+    return list(db.session.execute(scoped(stmt, SurveyResponse, user)).scalars())
+
+
+@dataclass(frozen=True)
+class SubmittedAnswers:
+    """What summaries read of one submitted response: its wave, instrument, raw answers and stored scores."""
+
+    wave_id: int
+    instrument_id: int
+    answers: dict
+    scores: dict[str, float | None]
+
+
+def submitted_answers_by_wave(wave_ids: list[int], user=None) -> dict[int, list[SubmittedAnswers]]:
+    """The submitted responses of each wave (by link number, then instrument) as plain records, in two queries
+    however many waves: the readiness profile of every clinic reads tens of thousands of them, where building ORM
+    objects would cost more than the statistics."""
+    out: dict[int, list[SubmittedAnswers]] = {wave_id: [] for wave_id in wave_ids}
+    if not wave_ids:
+        return out
+    submitted = (sa.select(SurveyResponse.id).join(SurveyLink)
+                 .where(SurveyLink.survey_wave_id.in_(list(wave_ids)), SurveyResponse.status == "submitted"))
+    submitted = scoped(submitted, SurveyResponse, user)
+    scores: dict[int, dict[str, float | None]] = {}
+    for response_id, subscale, value in db.session.execute(
+            sa.select(Score.survey_response_id, Score.subscale, Score.score)
+            .where(Score.survey_response_id.in_(submitted.scalar_subquery()))):
+        scores.setdefault(response_id, {})[subscale] = value
+    rows = db.session.execute(
+        sa.select(SurveyResponse.id, SurveyLink.survey_wave_id, SurveyResponse.instrument_id, SurveyResponse.answers)
+        .join(SurveyLink).where(SurveyResponse.id.in_(submitted.scalar_subquery()))
+        .order_by(SurveyLink.survey_wave_id, SurveyLink.number, SurveyResponse.instrument_id))
+    for response_id, wave_id, instrument_id, answers in rows:
+        out[wave_id].append(SubmittedAnswers(wave_id, instrument_id, answers, scores.get(response_id, {})))
     return out
 
 

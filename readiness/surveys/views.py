@@ -31,7 +31,9 @@ def link_url(token: str) -> str:
 @bp.route("")
 @roles_required(*DIRECTOR)
 def waves():
-    rows = [(wave, services.wave_stats(wave), services.wave_status(wave)) for wave in services.waves()]
+    waves = services.waves()
+    stats = services.wave_stats_by_id([wave.id for wave in waves])
+    rows = [(wave, stats[wave.id], services.wave_status(wave)) for wave in waves]
     return render_template("readiness/surveys/waves.html", rows=rows)
 
 
