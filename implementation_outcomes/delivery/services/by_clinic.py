@@ -47,13 +47,14 @@ _RANDOMIZED = ("randomized", "started")
 def reach_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date | None = None,
                     date_to: date | None = None) -> dict[int, dict[str, Any]]:
     """``{clinic_id: {cascade, reach}}`` from one query over the screening logs (``clinic_reach``'s figures)."""
-    stmt = (sa.select(TrialParticipant.clinic_id, TrialParticipant.status, TrialParticipant.reason,
-                      TrialParticipant.arm)
-            .where(TrialParticipant.clinic_id.in_(list(clinic_ids))))
+    columns = (TrialParticipant.clinic_id, TrialParticipant.status, TrialParticipant.reason, TrialParticipant.arm)
+    stmt = (sa.select(*columns, sa.func.count()).where(TrialParticipant.clinic_id.in_(list(clinic_ids)))
+            .group_by(*columns))
     stmt = in_period(stmt, TrialParticipant.screened_on, date_from, date_to)
     rows: dict[int, list[dict[str, Any]]] = {cid: [] for cid in clinic_ids}
-    for clinic_id, status, reason, arm in db.session.execute(scoped(stmt, TrialParticipant, user)):
-        rows[clinic_id].append({"status": status, "reason": reason, "arm": arm})
+    # the log arrives counted (a few rows per clinic, not one per mother); each distinct row stands for its count
+    for clinic_id, status, reason, arm, count in db.session.execute(scoped(stmt, TrialParticipant, user)):
+        rows[clinic_id] += [{"status": status, "reason": reason, "arm": arm}] * count
     out = {}
     for cid, log in rows.items():
         cascade = reach_cascade(log)
@@ -88,11 +89,16 @@ def feasibility_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date 
     if date_to is not None:
         join = sa.and_(join, MioSession.session_date <= date_to)
     mothers = _mio_mothers_where(ids, date_from, date_to)
-    stmt = (sa.select(TrialParticipant.clinic_id, sa.func.count(MioSession.id))
-            .outerjoin(MioSession, join).where(*mothers).group_by(TrialParticipant.id, TrialParticipant.clinic_id))
+    per_mother = (sa.select(TrialParticipant.clinic_id.label("clinic_id"), sa.func.count(MioSession.id).label("dose"))
+                  .outerjoin(MioSession, join).where(*mothers)
+                  .group_by(TrialParticipant.id, TrialParticipant.clinic_id))
+    per_mother = scoped(per_mother, TrialParticipant, user).subquery()
+    # how many mothers had each dose, per clinic (at most 13 rows a clinic instead of one per mother)
+    stmt = (sa.select(per_mother.c.clinic_id, per_mother.c.dose, sa.func.count())
+            .group_by(per_mother.c.clinic_id, per_mother.c.dose))
     doses: dict[int, list[int]] = {cid: [] for cid in ids}
-    for clinic_id, dose in db.session.execute(scoped(stmt, TrialParticipant, user)):
-        doses[clinic_id].append(dose)
+    for clinic_id, dose, mothers_with_dose in db.session.execute(stmt):
+        doses[clinic_id] += [dose] * mothers_with_dose
     # grouped by the mother's clinic: SQLite then scans the sessions in table order instead of by clinic index
     lengths = (sa.select(TrialParticipant.clinic_id, MioSession.duration_minutes, sa.func.count())
                .select_from(TrialParticipant).join(MioSession, join)
