@@ -4,6 +4,9 @@ clinics. Ratings: +2..-2, "X" (mixed); a construct not discussed has no rating (
 Formulas live in ``qualitative.rating_agreement`` and ``qualitative.distinguishing``. Evidence codings are shown
 to a viewer under the blind rule (``blind.visible_codings_clause``): while the viewer codes a document blind,
 another coder's coding on it is left out of every list of evidence, quote and count, as if it did not exist.
+Saving a rating or consensus replaces only the evidence its saver may see: links to codings hidden from the saver
+(``hidden_evidence_ids``) are kept as they are, and a hidden coding cannot be cited anew. The form says how many of
+its links are hidden (a number, nothing about the codings), so the saver knows they stay.
 """
 
 from __future__ import annotations
@@ -116,6 +119,17 @@ def visible_evidence_ids(project_id: int, rating_ids: list[int], viewer) -> dict
     return dict(out)
 
 
+def hidden_evidence_ids(project_id: int, row, viewer) -> set[int]:
+    """Ids of the codings cited as evidence by ``row`` (a rater's rating or a consensus, or None) that ``viewer`` may
+    not see under the blind rule: the links a save by ``viewer`` keeps unchanged."""
+    cited = {e.coding_id for e in row.evidence} if row is not None else set()
+    if not cited:
+        return set()
+    visible = db.session.execute(sa.select(Coding.id).where(
+        Coding.id.in_(sorted(cited)), visible_codings_clause(viewer, project_id))).scalars()
+    return cited - set(visible)
+
+
 def raters(project_id: int) -> list[User]:
     ids = sa.select(ConstructRating.rater_id).where(ConstructRating.project_id == project_id).distinct()
     return list(db.session.execute(sa.select(User).where(User.id.in_(ids)).order_by(User.name)).scalars())
@@ -152,12 +166,15 @@ def consensus_for(project: QualProject, code: Code, clinic: Clinic) -> Consensus
         ConsensusRating.clinic_id == clinic.id)).scalar_one_or_none()
 
 
-def _store(row, model, evidence_model, value, rationale, evidence_ids, **keys):
+def _store(row, saver, model, evidence_model, value, rationale, evidence_ids, **keys):
+    """Write ``row`` (created from ``keys`` if None): its evidence becomes ``evidence_ids`` plus the links to codings
+    hidden from ``saver``, which the saver's form could not offer. "Not discussed" deletes the row with its links."""
     if value is None:  # not discussed: no rating at all
         if row is not None:
             db.session.delete(row)
         db.session.commit()
         return None
+    keep = set(evidence_ids) | hidden_evidence_ids(keys["project_id"], row, saver)
     if row is None:
         row = model(**keys)
         db.session.add(row)
@@ -165,7 +182,7 @@ def _store(row, model, evidence_model, value, rationale, evidence_ids, **keys):
     row.rationale = (rationale or "").strip() or None
     current = {e.coding_id: e for e in row.evidence}
     for coding_id, link in current.items():
-        if coding_id not in evidence_ids:
+        if coding_id not in keep:
             row.evidence.remove(link)
     for coding_id in evidence_ids:
         if coding_id not in current:
@@ -176,15 +193,17 @@ def _store(row, model, evidence_model, value, rationale, evidence_ids, **keys):
 
 def save_rating(project: QualProject, code: Code, clinic: Clinic, rater, raw_value: str, rationale: str | None,
                 evidence_ids: list[int]) -> ConstructRating | None:
-    """Validate, then store the rater's rating (or delete it for "not discussed") in one transaction."""
+    """Validate, then store the rater's rating (or delete it for "not discussed") in one transaction.
+    ``evidence_ids`` replace the evidence the rater may see; links to codings hidden from them are kept."""
     value = parse_value(raw_value)
     ids = _evidence(project, code, clinic, rater, evidence_ids) if value is not None else []
-    return _store(my_rating(project, code, clinic, rater.id), ConstructRating, ConstructRatingEvidence, value,
+    return _store(my_rating(project, code, clinic, rater.id), rater, ConstructRating, ConstructRatingEvidence, value,
                   rationale, ids, project_id=project.id, code_id=code.id, clinic_id=clinic.id, rater_id=rater.id)
 
 
 def save_consensus(project: QualProject, code: Code, clinic: Clinic, manager, raw_value: str,
                    rationale: str | None, evidence_ids: list[int]) -> ConsensusRating | None:
+    """As ``save_rating`` for the cell's one consensus (any manager may change it); it needs a rationale."""
     value = parse_value(raw_value)
     if value is not None and not (rationale or "").strip():
         raise AnalysisInputError("A consensus rating needs a rationale.", "rationale")
@@ -192,7 +211,7 @@ def save_consensus(project: QualProject, code: Code, clinic: Clinic, manager, ra
     row = consensus_for(project, code, clinic)
     if row is not None and value is not None:
         row.decided_by_id = manager.id
-    return _store(row, ConsensusRating, ConsensusRatingEvidence, value, rationale, ids, project_id=project.id,
+    return _store(row, manager, ConsensusRating, ConsensusRatingEvidence, value, rationale, ids, project_id=project.id,
                   code_id=code.id, clinic_id=clinic.id, decided_by_id=manager.id)
 
 

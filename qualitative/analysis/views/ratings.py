@@ -91,6 +91,8 @@ def _render_cell(project, code, clinic, candidates, form=None, consensus_form=No
         "analysis/rating_cell.html", project=project, code=code, clinic=clinic, candidates=candidates, mine=mine,
         form=form or _form("rating", candidates, mine), consensus=consensus,
         consensus_form=consensus_form or _form("consensus", candidates, consensus),
+        hidden_evidence={"rating": len(service.hidden_evidence_ids(project.id, mine, current_user)),
+                         "consensus": len(service.hidden_evidence_ids(project.id, consensus, current_user))},
         others=others if (can_manage or mine is not None) else [], others_count=len(others),
         others_evidence=service.visible_evidence_ids(project.id, [r.id for r in others], current_user),
         can_rate=allows(privilege, Privilege.CODE), can_manage=can_manage), status

@@ -15,6 +15,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from app.db import db
 from qualitative.analysis.models import ConsensusRating, ConstructRating
+from qualitative.analysis.services import blind
 from qualitative.analysis.services import ratings as service
 from qualitative.analysis.services.common import AnalysisInputError
 
@@ -195,3 +196,74 @@ def test_readers_see_but_cannot_rate(world, evidence, client, login):
     assert client.get(cell).status_code == 200
     assert client.post(cell, data={"rating-value": "1"}).status_code == 403
     assert client.post(f"/qualitative/projects/{world.project.id}/ratings/groups", data={}).status_code == 403
+
+
+BENS_QUOTE = "The culture made MIO easy to start."
+
+
+@pytest.fixture(params=["rating", "consensus"])
+def blinded_saver(request, world, evidence, login):
+    """A rater's rating (Ana) or the consensus (the manager) of Culture at SPR-1 cites a coding on an open document
+    and Ben's coding on the SPR-1 interview; then the saver and Ben code that interview blind, so Ben's coding is
+    hidden from the saver. The saver is signed in."""
+    p, culture, spr = world.project, world.codes["III.D"], world.clinics["SPR-1"]
+    focus = world.document("SPR-1 focus group", spr, [("Counselor", "We celebrate small wins together.")])
+    visible = world.code_turn(focus, 0, culture, world.users["cleo"])
+    bens = evidence["spr_culture"][1]
+    form = request.param
+    saver = world.users["ana" if form == "rating" else "manager"]
+    save = service.save_rating if form == "rating" else service.save_consensus
+    save(p, culture, spr, saver, "1", "First look.", [visible.id, bens.id])
+    sample = blind.create_sample(p, "Round 1", [bens.document_id], [saver.id, world.users["ben"].id], None,
+                                 world.users["manager"].id)
+    login(saver)
+    cell = f"/qualitative/projects/{p.id}/ratings/{culture.id}/{spr.id}"
+
+    def row():
+        db.session.expire_all()
+        if form == "rating":
+            return service.my_rating(p, culture, spr, saver.id)
+        return service.consensus_for(p, culture, spr)
+
+    return {"form": form, "cell": cell, "post": cell if form == "rating" else f"{cell}/consensus", "row": row,
+            "visible": visible.id, "hidden": bens.id, "sample": sample}
+
+
+def test_saving_again_while_blind_keeps_the_evidence_hidden_from_the_saver(blinded_saver, client):
+    """The form offers only what the saver may see; saving replaces that part of the evidence and keeps the link to
+    the hidden coding, which the page counts without describing it. Revealing the sample offers it again, ticked."""
+    s = blinded_saver
+    form, visible, hidden = s["form"], s["visible"], s["hidden"]
+    page = client.get(s["cell"]).get_data(as_text=True)
+    assert BENS_QUOTE not in page and f'evidence" value="{hidden}"' not in page
+    assert "1 more evidence coding is hidden while the blind sample runs" in page
+    saved = client.post(s["post"], data={f"{form}-value": "2", f"{form}-rationale": "Second look.",
+                                         f"{form}-evidence": [str(visible)]})
+    assert saved.status_code == 302
+    row = s["row"]()
+    assert (row.rating, row.rationale) == (2, "Second look.")
+    assert sorted(e.coding_id for e in row.evidence) == sorted([visible, hidden])
+    # unticking the visible coding removes that link only
+    assert client.post(s["post"], data={f"{form}-value": "2", f"{form}-rationale": "Third look."}).status_code == 302
+    assert [e.coding_id for e in s["row"]().evidence] == [hidden]
+    blind.set_blind(s["sample"], False)
+    page = client.get(s["cell"]).get_data(as_text=True)
+    assert BENS_QUOTE in page and f'name="{form}-evidence" value="{hidden}" checked' in page
+    assert "hidden while the blind sample runs" not in page
+
+
+def test_a_crafted_post_cannot_cite_a_hidden_coding(blinded_saver, client):
+    """Posting the hidden coding's id is refused on the evidence field (400) as an id that does not exist is, and
+    nothing is saved: not the value, not the rationale, not the visible evidence posted with it."""
+    s = blinded_saver
+    form, visible, hidden = s["form"], s["visible"], s["hidden"]
+    for coding_id in (hidden, 999999):
+        response = client.post(s["post"], data={f"{form}-value": "-2", f"{form}-rationale": "Peek.",
+                                                f"{form}-evidence": [str(visible), str(coding_id)]})
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert f"Coded evidence: Codings [{coding_id}] are not codings of Culture at SPR-1." in body
+        assert BENS_QUOTE not in body
+        row = s["row"]()
+        assert (row.rating, row.rationale) == (1, "First look.")
+        assert sorted(e.coding_id for e in row.evidence) == sorted([visible, hidden])
