@@ -5,7 +5,8 @@
 # errors, lost or duplicated responses. Stops by itself (bounded users and time); removes its database at the end.
 # FAULT_AT=<seconds> (set by scripts/fault-test.sh) restarts PostgreSQL that long after the load starts.
 # Environment: PGURL (default postgresql://postgres@127.0.0.1:5432), PORT (8765), WEB_CONCURRENCY (4),
-# RESPONDENTS (50), DIRECTORS (10), DURATION (60).
+# RESPONDENTS (50), DIRECTORS (10), DURATION (60), SCALE (unset; e.g. 0.25 adds `mio generate-scale --scale 0.25`,
+# 25 agencies / 100 clinics of synthetic data, so the directors' pages cover that many clinics).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -33,6 +34,10 @@ trap cleanup EXIT
 admin_sql "CREATE DATABASE $DB"
 "$BIN/flask" --app app db upgrade >"$WORK/setup.log" 2>&1
 "$BIN/flask" --app app seed-demo >>"$WORK/setup.log" 2>&1
+if [ -n "${SCALE:-}" ]; then
+  "$BIN/flask" --app app generate-scale --scale "$SCALE" >>"$WORK/setup.log" 2>&1
+  echo "scale data: $(tail -1 "$WORK/setup.log")"
+fi
 "$PY" tests/load/driver.py setup --links "${RESPONDENTS:-50}" >"$WORK/tokens.txt" 2>>"$WORK/setup.log"
 echo "database $DB: demo seeded, $(wc -l <"$WORK/tokens.txt") unused survey links"
 

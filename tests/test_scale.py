@@ -106,7 +106,8 @@ def test_pages_work_on_generated_data(runner, client, app_ctx, create_user, logi
     clinic = db.session.execute(sa.select(Clinic).where(Clinic.code == "SCALE-001-1")).scalar_one()
     for url in ("/", f"/outcomes/clinics/{clinic.id}/reach", f"/outcomes/clinics/{clinic.id}/screening-log",
                 f"/outcomes/clinics/{clinic.id}/sessions", f"/outcomes/clinics/{clinic.id}/feasibility",
-                f"/outcomes/clinics/{clinic.id}/fidelity", "/readiness/surveys", "/readiness/profiles"):
+                f"/outcomes/clinics/{clinic.id}/fidelity", "/outcomes/fidelity", "/outcomes/overview/",
+                f"/outcomes/overview/clinics/{clinic.id}", "/readiness/surveys", "/readiness/profiles"):
         response = client.get(url)
         assert response.status_code == 200, url
     assert b"SCALE-001-1" in client.get("/readiness/profiles").data
@@ -121,3 +122,15 @@ def test_pages_work_on_generated_data(runner, client, app_ctx, create_user, logi
                 f"/qualitative/projects/{project.id}/agreement"):
         response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_every_generated_rating_is_of_a_recorded_attended_session(runner, app_ctx):
+    """Fidelity coders rate recordings: the app refuses a rating of a session that was not attended and recorded,
+    and the fidelity overview counts on it. One session per mother is the hardest case (the generator used to rate
+    the last session even when it was a no-show)."""
+    result = runner.invoke(args=["generate-scale", "--scale", "tiny", "--sessions-per-mother", "1"])
+    assert result.exit_code == 0, result.output
+    rated = sa.select(FidelityRating.id).join(MioSession, MioSession.id == FidelityRating.mio_session_id)
+    assert _count(FidelityRating) == TINY.agencies * TINY.clinics_per_agency * TINY.ratings_per_clinic
+    valid = rated.where(MioSession.status == "attended", MioSession.audio_recorded.is_(True))
+    assert len(db.session.execute(valid).all()) == _count(FidelityRating)

@@ -229,7 +229,7 @@ class _Generator:
         s, rng = self.spec, self.rng
         table = self.t["mio_session"]
         ids = iter(self.w.ids(table, len(self.mio_mothers) * s.sessions_per_mother))
-        self.rateable: dict[int, list[int]] = {}  # clinic -> one recorded session id per MIO mother
+        self.rateable: dict[int, list[int]] = {}  # clinic -> one recorded, attended session id per MIO mother
         rows = []
         for participant, clinic_id, counselor, randomized in self.mio_mothers:
             engaged = rng.random()
@@ -239,7 +239,9 @@ class _Generator:
                 roll = rng.random()
                 status = "attended" if roll < 0.55 + 0.4 * engaged else ("no_show" if roll < 0.97 else "cancelled")
                 recorded = status == "attended" and rng.random() < 0.8
-                if chosen is None and (recorded or number == s.sessions_per_mother):
+                if chosen is None and number == s.sessions_per_mother:
+                    status, recorded = "attended", True  # every MIO mother has a recorded session to rate
+                if chosen is None and recorded:
                     chosen = sid
                 rows.append((sid, clinic_id, participant, counselor, number,
                              randomized + timedelta(days=7 * number), 55 if status == "attended" else None,
