@@ -10,7 +10,6 @@ in it, and the ratings and coding assignments of those sessions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,6 +33,7 @@ from implementation_outcomes.delivery.services.common import (
 )
 from implementation_outcomes.delivery.services.fidelity_figures import (
     ICC_FORM,
+    RatingRow,
     _adequacy,
     _primary_ratings,
     reliability,
@@ -111,24 +111,6 @@ def feasibility_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date 
                   "share_in_duration_window": duration_window_share(histograms[cid])} for cid in ids}
 
 
-@dataclass(frozen=True)
-class _Rated:
-    """The columns of a rating or coding assignment that adequacy and reliability read."""
-
-    clinic_id: int
-    coder_id: int | None
-    mio_session_id: int | None
-    training_case_session_id: int | None
-    source: str = "coder"
-    role: str = "primary"
-    scheme_version: int = 0
-    scores: Any = None
-
-    @property
-    def session_key(self) -> str:
-        return f"mio:{self.mio_session_id}" if self.mio_session_id else f"training:{self.training_case_session_id}"
-
-
 def _session_period(stmt: sa.Select, model, date_from: date | None, date_to: date | None) -> sa.Select:
     """Keep rows (ratings or assignments) of sessions dated in the period."""
     if date_from is None and date_to is None:
@@ -148,16 +130,16 @@ def fidelity_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date | N
                       FidelityRating.training_case_session_id, FidelityRating.scheme_version, FidelityRating.scores)
             .where(FidelityRating.clinic_id.in_(ids), FidelityRating.source == "coder").order_by(FidelityRating.id))
     stmt = scoped(_session_period(stmt, FidelityRating, date_from, date_to), FidelityRating, user)
-    ratings: dict[int, list[_Rated]] = {cid: [] for cid in ids}
+    ratings: dict[int, list[RatingRow]] = {cid: [] for cid in ids}
     for cid, coder, mio_id, training_id, version, scores in db.session.execute(stmt):
-        ratings[cid].append(_Rated(cid, coder, mio_id, training_id, scheme_version=version, scores=scores))
+        ratings[cid].append(RatingRow(cid, coder, mio_id, training_id, scheme_version=version, scores=scores))
     astmt = (sa.select(CodingAssignment.clinic_id, CodingAssignment.coder_id, CodingAssignment.mio_session_id,
                        CodingAssignment.training_case_session_id)
              .where(CodingAssignment.clinic_id.in_(ids), CodingAssignment.role == "primary"))
     astmt = scoped(_session_period(astmt, CodingAssignment, date_from, date_to), CodingAssignment, user)
-    assignments: dict[int, list[_Rated]] = {cid: [] for cid in ids}
+    assignments: dict[int, list[RatingRow]] = {cid: [] for cid in ids}
     for cid, coder, mio_id, training_id in db.session.execute(astmt):
-        assignments[cid].append(_Rated(cid, coder, mio_id, training_id))
+        assignments[cid].append(RatingRow(cid, coder, mio_id, training_id))
     _version, scheme = current_scheme()
     schemes = schemes_by_version()
     # adequacy in one pass over every clinic's primary ratings (one rule evaluation per scheme version)

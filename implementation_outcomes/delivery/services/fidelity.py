@@ -262,23 +262,35 @@ def save_rating(session, source: str, raw: dict[str, Any], user: User, rated_on:
 
 def coder_workload(user=None) -> list[dict[str, Any]]:
     """Per coder: sessions assigned (primary, second) and rated; the backlog is assigned minus rated."""
-    assignments = _assignments(user)
-    ratings = db.session.execute(scoped(sa.select(FidelityRating).where(FidelityRating.source == "coder"),
-                                        FidelityRating, user)).scalars().all()
-    rated = {(r.coder_id, r.session_key) for r in ratings}
+    ratings = sa.select(FidelityRating.coder_id, FidelityRating.mio_session_id,
+                        FidelityRating.training_case_session_id).where(FidelityRating.source == "coder")
+    rated = set(db.session.execute(scoped(ratings, FidelityRating, user)).tuples())
+    counts: dict[int, dict[str, int]] = {}
+    assignments = sa.select(CodingAssignment.coder_id, CodingAssignment.role, CodingAssignment.mio_session_id,
+                            CodingAssignment.training_case_session_id)
+    for coder_id, role, mio_id, training_id in db.session.execute(scoped(assignments, CodingAssignment, user)):
+        own = counts.setdefault(coder_id, {"primary": 0, "second": 0, "rated": 0})
+        own[role] += 1
+        own["rated"] += (coder_id, mio_id, training_id) in rated
     rows = []
     for coder in active_coders():
-        own = [a for a in assignments if a.coder_id == coder.id]
-        done = sum((coder.id, a.session_key) in rated for a in own)
-        rows.append({"coder": coder.name, "primary": sum(a.role == "primary" for a in own),
-                     "second": sum(a.role == "second" for a in own), "rated": done, "backlog": len(own) - done})
+        own = counts.get(coder.id, {"primary": 0, "second": 0, "rated": 0})
+        assigned = own["primary"] + own["second"]
+        rows.append({"coder": coder.name, "primary": own["primary"], "second": own["second"], "rated": own["rated"],
+                     "backlog": assigned - own["rated"]})
     return rows
 
 
 def unassigned_count(user=None) -> int:
-    taken = {a.session_key for a in _assignments(user)}
-    return sum(session_key(s) not in taken for s in recorded_sessions(user))
-
+    """Recorded sessions (trial and training) that no coder has been assigned, counted in the database."""
+    total = 0
+    for model, column in ((MioSession, CodingAssignment.mio_session_id),
+                          (TrainingCaseSession, CodingAssignment.training_case_session_id)):
+        taken = sa.exists().where(column == model.id)
+        stmt = (sa.select(sa.func.count()).select_from(model)
+                .where(model.status == "attended", model.audio_recorded.is_(True), ~taken))
+        total += db.session.execute(scoped(stmt, model, user)).scalar_one()
+    return total
 
 
 def self_rated_session_ids(clinic, user=None) -> set[int]:
@@ -291,7 +303,7 @@ def self_rated_session_ids(clinic, user=None) -> set[int]:
 def fidelity_overview(user=None) -> dict[str, Any]:
     """Every clinic in scope together: the figures of ``fidelity_figures``, coders' workload and the sessions still
     waiting for a coder."""
-    from implementation_outcomes.delivery.services.fidelity_figures import fidelity_figures
+    from implementation_outcomes.delivery.services.fidelity_figures import overview_figures
 
-    return {"figures": fidelity_figures(None, user), "workload": coder_workload(user),
+    return {"figures": overview_figures(user), "workload": coder_workload(user),
             "unassigned": unassigned_count(user)}

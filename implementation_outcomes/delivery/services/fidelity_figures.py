@@ -15,8 +15,9 @@ Definitions (all computed by the pure modules):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -87,6 +88,71 @@ def _load(clinic: Clinic | None, user, date_from: date | None = None, date_to: d
         ratings = [r for r in ratings if r.session_key in keys]
         assignments = [a for a in assignments if a.session_key in keys]
     return sessions, ratings, assignments
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    """The columns of a rating or coding assignment that coverage, adequacy and reliability read, without an ORM
+    object (figures over every clinic read tens of thousands of them)."""
+
+    clinic_id: int
+    coder_id: int | None
+    mio_session_id: int | None
+    training_case_session_id: int | None
+    source: str = "coder"
+    role: str = "primary"
+    scheme_version: int = 0
+    scores: Any = None
+
+    @property
+    def session_key(self) -> str:
+        return f"mio:{self.mio_session_id}" if self.mio_session_id else f"training:{self.training_case_session_id}"
+
+
+class SessionRow(NamedTuple):
+    """What coverage reads of a session (``kind`` and ``id`` make its key)."""
+
+    kind: str
+    id: int
+    attended: bool
+    audio_recorded: bool
+
+
+def overview_figures(user=None) -> dict[str, Any]:
+    """What the all-clinics fidelity page shows of :func:`fidelity_figures` (scheme, coverage, reliability), from
+    plain rows: building every clinic's sessions as ORM objects (480,000 at statewide scale) took most of a minute.
+    Run charts, adequacy by counselor and self-reflection stay on each clinic's page."""
+    version, scheme = current_scheme()
+    schemes = schemes_by_version()
+    sessions: list[SessionRow] = []
+    for model in (MioSession, TrainingCaseSession):
+        stmt = scoped(sa.select(model.id, model.status, model.audio_recorded), model, user)
+        sessions += [SessionRow(model.kind, sid, status == "attended", bool(recorded))
+                     for sid, status, recorded in db.session.execute(stmt)]
+    columns = (FidelityRating.clinic_id, FidelityRating.coder_id, FidelityRating.mio_session_id,
+               FidelityRating.training_case_session_id, FidelityRating.source)
+    stmt = scoped(sa.select(*columns, FidelityRating.scheme_version, FidelityRating.scores)
+                  .where(FidelityRating.source == "coder").order_by(FidelityRating.id), FidelityRating, user)
+    ratings = [RatingRow(*row[:5], scheme_version=row[5], scores=row[6]) for row in db.session.execute(stmt)]
+    astmt = scoped(sa.select(CodingAssignment.clinic_id, CodingAssignment.coder_id, CodingAssignment.mio_session_id,
+                             CodingAssignment.training_case_session_id).where(CodingAssignment.role == "primary"),
+                   CodingAssignment, user)
+    assignments = [RatingRow(*row) for row in db.session.execute(astmt)]
+    return {
+        "scheme": _scheme_summary(version, scheme),
+        "coverage": {
+            "mio": _coverage([s for s in sessions if s.kind == "mio"], ratings),
+            "training": _coverage([s for s in sessions if s.kind == "training"], ratings),
+            "all": _coverage(sessions, ratings),
+        },
+        "reliability": reliability(ratings, assignments, scheme, schemes),
+    }
+
+
+def _scheme_summary(version: int, scheme: dict[str, Any]) -> dict[str, Any]:
+    return {"version": version, "title": scheme.get("title"), "adherence_group": headline_group(scheme),
+            "groups": [{"key": g["key"], "label": g["label"]} for g in scheme["groups"]],
+            "rating_range": scheme["rating_range"]}
 
 
 def _key(session) -> str:
@@ -204,9 +270,12 @@ def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = 
         if score is not None and session.kind == "mio":  # drift is watched over trial delivery
             chart_rows.append({"counselor_id": session.counselor_id, "score": score, "session_id": key,
                                "order": (session.session_date, session.kind, session.id)})
+    rows_of: dict[str, list[dict[str, Any]]] = {}
+    for row in adequacy_rows:
+        rows_of.setdefault(str(row["counselor_id"]), []).append(row)
     by_counselor = []
     for cid, name in sorted(counselor_names.items(), key=lambda kv: kv[1]):
-        own = [r for r in adequacy_rows if str(r["counselor_id"]) == cid]
+        own = rows_of.get(cid, [])
         adequate = sum(r["adequate"] for r in own)
         by_counselor.append({"counselor_id": int(cid), "counselor": name, "rated": len(own), "adequate": adequate,
                              "share": proportion(adequate, len(own))})
@@ -223,9 +292,7 @@ def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = 
     run_charts.sort(key=lambda c: c["counselor"])
     return {
         "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name} if clinic else None,
-        "scheme": {"version": version, "title": scheme.get("title"), "adherence_group": adherence,
-                   "groups": [{"key": g["key"], "label": g["label"]} for g in scheme["groups"]],
-                   "rating_range": scheme["rating_range"]},
+        "scheme": _scheme_summary(version, scheme),
         "coverage": {
             "mio": _coverage([s for s in sessions if s.kind == "mio"], ratings),
             "training": _coverage([s for s in sessions if s.kind == "training"], ratings),

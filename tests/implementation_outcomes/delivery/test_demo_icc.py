@@ -153,3 +153,30 @@ def _check_icc_against_anova(demo, client_for):
         headline = clinic_fidelity(clinic.id)["reliability"]["headline"]
     assert headline["value"] == pytest.approx(expected, rel=1e-9)
     assert headline["form"] == "ICC(2,1)" and headline["model"] == "two-way random"
+
+
+def test_all_clinics_fidelity_page_reads_plain_rows_with_the_same_figures(demo):
+    """The all-clinics page's figures (``overview_figures``, plain rows) equal the full ORM-based
+    ``fidelity_figures(None)`` on the demo: coverage of each session kind and every reliability entry. The workload
+    and unassigned counts, now counted in SQL, equal a count by hand over the ORM rows."""
+    from implementation_outcomes.delivery.services.fidelity import coder_workload, unassigned_count
+    from implementation_outcomes.delivery.services.fidelity_figures import fidelity_figures, overview_figures
+
+    director = demo.users["director@mio.example"]
+    light, full = overview_figures(director), fidelity_figures(None, director)
+    assert light["scheme"] == full["scheme"] and light["coverage"] == full["coverage"]
+    assert light["reliability"] == full["reliability"] and light["reliability"]["n_double_coded"] > 0
+    assignments = db.session.execute(sa.select(CodingAssignment)).scalars().all()
+    ratings = db.session.execute(sa.select(FidelityRating).where(FidelityRating.source == "coder")).scalars().all()
+    rated = {(r.coder_id, r.session_key) for r in ratings}
+    by_name = {row["coder"]: row for row in coder_workload(director)}
+    for coder in (demo.users["coder@mio.example"], demo.users["coder2@mio.example"]):
+        own = [a for a in assignments if a.coder_id == coder.id]
+        done = sum((coder.id, a.session_key) in rated for a in own)
+        assert by_name[coder.name] == {"coder": coder.name, "primary": sum(a.role == "primary" for a in own),
+                                       "second": sum(a.role == "second" for a in own), "rated": done,
+                                       "backlog": len(own) - done}
+    taken = {a.session_key for a in assignments}
+    recorded = [s for model in (MioSession, TrainingCaseSession)
+                for s in db.session.execute(sa.select(model)).scalars() if s.attended and s.audio_recorded]
+    assert unassigned_count(director) == sum(f"{s.kind}:{s.id}" not in taken for s in recorded)
