@@ -288,17 +288,28 @@ def fidelity_coverage(sessions: Sequence[Mapping[str, Any]], ratings: Sequence[M
         if sid not in recorded:
             raise RatingError(f"rating row {i}, field 'session_id': {sid!r} is not a recorded, attended session")
         coders.setdefault(sid, set()).add(str(r.get("coder_id")))
-    coded = len(coders)
-    double = sum(len(c) >= 2 for c in coders.values())
+    return coverage_from_counts(attended, len(recorded), [len(c) for c in coders.values()])
+
+
+def coverage_from_counts(attended: int, recorded: int, coders_per_coded_session: Iterable[int]) -> dict[str, Any]:
+    """:func:`fidelity_coverage` from counts already made (attended sessions, recorded among them, and the number of
+    distinct coders of each coded session), for figures over many clinics counted in the database."""
+    counts = list(coders_per_coded_session)
+    coded = len(counts)
+    double = sum(c >= 2 for c in counts)
+    if not 0 <= recorded <= attended:
+        raise RatingError(f"recorded: {recorded!r} must be between 0 and the {attended} attended sessions")
+    if coded > recorded or any(c < 1 for c in counts):
+        raise RatingError(f"coded: {coded} coded sessions cannot exceed the {recorded} recorded ones")
     return {
         "attended": attended,
-        "recorded": len(recorded),
+        "recorded": recorded,
         "coded": coded,
         "double_coded": double,
-        "share_recorded": proportion(len(recorded), attended),
-        "share_coded": proportion(coded, len(recorded)),
+        "share_recorded": proportion(recorded, attended),
+        "share_coded": proportion(coded, recorded),
         "share_double_coded": proportion(double, coded),
-        "backlog": len(recorded) - coded,
+        "backlog": recorded - coded,
     }
 
 

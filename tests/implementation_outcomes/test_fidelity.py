@@ -127,6 +127,14 @@ def test_fidelity_coverage_by_hand():
                    "share_coded": 3 / 8, "share_double_coded": 1 / 3, "backlog": 5}
     with pytest.raises(RatingError, match="rating row 0, field 'session_id'"):
         fidelity_coverage(sessions, [{"session_id": "s9", "coder_id": "A"}])
+    # the same figures from counts (many clinics counted in the database): 10 attended, 8 recorded, coders 2, 1, 1
+    from implementation_outcomes.fidelity import coverage_from_counts
+
+    assert coverage_from_counts(10, 8, [2, 1, 1]) == cov
+    with pytest.raises(RatingError, match="recorded"):
+        coverage_from_counts(5, 8, [])
+    with pytest.raises(RatingError, match="coded"):
+        coverage_from_counts(10, 2, [1, 1, 1])
 
 
 def test_adequacy_of_ratings_many_ratings_still_name_each_bad_one():

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -37,11 +37,12 @@ from implementation_outcomes.delivery.services.common import (
     in_period,
     schemes_by_version,
 )
-from implementation_outcomes.errors import ICCInputError
+from implementation_outcomes.errors import ICCInputError, RatingError
 from implementation_outcomes.metrics import (
     ICC_FORMS,
     adequacy_of_ratings,
     compare_sources,
+    coverage_from_counts,
     fidelity_coverage,
     group_scores,
     icc,
@@ -109,44 +110,42 @@ class RatingRow:
         return f"mio:{self.mio_session_id}" if self.mio_session_id else f"training:{self.training_case_session_id}"
 
 
-class SessionRow(NamedTuple):
-    """What coverage reads of a session (``kind`` and ``id`` make its key)."""
-
-    kind: str
-    id: int
-    attended: bool
-    audio_recorded: bool
-
-
 def overview_figures(user=None) -> dict[str, Any]:
-    """What the all-clinics fidelity page shows of :func:`fidelity_figures` (scheme, coverage, reliability), from
-    plain rows: building every clinic's sessions as ORM objects (480,000 at statewide scale) took most of a minute.
-    Run charts, adequacy by counselor and self-reflection stay on each clinic's page."""
+    """What the all-clinics fidelity page shows of :func:`fidelity_figures` (scheme, coverage, reliability): sessions
+    counted in the database (``coverage_from_counts``) and ratings read as plain rows. Building every clinic's
+    sessions as ORM objects (480,000 at statewide scale) made the page time out under load. Run charts, adequacy by
+    counselor and self-reflection stay on each clinic's page."""
     version, scheme = current_scheme()
     schemes = schemes_by_version()
-    sessions: list[SessionRow] = []
-    for model in (MioSession, TrainingCaseSession):
-        stmt = scoped(sa.select(model.id, model.status, model.audio_recorded), model, user)
-        sessions += [SessionRow(model.kind, sid, status == "attended", bool(recorded))
-                     for sid, status, recorded in db.session.execute(stmt)]
     columns = (FidelityRating.clinic_id, FidelityRating.coder_id, FidelityRating.mio_session_id,
                FidelityRating.training_case_session_id, FidelityRating.source)
     stmt = scoped(sa.select(*columns, FidelityRating.scheme_version, FidelityRating.scores)
                   .where(FidelityRating.source == "coder").order_by(FidelityRating.id), FidelityRating, user)
     ratings = [RatingRow(*row[:5], scheme_version=row[5], scores=row[6]) for row in db.session.execute(stmt)]
+    coders: dict[str, set[int | None]] = {}
+    for rating in ratings:
+        coders.setdefault(rating.session_key, set()).add(rating.coder_id)
+    coverage, totals = {}, [0, 0]
+    for model, column in ((MioSession, FidelityRating.mio_session_id),
+                          (TrainingCaseSession, FidelityRating.training_case_session_id)):
+        attended = model.status == "attended"
+        recorded = sa.and_(attended, model.audio_recorded.is_(True))
+        counts = sa.select(sa.func.count(sa.case((attended, 1))), sa.func.count(sa.case((recorded, 1))))
+        n_attended, n_recorded = db.session.execute(scoped(counts, model, user)).one()
+        stray = (sa.select(sa.func.count()).select_from(FidelityRating).join(model, model.id == column)
+                 .where(FidelityRating.source == "coder", ~recorded))
+        if db.session.execute(scoped(stray, FidelityRating, user)).scalar_one():
+            raise RatingError(f"coder ratings of {model.kind} sessions that are not recorded, attended sessions")
+        per_session = [len(c) for key, c in coders.items() if key.startswith(f"{model.kind}:")]
+        coverage[model.kind] = coverage_from_counts(n_attended, n_recorded, per_session)
+        totals = [totals[0] + n_attended, totals[1] + n_recorded]
+    coverage["all"] = coverage_from_counts(*totals, [len(c) for c in coders.values()])
     astmt = scoped(sa.select(CodingAssignment.clinic_id, CodingAssignment.coder_id, CodingAssignment.mio_session_id,
                              CodingAssignment.training_case_session_id).where(CodingAssignment.role == "primary"),
                    CodingAssignment, user)
     assignments = [RatingRow(*row) for row in db.session.execute(astmt)]
-    return {
-        "scheme": _scheme_summary(version, scheme),
-        "coverage": {
-            "mio": _coverage([s for s in sessions if s.kind == "mio"], ratings),
-            "training": _coverage([s for s in sessions if s.kind == "training"], ratings),
-            "all": _coverage(sessions, ratings),
-        },
-        "reliability": reliability(ratings, assignments, scheme, schemes),
-    }
+    return {"scheme": _scheme_summary(version, scheme), "coverage": coverage,
+            "reliability": reliability(ratings, assignments, scheme, schemes)}
 
 
 def _scheme_summary(version: int, scheme: dict[str, Any]) -> dict[str, Any]:
