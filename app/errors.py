@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.db import db
@@ -16,7 +17,10 @@ MESSAGES = {
     413: ("Too large", "The upload is larger than the platform accepts."),
     429: ("Too many attempts", "Please wait before trying again."),
     500: ("Something went wrong", "The error has been logged. Please try again, or tell the platform team."),
+    503: ("Briefly unavailable", "The database cannot be reached just now (a restart or a network blip). What you "
+                                 "just did was not saved. Please try again in a few seconds."),
 }
+RETRY_AFTER_SECONDS = 5
 
 
 def _wants_json() -> bool:
@@ -28,6 +32,19 @@ def render_error(code: int, detail: str | None = None):
     if _wants_json():
         return jsonify(error=title, detail=detail or message, status=code), code
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+
+
+def connection_lost(error: Exception) -> bool:
+    """Whether a database error means the server is unreachable (restart, network), not a faulty statement:
+    SQLAlchemy saw a disconnect, or the driver's SQLSTATE is a connection exception (class 08) or an operator
+    intervention such as a shutdown in progress (57P01-57P03), or there is no SQLSTATE at all (refused)."""
+    if getattr(error, "connection_invalidated", False):
+        return True
+    orig = getattr(error, "orig", None)
+    if orig is None or type(orig).__module__.split(".")[0] not in ("psycopg", "psycopg2"):
+        return False
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
 def register(app: Flask) -> None:
@@ -47,6 +64,24 @@ def register(app: Flask) -> None:
                 detail = None
             return render_error(error.code, detail)
         return error
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: Exception):
+        """A lost or refused database connection: 503 with Retry-After, the transaction rolled back (nothing of the
+        request was saved); the pool's pre-ping replaces the dead connections on the next request. Any other
+        database error (a missing table, say) is a bug and goes to the 500 handler."""
+        if not connection_lost(error):
+            return unexpected(error)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the session is discarded at teardown
+            app.logger.debug("rollback after a lost connection failed", exc_info=True)
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+                           str(error).splitlines()[0] if str(error) else type(error).__name__)
+        response = app.make_response(render_error(503))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

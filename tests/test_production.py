@@ -4,6 +4,7 @@ health endpoint, and connection pre-ping so a database restart does not break th
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -92,3 +93,26 @@ def test_app_recovers_when_the_database_drops_its_connections(database_url):
     assert client.get("/healthz").status_code == 200  # pre-ping found the dead connection and opened a new one
     with application.app_context():
         db.engine.dispose()
+
+
+def test_an_unreachable_database_answers_503_with_retry_after_not_500(app):
+    """While PostgreSQL restarts, a request that reaches the database fails with OperationalError: the user gets a
+    503 saying nothing was saved and when to retry (the load driver and browsers retry), never a 500 stack."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from app.errors import RETRY_AFTER_SECONDS
+
+    lost = OperationalError("SELECT 1", {}, psycopg.OperationalError("server closed the connection unexpectedly"))
+    with app.test_request_context("/outcomes/overview/"):
+        response = app.make_response(app.handle_user_exception(lost))
+    assert response.status_code == 503 and response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert "was not saved" in response.get_data(as_text=True)
+    with app.test_request_context("/api/v1/clinics"):
+        api = app.make_response(app.handle_user_exception(lost))
+    assert api.status_code == 503 and api.get_json()["status"] == 503
+    # a faulty statement is a bug, not an outage: it stays a 500
+    from app.errors import connection_lost
+
+    missing = OperationalError("SELECT * FROM nowhere", {}, sqlite3.OperationalError("no such table: nowhere"))
+    assert not connection_lost(missing) and connection_lost(lost)
