@@ -5,7 +5,7 @@ measured in the same run, interleaved with it (same machine load):
 - the bare aggregate SQL query the page is built on (for example ``count(*) ... GROUP BY clinic_id`` over the
   sessions for the director's overview), run on the same engine.
 
-Pages: the director's overview (every clinic), a clinic drill-down, the readiness profile (every clinic, and one
+Pages: the director's overview (every clinic), the fidelity page of every clinic, a clinic drill-down, the readiness profile (every clinic, and one
 clinic), the coding workspace (one transcript), agreement (one project, both analysts) and the .qdpx export (one
 project). Each round picks the next clinic, transcript or project in a fixed rotation, so the figures are not one
 cached row. Requests go through Flask's test client, the full WSGI stack minus the socket: what is timed is the
@@ -127,6 +127,7 @@ def _percentiles(seconds: list[float]) -> tuple[float, float]:
 SQL = {
     "overview": "SELECT clinic_id, count(*) FROM mio_session GROUP BY clinic_id",
     "clinic": "SELECT status, count(*) FROM mio_session WHERE clinic_id = :clinic GROUP BY status",
+    "fidelity": "SELECT status, audio_recorded, count(*) FROM mio_session GROUP BY status, audio_recorded",
     "profile": ("SELECT w.clinic_id, s.subscale, avg(s.score) FROM score s "
                 "JOIN survey_response r ON r.id = s.survey_response_id JOIN survey_link l ON l.id = r.survey_link_id "
                 "JOIN survey_wave w ON w.id = l.survey_wave_id GROUP BY w.clinic_id, s.subscale"),
@@ -193,6 +194,12 @@ def test_directors_overview(benchmark, scale):
     _measure(benchmark, scale, "director's overview (all clinics)", "director@bench.example",
              _get(lambda i: "/outcomes/overview/", scale.clinics[-1][1].encode()), SQL["overview"], lambda i: {})
     assert n == min(ROTATION, scale.counts["clinic"])
+
+
+@pytest.mark.benchmark
+def test_fidelity_all_clinics(benchmark, scale):
+    _measure(benchmark, scale, "fidelity, all clinics", "director@bench.example",
+             _get(lambda i: "/outcomes/fidelity", b"Coder reliability"), SQL["fidelity"], lambda i: {})
 
 
 @pytest.mark.benchmark
