@@ -127,3 +127,22 @@ def test_audit_trail_refuses_bad_filters_naming_them(client, create_user, login)
             response = client.get(url)
             assert response.status_code == 400, url
             assert f"The “{name}” filter" in response.get_data(as_text=True), url
+
+
+def test_organisation_filters_offer_and_accept_only_what_the_user_may_see(app_ctx, create_agency, create_clinic,
+                                                                           create_user):
+    a, b = create_agency(code="AAA"), create_agency(code="BBB")
+    a1, a2, b1 = create_clinic(a, code="AAA-1"), create_clinic(a, code="AAA-2"), create_clinic(b, code="BBB-1")
+    director, staff = create_user(Role.DIRECTOR), create_user(Role.TRIAL_STAFF, agency=a)
+    everything = paging.organisation({}, user=director)
+    assert (everything.agency, everything.clinic) == (None, None)
+    assert everything.agencies == [a, b] and everything.clinics == [a1, a2, b1]
+    chosen = paging.organisation({"agency": "BBB", "clinic": "AAA-2"}, user=director)
+    assert (chosen.agency, chosen.clinic) == (b, a2) and chosen.clinics == [a2, b1]  # B's, and the chosen one
+    assert chosen.shown == {"agency": "BBB", "clinic": "AAA-2"}
+    own = paging.organisation({"clinic": "AAA-1"}, user=staff)
+    assert own.clinic == a1 and own.agencies == [] and own.clinics == [a1, a2]  # no agency choice for staff
+    assert _refused(lambda: paging.organisation({"clinic": "BBB-1"}, user=staff)) == \
+        _refused(lambda: paging.organisation({"clinic": "ZZZ-1"}, user=staff)).replace("ZZZ-1", "BBB-1")
+    assert _refused(lambda: paging.organisation({"agency": "BBB"}, user=staff)) == \
+        "The “agency” filter: “BBB” is not a known agency code."
