@@ -8,38 +8,37 @@ from datetime import UTC, datetime, time
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
+from app import paging
 from app.db import db
 from app.exports import csv_response
 from app.models import AuditEvent, Role
 from app.security import roles_required
 
-
-def _parse_date(value: str | None, end: bool = False):
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        return None
-    return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+ACTIONS = ("create", "update", "delete")
+PER_PAGE = 100
 
 
 def audit_query(args) -> tuple[sa.Select, dict]:
-    """Filters: entity, action, actor (substring), entity id, from/to dates (inclusive, UTC)."""
-    filters = {k: (args.get(k) or "").strip() for k in ("entity", "action", "actor", "entity_id", "from", "to")}
+    """Filters: entity, action, actor (substring), entity id, from/to dates (inclusive, UTC); a bad action or date
+    is a 400 naming the filter (``app.paging``)."""
+    action = paging.choice(args, "action", {a: a for a in ACTIONS})
+    start, stop = paging.date_range(args, "from", "to")
+    filters = {"entity": paging.text_arg(args, "entity"), "action": action or "",
+               "actor": paging.text_arg(args, "actor"), "entity_id": paging.text_arg(args, "entity_id", 40),
+               "from": start.isoformat() if start else "", "to": stop.isoformat() if stop else ""}
     stmt = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if filters["entity"]:
         stmt = stmt.where(AuditEvent.entity == filters["entity"])
-    if filters["action"]:
-        stmt = stmt.where(AuditEvent.action == filters["action"])
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
     if filters["actor"]:
-        stmt = stmt.where(AuditEvent.actor.ilike(f"%{filters['actor']}%"))
+        stmt = stmt.where(paging.contains(AuditEvent.actor, filters["actor"]))
     if filters["entity_id"]:
         stmt = stmt.where(AuditEvent.entity_id == filters["entity_id"])
-    if start := _parse_date(filters["from"]):
-        stmt = stmt.where(AuditEvent.at >= start)
-    if stop := _parse_date(filters["to"], end=True):
-        stmt = stmt.where(AuditEvent.at <= stop)
+    if start:
+        stmt = stmt.where(AuditEvent.at >= datetime.combine(start, time.min, tzinfo=UTC))
+    if stop:
+        stmt = stmt.where(AuditEvent.at <= datetime.combine(stop, time.max, tzinfo=UTC))
     return stmt, filters
 
 
@@ -48,12 +47,10 @@ def register_audit_routes(bp: Blueprint) -> None:
     @roles_required(Role.ADMIN, Role.DIRECTOR)
     def audit():
         stmt, filters = audit_query(request.args)
-        page = max(1, request.args.get("page", 1, type=int))
-        pagination = db.paginate(stmt, page=page, per_page=100, error_out=False)
+        events = paging.paginate(stmt, paging.page_number(request.args), PER_PAGE)
         entities = db.session.execute(sa.select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).scalars()
-        return render_template(
-            "admin/audit.html", events=pagination.items, pagination=pagination, filters=filters, entities=list(entities)
-        )
+        return render_template("admin/audit.html", events=events, filters=filters, entities=list(entities),
+                               args=paging.query_args(filters))
 
     @bp.route("/audit.csv")
     @roles_required(Role.ADMIN, Role.DIRECTOR)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from app.db import db
-from app.models import Agency, Clinic, Role, User
+from app.models import Agency, Clinic, Person, Role, User
 from app.scale.generate import TINY, generate
 from app.security import hash_password
 from implementation_outcomes.implementation.models import StrategyUse
@@ -64,14 +64,22 @@ def _dataset(n: int, factories) -> dict:
     analyst = db.session.execute(sa.select(User).where(User.email == "analyst1@scale.example")).scalar_one()
     analyst.password_hash, analyst.must_change_password = hash_password(TEST_PASSWORD), False
     db.session.commit()
-    return {"clinic": clinic.id, "project": project.id, "analyst": analyst}
+    counselor = db.session.execute(sa.select(Person.id).where(Person.clinic_id == clinic.id, Person.kind == "counselor")
+                                   .order_by(Person.id).limit(1)).scalar_one()
+    return {"clinic": clinic.id, "counselor": counselor, "project": project.id, "analyst": analyst}
 
 
 PAGES = {
     "screening log": (Role.DIRECTOR, "/outcomes/clinics/{clinic}/screening-log"),
     "sessions": (Role.DIRECTOR, "/outcomes/clinics/{clinic}/sessions"),
+    "sessions, filtered, page past the end": (
+        Role.DIRECTOR, "/outcomes/clinics/{clinic}/sessions?status=attended&from=2000-01-01&counselor={counselor}&page=9"),
     "applications list": (Role.DIRECTOR, "/readiness/applications/"),
     "survey waves": (Role.DIRECTOR, "/readiness/surveys"),
+    "survey waves, filtered": (Role.DIRECTOR, "/readiness/surveys?agency=SCALE-001&clinic=SCALE-001-1&status=open"),
+    "people": (Role.DIRECTOR, "/admin/people"),
+    "people, filtered": (Role.DIRECTOR, "/admin/people?agency=SCALE-001&kind=counselor&active=yes&q=counselor"),
+    "audit trail": (Role.DIRECTOR, "/admin/audit"),
     "readiness profiles (every clinic)": (Role.DIRECTOR, "/readiness/profiles"),
     "outcomes overview (every clinic)": (Role.DIRECTOR, "/outcomes/overview/"),
     "strategies": (Role.DIRECTOR, "/implementation/strategies"),

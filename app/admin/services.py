@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import db
 from app.models import Agency, Clinic, Person, User
+from app.paging import contains
 from app.security import hash_password, scoped
 
 
@@ -25,16 +26,27 @@ def clinics() -> list[Clinic]:
     return list(db.session.execute(scoped(stmt, Clinic)).scalars())
 
 
-def people(clinic_id: int | None = None) -> list[Person]:
+def people_query(agency: Agency | None = None, clinic: Clinic | None = None, kind: str | None = None,
+                 active: bool | None = None, name: str = "") -> sa.Select:
+    """The person records the current user may see, by clinic, kind and name (ties broken by id so pages are
+    stable); each filter applies when given, ``name`` as a case-insensitive substring of the display name."""
     stmt = (
         sa.select(Person)
         .join(Person.clinic)
         .options(sa.orm.contains_eager(Person.clinic))
-        .order_by(Clinic.code, Person.kind, Person.display_name)
+        .order_by(Clinic.code, Person.kind, Person.display_name, Person.id)
     )
-    if clinic_id:
-        stmt = stmt.where(Person.clinic_id == clinic_id)
-    return list(db.session.execute(scoped(stmt, Person)).scalars())
+    if agency is not None:
+        stmt = stmt.where(Clinic.agency_id == agency.id)
+    if clinic is not None:
+        stmt = stmt.where(Person.clinic_id == clinic.id)
+    if kind:
+        stmt = stmt.where(Person.kind == kind)
+    if active is not None:
+        stmt = stmt.where(Person.active.is_(active))
+    if name:
+        stmt = stmt.where(contains(Person.display_name, name))
+    return scoped(stmt, Person)
 
 
 def users() -> list[User]:

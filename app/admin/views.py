@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import paging
 from app.admin import services
 from app.admin.forms import AgencyForm, ClinicForm, ConfirmForm, PersonForm, UserForm
 from app.admin.services import DeleteRefused
@@ -17,6 +18,9 @@ from app.security import get_scoped_or_404, hash_password, roles_required
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ORG_ROLES = (Role.ADMIN, Role.DIRECTOR)
 PEOPLE_ROLES = (Role.ADMIN, Role.DIRECTOR, Role.AGENCY_STAFF)
+PEOPLE_PER_PAGE = 50
+#: the list page's query string, kept by a delete so the user returns to the page they were on
+PEOPLE_LIST_ARGS = ("agency", "clinic", "kind", "active", "q", "page")
 
 
 def _agency_choices(blank: bool = False):
@@ -47,7 +51,8 @@ def _edit(form, obj, fields, unique, template, title, back):
     return edit_page(form, save, template, title=title, obj=obj, back=back)
 
 
-def _delete(obj, back):
+def _delete(obj, back, **back_args):
+    """Delete after the confirm form, then back to the list (``back_args``: the list's page and filters)."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -56,7 +61,7 @@ def _delete(obj, back):
         flash(f"Deleted {obj}.", "success")
     except DeleteRefused as exc:
         flash(str(exc), "error")
-    return redirect(url_for(back))
+    return redirect(url_for(back, **back_args))
 
 
 # --- agencies -------------------------------------------------------------------------------------------------
@@ -110,7 +115,18 @@ def clinic_delete(clinic_id: int):
 @bp.route("/people")
 @roles_required(*PEOPLE_ROLES)
 def people():
-    return render_template("admin/people.html", people=services.people(), confirm=ConfirmForm())
+    """Person records, 50 a page, filtered by agency (for those who see several), clinic, kind, active and name;
+    agencies and clinics are chosen by code among those the user may see (``app.paging``)."""
+    args = request.args
+    org = paging.organisation(args)
+    kind = paging.choice(args, "kind", {k: k for k in Person.KINDS})
+    active = paging.choice(args, "active", {"yes": True, "no": False})
+    name = paging.text_arg(args, "q")
+    rows = paging.paginate(services.people_query(org.agency, org.clinic, kind, active, name),
+                           paging.page_number(args), PEOPLE_PER_PAGE)
+    filters = {**org.shown, "kind": kind or "", "active": {True: "yes", False: "no"}.get(active, ""), "q": name}
+    return render_template("admin/people.html", people=rows, confirm=ConfirmForm(), org=org, filters=filters,
+                           args=paging.query_args(filters), kinds=Person.KINDS)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -127,7 +143,8 @@ def person_edit(person_id: int | None = None):
 @bp.route("/people/<int:person_id>/delete", methods=["POST"])
 @roles_required(*PEOPLE_ROLES)
 def person_delete(person_id: int):
-    return _delete(get_scoped_or_404(Person, person_id), "admin.people")
+    kept = {key: value for key, value in request.args.items() if key in PEOPLE_LIST_ARGS}
+    return _delete(get_scoped_or_404(Person, person_id), "admin.people", **kept)
 
 
 # --- user accounts (admins only) ------------------------------------------------------------------------------

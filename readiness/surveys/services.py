@@ -18,7 +18,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.db import db
-from app.models import Clinic
+from app.models import Agency, Clinic
 from app.security import scoped
 from readiness.redcap import export_records
 from readiness.scoring import SCORING_RULE_VERSION, score_response
@@ -62,6 +62,9 @@ def survey_today() -> date:
     return datetime.now(zone).date()
 
 
+WAVE_STATUSES = ("scheduled", "open", "expired", "closed")
+
+
 def wave_status(wave: SurveyWave, today: date | None = None) -> str:
     """``scheduled`` before ``opens_on``, ``open`` through ``closes_on``, ``expired`` after it, ``closed`` once the
     director closed it early."""
@@ -73,6 +76,16 @@ def wave_status(wave: SurveyWave, today: date | None = None) -> str:
     return "expired" if today > wave.closes_on else "open"
 
 
+def wave_status_clause(status: str, today: date | None = None):
+    """The SQL condition of the waves whose :func:`wave_status` is ``status`` (the same rule, for a filter)."""
+    today = today or survey_today()
+    if status == "closed":
+        return SurveyWave.closed_at.is_not(None)
+    by_dates = {"scheduled": SurveyWave.opens_on > today, "expired": SurveyWave.closes_on < today,
+                "open": sa.and_(SurveyWave.opens_on <= today, SurveyWave.closes_on >= today)}
+    return sa.and_(SurveyWave.closed_at.is_(None), by_dates[status])
+
+
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
@@ -81,12 +94,21 @@ def clinics(user=None) -> list[Clinic]:
         scoped(sa.select(Clinic).where(Clinic.active.is_(True)).order_by(Clinic.code), Clinic, user)).scalars())
 
 
-def waves(user=None) -> list[SurveyWave]:
+def waves_query(user=None, agency: Agency | None = None, clinic: Clinic | None = None, status: str | None = None,
+                today: date | None = None) -> sa.Select:
+    """The waves the user may see, newest first (ties broken by clinic and id, so pages are stable); each filter
+    applies when given: one agency, one clinic, one :func:`wave_status`."""
     stmt = (sa.select(SurveyWave).join(Clinic)
             .options(contains_eager(SurveyWave.clinic),
                      selectinload(SurveyWave.wave_instruments).joinedload(SurveyWaveInstrument.instrument))
             .order_by(SurveyWave.opens_on.desc(), Clinic.code, SurveyWave.id.desc()))
-    return list(db.session.execute(scoped(stmt, SurveyWave, user)).scalars())
+    if agency is not None:
+        stmt = stmt.where(Clinic.agency_id == agency.id)
+    if clinic is not None:
+        stmt = stmt.where(SurveyWave.clinic_id == clinic.id)
+    if status is not None:
+        stmt = stmt.where(wave_status_clause(status, today))
+    return scoped(stmt, SurveyWave, user)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import paging
 from app.exports import csv_response
 from app.models import Clinic, Role
 from app.security import get_scoped_or_404, roles_required
@@ -22,6 +23,7 @@ from readiness.surveys.results import FLAG_LABELS
 bp = Blueprint("readiness_surveys", __name__, url_prefix="/readiness/surveys", template_folder="templates",
                static_folder="static", static_url_path="/static")
 DIRECTOR = (Role.DIRECTOR,)
+WAVES_PER_PAGE = 50
 
 
 def link_url(token: str) -> str:
@@ -31,10 +33,17 @@ def link_url(token: str) -> str:
 @bp.route("")
 @roles_required(*DIRECTOR)
 def waves():
-    waves = services.waves()
-    stats = services.wave_stats_by_id([wave.id for wave in waves])
-    rows = [(wave, stats[wave.id], services.wave_status(wave)) for wave in waves]
-    return render_template("readiness/surveys/waves.html", rows=rows)
+    """The waves, newest first, 50 a page, filtered by agency, clinic (codes) and status (``app.paging``)."""
+    org = paging.organisation(request.args)
+    status = paging.choice(request.args, "status", {key: key for key in services.WAVE_STATUSES})
+    today = services.survey_today()
+    page = paging.paginate(services.waves_query(agency=org.agency, clinic=org.clinic, status=status, today=today),
+                           paging.page_number(request.args), WAVES_PER_PAGE)
+    stats = services.wave_stats_by_id([wave.id for wave in page.items])
+    rows = [(wave, stats[wave.id], services.wave_status(wave, today)) for wave in page.items]
+    filters = {**org.shown, "status": status or ""}
+    return render_template("readiness/surveys/waves.html", rows=rows, page=page, org=org, filters=filters,
+                           args=paging.query_args(filters), statuses=services.WAVE_STATUSES)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -41,19 +41,33 @@ _PURE_TO_FORM = {"mother_id": "participant_id", "date": "session_date", "session
                  "duration_minutes": "duration_minutes"}
 
 
-def mio_sessions(clinic: Clinic, user=None, participant: TrialParticipant | None = None,
-                 date_from: date | None = None, date_to: date | None = None) -> list[MioSession]:
-    """The clinic's MIO sessions (of one mother when given); with a period, those dated in it."""
+def mio_sessions_query(clinic: Clinic, user=None, participant: TrialParticipant | None = None,
+                       date_from: date | None = None, date_to: date | None = None, counselor: Person | None = None,
+                       status: str | None = None) -> sa.Select:
+    """The clinic's MIO sessions by mother, number and date (ties broken by id, so pages are stable); each filter
+    applies when given: one mother, a period (inclusive), one counselor, one status."""
     # the participant filter is implied (a session's mother is at its clinic) but lets PostgreSQL read only this
     # clinic's screening log by index instead of hashing every mother (see `mio explain-hot-queries`)
     stmt = (sa.select(MioSession).join(MioSession.participant)
             .where(MioSession.clinic_id == clinic.id, TrialParticipant.clinic_id == clinic.id)
             .options(sa.orm.contains_eager(MioSession.participant), sa.orm.selectinload(MioSession.counselor))
-            .order_by(TrialParticipant.study_id, MioSession.session_number, MioSession.session_date))
+            .order_by(TrialParticipant.study_id, MioSession.session_number, MioSession.session_date, MioSession.id))
     if participant is not None:
         stmt = stmt.where(MioSession.participant_id == participant.id)
+    if counselor is not None:
+        stmt = stmt.where(MioSession.counselor_id == counselor.id)
+    if status is not None:
+        stmt = stmt.where(MioSession.status == status)
     stmt = in_period(stmt, MioSession.session_date, date_from, date_to)
-    return list(db.session.execute(scoped(stmt, MioSession, user)).scalars())
+    return scoped(stmt, MioSession, user)
+
+
+def mio_sessions(clinic: Clinic, user=None, participant: TrialParticipant | None = None,
+                 date_from: date | None = None, date_to: date | None = None, counselor: Person | None = None,
+                 status: str | None = None) -> list[MioSession]:
+    """Every row of :func:`mio_sessions_query`."""
+    return list(db.session.execute(mio_sessions_query(clinic, user, participant, date_from, date_to, counselor,
+                                                      status)).scalars())
 
 
 def training_sessions(clinic: Clinic, user=None, date_from: date | None = None, date_to: date | None = None

@@ -1,11 +1,12 @@
 """CSV and Excel downloads of every table on the clinic pages (``app.exports``); the rows are the ``Table``
-objects the pages render, so a download holds exactly what the page shows."""
+objects the pages render, so a download holds exactly what the page shows (a paged list: every row its filters
+select, across all pages)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
 from app.exports import csv_response, xlsx_response
@@ -13,10 +14,11 @@ from app.models import Role
 from app.security import roles_required
 from implementation_outcomes.delivery import tables
 from implementation_outcomes.delivery.services import feasibility, screening, sessions
-from implementation_outcomes.delivery.services.common import clinic_or_404
+from implementation_outcomes.delivery.services.common import clinic_or_404, counselors
 from implementation_outcomes.delivery.services.fidelity import fidelity_overview
 from implementation_outcomes.delivery.services.fidelity_figures import clinic_fidelity
 from implementation_outcomes.delivery.views.common import FIDELITY_ROLES, LOG_ROLES, TRAINING_ROLES, bp
+from implementation_outcomes.delivery.views.sessions import session_filters
 
 
 def _training(clinic_id: int) -> list[tables.Table]:
@@ -25,11 +27,18 @@ def _training(clinic_id: int) -> list[tables.Table]:
             tables.calls_table(sessions.consultation_calls(clinic))]
 
 
+def _sessions(clinic_id: int) -> list[tables.Table]:
+    """Every session the list's filters (in the download's query string) select, not only the page shown."""
+    clinic = clinic_or_404(clinic_id)
+    criteria, _shown = session_filters(request.args, screening.mio_mothers(clinic), counselors(clinic))
+    return [tables.mio_sessions_table(sessions.mio_sessions(clinic, **criteria))]
+
+
 #: page -> (roles allowed, builder of the page's tables)
 PAGES: dict[str, tuple[tuple[str, ...], Callable[[int], list[tables.Table]]]] = {
     "reach": (LOG_ROLES, lambda cid: tables.reach_tables(screening.clinic_reach(cid))),
     "screening-log": (LOG_ROLES, lambda cid: [tables.screening_log_table(screening.participants(clinic_or_404(cid)))]),
-    "sessions": (LOG_ROLES, lambda cid: [tables.mio_sessions_table(sessions.mio_sessions(clinic_or_404(cid)))]),
+    "sessions": (LOG_ROLES, _sessions),
     "feasibility": (LOG_ROLES, lambda cid: tables.feasibility_tables(feasibility.clinic_feasibility(cid))),
     "training": (TRAINING_ROLES, _training),
     "fidelity": (FIDELITY_ROLES, lambda cid: tables.fidelity_tables(clinic_fidelity(cid))),

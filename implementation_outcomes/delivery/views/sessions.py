@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import paging
 from app.forms import edit_page
 from app.security import get_scoped_or_404, roles_required
 from implementation_outcomes.delivery import tables
@@ -16,7 +17,12 @@ from implementation_outcomes.delivery.forms import (
     TrainingSessionForm,
     scale_fields,
 )
-from implementation_outcomes.delivery.models import ConsultationCall, MioSession, TrainingCaseSession
+from implementation_outcomes.delivery.models import (
+    SESSION_STATUSES,
+    ConsultationCall,
+    MioSession,
+    TrainingCaseSession,
+)
 from implementation_outcomes.delivery.services import feasibility, screening, sessions
 from implementation_outcomes.delivery.services import fidelity as fidelity_service
 from implementation_outcomes.delivery.services.common import (
@@ -34,18 +40,41 @@ from implementation_outcomes.delivery.views.common import (
     bp,
 )
 
+SESSIONS_PER_PAGE = 100
+#: the sessions list's query string, kept by a delete so the user returns to the page they were on
+SESSION_LIST_ARGS = ("study_id", "counselor", "status", "from", "to", "page")
+
+
+def session_filters(args, mothers, staff) -> tuple[dict, dict]:
+    """The sessions list's filters from the query string (``app.paging``): a mother of ``mothers`` by study ID, a
+    counselor of ``staff`` by id, a status, a from/to period. Returns the keyword arguments of
+    ``sessions.mio_sessions_query`` and the filters as the form and links show them. The page and its downloads
+    read the same filters, so a download holds every row the filtered list pages through."""
+    mother = paging.choice(args, "study_id", {m.study_id: m for m in mothers},
+                           noun="study ID of a MIO + TAU mother at this clinic")
+    counselor = paging.choice(args, "counselor", {str(c.id): c for c in staff}, noun="counselor of this clinic")
+    status = paging.choice(args, "status", {key: key for key in SESSION_STATUSES})
+    date_from, date_to = paging.date_range(args, "from", "to")
+    criteria = {"participant": mother, "counselor": counselor, "status": status, "date_from": date_from,
+                "date_to": date_to}
+    shown = {"study_id": mother.study_id if mother else "", "counselor": str(counselor.id) if counselor else "",
+             "status": status or "", "from": date_from.isoformat() if date_from else "",
+             "to": date_to.isoformat() if date_to else ""}
+    return criteria, shown
+
 
 @bp.route("/clinics/<int:clinic_id>/sessions")
 @roles_required(*LOG_ROLES)
 def sessions_page(clinic_id: int):
     clinic = clinic_or_404(clinic_id)
-    rows = sessions.mio_sessions(clinic)
-    study_id = (request.args.get("study_id") or "").strip()
-    if study_id:
-        rows = [s for s in rows if s.participant.study_id.lower() == study_id.lower()]
-    return render_template("delivery/sessions.html", clinic=clinic, sessions=rows, study_id=study_id,
-                           mothers=screening.mio_mothers(clinic), confirm=ConfirmForm(),
-                           table=tables.mio_sessions_table(rows))
+    mothers, staff = screening.mio_mothers(clinic), counselors(clinic)
+    criteria, filters = session_filters(request.args, mothers, staff)
+    rows = paging.paginate(sessions.mio_sessions_query(clinic, **criteria), paging.page_number(request.args),
+                           SESSIONS_PER_PAGE)
+    return render_template("delivery/sessions.html", clinic=clinic, sessions=rows, filters=filters,
+                           args=paging.query_args(filters), mothers=mothers, counselors=staff,
+                           statuses=SESSION_STATUSES, confirm=ConfirmForm(),
+                           table=tables.mio_sessions_table(rows.items))
 
 
 def _session_form(clinic, obj: MioSession | None) -> MioSessionForm:
@@ -101,7 +130,8 @@ def session_delete(mio_session_id: int):
         flash(f"Deleted {label}.", "success")
     except DeliveryError as exc:
         flash(str(exc), "error")
-    return redirect(url_for("delivery.sessions_page", clinic_id=clinic_id))
+    kept = {key: value for key, value in request.args.items() if key in SESSION_LIST_ARGS}
+    return redirect(url_for("delivery.sessions_page", clinic_id=clinic_id, **kept))
 
 
 @bp.route("/clinics/<int:clinic_id>/feasibility")
