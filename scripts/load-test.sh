@@ -67,5 +67,10 @@ status=0
 [ -n "$FAULT_PID" ] && wait "$FAULT_PID" 2>/dev/null || true
 FAULT_PID=""
 server_errors=$(grep -c '"status": 5' "$WORK/gunicorn.log" || true)
-echo "gunicorn log: $(wc -l <"$WORK/gunicorn.log") lines, $server_errors with a 5xx status"
+by_code=$(grep -o '"status": 5[0-9][0-9]' "$WORK/gunicorn.log" | sort | uniq -c | awk '{printf "%s%s x %s", sep, $1, $3; sep=", "}')
+echo "gunicorn log: $(wc -l <"$WORK/gunicorn.log") lines, $server_errors with a 5xx status${by_code:+ ($by_code)}"
+echo "(503 = database unreachable during a restart, answered with Retry-After; any 500 is a bug)"
+if grep -q '"status": 500' "$WORK/gunicorn.log"; then
+  echo "FAILED: the server answered 500 (see above)"; status=1
+fi
 exit $status
