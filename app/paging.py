@@ -1,10 +1,11 @@
 """Paging and list filters read from the query string: the one way every long list page (people, a clinic's
-sessions, survey waves, the audit trail) pages and filters.
+sessions, survey waves, the audit trail, auto-coding suggestions, coded segments) pages and filters.
 
 Page and filters travel in the query string of a GET form, so a filtered page is bookmarkable and its links keep the
 filters. A bad value is refused with a 400 naming the parameter (``refuse``), never a 500 and never silently
 ignored; a page number past the end shows the last page. ``paginate`` runs a select as one COUNT and one page of
-rows (LIMIT/OFFSET), whatever the number of rows. Options of a filter that names a record (an agency or clinic code)
+rows (LIMIT/OFFSET), whatever the number of rows; ``paginate_list`` pages a list already built in Python (rows a
+query cannot filter alone) with the same ``Page`` and the same clamping. Options of a filter that names a record (an agency or clinic code)
 come from the caller's *scoped* list, so a code the user may not see gets the same answer as one that does not exist.
 
 The ``pager`` macro in ``templates/macros.html`` draws "Rows x–y of N" and the first/previous/next/last links.
@@ -12,7 +13,7 @@ The ``pager`` macro in ``templates/macros.html`` draws "Rows x–y of N" and the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, NoReturn, TypeVar
@@ -178,8 +179,19 @@ def paginate(stmt: sa.Select, page: int, per_page: int, *, scalars: bool = True)
     a COUNT of every matching row, then LIMIT/OFFSET; a page past the end is the last page. ``scalars=False``
     keeps whole rows (a select of several columns)."""
     total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page = _clamp(page, total, per_page)
     result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items: Iterable = result.scalars() if scalars else result
     return Page(list(items), page, per_page, total)
+
+
+def paginate_list(items: Sequence[T], page: int, per_page: int) -> Page[T]:
+    """Page ``page`` of a list already built (and ordered) in Python, clamped like ``paginate``: for lists a query
+    cannot produce alone (a filter computed per row), not for paging a query's rows in memory."""
+    page = _clamp(page, len(items), per_page)
+    return Page(list(items[(page - 1) * per_page: page * per_page]), page, per_page, len(items))
+
+
+def _clamp(page: int, total: int, per_page: int) -> int:
+    """``page`` within 1..the last page of ``total`` rows (an empty list has one, empty, page)."""
+    return min(max(1, page), max(1, -(-total // per_page)))

@@ -146,3 +146,17 @@ def test_organisation_filters_offer_and_accept_only_what_the_user_may_see(app_ct
         _refused(lambda: paging.organisation({"clinic": "ZZZ-1"}, user=staff)).replace("ZZZ-1", "BBB-1")
     assert _refused(lambda: paging.organisation({"agency": "BBB"}, user=staff)) == \
         "The “agency” filter: “BBB” is not a known agency code."
+
+
+def test_paginate_list_pages_a_built_list_with_the_same_clamping():
+    letters = list("abcdefg")
+    first = paging.paginate_list(letters, 1, 3)
+    assert (first.items, first.page, first.pages, first.total, first.first, first.last) == (["a", "b", "c"], 1, 3, 7, 1, 3)
+    assert paging.paginate_list(letters, 3, 3).items == ["g"]
+    clamped = paging.paginate_list(letters, 99, 3)
+    assert (clamped.page, clamped.items, clamped.first, clamped.last) == (3, ["g"], 7, 7)
+    assert paging.paginate_list(letters, 0, 3).page == 1
+    nothing = paging.paginate_list([], 5, 3)
+    assert (nothing.page, nothing.pages, nothing.total, nothing.items, nothing.first) == (1, 1, 0, [], 0)
+    exact = paging.paginate_list(letters[:6], 2, 3)
+    assert (exact.items, exact.has_next, exact.has_prev) == (["d", "e", "f"], False, True)

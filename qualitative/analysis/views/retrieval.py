@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_login import current_user
 
+from app import paging
 from app.exports import csv_response, xlsx_response
 from app.security import roles_required
 from qualitative.access import QUAL_ROLES, project_for
@@ -58,10 +59,8 @@ def segments(qual_project_id: int):
         items = service.segments(project, current_user, flt)
     except AnalysisInputError as exc:
         abort(400, description=str(exc))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    shown = items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    return render_template("analysis/segments.html", project=project, flt=flt, items=shown, total=len(items),
-                           page=page, page_size=PAGE_SIZE, **_choices(project))
+    shown = paging.paginate_list(items, paging.page_number(request.args), PAGE_SIZE)
+    return render_template("analysis/segments.html", project=project, flt=flt, items=shown, **_choices(project))
 
 
 @bp.route("/projects/<int:qual_project_id>/segments.<string:fmt>")

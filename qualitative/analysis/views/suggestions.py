@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import paging
 from app.db import db
 from app.jobs import enqueue
 from app.security import roles_required
@@ -25,41 +26,38 @@ def _int_arg(name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        abort(400, description=f"{name} must be a number")
+        paging.refuse(name, f"“{raw}” is not a number.")
     return int(raw)
 
 
 def _filters() -> dict:
-    valence = (request.values.get("valence") or "").strip() or None
-    if valence is not None and valence not in VALENCES:
-        abort(400, description=f"valence must be one of {', '.join(VALENCES)}")
-    return {"code_id": _int_arg("code_id"), "document_id": _int_arg("document_id"), "valence": valence}
+    return {"code_id": _int_arg("code_id"), "document_id": _int_arg("document_id"),
+            "valence": paging.choice(request.values, "valence", {v: v for v in VALENCES})}
 
 
 @bp.route("/projects/<int:qual_project_id>/suggestions")
 @roles_required(*QUAL_ROLES)
 def suggestions(qual_project_id: int):
+    """Suggestions, 50 a page (``app.paging``), filtered by code, document, valence and status (pending first)."""
     project = project_for(current_user, qual_project_id, Privilege.READ)
     filters = _filters()
-    status = request.args.get("status", SuggestionStatus.PENDING)
-    if status not in (*SuggestionStatus.ALL, "all"):
-        abort(400, description="status must be pending, accepted, rejected or all")
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    status = paging.choice(request.args, "status", {s: s for s in (*SuggestionStatus.ALL, "all")}) \
+        or SuggestionStatus.PENDING
     stmt = service.suggestion_query(project.id, current_user, status=None if status == "all" else status, **filters)
-    total = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = db.session.execute(stmt.order_by(Suggestion.document_id, Suggestion.start, Suggestion.code_id)
-                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    rows = paging.paginate(stmt.order_by(Suggestion.document_id, Suggestion.start, Suggestion.code_id,
+                                         Suggestion.end, Suggestion.id),
+                           paging.page_number(request.args), PAGE_SIZE)
     tree = code_tree(project.id)
     documents = db.session.execute(sa.select(Document).where(Document.project_id == project.id)
                                    .order_by(Document.name)).scalars().all()
     privilege = project.my_privilege
     return render_template(
-        "analysis/suggestions.html", project=project, rows=rows, total=total, page=page, page_size=PAGE_SIZE,
-        status=status, filters=filters, counts=service.status_counts(project.id, current_user),
+        "analysis/suggestions.html", project=project, rows=rows, status=status, filters=filters,
+        counts=service.status_counts(project.id, current_user),
         codes=[c for c in tree.ordered() if c.codable], paths=tree.paths, documents=documents, valences=VALENCES,
         can_code=allows(privilege, Privilege.CODE), can_run=allows(privilege, Privilege.CODE),
         action_form=ActionForm(), bulk_form=BulkDecisionForm(), rule_version=service.RULE_VERSION,
-        page_args={**{k: v for k, v in filters.items() if v}, "status": status})
+        args=paging.query_args({**filters, "status": status}))
 
 
 @bp.route("/projects/<int:qual_project_id>/suggestions/run", methods=["POST"])

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
@@ -19,6 +22,7 @@ from qualitative.analysis.services.retrieval import (
     cooccurrence,
     segments,
 )
+from qualitative.analysis.views import retrieval as views
 
 
 @pytest.fixture
@@ -145,3 +149,34 @@ def test_pages_and_exports(world, coded, client, login):
     matrix = client.get(f"/qualitative/projects/{pid}/matrices/code-clinic.csv").get_data(as_text=True)
     assert matrix.lstrip("\ufeff").splitlines()[0] == "code path,HFR-1,SPR-1,total"  # clinics by code
     assert client.get(f"/qualitative/projects/{pid}/matrices/other.csv").status_code == 404
+
+
+def _pager(body: str) -> tuple[str, dict[str, dict[str, list[str]]]]:
+    """The pager's count line and its links by label ("First", "Previous", "Next", "Last") as parsed queries."""
+    nav = re.search(r'<nav class="pager".*?</nav>', body, re.S).group(0)
+    count = re.search(r'<p class="pager-count">([^<]*)</p>', nav).group(1)
+    links = re.findall(r'<a href="([^"]+)"[^>]*>(\w+)<span', nav)
+    return count, {label: parse_qs(urlsplit(html.unescape(href)).query) for href, label in links}
+
+
+def test_segments_page_through_the_shared_pager(world, coded, client, login, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    login(world.users["rita"])
+    url = f"/qualitative/projects/{world.project.id}/segments"
+    count, links = _pager(client.get(url).get_data(as_text=True))
+    assert count == "Rows 1–3 of 6, page 1 of 2" and links["Next"] == links["Last"] == {"page": ["2"]}
+    # Ana's 4 segments by document, start: D1 time, D1 culture, D2 whole turn, D2 "the culture is tired"
+    ana = str(world.users["ana"].id)
+    body = client.get(f"{url}?coder_id={ana}&children=0&page=2").get_data(as_text=True)
+    count, links = _pager(body)
+    assert count == "Rows 4–4 of 4, page 2 of 2" and "<mark>the culture is tired</mark>" in body
+    assert "<mark>We never had time.</mark>" not in body
+    assert links["First"] == links["Previous"] == {"page": ["1"], "coder_id": [ana], "children": ["0"]}
+    # the role filter is computed per row in Python: the count is of the rows it keeps (3 in D1 turn 1, 2 in D2)
+    role = "Innovation Deliverers"
+    body = client.get(f"{url}?role={role.replace(' ', '+')}&page=99").get_data(as_text=True)
+    count, links = _pager(body)
+    assert count == "Rows 4–5 of 5, page 2 of 2" and links["Previous"] == {"page": ["1"], "role": [role]}
+    for query in ("page=abc", "page=0", "page=-2"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400 and "The “page” filter" in response.get_data(as_text=True), query

@@ -3,6 +3,10 @@ rejecting one by one and in bulk, precision and recall per construct, blind docu
 
 from __future__ import annotations
 
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import sqlalchemy as sa
 
 from app.db import db
@@ -11,6 +15,7 @@ from qualitative.analysis.models import Suggestion, SuggestionStatus
 from qualitative.analysis.services import blind
 from qualitative.analysis.services import suggestions as service
 from qualitative.analysis.services.common import AnalysisInputError
+from qualitative.analysis.views import suggestions as views
 from qualitative.autocode import RULE_VERSION
 from qualitative.models import Coding
 
@@ -199,3 +204,36 @@ def test_readers_cannot_run_or_decide(world, client, login):
     assert client.post(f"/qualitative/projects/{pid}/suggestions/run").status_code == 403
     assert client.post(f"/qualitative/projects/{pid}/suggestions/{row.id}/accept").status_code == 403
     assert client.post(f"/qualitative/projects/{pid}/suggestions/bulk", data={"action": "accept"}).status_code == 403
+
+
+def _pager_links(body: str) -> dict[str, dict[str, list[str]]]:
+    """The pager's links by label ("First", "Previous", "Next", "Last"), each as its parsed query string."""
+    nav = re.search(r'<nav class="pager".*?</nav>', body, re.S)
+    links = re.findall(r'<a href="([^"]+)"[^>]*>(\w+)<span', nav.group(0)) if nav else []
+    return {label: parse_qs(urlsplit(html.unescape(href)).query) for href, label in links}
+
+
+def test_suggestions_page_through_the_shared_pager(world, client, login, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    _doc(world)
+    service.autocode_project(world.project.id, None)  # 3 suggestions: staff (turn 0), time (1), culture (2)
+    login(world.users["ana"])
+    url = f"/qualitative/projects/{world.project.id}/suggestions"
+    first = client.get(url).get_data(as_text=True)
+    assert "Rows 1–2 of 3, page 1 of 2" in first and "<mark>staffing</mark>" in first and "<mark>culture</mark>" not in first
+    assert _pager_links(first)["Next"] == {"page": ["2"], "status": ["pending"]}
+    last = client.get(f"{url}?page=2").get_data(as_text=True)
+    assert "Rows 3–3 of 3, page 2 of 2" in last and "<mark>culture</mark>" in last and "<mark>staffing</mark>" not in last
+    assert client.get(f"{url}?page=99").get_data(as_text=True).count("Rows 3–3 of 3") == 1  # past the end: the last
+    # the filters travel in the pager's links
+    code = world.codes["III.J"].id
+    filtered = client.get(f"{url}?code_id={code}&status=all&page=1").get_data(as_text=True)
+    assert "Rows 1–2 of 2" in filtered and 'class="pager-links"' not in filtered  # one page: no links
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    second = client.get(f"{url}?code_id={code}&status=all&page=2").get_data(as_text=True)
+    assert "Rows 2–2 of 2" in second and "<mark>time</mark>" in second
+    assert _pager_links(second)["First"] == {"page": ["1"], "code_id": [str(code)], "status": ["all"]}
+    for query, name in (("page=abc", "page"), ("page=0", "page"), ("valence=sad", "valence"),
+                        ("status=maybe", "status"), ("code_id=x", "code_id")):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400 and f"The “{name}” filter" in response.get_data(as_text=True), query
