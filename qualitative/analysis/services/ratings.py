@@ -168,9 +168,16 @@ def consensus_for(project: QualProject, code: Code, clinic: Clinic) -> Consensus
 
 def _store(row, saver, model, evidence_model, value, rationale, evidence_ids, **keys):
     """Write ``row`` (created from ``keys`` if None): its evidence becomes ``evidence_ids`` plus the links to codings
-    hidden from ``saver``, which the saver's form could not offer. "Not discussed" deletes the row with its links."""
+    hidden from ``saver``, which the saver's form could not offer. "Not discussed" deletes the row with its links,
+    so it is refused while some of those links are hidden from the saver (they would go unseen)."""
     if value is None:  # not discussed: no rating at all
         if row is not None:
+            hidden = hidden_evidence_ids(keys["project_id"], row, saver)
+            if hidden:
+                raise AnalysisInputError(
+                    f"This rating cites {len(hidden)} coding{'s' if len(hidden) != 1 else ''} hidden from you while "
+                    "the blind sample runs, so it cannot be cleared now; change its value instead, or clear it "
+                    "once the sample is revealed.", "value")
             db.session.delete(row)
         db.session.commit()
         return None

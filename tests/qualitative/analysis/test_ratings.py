@@ -267,3 +267,19 @@ def test_a_crafted_post_cannot_cite_a_hidden_coding(blinded_saver, client):
         row = s["row"]()
         assert (row.rating, row.rationale) == (1, "First look.")
         assert sorted(e.coding_id for e in row.evidence) == sorted([visible, hidden])
+
+
+def test_not_discussed_is_refused_while_it_would_drop_hidden_evidence(blinded_saver, client):
+    """Clearing the rating ("not discussed") would delete the link to a coding the saver cannot see: refused on the
+    value field (400), nothing deleted; after the sample is revealed it clears."""
+    s = blinded_saver
+    form = s["form"]
+    refused = client.post(s["post"], data={f"{form}-value": "", f"{form}-rationale": ""})
+    assert refused.status_code == 400
+    assert "cites 1 coding hidden from you while the blind sample runs" in refused.get_data(as_text=True)
+    row = s["row"]()
+    assert row is not None and (row.rating, row.rationale) == (1, "First look.")
+    assert sorted(e.coding_id for e in row.evidence) == sorted([s["visible"], s["hidden"]])
+    blind.set_blind(s["sample"], False)
+    assert client.post(s["post"], data={f"{form}-value": "", f"{form}-rationale": ""}).status_code == 302
+    assert s["row"]() is None
