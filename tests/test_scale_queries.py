@@ -82,9 +82,11 @@ PAGES = {
     "audit trail": (Role.DIRECTOR, "/admin/audit"),
     "readiness profiles (every clinic)": (Role.DIRECTOR, "/readiness/profiles"),
     "outcomes overview (every clinic)": (Role.DIRECTOR, "/outcomes/overview/"),
+    "fidelity (every clinic)": (Role.DIRECTOR, "/outcomes/fidelity"),
     "strategies": (Role.DIRECTOR, "/implementation/strategies"),
     "project documents": (Role.ANALYST, "/qualitative/projects/{project}"),
     "suggestions": (Role.ANALYST, "/qualitative/projects/{project}/suggestions"),
+    "coded segments": (Role.ANALYST, "/qualitative/projects/{project}/segments"),
 }
 
 
