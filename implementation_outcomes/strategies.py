@@ -1,9 +1,16 @@
 """Implementation strategies (ERIC, Proctor 2013 specification) and adaptations (FRAME) as data.
 
 Data files (``data/``): ``eric_strategies.json`` (73 strategies, Powell et al. 2015, Implementation Science
-10:21; 9 clusters, Waltz et al. 2015, Implementation Science 10:109), ``strategy_specification.json``
-(Proctor, Powell & McMillen 2013, Implementation Science 8:139) and ``frame_fields.json`` (Wiltsey Stirman,
-Baumann & Miller 2019, Implementation Science 14:58). The validators check a record against these files.
+10:21, doi:10.1186/s13012-015-0209-1; 9 clusters, Waltz et al. 2015, Implementation Science 10:109,
+doi:10.1186/s13012-015-0295-0, Table 1), ``strategy_specification.json`` (Proctor, Powell & McMillen 2013,
+Implementation Science 8:139) and ``frame_fields.json`` (Wiltsey Stirman, Baumann & Miller 2019, Implementation
+Science 14:58, doi:10.1186/s13012-019-0898-y, Figure 1). The validators check a record against these files.
+
+Each data file's ``source`` field gives the full citation and where it was checked (``checked_at``: the published
+table pages read). ERIC: Waltz Table 1 was read for the first three clusters and part of the fourth; other clusters
+were checked against later published tables that reproduce them (listed in the file's ``note``). FRAME: only the
+abstract's eight components and a 2022 secondary table could be read, not Figure 1; ``source.not_verified`` says
+which options are unchecked.
 """
 
 from __future__ import annotations
