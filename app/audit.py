@@ -88,8 +88,11 @@ def _changes(obj, action: str) -> dict:
 
 
 def _entity_id(obj) -> str:
-    identity = inspect(obj).identity
-    return ",".join(str(v) for v in identity) if identity else "?"
+    """The row's primary key. A row created in this flush has its key assigned but no identity yet (it joins the
+    identity map only after ``after_flush``), so the key is read from the instance, not ``identity``."""
+    state = inspect(obj)
+    key = state.identity or state.mapper.primary_key_from_instance(obj)
+    return ",".join(str(v) for v in key) if key and all(v is not None for v in key) else "?"
 
 
 @event.listens_for(Session, "after_flush")

@@ -3,11 +3,13 @@
 An instrument definition is a plain dict (JSON) with this shape (``schema_version`` 1)::
 
     {key, version (semver), title, citation, doi?, license, instructions,
-     dont_know_code?, dont_know_label?,            # an extra option on likert items, scored as missing
+     dont_know_code?, dont_know_label?,            # an extra option on likert items, scored as missing (on an
+                                                   # imported radio/dropdown item: one of its choices)
      response_scales: {name: [{value, label}]},
      items: [{key, text, type, number?, scale?, choices?, required, min?, max?, section?, note?,
               branching? (REDCap-like expression), reverse?}],
      subscales: [{key, label, items, reverse_items, score: {method, min_answered_share}, profile_component?}],
+                                                   # items: scorable (scorable_items), one numeric range each
      profile_component?, scoring_version, history: [{version, date, changes}],
      record_id_field?}                              # REDCap import: key of the first item, the record ID
 
@@ -31,6 +33,7 @@ ITEM_TYPES = frozenset(
      "integer", "number", "date", "email"}
 )
 CHOICE_TYPES = frozenset({"radio", "dropdown", "checkbox"})
+SCORED_TYPES = ("likert", "radio", "dropdown", "integer", "number")
 SCORE_METHODS = frozenset({"mean", "mean_x10", "sum"})
 PROFILE_COMPONENTS = frozenset({"motivation", "general_capacity", "innovation_specific_capacity"})
 SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
@@ -119,28 +122,42 @@ def _validate_item(item: Any, i: int, scales: dict, seen: set) -> None:
             raise InstrumentDefinitionError(f"{p}.{text_field}", "must be a string")
 
 
-def _validate_subscale(sub: Any, i: int, items_by_key: dict, scales: dict) -> None:
+def _validate_subscale(sub: Any, i: int, items_by_key: dict, scales: dict, dont_know: Any = None) -> None:
+    """One subscale: a key and a label; its items exist, once each, and can be scored: a numeric range of at least
+    two values (reverse keying is ``max + min - x``; the band of the subscale reads its range); reverse items
+    belong to it; a known score method and answered share; a known profile component."""
     p = f"subscales[{i}]"
     if not isinstance(sub, dict):
         raise InstrumentDefinitionError(p, "must be an object")
-    _need(sub, "key", str, f"{p}.")
-    _need(sub, "label", str, f"{p}.")
+    key = _need(sub, "key", str, f"{p}.")
+    if not KEY.match(key):
+        raise InstrumentDefinitionError(f"{p}.key", f"{key!r} must be lower-case letters, digits, underscores")
+    if not _need(sub, "label", str, f"{p}.").strip():
+        raise InstrumentDefinitionError(f"{p}.label", "must not be empty")
     members = _need(sub, "items", list, f"{p}.")
     if not members:
         raise InstrumentDefinitionError(f"{p}.items", "must list at least one item")
     for j, key in enumerate(members):
-        item = items_by_key.get(key)
+        item = items_by_key.get(key) if isinstance(key, str) else None
         if item is None:
             raise InstrumentDefinitionError(f"{p}.items[{j}]", f"unknown item {key!r}")
-        if item["type"] not in ("likert", "radio", "dropdown", "integer", "number"):
+        if key in members[:j]:
+            raise InstrumentDefinitionError(f"{p}.items[{j}]", f"item {key!r} is listed twice")
+        if item["type"] not in SCORED_TYPES:
             raise InstrumentDefinitionError(f"{p}.items[{j}]", f"item {key!r} of type {item['type']} cannot be scored")
-        if item["type"] in ("likert", "radio", "dropdown") and reverse_bounds(item, scales) is None:
-            raise InstrumentDefinitionError(f"{p}.items[{j}]", f"item {key!r} has non-numeric option codes")
-    for j, key in enumerate(sub.get("reverse_items", [])):
+        bounds = reverse_bounds(item, scales, dont_know)
+        if bounds is None:
+            reason = ("has non-numeric option codes" if item["type"] in ("likert", *CHOICE_TYPES)
+                      else "needs a numeric min and max")
+            raise InstrumentDefinitionError(f"{p}.items[{j}]", f"item {key!r} {reason}")
+        if bounds[1] <= bounds[0]:
+            raise InstrumentDefinitionError(f"{p}.items[{j}]", f"item {key!r} has a single scored value")
+    reverse = sub.get("reverse_items", [])
+    if not isinstance(reverse, list):
+        raise InstrumentDefinitionError(f"{p}.reverse_items", "must be a list of item keys")
+    for j, key in enumerate(reverse):
         if key not in members:
             raise InstrumentDefinitionError(f"{p}.reverse_items[{j}]", f"{key!r} is not an item of this subscale")
-        if reverse_bounds(items_by_key[key], scales) is None:
-            raise InstrumentDefinitionError(f"{p}.reverse_items[{j}]", f"{key!r} has no numeric min and max")
     score = _need(sub, "score", dict, f"{p}.")
     method = _need(score, "method", str, f"{p}.score.")
     if method not in SCORE_METHODS:
@@ -153,8 +170,10 @@ def _validate_subscale(sub: Any, i: int, items_by_key: dict, scales: dict) -> No
         raise InstrumentDefinitionError(f"{p}.profile_component", f"unknown component {component!r}")
 
 
-def reverse_bounds(item: dict, scales: dict) -> tuple[float, float] | None:
-    """Numeric (min, max) an item's answers range over, used for reverse keying ``max + min - x``."""
+def reverse_bounds(item: dict, scales: dict, dont_know: Any = None) -> tuple[float, float] | None:
+    """Numeric (min, max) an item's answers range over, used for reverse keying ``max + min - x`` and for a
+    subscale's score range. The instrument's don't-know code is not a point of the range: a likert scale never
+    holds it, but an imported radio item may list it among its choices (e.g. ``9, Don't know``)."""
     if item["type"] == "likert":
         values = [o["value"] for o in scales[item["scale"]]]
     elif item["type"] in CHOICE_TYPES:
@@ -163,9 +182,24 @@ def reverse_bounds(item: dict, scales: dict) -> tuple[float, float] | None:
         values = [item["min"], item["max"]]
     else:
         return None
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+    if dont_know is not None and item["type"] in ("likert", *CHOICE_TYPES):
+        values = [v for v in values if v != dont_know]
+    if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return None
     return float(min(values)), float(max(values))
+
+
+def scorable_items(definition: dict) -> list[dict]:
+    """The items a subscale may use (see :func:`_validate_subscale`): likert, radio, dropdown, integer or number
+    items with a numeric range of at least two values, the don't-know code left out."""
+    dk = definition.get("dont_know_code")
+    out = []
+    for item in definition["items"]:
+        if item["type"] in SCORED_TYPES:
+            bounds = reverse_bounds(item, definition["response_scales"], dk)
+            if bounds is not None and bounds[1] > bounds[0]:
+                out.append(item)
+    return out
 
 
 def validate_definition(definition: Any) -> dict:
@@ -197,7 +231,7 @@ def validate_definition(definition: Any) -> dict:
     items_by_key = {item["key"]: item for item in items}
     subscale_keys: set = set()
     for i, sub in enumerate(_need(definition, "subscales", list, "")):
-        _validate_subscale(sub, i, items_by_key, scales)
+        _validate_subscale(sub, i, items_by_key, scales, dk)
         if sub["key"] in subscale_keys:
             raise InstrumentDefinitionError(f"subscales[{i}].key", f"duplicate subscale key {sub['key']!r}")
         subscale_keys.add(sub["key"])

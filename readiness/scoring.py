@@ -3,8 +3,10 @@
 Scoring rule "1.0" (project reference ``instruments.md``, "Scoring rules"; the 80% rule follows common practice for
 mean-scored scales, e.g. Shea et al. 2014 score ORIC subscales as item means):
 
-1. An answer of ``None``, NaN or the instrument's ``dont_know_code`` is missing (never 0).
-2. Reverse-keyed items (subscale ``reverse_items`` or item ``reverse: true``) become ``max + min - x``.
+1. An answer of ``None``, NaN or the instrument's ``dont_know_code`` is missing (never 0): the extra option of
+   likert items, or a choice of an imported radio/dropdown item that the director named the don't-know code.
+2. Reverse-keyed items (subscale ``reverse_items`` or item ``reverse: true``) become ``max + min - x``, min and max
+   being the item's substantive range (the don't-know code is not part of it).
 3. A subscale of k items is scored only when at least ``ceil(share * k)`` items are answered
    (``share`` = ``score.min_answered_share``, 0.8 for the shipped instruments), else it is missing.
 4. ``mean`` = mean of answered items; ``mean_x10`` = that mean x 10 (TCU convention);
@@ -68,7 +70,8 @@ def _subscale_v1(sub: dict, items: dict, answers: dict, definition: dict) -> dic
         if x is None:
             continue
         if key in reverse:
-            lo, hi = reverse_bounds(items[key], definition["response_scales"])  # type: ignore[misc]
+            lo, hi = reverse_bounds(items[key], definition["response_scales"],  # type: ignore[misc]
+                                    definition.get("dont_know_code"))
             x = hi + lo - x
         values.append(x)
     k, n = len(sub["items"]), len(values)
@@ -139,7 +142,7 @@ def score_matrix(definition: dict, answers_matrix: Any, item_keys: list[str] | N
         reverse = set(sub.get("reverse_items", [])) | {k for k in sub["items"] if items[k].get("reverse")}
         for j, key in enumerate(sub["items"]):
             if key in reverse:
-                lo, hi = reverse_bounds(items[key], definition["response_scales"])  # type: ignore[misc]
+                lo, hi = reverse_bounds(items[key], definition["response_scales"], dk)  # type: ignore[misc]
                 block[:, j] = hi + lo - block[:, j]
         answered = np.sum(~np.isnan(block), axis=1)
         k = len(sub["items"])

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
+    FloatField,
     IntegerField,
     RadioField,
     SelectField,
@@ -25,6 +26,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from readiness.instruments import PROFILE_COMPONENTS
 from readiness.surveys.models import RESPONDENT_ROLES
 from readiness.surveys.services import MAX_LINKS
 
@@ -62,6 +64,58 @@ class ImportDictionaryForm(FlaskForm):
     title = StringField("Title (optional)", validators=[Optional(), Length(max=255)])
     form_name = StringField("REDCap form (only if the dictionary holds several)", validators=[Optional(), Length(max=120)])
     submit = SubmitField("Import instrument")
+
+
+SCORE_METHOD_CHOICES = [("mean", "Mean of the answered items"),
+                        ("mean_x10", "Mean of the answered items × 10 (TCU convention)"),
+                        ("sum", "Prorated sum: mean of the answered items × number of items")]
+COMPONENT_CHOICES = [("", "— choose —"), ("motivation", "Motivation"), ("general_capacity", "General capacity"),
+                     ("innovation_specific_capacity", "Innovation-specific capacity")]
+assert {value for value, _ in COMPONENT_CHOICES if value} == PROFILE_COMPONENTS
+#: the fields of one subscale block, named ``sub<n>_<field>`` in the form
+SUBSCALE_FIELDS = ("key", "label", "items", "reverse_items", "method", "min_answered_share", "profile_component")
+MAX_SUBSCALE_BLOCKS = 12
+
+
+def scoring_form(n_blocks: int, item_choices: list[tuple[str, str]], dont_know_choices: list[tuple[str, str]]):
+    """The scoring page's form class: the instrument's don't-know code, then ``n_blocks`` subscale blocks
+    (``sub1_key`` ... ``sub<n>_profile_component``); a block left without key, label and items is ignored.
+    Choices are not checked here (``validate_choice=False``): the definition validator judges every value, so the
+    page refuses exactly what a shipped definition file would be refused for."""
+
+    class ScoringForm(FlaskForm):
+        dont_know_code = SelectField("“Don't know” / missing code", validate_choice=False,
+                                     choices=[("", "— none —"), *dont_know_choices],
+                                     description="An option code that means no answer: scored as missing, never "
+                                                 "as a value, and left out of the items' range.")
+        changes = StringField("What changed (kept in the version history)", validators=[Optional(), Length(max=500)])
+        submit = SubmitField("Save as a new version")
+
+    for n in range(1, n_blocks + 1):
+        fields = {
+            "key": StringField(f"Subscale {n}: key", validators=[Optional(), Length(max=120)],
+                               description="Lower-case letters, digits and _, e.g. leader_support."),
+            "label": StringField(f"Subscale {n}: label", validators=[Optional(), Length(max=255)]),
+            "items": MultiCheckboxField(f"Subscale {n}: items", choices=item_choices, validate_choice=False),
+            "reverse_items": MultiCheckboxField(f"Subscale {n}: reverse-scored items", choices=item_choices,
+                                                validate_choice=False),
+            "method": SelectField(f"Subscale {n}: score", choices=SCORE_METHOD_CHOICES, default="mean",
+                                  validate_choice=False),
+            "min_answered_share": FloatField(
+                f"Subscale {n}: minimum share of items answered", default=0.8,
+                validators=[Optional()], description="Scored only when at least ⌈share × number of items⌉ are "
+                                                     "answered (0.8 for the shipped instruments)."),
+            "profile_component": SelectField(f"Subscale {n}: R = MC² component", choices=COMPONENT_CHOICES,
+                                             validate_choice=False),
+        }
+        for name, unbound in fields.items():
+            setattr(ScoringForm, f"sub{n}_{name}", unbound)
+    return ScoringForm
+
+
+class AdoptVersionForm(FlaskForm):
+    waves = MultiCheckboxField("Waves", coerce=int, validate_choice=False)
+    submit = SubmitField("Move the chosen waves and re-score their responses")
 
 
 class RoleForm(FlaskForm):

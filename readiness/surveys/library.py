@@ -5,7 +5,8 @@
 - REDCap data dictionaries are imported as new instruments (``source = "redcap"``): the whole file is parsed and
   validated first (:func:`readiness.redcap.parse_data_dictionary`, errors name row and column) and nothing is
   stored unless all of it is good. Re-importing a changed dictionary under the same key adds the next major
-  version; an identical one is refused.
+  version; an identical one is refused. Scoring defined in the platform adds the next minor version
+  (:mod:`readiness.surveys.instrument_versions`). New waves are offered the latest version of each key.
 - Any instrument exports as a REDCap data dictionary (form name = the REDCap form it came from, else its key).
 """
 
@@ -49,6 +50,7 @@ class LibraryEntry:
     ref: str  # value used in forms: "shipped:<key>@<version>" or "db:<id>"
     imported_by: str | None = None
     imported_at: str | None = None
+    current: bool = True  # False: a later version of the same key exists (new waves ask the latest)
 
 
 #: shipped instruments first in this order (the organisation, then Weiner et al.'s three measures as published)
@@ -75,12 +77,14 @@ def imported_instruments() -> list[Instrument]:
 def library() -> list[LibraryEntry]:
     """Every instrument a wave can use: shipped files, then REDCap imports."""
     entries = shipped_entries()
-    for row in imported_instruments():
+    rows = imported_instruments()
+    latest = {row.key: row.id for row in rows}  # ordered by key, then id: the last one wins
+    for row in rows:
         d = row.definition
         entries.append(LibraryEntry(row.key, row.version, row.title, "redcap", d.get("license") or "",
                                     len(d["items"]), len(d["subscales"]), f"db:{row.id}",
                                     row.imported_by.name if row.imported_by else None,
-                                    row.created_at.strftime("%Y-%m-%d")))
+                                    row.created_at.strftime("%Y-%m-%d"), latest[row.key] == row.id))
     return entries
 
 

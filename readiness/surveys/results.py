@@ -37,7 +37,7 @@ def n_options(definition: dict, subscale: dict) -> int | None:
         if item["type"] == "likert":
             counts.add(len(definition["response_scales"][item["scale"]]))
         elif item["type"] in ("radio", "dropdown"):
-            counts.add(len(item["choices"]))
+            counts.add(sum(c["value"] != definition.get("dont_know_code") for c in item["choices"]))
         else:
             return None
     return counts.pop() if len(counts) == 1 else None
@@ -46,7 +46,8 @@ def n_options(definition: dict, subscale: dict) -> int | None:
 def score_range(definition: dict, subscale: dict) -> tuple[float, float]:
     """(min, max) a subscale score can take: the item range, x10 for ``mean_x10``, x k for ``sum``."""
     items = {i["key"]: i for i in definition["items"]}
-    lo, hi = reverse_bounds(items[subscale["items"][0]], definition["response_scales"]) or (1.0, 5.0)
+    lo, hi = reverse_bounds(items[subscale["items"][0]], definition["response_scales"],
+                            definition.get("dont_know_code")) or (1.0, 5.0)
     factor = {"mean": 1, "mean_x10": 10, "sum": len(subscale["items"])}[subscale["score"]["method"]]
     return lo * factor, hi * factor
 

@@ -250,8 +250,16 @@ def submitted_answers_by_wave(wave_ids: list[int], user=None) -> dict[int, list[
 
 
 def rescore_wave(wave: SurveyWave, user=None) -> dict[str, int]:
-    """Score every submitted response again from its raw answers, each score under the rule version it was first
-    scored with, and report how many stored numbers were reproduced exactly (they all should be)."""
+    """:func:`rescore_responses` and commit."""
+    counts = rescore_responses(wave, user)
+    db.session.commit()
+    return counts
+
+
+def rescore_responses(wave: SurveyWave, user=None) -> dict[str, int]:
+    """Score every submitted response again from its raw answers and its instrument's definition, each score under
+    the rule version it was first scored with (no commit), and report how many stored numbers were reproduced
+    exactly (they all should be, unless the response was moved onto a new version of its instrument)."""
     counts = {"responses": 0, "scores": 0, "identical": 0, "changed": 0, "new": 0}
     for response in submitted_responses(wave, user):
         counts["responses"] += 1
@@ -270,7 +278,6 @@ def rescore_wave(wave: SurveyWave, user=None) -> dict[str, int]:
             else:
                 counts["changed"] += 1
         score_response_row(response, rule_version)
-    db.session.commit()
     return counts
 
 

@@ -52,7 +52,7 @@ def new_wave():
     form = WaveForm()
     form.clinic_id.choices = [(0, "— choose a clinic —")] + [(c.id, f"{c.code} — {c.name}")
                                                               for c in services.clinics()]
-    entries = library()
+    entries = [e for e in library() if e.current]
     form.instruments.choices = [(e.ref, f"{e.title} (v{e.version}{', REDCap import' if e.source == 'redcap' else ''})")
                                 for e in entries]
     if request.method == "GET":
