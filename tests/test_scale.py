@@ -134,3 +134,21 @@ def test_every_generated_rating_is_of_a_recorded_attended_session(runner, app_ct
     assert _count(FidelityRating) == TINY.agencies * TINY.clinics_per_agency * TINY.ratings_per_clinic
     valid = rated.where(MioSession.status == "attended", MioSession.audio_recorded.is_(True))
     assert len(db.session.execute(valid).all()) == _count(FidelityRating)
+
+
+def test_a_sixth_of_the_ratings_double_code_sessions_with_matching_assignments(runner, app_ctx):
+    """As the trial double-codes about a fifth of the rated sessions: per clinic ratings // 6 sessions have two
+    coder ratings (the two coders), every rating has its coder's assignment (primary, or second), so reliability
+    and coders' workload have data at scale."""
+    from implementation_outcomes.delivery.models import CodingAssignment
+
+    assert runner.invoke(args=["generate-scale", "--scale", "tiny", "--ratings-per-clinic", "6"]).exit_code == 0
+    clinics = TINY.agencies * TINY.clinics_per_agency
+    per_session = db.session.execute(sa.select(FidelityRating.mio_session_id, sa.func.count(sa.distinct(
+        FidelityRating.coder_id))).group_by(FidelityRating.mio_session_id)).all()
+    assert sum(n == 2 for _sid, n in per_session) == clinics * (6 // 6)
+    assert sum(n for _sid, n in per_session) == _count(FidelityRating) == clinics * 6
+    pairs = set(db.session.execute(sa.select(CodingAssignment.mio_session_id, CodingAssignment.coder_id)).all())
+    rated = set(db.session.execute(sa.select(FidelityRating.mio_session_id, FidelityRating.coder_id)).all())
+    assert pairs == rated
+    assert _count(CodingAssignment, CodingAssignment.role == "second") == clinics

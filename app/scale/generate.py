@@ -2,7 +2,8 @@
 
 Per agency: ``clinics_per_agency`` clinics; per clinic a supervisor and ``counselors_per_clinic`` counselors, a
 screening log of ``mothers_per_clinic`` mothers randomized to MIO + TAU plus half as many to TAU (2:1, external
-allocation), ``sessions_per_mother`` MIO sessions of each MIO mother, ``ratings_per_clinic`` coder fidelity ratings,
+allocation), ``sessions_per_mother`` MIO sessions of each MIO mother, ``ratings_per_clinic`` coder fidelity ratings
+(about a fifth of the rated sessions double-coded, with their coding assignments),
 one closed AIM survey wave whose ``respondents_per_clinic`` links were all submitted (with scores), and
 ``transcripts_per_clinic`` interview transcripts in the agency's qualitative project, each with
 ``turns_per_transcript`` speaker turns and ``codings_per_transcript`` codings by two analysts.
@@ -252,6 +253,9 @@ class _Generator:
                               "updated_at"), rows)
 
     def fidelity(self) -> None:
+        """``ratings_per_clinic`` coder ratings per clinic, as the trial rates: about a fifth of the rated sessions
+        double-coded (one in six ratings' worth of sessions get a second coder, whose scores share the session's
+        level), with the coding assignments (primary, second) that go with them."""
         from implementation_outcomes.delivery.services.common import current_scheme
 
         version, scheme = current_scheme()
@@ -259,17 +263,25 @@ class _Generator:
         low, high = scheme["rating_range"]["min"], scheme["rating_range"]["max"]
         rng, table = self.rng, self.t["fidelity_rating"]
         coders = [self.user_ids["coder1"], self.user_ids["coder2"]]
-        picked = [(clinic_id, sid) for clinic_id, sessions in self.rateable.items()
-                  for sid in sessions[: self.spec.ratings_per_clinic]]
-        ids = self.w.ids(table, len(picked))
-        rows = []
-        for rid, (clinic_id, sid) in zip(ids, picked, strict=True):
+        double = self.spec.ratings_per_clinic // 6
+        rated = self.spec.ratings_per_clinic - double
+        picked = [(clinic_id, sid, i < double) for clinic_id, sessions in self.rateable.items()
+                  for i, sid in enumerate(sessions[:rated])]
+        ids = iter(self.w.ids(table, sum(2 if two else 1 for *_ignored, two in picked)))
+        assignment_ids = iter(self.w.ids(self.t["coding_assignment"], sum(2 if two else 1 for *_i, two in picked)))
+        rows, assignments = [], []
+        for clinic_id, sid, two in picked:
             level = rng.uniform(low + 0.5, high - 0.5)
-            scores = {k: min(high, max(low, round(level + rng.gauss(0, 0.7)))) for k in keys}
-            rows.append((rid, clinic_id, sid, "coder", rng.choice(coders), version, scores,
-                         START + timedelta(days=rng.randrange(250, 270)), NOW, NOW))
+            order = coders if rng.random() < 0.5 else coders[::-1]
+            for role, coder in zip(("primary", "second"), order[: 2 if two else 1], strict=False):
+                scores = {k: min(high, max(low, round(level + rng.gauss(0, 0.7)))) for k in keys}
+                rows.append((next(ids), clinic_id, sid, "coder", coder, version, scores,
+                             START + timedelta(days=rng.randrange(250, 270)), NOW, NOW))
+                assignments.append((next(assignment_ids), clinic_id, sid, coder, role, 1, NOW, NOW))
         self.w.insert(table, ("id", "clinic_id", "mio_session_id", "source", "coder_id", "scheme_version", "scores",
                               "rated_on", "created_at", "updated_at"), rows)
+        self.w.insert(self.t["coding_assignment"], ("id", "clinic_id", "mio_session_id", "coder_id", "role", "batch",
+                                                    "created_at", "updated_at"), assignments)
 
     # --- readiness surveys ---------------------------------------------------------------------------------
 

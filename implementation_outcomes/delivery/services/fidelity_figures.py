@@ -119,12 +119,20 @@ def overview_figures(user=None) -> dict[str, Any]:
     schemes = schemes_by_version()
     columns = (FidelityRating.clinic_id, FidelityRating.coder_id, FidelityRating.mio_session_id,
                FidelityRating.training_case_session_id, FidelityRating.source)
-    stmt = scoped(sa.select(*columns, FidelityRating.scheme_version, FidelityRating.scores)
-                  .where(FidelityRating.source == "coder").order_by(FidelityRating.id), FidelityRating, user)
-    ratings = [RatingRow(*row[:5], scheme_version=row[5], scores=row[6]) for row in db.session.execute(stmt)]
+    coder = FidelityRating.source == "coder"
     coders: dict[str, set[int | None]] = {}
-    for rating in ratings:
+    for row in db.session.execute(scoped(sa.select(*columns).where(coder), FidelityRating, user)):
+        rating = RatingRow(*row)
         coders.setdefault(rating.session_key, set()).add(rating.coder_id)
+    # scores (JSON) are read only for the double-coded sessions reliability uses, not for every rating
+    double = [sa.select(column).where(coder, column.is_not(None)).group_by(column)
+              .having(sa.func.count(sa.distinct(FidelityRating.coder_id)) >= 2)
+              for column in (FidelityRating.mio_session_id, FidelityRating.training_case_session_id)]
+    stmt = scoped(sa.select(*columns, FidelityRating.scheme_version, FidelityRating.scores)
+                  .where(coder, sa.or_(FidelityRating.mio_session_id.in_(double[0]),
+                                       FidelityRating.training_case_session_id.in_(double[1])))
+                  .order_by(FidelityRating.id), FidelityRating, user)
+    ratings = [RatingRow(*row[:5], scheme_version=row[5], scores=row[6]) for row in db.session.execute(stmt)]
     coverage, totals = {}, [0, 0]
     for model, column in ((MioSession, FidelityRating.mio_session_id),
                           (TrainingCaseSession, FidelityRating.training_case_session_id)):
