@@ -261,17 +261,21 @@ def save_rating(session, source: str, raw: dict[str, Any], user: User, rated_on:
 
 
 def coder_workload(user=None) -> list[dict[str, Any]]:
-    """Per coder: sessions assigned (primary, second) and rated; the backlog is assigned minus rated."""
-    ratings = sa.select(FidelityRating.coder_id, FidelityRating.mio_session_id,
-                        FidelityRating.training_case_session_id).where(FidelityRating.source == "coder")
-    rated = set(db.session.execute(scoped(ratings, FidelityRating, user)).tuples())
+    """Per coder: sessions assigned (primary, second) and rated; the backlog is assigned minus rated. Counted in
+    the database (one grouped query per session kind), whatever the number of assignments."""
     counts: dict[int, dict[str, int]] = {}
-    assignments = sa.select(CodingAssignment.coder_id, CodingAssignment.role, CodingAssignment.mio_session_id,
-                            CodingAssignment.training_case_session_id)
-    for coder_id, role, mio_id, training_id in db.session.execute(scoped(assignments, CodingAssignment, user)):
-        own = counts.setdefault(coder_id, {"primary": 0, "second": 0, "rated": 0})
-        own[role] += 1
-        own["rated"] += (coder_id, mio_id, training_id) in rated
+    for assigned_to, rated_by in ((CodingAssignment.mio_session_id, FidelityRating.mio_session_id),
+                                  (CodingAssignment.training_case_session_id, FidelityRating.training_case_session_id)):
+        rating = sa.and_(FidelityRating.coder_id == CodingAssignment.coder_id, FidelityRating.source == "coder",
+                         rated_by == assigned_to)
+        stmt = (sa.select(CodingAssignment.coder_id, CodingAssignment.role, sa.func.count(sa.distinct(CodingAssignment.id)),
+                          sa.func.count(sa.distinct(sa.case((FidelityRating.id.is_not(None), CodingAssignment.id)))))
+                .outerjoin(FidelityRating, rating).where(assigned_to.is_not(None))
+                .group_by(CodingAssignment.coder_id, CodingAssignment.role))
+        for coder_id, role, assigned, done in db.session.execute(scoped(stmt, CodingAssignment, user)):
+            own = counts.setdefault(coder_id, {"primary": 0, "second": 0, "rated": 0})
+            own[role] += assigned
+            own["rated"] += done
     rows = []
     for coder in active_coders():
         own = counts.get(coder.id, {"primary": 0, "second": 0, "rated": 0})
