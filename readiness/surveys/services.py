@@ -128,12 +128,12 @@ class WaveStats:
 
 
 def wave_stats(wave: SurveyWave) -> WaveStats:
-    statuses = [link.status for link in wave.links]
-    return WaveStats(len(statuses), sum(s != "not_started" for s in statuses), statuses.count("submitted"))
+    return wave_stats_by_id([wave.id])[wave.id]
 
 
 def wave_stats_by_id(wave_ids: list[int]) -> dict[int, WaveStats]:
-    """:func:`wave_stats` of many waves from one grouped query (lists and profiles of hundreds of waves)."""
+    """Links issued, started (opened or submitted) and submitted per wave, from one grouped query whatever the
+    number of waves (lists and profiles of hundreds of them)."""
     started = sa.or_(SurveyLink.started_at.is_not(None), SurveyLink.submitted_at.is_not(None))
     stmt = (sa.select(SurveyLink.survey_wave_id, sa.func.count(),
                       sa.func.count(sa.case((started, 1))), sa.func.count(SurveyLink.submitted_at))
