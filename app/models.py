@@ -112,6 +112,8 @@ class User(TimestampMixin, Audited, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A coder identity made by a REFI-QDA import for a file user with no account: owns codings, never signs in.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -128,7 +130,12 @@ class User(TimestampMixin, Audited, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        return self.active and not self.imported
+
+    @property
+    def display_name(self) -> str:
+        """The name people read: an imported coder identity says so."""
+        return f"{self.name} (imported)" if self.imported else self.name
 
     @property
     def is_anonymous(self) -> bool:

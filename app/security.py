@@ -128,7 +128,7 @@ def record_login_attempt(email: str, success: bool) -> None:
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
+    if not ok or user is None or not user.is_active:  # imported coder identities never sign in
         return None
     return user
 
@@ -152,7 +152,7 @@ def user_for_api_token(plain: str) -> User | None:
     token = db.session.execute(
         sa.select(ApiToken).where(ApiToken.token_hash == token_digest(plain), ApiToken.revoked.is_(False))
     ).scalar_one_or_none()
-    if token is None or not token.user.active:
+    if token is None or not token.user.is_active:
         return None
     return token.user
 

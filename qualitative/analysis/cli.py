@@ -16,8 +16,9 @@ from app.exports import csv_text
 from app.models import Clinic, Role, User
 from qualitative.analysis.services import agreement as agreement_service
 from qualitative.analysis.services import refi_export, refi_import
-from qualitative.analysis.services.common import AnalysisInputError
+from qualitative.analysis.services.common import AnalysisInputError, coders
 from qualitative.models import Privilege, ProjectMember, QualProject
+from qualitative.refiqda import CODEPOINTS, READINGS, PositionsUndecided
 
 
 def _project(name: str) -> QualProject:
@@ -34,15 +35,35 @@ def _user(email: str, option: str) -> User:
     return user
 
 
+def _coder(project: QualProject, given: str) -> User:
+    """A coder named by account e-mail or by name (imported coders have only a name). A name shared by several of
+    the project's coders is refused with the candidates listed."""
+    text = given.strip()
+    by_email = db.session.execute(sa.select(User).where(User.email == text.lower())).scalar_one_or_none()
+    if by_email is not None:
+        return by_email
+    candidates = [u for u in coders(project.id) if u.name.strip().lower() == text.lower()]
+    if not candidates:
+        names = ", ".join(sorted(u.display_name for u in coders(project.id))) or "none"
+        raise click.UsageError(f"--coder {given!r}: no account with that e-mail and no coder of {project.name!r} "
+                               f"with that name (its coders: {names}).")
+    if len(candidates) > 1:
+        listed = "; ".join(f"{u.display_name} <{u.email}>" for u in candidates)
+        raise click.UsageError(f"--coder {given!r}: {len(candidates)} coders have that name ({listed}); give the "
+                               "e-mail instead.")
+    return candidates[0]
+
+
 @click.command("agreement")
 @click.option("--project", "project_name", required=True, help="Project name.")
-@click.option("--coder", "coders", multiple=True, required=True, help="Coder e-mail; give two or more.")
+@click.option("--coder", "coder_names", multiple=True, required=True,
+              help="Coder e-mail or name (imported coders have a name only); give two or more.")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @with_appcontext
-def agreement(project_name: str, coders: tuple[str, ...], fmt: str) -> None:
+def agreement(project_name: str, coder_names: tuple[str, ...], fmt: str) -> None:
     """Inter-coder agreement (character-level kappa as NVivo, turn-level kappa, Krippendorff's alpha)."""
     project = _project(project_name)
-    users = [_user(email, "--coder") for email in coders]
+    users = [_coder(project, given) for given in coder_names]
     if len({u.id for u in users}) < 2:
         raise click.UsageError("--coder: give two or more different coders.")
     try:
@@ -60,8 +81,10 @@ def agreement(project_name: str, coders: tuple[str, ...], fmt: str) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--project", "project_name", required=True, help="Project name.")
 @click.option("--crlf", is_flag=True, help="Write CRLF line ends in the sources (MAXQDA).")
+@click.option("--positions", type=click.Choice(READINGS), default=CODEPOINTS, show_default=True,
+              help="Count positions in Unicode code points (the standard) or UTF-16 code units (NVivo).")
 @with_appcontext
-def export_qdpx(path: Path, project_name: str, crlf: bool) -> None:
+def export_qdpx(path: Path, project_name: str, crlf: bool, positions: str) -> None:
     """Export a project as a REFI-QDA .qdpx file."""
     project = _project(project_name)
 
@@ -69,7 +92,7 @@ def export_qdpx(path: Path, project_name: str, crlf: bool) -> None:
         if done == total or done % 50 == 0:
             click.echo(f"  {done}/{total} documents", err=True)
 
-    data = refi_export.qdpx_bytes(project, crlf=crlf, progress=progress)
+    data = refi_export.qdpx_bytes(project, crlf=crlf, progress=progress, positions=positions)
     path.write_bytes(data)
     click.echo(f"Wrote {path} ({len(data):,} bytes, {refi_export.coding_count(project):,} codings).")
 
@@ -97,11 +120,17 @@ def _importer(project: QualProject | None, email: str | None) -> User:
 @click.option("--clinic", "clinic_code", default=None,
               help="Clinic code for sources whose clinic the file does not name.")
 @click.option("--user", "email", default=None,
-              help="Importing analyst (gets selections of unknown users); default: the project's manager or the "
-                   "first admin.")
+              help="Importing analyst (author of the import memo); default: the project's manager or the first "
+                   "admin.")
+@click.option("--map-user", "map_user", multiple=True, metavar="NAME=EMAIL",
+              help="Give the file user NAME (or its GUID) to the account EMAIL; repeatable. Other file users are "
+                   "matched by name or e-mail, else become imported coders.")
+@click.option("--positions", type=click.Choice(READINGS), default=None,
+              help="How the file counts positions, for sources where the file does not say and the readings differ.")
 @with_appcontext
-def import_qdpx(path: Path, project_name: str, clinic_code: str | None, email: str | None) -> None:
-    """Import a REFI-QDA .qdpx file (users matched to accounts by name or e-mail)."""
+def import_qdpx(path: Path, project_name: str, clinic_code: str | None, email: str | None,
+                map_user: tuple[str, ...], positions: str | None) -> None:
+    """Import a REFI-QDA .qdpx file (users matched to accounts by name or e-mail, or --map-user)."""
     project = db.session.execute(sa.select(QualProject).where(QualProject.name == project_name)).scalar_one_or_none()
     clinic = None
     if clinic_code:
@@ -111,9 +140,18 @@ def import_qdpx(path: Path, project_name: str, clinic_code: str | None, email: s
             raise click.UsageError(f"--clinic: no clinic with code {clinic_code}.")
     importer = _importer(project, email)
     try:
-        qda = refi_import.read_qdpx(path.read_bytes())
-        candidates = list(db.session.execute(sa.select(User).where(User.active.is_(True))).scalars())
+        try:
+            qda = refi_import.read_qdpx(path.read_bytes(), positions)
+        except PositionsUndecided as exc:
+            raise click.ClickException(_undecided_message(exc)) from None
+        candidates = list(db.session.execute(sa.select(User).where(User.active.is_(True),
+                                                                   User.imported.is_(False))).scalars())
         user_map = refi_import.suggest_user_mapping(qda, candidates)
+        explicit = refi_import.map_users_by_option(qda, list(map_user), candidates)
+        user_map.update(explicit)
+        for guid, account in list(user_map.items()):  # an explicit choice takes its account from a suggestion
+            if guid not in explicit and account in explicit.values():
+                user_map[guid] = None
         clinics = list(db.session.execute(sa.select(Clinic).order_by(Clinic.code)).scalars())
         with acting_as("cli:import-qdpx", importer.id):
             result = refi_import.import_project(qda, importer, user_map, clinics, clinic, project,
@@ -122,8 +160,22 @@ def import_qdpx(path: Path, project_name: str, clinic_code: str | None, email: s
         raise click.ClickException(str(exc)) from None
     click.echo(f"Imported into {result.project.name!r}: {result.documents} documents, {result.codes} codes, "
                f"{result.codings} codings, {result.memos} notes, {result.participants} participants.")
-    if result.to_importer:
-        click.echo(f"Selections of {', '.join(result.to_importer)} were given to {importer.email}.")
+    if result.imported_coders:
+        click.echo(f"Imported coders (no account; they cannot sign in): {'; '.join(result.imported_coders)}.")
+    for line in result.reading_lines():
+        click.echo(line)
+
+
+def _undecided_message(exc: PositionsUndecided) -> str:
+    lines = [f"Not imported: {exc}.", "Run again with --positions codepoints or --positions utf16. Quotes under each "
+             "reading:"]
+    for source in exc.sources:
+        lines.append(f"  source {source.source_name!r}:")
+        for sample in source.samples:
+            lines.append(f"    selection {sample['guid']} ({sample['start']}-{sample['end']}):")
+            lines.append(f"      as code points:     {sample['codepoints']!r}")
+            lines.append(f"      as UTF-16 units:    {sample['utf16']!r}")
+    return "\n".join(lines)
 
 
 def register(app: Flask) -> None:

@@ -7,7 +7,7 @@ See ``model`` for positions (code points, ``"\\n"`` line ends), ``export`` for t
 from pathlib import Path
 
 from .export import DEFAULT_ORIGIN, export_qdc, export_qdpx
-from .import_ import import_qdc, import_qdpx
+from .import_ import PositionsUndecided, import_qdc, import_qdpx
 from .model import (
     NS_CODEBOOK,
     NS_PROJECT,
@@ -24,6 +24,7 @@ from .model import (
     iter_codes,
     stable_guid,
 )
+from .positions import CODEPOINTS, READING_LABELS, READINGS, UTF16, SourceReading
 from .safety import DEFAULT_MAX_TOTAL_UNCOMPRESSED
 
 #: QDA-XML 1.0 schemas (REFI, MIT licence; see schemas/NOTICE), for validating exports
@@ -31,6 +32,12 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 __all__ = [
     "SCHEMA_DIR",
+    "CODEPOINTS",
+    "READING_LABELS",
+    "READINGS",
+    "UTF16",
+    "PositionsUndecided",
+    "SourceReading",
     "DEFAULT_MAX_TOTAL_UNCOMPRESSED",
     "DEFAULT_ORIGIN",
     "NS_CODEBOOK",

@@ -24,6 +24,7 @@ from .model import (
     RefiQdaError,
     stable_guid,
 )
+from .positions import CODEPOINTS, READINGS, UTF16, from_codepoint
 from .values import (
     check_xml_text,
     crlf_to_lf,
@@ -102,9 +103,16 @@ def _serialise(root: Element) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
 
 
-def build_project_xml(project: QdaProject, crlf: bool = False,
-                      origin: str = DEFAULT_ORIGIN) -> tuple[bytes, dict[str, bytes]]:
+UTF16_ORIGIN_SUFFIX = " (positions in UTF-16 code units)"
+
+
+def build_project_xml(project: QdaProject, crlf: bool = False, origin: str = DEFAULT_ORIGIN,
+                      positions: str = CODEPOINTS) -> tuple[bytes, dict[str, bytes]]:
     """Return ``project.qde`` bytes and ``{archive path: text bytes}`` of the sources."""
+    if positions not in READINGS:
+        raise RefiQdaError(f"positions must be one of {', '.join(READINGS)}, not {positions!r}")
+    if positions == UTF16 and "utf-16" not in origin.lower():
+        origin += UTF16_ORIGIN_SUFFIX  # so an importer (this one included) knows how to read them
     w = _Writer(NS_PROJECT)
     root = w.el(None, "Project", name=check_xml_text(project.name, "project name"),
                 origin=check_xml_text(origin, "origin"),
@@ -183,6 +191,7 @@ def build_project_xml(project: QdaProject, crlf: bool = False,
                 start, end = (map_from_crlf(p, removed) for p in (sel.start, sel.end))
                 if crlf:
                     start, end = (map_to_crlf(p, newlines) for p in (start, end))
+                start, end = (from_codepoint(written, p, positions) for p in (start, end))
                 sguid = w.guid(sel.guid, swhere)
                 user = _user(sel.creating_user, swhere)
                 when = _when(sel.creation_datetime)
@@ -196,7 +205,7 @@ def build_project_xml(project: QdaProject, crlf: bool = False,
                         raise RefiQdaError(f"{swhere}: coded with unknown code {code_guid}")
                     coding = w.el(selection, "Coding", guid=w.guid(stable_guid("coding", f"{sguid}/{cguid}"),
                                                                    swhere),
-                                  creatingUser=user, creationDateTime=when)
+                                  creatingUser=_user(sel.coder_of(code_guid), swhere), creationDateTime=when)
                     w.el(coding, "CodeRef", targetGUID=cguid)
                 _note_refs(w, selection, sel.note_refs, note_guids, swhere)
             _note_refs(w, element, source.note_refs, note_guids, where)
@@ -233,16 +242,18 @@ def _zip(entries: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def export_qdpx(project: QdaProject, crlf: bool = False, origin: str = DEFAULT_ORIGIN) -> bytes:
+def export_qdpx(project: QdaProject, crlf: bool = False, origin: str = DEFAULT_ORIGIN,
+                positions: str = CODEPOINTS) -> bytes:
     """Return the bytes of a .qdpx archive for ``project``.
 
     ``crlf=True`` writes source texts with ``\\r\\n`` line ends and shifts every position by the number of
     line breaks before it (``p' = p + #{"\\n" before p}``), which MAXQDA expects; positions are otherwise
-    code-point offsets into the ``\\n`` text.  Raises :class:`RefiQdaError` for invalid GUIDs, duplicate
+    code-point offsets into the ``\\n`` text.  ``positions="utf16"`` writes them in UTF-16 code units (NVivo's
+    count) and says so in ``origin``.  Raises :class:`RefiQdaError` for invalid GUIDs, duplicate
     GUIDs, selections outside their text, codings of unknown codes and values that do not fit their
     variable.
     """
-    qde, files = build_project_xml(project, crlf=crlf, origin=origin)
+    qde, files = build_project_xml(project, crlf=crlf, origin=origin, positions=positions)
     return _zip([("project.qde", qde), *files.items()])
 
 

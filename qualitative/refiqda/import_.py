@@ -6,8 +6,10 @@ GUIDs may be upper case or in braces (stored lower case without braces); the sou
 relative path; texts may start with a UTF-8 (or UTF-16) byte-order mark; ``creatingUser`` may be missing;
 colours may lack ``#`` or be lower case; ``richTextPath`` is ignored.  CRLF or CR line ends are normalised
 to ``"\\n"`` and every position is shifted back (``p' = p - #{"\\r\\n" pairs before p}``), so MAXQDA's CRLF
-positions land on the same characters.  Positions are taken as code points.  (NVivo is reported to count
-UTF-16 code units, which differs only for characters outside the Basic Multilingual Plane, e.g. emoji.)
+positions land on the same characters.  Whether positions count code points or UTF-16 code units (NVivo) is
+decided per source from the file itself (``positions``); when the file does not settle it and the readings
+differ, :class:`PositionsUndecided` asks for the analyst's choice.  A ``<Coding>``'s own ``creatingUser``
+is kept (``QdaSelection.coding_users``): it wins over its selection's.
 
 Strictness, where guessing would corrupt data: selections outside their text, codings of unknown codes,
 references to unknown notes/sources/variables, duplicate GUIDs, missing source files and unsafe archives
@@ -34,6 +36,16 @@ from .model import (
     VariableValue,
     iter_codes,
 )
+from .positions import (
+    CODEPOINTS,
+    READING_LABELS,
+    READINGS,
+    RawSelection,
+    SourceReading,
+    read_positions,
+    settle_file,
+    to_codepoint,
+)
 from .safety import (
     DEFAULT_MAX_TOTAL_UNCOMPRESSED,
     MiB,
@@ -54,6 +66,18 @@ from .values import (
 )
 
 MAX_CODE_DEPTH = 200
+
+
+class PositionsUndecided(RefiQdaError):
+    """The file does not say how it counts positions and the two readings differ; ``sources`` lists the undecided
+    sources (:class:`SourceReading`, with both readings of a few selections)."""
+
+    def __init__(self, sources: list[SourceReading]) -> None:
+        self.sources = sources
+        names = ", ".join(repr(r.source_name) for r in sources)
+        super().__init__(f"the file does not say whether its positions count Unicode code points or UTF-16 code "
+                         f"units, and the two readings put selections on different text in {names}; choose the "
+                         "reading (compare the quotes under each)")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 
@@ -82,6 +106,7 @@ class _Reader:
         self.archive = archive
         self.guids: set[str] = set()
         self.skipped: list[str] = []
+        self.raw_texts: dict[str, str] = {}
 
     def guid(self, element: Element, where: str, attr: str = "guid", unique: bool = True) -> str:
         guid = normalise_guid(element.get(attr), f"{where} ({attr})")
@@ -248,19 +273,22 @@ def _project(root: Element, reader: _Reader) -> QdaProject:
 
 def _source(element: Element, reader: _Reader, code_guids: set[str], note_guids: set[str],
             variables: dict[str, QdaVariable]) -> QdaTextSource:
+    """A text source with its selections' positions as the file states them (raw text, not yet converted:
+    :func:`_convert_positions` does that once the file's reading is known)."""
     name = element.get("name") or ""
     where = f"source {name!r} ({element.get('guid')})"
     guid = reader.guid(element, where)
     raw = reader.text_of(element, where)
-    text, removed = crlf_to_lf(raw)
     selections = []
     for sel in _children(element, "PlainTextSelection"):
         swhere = f"{where}, selection {sel.get('guid')}"
         start = parse_integer(sel.get("startPosition"), f"{swhere} (startPosition)")
         end = parse_integer(sel.get("endPosition"), f"{swhere} (endPosition)")
-        if not 0 <= start <= end <= len(raw):
-            raise RefiQdaError(f"{swhere}: positions {start}-{end} lie outside the text (length {len(raw)})")
-        codings = []
+        if not 0 <= start <= end:
+            raise RefiQdaError(f"{swhere}: positions {start}-{end} lie outside the text (start after end, or "
+                               "negative)")
+        codings: list[str] = []
+        coding_users: dict[str, str] = {}
         for coding in _children(sel, "Coding"):
             ref = _child(coding, "CodeRef")
             if ref is None:
@@ -268,17 +296,23 @@ def _source(element: Element, reader: _Reader, code_guids: set[str], note_guids:
             code = reader.guid(ref, f"{swhere}, CodeRef", "targetGUID", unique=False)
             if code not in code_guids:
                 raise RefiQdaError(f"{swhere}: coded with unknown code {code}")
+            user = reader.optional_guid(coding, "creatingUser", f"{swhere}, Coding")
             if code not in codings:
                 codings.append(code)
+                if user:
+                    coding_users[code] = user
+        selection_user = reader.optional_guid(sel, "creatingUser", swhere)
+        coding_users = {code: user for code, user in coding_users.items() if user != selection_user}
         selections.append(QdaSelection(
-            guid=reader.guid(sel, swhere), start=map_from_crlf(start, removed), end=map_from_crlf(end, removed),
-            creating_user=reader.optional_guid(sel, "creatingUser", swhere),
+            guid=reader.guid(sel, swhere), start=start, end=end,
+            creating_user=selection_user,
             creation_datetime=parse_datetime(sel.get("creationDateTime"), f"{swhere} (creationDateTime)"),
             codings=codings, note_refs=reader.refs(sel, "NoteRef", note_guids, "note", swhere),
-            name=sel.get("name") or "", description=_text(sel, "Description")))
+            name=sel.get("name") or "", description=_text(sel, "Description"), coding_users=coding_users))
     if _children(element, "Coding"):
         reader.skipped.append(f"{where}: codings of the whole source are not imported")
-    return QdaTextSource(guid=guid, name=name, text=text,
+    reader.raw_texts[guid] = raw
+    return QdaTextSource(guid=guid, name=name, text=raw,
                          variable_values=reader.values(element, variables, where), selections=selections,
                          description=_text(element, "Description"),
                          creating_user=reader.optional_guid(element, "creatingUser", where),
@@ -286,15 +320,56 @@ def _source(element: Element, reader: _Reader, code_guids: set[str], note_guids:
                          note_refs=reader.refs(element, "NoteRef", note_guids, "note", where))
 
 
-def import_qdpx(data: bytes, max_total_uncompressed: int = DEFAULT_MAX_TOTAL_UNCOMPRESSED) -> QdaProject:
+def _convert_positions(project: QdaProject, positions: str | None) -> None:
+    """Decide each source's reading (``positions`` module), then turn every selection into code points of the
+    ``"\\n"`` text. Undecided sources need ``positions`` (the analyst's choice); without it
+    :class:`PositionsUndecided` is raised with both readings of a few selections."""
+    if positions is not None and positions not in READINGS:
+        raise RefiQdaError(f"positions must be one of {', '.join(READINGS)}, not {positions!r}")
+    readings = settle_file([
+        read_positions(source.text, [RawSelection(s.guid, s.start, s.end, (s.name, s.description))
+                                     for s in source.selections], project.origin, source.guid, source.name)
+        for source in project.sources])
+    undecided = [r for r in readings if r.reading is None]
+    if undecided and positions is None:
+        raise PositionsUndecided(undecided)
+    for r in readings:
+        if positions is not None and r.reading in READINGS and r.reading != positions:
+            if r.conclusive:
+                raise RefiQdaError(f"source {r.source_name!r}: positions were chosen as {READING_LABELS[positions]}"
+                                   f" but the file proves {READING_LABELS[r.reading]} ({r.reason})")
+            r.reading, r.reason = positions, f"chosen by the analyst (the file suggested {r.label}: {r.reason})"
+        elif r.reading is None:
+            r.reading, r.reason = positions, f"chosen by the analyst ({r.reason})"
+    for source, r in zip(project.sources, readings, strict=True):
+        raw = source.text
+        text, removed = crlf_to_lf(raw)
+        for sel in source.selections:
+            start, end = (map_from_crlf(to_codepoint(raw, p, r.reading or CODEPOINTS), removed)
+                          for p in (sel.start, sel.end))
+            if not 0 <= start <= end <= len(text):
+                raise RefiQdaError(f"source {source.name!r}, selection {sel.guid}: positions {sel.start}-{sel.end} "
+                                   f"lie outside the text (length {len(raw)})")
+            sel.start, sel.end = start, end
+        source.text = text
+    project.position_readings = readings
+
+
+def import_qdpx(data: bytes, max_total_uncompressed: int = DEFAULT_MAX_TOTAL_UNCOMPRESSED,
+                positions: str | None = None) -> QdaProject:
     """Read a .qdpx archive (bytes) into a :class:`QdaProject`; raise :class:`RefiQdaError` if it cannot be
-    read safely and completely.  ``max_total_uncompressed`` caps the bytes inflated from the archive."""
+    read safely and completely.  ``max_total_uncompressed`` caps the bytes inflated from the archive.
+    ``positions`` ("codepoints" or "utf16") is the analyst's choice for sources whose reading the file does not
+    settle; without it such a file raises :class:`PositionsUndecided` (``project.position_readings`` tells how
+    every source was read)."""
     archive = open_archive(data, max_total_uncompressed)
     roots = [info for key, info in archive.members.items() if key == "project.qde"]
     if not roots:
         raise RefiQdaError("archive has no project.qde at its top level; is this a REFI-QDA .qdpx file?")
     root = parse_xml(archive.read(roots[0]), "project.qde")
-    return _project(root, _Reader(archive))
+    project = _project(root, _Reader(archive))
+    _convert_positions(project, positions)
+    return project
 
 
 def import_qdc(data: bytes, max_bytes: int = 50 * MiB) -> list[QdaCode]:

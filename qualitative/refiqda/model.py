@@ -5,7 +5,8 @@ text-based qualitative project needs: users, a nested codebook, variables, cases
 coded selections, and notes.
 
 Positions: ``QdaSelection.start``/``end`` are zero-based, end-exclusive offsets counted in Unicode code
-points (Python ``str`` indices) into ``QdaTextSource.text``, whose line endings are always ``"\\n"``.
+points (Python ``str`` indices) into ``QdaTextSource.text``, whose line endings are always ``"\\n"``
+(import converts files that count UTF-16 code units, see ``positions``).
 So ``source.text[sel.start:sel.end]`` is the coded quote. QDA-XML itself says "character" positions;
 export can shift them to a CRLF text for MAXQDA (``export_qdpx(..., crlf=True)``) and import maps CRLF
 texts back to ``"\\n"``.
@@ -90,6 +91,12 @@ class QdaSelection:
     note_refs: list[str] = field(default_factory=list)
     name: str = ""
     description: str = ""
+    # code guid -> the <Coding>'s own creatingUser, where it names one (it wins over the selection's)
+    coding_users: dict[str, str] = field(default_factory=dict)
+
+    def coder_of(self, code_guid: str) -> str | None:
+        """Who applied ``code_guid`` here: the coding's creatingUser, else the selection's."""
+        return self.coding_users.get(code_guid) or self.creating_user
 
 
 @dataclass
@@ -131,6 +138,8 @@ class QdaProject:
     creating_user: str | None = None
     creation_datetime: datetime | None = None
     skipped: list[str] = field(default_factory=list)
+    # how each source's positions were read (import only; see ``positions``)
+    position_readings: list = field(default_factory=list)
 
 
 def iter_codes(codes: list[QdaCode]):

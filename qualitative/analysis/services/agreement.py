@@ -227,6 +227,11 @@ def _disagreement_list(pair: PairReport, codes, spans, unit_spans, turns, presen
     return out
 
 
+def coder_ref(user: User) -> str:
+    """How exports name a coder: the account e-mail, or for an imported coder (no real e-mail) its shown name."""
+    return user.display_name if user.imported else user.email
+
+
 def report_rows(report: AgreementReport) -> tuple[list[str], list[list]]:
     """The report as one flat table (for CSV and Excel): per code x document, per code, pooled, alpha."""
     headers = ["level", "coder_a", "coder_b", "code", "document", "characters", "char_kappa", "char_band",
@@ -234,7 +239,7 @@ def report_rows(report: AgreementReport) -> tuple[list[str], list[list]]:
     # alpha on "code x document" rows is of all chosen coders (not only the pair) on that document
     out: list[list] = []
     for pair in report.pairs:
-        ea, eb = pair.coder_a.email, pair.coder_b.email
+        ea, eb = coder_ref(pair.coder_a), coder_ref(pair.coder_b)
         for r in pair.rows:
             out.append(["code x document", ea, eb, r["path"], r["document"].name, r["char"]["n"], r["char"]["kappa"],
                         r["char_band"], r["char"]["po"], r["char"]["agreement_on_coded"], r["unit"]["n"],
@@ -248,7 +253,7 @@ def report_rows(report: AgreementReport) -> tuple[list[str], list[list]]:
             out.append(["pooled", ea, eb, "(all codes)", "(all documents)", c["n"], c["kappa"],
                         landis_koch_band(c["kappa"]), c["po"], c["agreement_on_coded"], None,
                         pair.pooled_unit_kappa, pair.pooled_band, None, None])
-    everyone = "; ".join(u.email for u in report.coders)
+    everyone = "; ".join(coder_ref(u) for u in report.coders)
     for r in report.alpha_per_code:
         out.append(["alpha", everyone, "", r["path"], "(all documents)", None, None, None, None, None, None, None,
                     None, r["alpha"], r["band"]])
@@ -261,7 +266,7 @@ def report_rows(report: AgreementReport) -> tuple[list[str], list[list]]:
 def report_json(report: AgreementReport) -> dict:
     headers, rows = report_rows(report)
     return {
-        "coders": [u.email for u in report.coders],
+        "coders": [coder_ref(u) for u in report.coders],
         "documents": [d.name for d in report.documents],
         "rows": [dict(zip(headers, row, strict=True)) for row in rows],
     }

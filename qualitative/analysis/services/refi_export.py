@@ -23,6 +23,7 @@ from qualitative.analysis.services.common import code_tree
 from qualitative.codebook_io import describe
 from qualitative.models import Coding, Document, DocumentTurn, Memo, Participant, QualProject
 from qualitative.refiqda import (
+    CODEPOINTS,
     QdaCase,
     QdaCode,
     QdaNote,
@@ -150,8 +151,8 @@ def _cases(project, documents, clinics, variables, guid) -> list[QdaCase]:
     return cases
 
 
-def qdpx_bytes(project: QualProject, crlf: bool = False, progress=None) -> bytes:
-    return export_qdpx(build_qda_project(project, progress), crlf=crlf)
+def qdpx_bytes(project: QualProject, crlf: bool = False, progress=None, positions: str = CODEPOINTS) -> bytes:
+    return export_qdpx(build_qda_project(project, progress), crlf=crlf, positions=positions)
 
 
 def qdc_bytes(project: QualProject) -> bytes:

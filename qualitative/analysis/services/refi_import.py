@@ -13,12 +13,13 @@ Everything is validated and built first and committed once; any error leaves not
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from app.db import db
-from app.models import Clinic, User
+from app.models import Clinic, Role, User
 from qualitative.analysis.models import RefiGuid
 from qualitative.analysis.services.common import AnalysisInputError
 from qualitative.analysis.services.refi_plan import (
@@ -41,25 +42,44 @@ from qualitative.models import (
     ProjectMember,
     QualProject,
 )
-from qualitative.refiqda import QdaProject, RefiQdaError, import_qdpx, iter_codes
+from qualitative.refiqda import (
+    READING_LABELS,
+    PositionsUndecided,
+    QdaProject,
+    RefiQdaError,
+    import_qdpx,
+    iter_codes,
+)
 
 
-def read_qdpx(data: bytes) -> QdaProject:
-    """Parse the archive; every problem becomes an AnalysisInputError with the reader's message (what, where)."""
+def read_qdpx(data: bytes, positions: str | None = None) -> QdaProject:
+    """Parse the archive; every problem becomes an AnalysisInputError with the reader's message (what, where).
+    :class:`PositionsUndecided` passes through: the caller asks the analyst and reads again with ``positions``."""
     if not data:
         raise AnalysisInputError("The file is empty.", "file")
     try:
-        return import_qdpx(data)
+        return import_qdpx(data, positions=positions)
+    except PositionsUndecided:
+        raise
     except RefiQdaError as exc:
         raise AnalysisInputError(f"This is not a readable REFI-QDA project: {exc}", "file") from None
 
 
+def user_label(qda: QdaProject, guid: str | None) -> str:
+    names = {u.guid: u.name for u in qda.users}
+    if guid is None:
+        return "(no user recorded)"
+    return names.get(guid) or f"(user {guid} not listed)"
+
+
 def user_summary(qda: QdaProject) -> list[dict]:
-    """The file's users with how many selections each created (plus selections without a user)."""
+    """The file's users with how many codings each applied (plus codings without a user)."""
     counts: dict[str | None, int] = {}
     for source in qda.sources:
         for sel in source.selections:
-            counts[sel.creating_user] = counts.get(sel.creating_user, 0) + 1
+            for code in sel.codings:
+                user = sel.coder_of(code)
+                counts[user] = counts.get(user, 0) + 1
     known = {u.guid for u in qda.users}
     rows = [{"guid": u.guid, "name": u.name or u.guid, "selections": counts.get(u.guid, 0)} for u in qda.users]
     rows += [{"guid": g, "name": f"(user {g} not listed)", "selections": n}
@@ -70,12 +90,46 @@ def user_summary(qda: QdaProject) -> list[dict]:
 
 
 def suggest_user_mapping(qda: QdaProject, candidates: list[User]) -> dict[str, int | None]:
-    """File user -> platform user whose name or e-mail (or its local part) equals the file user's name."""
-    index: dict[str, int] = {}
+    """File user -> platform user whose name or e-mail (or its local part) equals the file user's name. A name
+    that fits several accounts, or two file users that would get the same account, suggest nothing (never merge)."""
+    index: dict[str, set[int]] = {}
     for user in candidates:
         for key in (user.name, user.email, user.email.split("@")[0]):
-            index.setdefault(key.strip().lower(), user.id)
-    return {u.guid: index.get((u.name or "").strip().lower()) for u in qda.users}
+            index.setdefault(key.strip().lower(), set()).add(user.id)
+    suggested: dict[str, int | None] = {}
+    for u in qda.users:
+        found = index.get((u.name or "").strip().lower(), set())
+        suggested[u.guid] = next(iter(found)) if len(found) == 1 else None
+    taken: dict[int, int] = {}
+    for account in suggested.values():
+        if account:
+            taken[account] = taken.get(account, 0) + 1
+    return {g: (a if a and taken[a] == 1 else None) for g, a in suggested.items()}
+
+
+def map_users_by_option(qda: QdaProject, pairs: list[str], accounts: list[User]) -> dict[str, int]:
+    """``["NAME=EMAIL", ...]`` (the command line's ``--map-user``) -> file user GUID -> account id. NAME is a file
+    user's name or GUID; raises AnalysisInputError naming the pair when either side is unknown or ambiguous."""
+    by_email = {u.email.lower(): u for u in accounts}
+    chosen: dict[str, int] = {}
+    for pair in pairs:
+        name, sep, email = pair.rpartition("=")
+        name, email = name.strip(), email.strip().lower()
+        if not sep or not name or not email:
+            raise AnalysisInputError(f"--map-user {pair!r}: write NAME=EMAIL.", "users")
+        matches = [u for u in qda.users if u.name.strip().lower() == name.lower() or u.guid == name.lower()]
+        if not matches:
+            known = ", ".join(repr(u.name or u.guid) for u in qda.users) or "none"
+            raise AnalysisInputError(f"--map-user {pair!r}: the file has no user {name!r} (its users: {known}).",
+                                     "users")
+        if len(matches) > 1:
+            raise AnalysisInputError(f"--map-user {pair!r}: {len(matches)} file users are named {name!r}; name "
+                                     f"one by its GUID ({', '.join(u.guid for u in matches)}).", "users")
+        account = by_email.get(email)
+        if account is None:
+            raise AnalysisInputError(f"--map-user {pair!r}: no active account with e-mail {email}.", "users")
+        chosen[matches[0].guid] = account.id
+    return chosen
 
 
 @dataclass
@@ -86,8 +140,30 @@ class ImportResult:
     codings: int = 0
     memos: int = 0
     participants: int = 0
-    to_importer: list[str] = field(default_factory=list)
+    imported_coders: list[str] = field(default_factory=list)  # names of coder identities made for file users
+    readings: list = field(default_factory=list)  # SourceReading per source (how positions were read)
     notes: list[str] = field(default_factory=list)
+
+    def reading_lines(self) -> list[str]:
+        """One line per reading used: which sources, and why (from the file, or the analyst's choice)."""
+        return reading_summary(self.readings)
+
+
+def reading_summary(readings: list) -> list[str]:
+    groups: dict[str, list] = {}
+    for r in readings:
+        groups.setdefault(r.reading or "", []).append(r)
+    lines = []
+    for reading, items in groups.items():
+        names = ", ".join(f"“{r.source_name}”" for r in items[:5]) + (f" and {len(items) - 5} more"
+                                                                       if len(items) > 5 else "")
+        if reading == "same":
+            lines.append(f"Positions of {names}: code points and UTF-16 units agree (no selection after a "
+                         "character outside the Basic Multilingual Plane).")
+        else:
+            lines.append(f"Positions of {names} were read as {READING_LABELS.get(reading, reading)}: "
+                         f"{items[0].reason}.")
+    return lines
 
 
 def empty_projects(projects: list[QualProject]) -> list[QualProject]:
@@ -132,9 +208,18 @@ def import_project(qda: QdaProject, importer: User, user_map: dict[str, int | No
         sa.select(User).where(User.id.in_([v for v in user_map.values() if v]))).scalars()}
     if bad := [g for g, v in user_map.items() if v and v not in users]:
         raise AnalysisInputError(f"File users {bad} are mapped to unknown accounts.", "users")
+    by_account: dict[int, list[str]] = {}
+    for guid, account in user_map.items():
+        if account:
+            by_account.setdefault(account, []).append(user_label(qda, guid))
+    for account, names in by_account.items():
+        if len(names) > 1:
+            raise AnalysisInputError(f"File users {' and '.join(names)} are all mapped to {users[account].name}; "
+                                     "two coders would become one and their agreement could not be computed. Map "
+                                     "each to a different account, or leave them as imported coders.", "users")
     try:
         target = _target(project, project_name, importer)
-        result = ImportResult(target)
+        result = ImportResult(target, readings=list(qda.position_readings))
         _write(qda, target, importer, user_map, plans, result, clinics)
         db.session.commit()
     except Exception:
@@ -163,6 +248,7 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
     result.codes = len(rows)
 
     user_guid: dict[int, str] = {}
+    identities: dict[str | None, int] = {}
 
     def account(guid: str | None) -> int | None:
         """The platform user the file user is mapped to (remembering the file's GUID for re-export)."""
@@ -173,13 +259,17 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
         return mapped
 
     def owner(guid: str | None) -> int:
+        """The mapped account, else the file user's own imported coder identity (never someone else's)."""
         mapped = account(guid)
         if mapped:
             return mapped
-        label = names.get(guid, guid) if guid else "(no user recorded)"
-        if label not in result.to_importer:
-            result.to_importer.append(label)
-        return importer.id
+        if guid not in identities:
+            identity = imported_identity(guid, names.get(guid) if guid else None, qda.name)
+            identities[guid] = identity.id
+            result.imported_coders.append(identity.name)
+            if guid:
+                guids.append(("user", identity.id, guid))
+        return identities[guid]
 
     selection_coding: dict[str, int] = {}
     doc_ids: dict[str, int] = {}
@@ -203,8 +293,8 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
             if sel.end <= sel.start:
                 zero += 1
                 continue
-            coder = owner(sel.creating_user)
             for code_guid in sel.codings:
+                coder = owner(sel.coder_of(code_guid))
                 key = (code_ids[code_guid], coder, sel.start, sel.end)
                 if key in seen:
                     duplicate += 1
@@ -282,7 +372,7 @@ def _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, resu
     for note in qda.notes:
         target_type, target_id = targets.get(note.guid, ("project", None))
         memo = Memo(project_id=project.id, target_type=target_type, target_id=target_id,
-                    author_id=owner(note.creating_user), title=(note.name or None) and note.name[:255],
+                    author_id=owner(note.creating_user) if note.creating_user else importer.id, title=(note.name or None) and note.name[:255],
                     text=note.text or "")
         db.session.add(memo)
         db.session.flush()
@@ -295,15 +385,38 @@ def _import_memo(qda: QdaProject, project: QualProject, importer: User, result: 
              + (f" (written by {qda.origin})" if qda.origin else "") + f" by {importer.name}.",
              f"{result.documents} documents, {result.codes} codes, {result.codings} codings, {result.memos} notes, "
              f"{result.participants} participants."]
-    if result.to_importer:
-        lines.append(f"Selections of these file users were given to {importer.name} (no platform account chosen): "
-                     + "; ".join(result.to_importer) + ".")
+    if result.imported_coders:
+        lines.append("File users without a platform account became imported coders (they cannot sign in; their "
+                     "codings count in agreement): " + "; ".join(result.imported_coders) + ".")
+    lines += result.reading_lines()
     lines += result.notes
     if qda.skipped:
         lines.append("Not imported: " + "; ".join(qda.skipped) + ".")
     lines.append("De-identification was not reviewed on this platform (status: skipped); check the texts.")
     db.session.add(Memo(project_id=project.id, target_type="project", author_id=importer.id,
                         title="REFI-QDA import", text="\n".join(lines)))
+
+
+IMPORTED_DOMAIN = "imported.invalid"  # RFC 2606: a domain that can never receive mail
+
+
+def imported_identity(guid: str | None, name: str | None, project_name: str) -> User:
+    """The coder identity of file user ``guid`` (reused when an earlier import made it), or a new one; ``guid``
+    None (selections with no user) always gets a new identity of its own."""
+    if guid:
+        email = f"imported-{guid}@{IMPORTED_DOMAIN}"
+        found = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
+        if found is not None:
+            return found
+        label = (name or "").strip() or f"File user {guid[:8]}"
+    else:
+        email = f"imported-{uuid.uuid4()}@{IMPORTED_DOMAIN}"
+        label = f"Unrecorded coder of {project_name or 'an imported project'}"
+    user = User(email=email, name=label[:120], password_hash="!imported: cannot sign in", role=Role.ANALYST,
+                active=False, imported=True)
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def count_codes(qda: QdaProject) -> int:

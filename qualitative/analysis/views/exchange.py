@@ -1,5 +1,6 @@
 """REFI-QDA exchange: export a project (.qdpx; large ones through a job) and its codebook (.qdc); import a .qdpx
-in two steps (upload and check, then map the file's users to platform accounts)."""
+in two steps (upload and check, then map the file's users to platform accounts and, when the file does not say how
+it counts positions, choose the reading after comparing quotes under both)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from qualitative.analysis.services.blind import blinded_document_ids
 from qualitative.analysis.services.common import AnalysisInputError
 from qualitative.analysis.views.blueprint import bp
 from qualitative.models import Privilege, QualProject
+from qualitative.refiqda import CODEPOINTS, READINGS, UTF16, PositionsUndecided
 
 QDPX_MIME = "application/zip"
 STAGING = "qdpx-imports"
@@ -128,7 +130,7 @@ def import_qdpx():
     if form.validate_on_submit():
         data = form.file.data.read()
         try:
-            qda = refi_import.read_qdpx(data)
+            qda, undecided = _read(data, None)
         except AnalysisInputError as exc:
             form.file.errors.append(str(exc))
         else:
@@ -138,7 +140,7 @@ def import_qdpx():
                 with open(_staging_path(token), "wb") as handle:
                     handle.write(data)
                 return _mapping_page(qda, token, form.target.data, form.project_name.data, form.project_id.data,
-                                     form.clinic_id.data)
+                                     form.clinic_id.data, undecided=undecided)
     return render_template("analysis/import.html", form=form), 400
 
 
@@ -151,15 +153,31 @@ def _check_target(form: ImportUploadForm) -> None:
 
 
 def _candidates() -> list[User]:
-    return list(db.session.execute(db.select(User).where(User.active.is_(True), User.role.in_(
+    return list(db.session.execute(db.select(User).where(User.active.is_(True), User.imported.is_(False), User.role.in_(
         (Role.ANALYST, Role.ADMIN, Role.DIRECTOR))).order_by(User.name)).scalars())
 
 
-def _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors=None, status=200):
+def _read(data: bytes, positions: str | None):
+    """The parsed file and, when the file does not settle how positions count, the undecided sources (then the
+    file is parsed as code points only to show its users and counts; nothing is imported before a choice)."""
+    try:
+        return refi_import.read_qdpx(data, positions), []
+    except PositionsUndecided as exc:
+        try:
+            return refi_import.read_qdpx(data, CODEPOINTS), exc.sources
+        except PositionsUndecided:  # pragma: no cover - a given reading is never undecided
+            raise AnalysisInputError(str(exc), "file") from None
+        except AnalysisInputError:
+            return refi_import.read_qdpx(data, UTF16), exc.sources
+
+
+def _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors=None, status=200, undecided=None,
+                  positions=None):
     candidates = _candidates()
     return render_template(
         "analysis/import_map.html", qda=qda, token=token, target=target, project_name=project_name,
-        project_id=project_id, clinic_id=clinic_id, users=refi_import.user_summary(qda),
+        project_id=project_id, clinic_id=clinic_id, users=refi_import.user_summary(qda), undecided=undecided or [],
+        positions=positions, readings=refi_import.reading_summary(qda.position_readings) if not undecided else [],
         suggested=refi_import.suggest_user_mapping(qda, candidates), candidates=candidates, errors=errors or [],
         counts={"sources": len(qda.sources), "codes": refi_import.count_codes(qda),
                 "selections": sum(len(s.selections) for s in qda.sources), "notes": len(qda.notes)}), status
@@ -174,8 +192,11 @@ def import_qdpx_confirm():
         abort(400, description="The upload has expired or is unknown; upload the file again.")
     with open(path, "rb") as handle:
         data = handle.read()
+    positions = request.form.get("positions") or None
+    if positions is not None and positions not in READINGS:
+        abort(400, description="positions must be codepoints or utf16")
     try:
-        qda = refi_import.read_qdpx(data)
+        qda, undecided = _read(data, positions)
     except AnalysisInputError as exc:
         abort(400, description=str(exc))
     target = request.form.get("target", "new")
@@ -183,6 +204,8 @@ def import_qdpx_confirm():
     project_id = request.form.get("project_id", type=int) or 0
     clinic_id = request.form.get("clinic_id", type=int) or 0
     errors: list[str] = []
+    if undecided:
+        errors.append("Choose how the file counts positions: compare the quotes under each reading below.")
     user_map: dict[str, int | None] = {}
     valid_users = {u.id for u in _candidates()}
     for item in refi_import.user_summary(qda):
@@ -190,7 +213,7 @@ def import_qdpx_confirm():
             continue
         raw = request.form.get(f"user-{item['guid']}", "")
         if raw and (not raw.isdigit() or int(raw) not in valid_users):
-            errors.append(f"File user “{item['name']}”: choose a listed account or leave it to you.")
+            errors.append(f"File user “{item['name']}”: choose a listed account or keep it as an imported coder.")
         user_map[item["guid"]] = int(raw) if raw.isdigit() and int(raw) in valid_users else None
     project = None
     if target == "existing":
@@ -211,8 +234,8 @@ def import_qdpx_confirm():
         else:
             os.remove(path)
             flash(f"Imported {result.documents} documents, {result.codes} codes and {result.codings} codings into "
-                  f"“{result.project.name}”." + (f" Selections of {len(result.to_importer)} file user(s) were "
-                                                 "given to you (see the import memo)." if result.to_importer else ""),
-                  "success")
+                  f"“{result.project.name}”." + (f" {len(result.imported_coders)} file user(s) without an account "
+                                                 "became imported coders." if result.imported_coders else "")
+                  + " " + " ".join(result.reading_lines()), "success")
             return redirect(url_for("analysis.hub", qual_project_id=result.project.id))
-    return _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors, 400)
+    return _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors, 400, undecided, positions)

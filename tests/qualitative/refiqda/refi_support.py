@@ -93,3 +93,86 @@ def build_sample_project() -> QdaProject:
     note = QdaNote(g("note", 1), "Memo", "Baby-focused question\ninterrupts shame.", ana.guid, WHEN)
     return QdaProject("MIO pilot", [ana, ben], [domain, other], variables, [case], [s1, s2], [note],
                       "Pilot interviews", creating_user=ana.guid, creation_datetime=WHEN)
+
+
+# --- an NVivo export whose texts hold emoji ----------------------------------------------------------------------
+# No public NVivo .qdpx with characters outside the Basic Multilingual Plane could be found (see
+# tests/qualitative/data/real/README.md). This one is built as NVivo for Windows writes a project: the element and
+# attribute layout of NVivo's exports (upper-case GUIDs, origin "NVivo for Windows 12.6", basePath, each selection
+# named after its source, every <Coding> carrying its own creatingUser, sources/<GUID>.txt in UTF-8 with a BOM and
+# CRLF line ends), and positions counted as NVivo counts them: UTF-16 code units of the CRLF text. The quotes are
+# written first; their positions are derived from them, so the test knows the text NVivo showed for each coding.
+NVIVO_USERS = {"A": ("8CA3A2C1-8B7A-4E0B-9E0C-2D6F4A1B7C01", "coder_a"),
+               "B": ("F93AD076-5CA1-4F46-ABF4-B4B67130A6E2", "coder_b")}
+NVIVO_TEXTS = {
+    "Mother M07": ("Interviewer: How did the first sessions feel? 🙂\r\n"
+                   "Mother M07: Honestly scared 😨. I thought they would take the baby 👶🏽.\r\n"
+                   "Interviewer: And later?\r\n"
+                   "Mother M07: She asked what my daughter felt 🤔 and I could breathe 🙏. "
+                   "Now I notice when she is upset 😢 before I react.\r\n"),
+    "Counselor C02": ("Counselor C02: Supervision kept me going 💪 even with 40 cases.\r\n"
+                      "Counselor C02: The 𠀋 mark on the chart means session missed; we chase those 📞 fast.\r\n"),
+}
+# (source, quote, code, selection user, coding user): quotes are unique in their text
+NVIVO_CODINGS = [
+    ("Mother M07", "Honestly scared 😨", "Fear of losing custody", "A", "A"),
+    ("Mother M07", "I thought they would take the baby 👶🏽", "Fear of losing custody", "A", "A"),
+    ("Mother M07", "I thought they would take the baby 👶🏽", "Fear of losing custody", "B", "B"),
+    ("Mother M07", "She asked what my daughter felt 🤔", "Mentalizing prompt", "A", "A"),
+    ("Mother M07", "She asked what my daughter felt 🤔", "Mentalizing prompt", "B", "B"),
+    ("Mother M07", "I could breathe 🙏", "Relief", "B", "A"),  # the coding's user wins over the selection's
+    ("Mother M07", "Now I notice when she is upset 😢 before I react", "Reflective functioning", "A", "A"),
+    ("Mother M07", "Now I notice when she is upset 😢 before I react", "Reflective functioning", "B", "B"),
+    ("Counselor C02", "Supervision kept me going 💪", "Supervision", "A", "A"),
+    ("Counselor C02", "we chase those 📞 fast", "Supervision", "B", "B"),
+]
+NVIVO_CODES = ["Fear of losing custody", "Mentalizing prompt", "Relief", "Reflective functioning", "Supervision"]
+
+
+def _nvivo_guid(kind: str, n: int) -> str:
+    return str(stable_guid(f"nvivo-{kind}", n)).upper()
+
+
+def nvivo_emoji_qdpx() -> bytes:
+    """The NVivo-shaped export described above (bytes of a .qdpx)."""
+    from xml.sax.saxutils import quoteattr
+
+    def utf16(text: str, index: int) -> int:
+        return len(text[:index].encode("utf-16-le")) // 2
+
+    code_guid = {name: _nvivo_guid("code", i) for i, name in enumerate(NVIVO_CODES)}
+    source_guid = {name: _nvivo_guid("source", i) for i, name in enumerate(NVIVO_TEXTS)}
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             '<Project xmlns:xsd="http://www.w3.org/2001/XMLSchema" name="MIO mothers 2024" origin="NVivo for '
+             f'Windows 12.6" creatingUserGUID="{NVIVO_USERS["A"][0]}" creationDateTime="2025-02-21T15:09:07Z" '
+             'basePath="" xmlns="urn:QDA-XML:project:1.0">', "  <Users>"]
+    lines += [f'    <User guid="{g}" name="{n}" />' for g, n in NVIVO_USERS.values()]
+    lines += ["  </Users>", "  <CodeBook>", "    <Codes>"]
+    lines += [f'      <Code guid="{g}" name="{n}" isCodable="true" color="#{i * 3 + 1:06X}" />'
+              for i, (n, g) in enumerate(code_guid.items())]
+    lines += ["    </Codes>", "  </CodeBook>", "  <Sources>"]
+    n = 0
+    for name, text in NVIVO_TEXTS.items():
+        guid = source_guid[name]
+        lines.append(f'    <TextSource guid="{guid}" name="{name}" plainTextPath="internal://{guid}.txt" '
+                     f'creatingUser="{NVIVO_USERS["A"][0]}" creationDateTime="2025-02-21T15:10:00Z" '
+                     f'modifyingUser="{NVIVO_USERS["A"][0]}" modifiedDateTime="2025-02-21T15:10:00Z">')
+        for source, quote, code, sel_user, coding_user in NVIVO_CODINGS:
+            if source != name:
+                continue
+            n += 1
+            start = text.index(quote)
+            s16, e16 = utf16(text, start), utf16(text, start + len(quote))
+            lines += [f'      <PlainTextSelection guid="{_nvivo_guid("sel", n)}" name={quoteattr(name)} '
+                      f'startPosition="{s16}" endPosition="{e16}" creatingUser="{NVIVO_USERS[sel_user][0]}" '
+                      'creationDateTime="2025-02-22T10:00:00Z">',
+                      f'        <Coding guid="{_nvivo_guid("coding", n)}" creatingUser="{NVIVO_USERS[coding_user][0]}" '
+                      'creationDateTime="2025-02-22T10:00:00Z">',
+                      f'          <CodeRef targetGUID="{code_guid[code]}" />', "        </Coding>",
+                      "      </PlainTextSelection>"]
+        lines.append("    </TextSource>")
+    lines += ["  </Sources>", "</Project>"]
+    entries = {"project.qde": "\r\n".join(lines).encode("utf-8")}
+    for name, text in NVIVO_TEXTS.items():
+        entries[f"sources/{source_guid[name]}.txt"] = b"\xef\xbb\xbf" + text.encode("utf-8")
+    return make_zip(entries)

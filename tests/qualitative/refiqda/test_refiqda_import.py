@@ -113,7 +113,9 @@ def test_round_trip_recovers_the_project(sample_project):
     data = export_qdpx(sample_project)
     back = import_qdpx(data)
     assert back.origin == "MIO platform"
-    assert replace(back, origin="") == sample_project
+    # M01 has a selection ending after its emoji: read as code points because this platform wrote the file
+    assert [r.reading for r in back.position_readings] == ["codepoints", "same"]
+    assert replace(back, origin="", position_readings=[]) == sample_project
     assert export_qdpx(back) == data
 
 
