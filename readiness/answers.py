@@ -60,6 +60,6 @@ def coerce_answers(definition: dict, raw: dict[str, Any]) -> dict[str, Any]:
         item = items.get(key)
         if item is None:
             out[key] = value
-        elif item["type"] != "descriptive":
+        elif item["type"] not in ("descriptive", "data"):
             out[key] = coerce_answer(item, value, definition)
     return out

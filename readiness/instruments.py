@@ -30,7 +30,7 @@ from typing import Any
 
 ITEM_TYPES = frozenset(
     {"likert", "radio", "dropdown", "checkbox", "yesno", "truefalse", "text", "notes", "descriptive",
-     "integer", "number", "date", "email"}
+     "integer", "number", "date", "email", "data"}
 )
 CHOICE_TYPES = frozenset({"radio", "dropdown", "checkbox"})
 SCORED_TYPES = ("likert", "radio", "dropdown", "integer", "number")
@@ -117,9 +117,14 @@ def _validate_item(item: Any, i: int, scales: dict, seen: set) -> None:
                     raise InstrumentDefinitionError(f"{p}.{bound}", "must be a date YYYY-MM-DD")
             else:
                 raise InstrumentDefinitionError(f"{p}.{bound}", f"min/max are not allowed on {kind} items")
-    for text_field in ("section", "branching", "note"):
+    for text_field in ("section", "branching", "note", "pattern", "format", "validation"):
         if text_field in item and item[text_field] is not None and not isinstance(item[text_field], str):
             raise InstrumentDefinitionError(f"{p}.{text_field}", "must be a string")
+    if item.get("pattern"):
+        try:
+            re.compile(item["pattern"])
+        except re.error as exc:
+            raise InstrumentDefinitionError(f"{p}.pattern", f"is not a regular expression: {exc}") from None
 
 
 def _validate_subscale(sub: Any, i: int, items_by_key: dict, scales: dict, dont_know: Any = None) -> None:

@@ -1,9 +1,12 @@
 """REDCap interchange: data dictionary CSV <-> instrument definition, and records in REDCap import format.
 
 Conventions follow the REDCap data dictionary (REDCap Help & FAQ, "Data Dictionary"): 18 columns in a fixed
-order; choices ``"1, Label | 2, Label"``; ``Required Field?`` = ``y``; text validation ``integer``, ``number``,
-``date_ymd``, ``email`` with min/max; a section header starts a section that runs until the next header.
-Error messages count CSV records, not physical lines: the header is row 1, the first field is row 2.
+order; choices ``"1, Label | 2, Label"`` (codes may be text, ``yes_a, Yes``); ``Required Field?`` = ``y``; every
+field type and text validation REDCap ships is accepted (``redcap_fields`` lists them and how each is handled);
+a section header starts a section that runs until the next header. Labels, headers and notes may hold REDCap's
+HTML; it is sanitised when drawn (``readiness.richtext``). Every problem of a file is reported at once, each
+with its data row (the first field is data row 1), the line of the file where that row starts (the header is
+line 1) and its column.
 
 Records export (REDCap "Import Records" CSV): the record ID (``record_id`` or the project's own name for it),
 ``redcap_data_access_group``, one column per field
@@ -17,10 +20,13 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from readiness.branching import BranchingError, evaluate, parse_branching, referenced_fields
 from readiness.instruments import validate_definition
+from readiness.redcap_fields import FIELD_TYPES as REDCAP_FIELD_TYPES
+from readiness.redcap_fields import VALIDATIONS as REDCAP_VALIDATIONS
 from readiness.scoring import SCORING_RULE_VERSION
 
 __all__ = ["COLUMNS", "RedcapDictionaryError", "RedcapRecordsError", "evaluate", "export_data_dictionary",
@@ -33,12 +39,12 @@ COLUMNS = [
     "Required Field?", "Custom Alignment", "Question Number (surveys only)", "Matrix Group Name",
     "Matrix Ranking?", "Field Annotation",
 ]
-FIELD_TYPES = ("text", "notes", "radio", "dropdown", "checkbox", "yesno", "truefalse", "descriptive")
-VALIDATION_TO_TYPE = {"integer": "integer", "number": "number", "date_ymd": "date", "email": "email"}
+FIELD_TYPES = tuple(REDCAP_FIELD_TYPES)
+VALIDATION_TO_TYPE = {name: v.item_type for name, v in REDCAP_VALIDATIONS.items()}
 RECORD_ID_TYPES = ("text", "integer")  # REDCap's record ID is a text field, possibly validated as an integer
-TYPE_TO_VALIDATION = {v: k for k, v in VALIDATION_TO_TYPE.items()}
+TYPE_TO_VALIDATION = {"integer": "integer", "number": "number", "date": "date_ymd", "email": "email"}
 _VARIABLE = re.compile(r"^[a-z][a-z0-9_]*$")
-_CODE = re.compile(r"^-?[A-Za-z0-9_]+$")
+_CODE = re.compile(r"^-?[A-Za-z0-9_.]+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # optional pass-through columns: item field <-> column
 _EXTRA = {"note": "Field Note", "alignment": "Custom Alignment", "question_number": "Question Number (surveys only)",
@@ -46,16 +52,56 @@ _EXTRA = {"note": "Field Note", "alignment": "Custom Alignment", "question_numbe
 _FLAGS = {"identifier": "Identifier?", "matrix_ranking": "Matrix Ranking?"}
 
 
-class RedcapDictionaryError(ValueError):
-    """A bad data dictionary; the message starts with ``row N (header = row 1), column "X":``."""
+@dataclass(frozen=True)
+class DictionaryProblem:
+    """One error of a dictionary: ``data_row`` counts fields (the first field is data row 1), ``line`` is where the
+    row starts in the file (the header is line 1; a cell with line breaks makes a row span several lines)."""
 
-    def __init__(self, row: int, column: str, message: str):
-        self.row, self.column = row, column
-        super().__init__(f'row {row} (header = row 1), column "{column}": {message}')
+    data_row: int  # 0 for the header
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = "header (line 1)" if self.data_row == 0 else f"data row {self.data_row} (line {self.line} of the file)"
+        return f'{where}, column "{self.column}": {self.message}'
+
+
+class RedcapDictionaryError(ValueError):
+    """A bad data dictionary: ``problems`` lists every error found in one pass (:class:`DictionaryProblem`);
+    ``row``/``column`` are the first one's line and column."""
+
+    def __init__(self, row: int, column: str, message: str, problems: list[DictionaryProblem] | None = None):
+        self.problems = problems or [DictionaryProblem(max(row - 1, 0), row, column, message)]
+        self.row, self.column = self.problems[0].line, self.problems[0].column
+        text = str(self.problems[0]) if len(self.problems) == 1 else (
+            f"{len(self.problems)} problems: " + "; ".join(str(p) for p in self.problems))
+        super().__init__(text)
+
+    @classmethod
+    def of(cls, problems: list[DictionaryProblem]) -> RedcapDictionaryError:
+        first = problems[0]
+        return cls(first.line, first.column, first.message, problems)
 
 
 class RedcapRecordsError(ValueError):
     """Responses that cannot be written as REDCap records; the message names the response and field."""
+
+
+class _Problems:
+    """Collects every problem of a file instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.found: list[DictionaryProblem] = []
+        self.warnings: list[str] = []
+        self.line_of: dict[int, int] = {}  # data row -> first line
+
+    def add(self, data_row: int, column: str, message: str) -> None:
+        self.found.append(DictionaryProblem(data_row, self.line_of.get(data_row, data_row + 1), column, message))
+
+    def warn(self, data_row: int, column: str, message: str) -> None:
+        self.warnings.append(str(DictionaryProblem(data_row, self.line_of.get(data_row, data_row + 1), column,
+                                                   message)))
 
 
 def _code_value(code: str) -> int | str:
@@ -63,10 +109,13 @@ def _code_value(code: str) -> int | str:
 
 
 def parse_choices(text: str, row: int = 0) -> list[dict]:
-    """``"1, Yes | 2, No"`` -> ``[{"value": 1, "label": "Yes"}, ...]`` (integer-like codes become ints)."""
+    """``"1, Yes | 2, No"`` -> ``[{"value": 1, "label": "Yes"}, ...]`` (integer-like codes become ints; text codes
+    such as ``yes_always`` stay text). Raises :class:`RedcapDictionaryError` (``row`` = line of the file)."""
     column = COLUMNS[5]
     choices, seen = [], set()
-    for part in text.split("|"):
+    for part in re.split(r"\s*\|\s*|\n", text):
+        if not part.strip():
+            continue
         code, sep, label = part.partition(",")
         code, label = code.strip(), label.strip()
         if not sep or not _CODE.match(code) or not label:
@@ -78,7 +127,7 @@ def parse_choices(text: str, row: int = 0) -> list[dict]:
     return choices
 
 
-def _bound(text: str, kind: str, row: int, column: str) -> int | float | str:
+def _bound(text: str, kind: str) -> int | float | str:
     try:
         if kind == "integer":
             return int(text)
@@ -86,78 +135,117 @@ def _bound(text: str, kind: str, row: int, column: str) -> int | float | str:
             number = float(text)
             return int(number) if re.fullmatch(r"-?\d+", text) else number
     except ValueError:
-        raise RedcapDictionaryError(row, column, f"{text!r} is not a valid {kind}") from None
+        raise ValueError(f"{text!r} is not a valid {kind}") from None
     if kind == "date" and _DATE.match(text):
         return text
-    raise RedcapDictionaryError(row, column, f"{text!r} is not a valid {kind} bound")
+    raise ValueError(f"{text!r} is not a valid {kind} bound")
 
 
-def _item_from_row(cells: dict[str, str], row: int) -> dict:
+def _item_from_row(cells: dict[str, str], row: int, problems: _Problems) -> dict | None:
+    """The item of one data row, or None when the row has errors (all of them recorded in ``problems``)."""
+    before = len(problems.found)
     key = cells[COLUMNS[0]]
     if not _VARIABLE.match(key):
-        raise RedcapDictionaryError(row, COLUMNS[0], f"{key!r} must start with a letter and use a-z, 0-9, _")
+        problems.add(row, COLUMNS[0], f"{key!r} must start with a letter and use a-z, 0-9, _")
     field_type = cells[COLUMNS[3]]
-    if field_type not in FIELD_TYPES:
-        raise RedcapDictionaryError(row, COLUMNS[3], f"unsupported field type {field_type!r}; expected one of "
-                                                     f"{', '.join(FIELD_TYPES)}")
-    item: dict[str, Any] = {"key": key, "text": cells[COLUMNS[4]], "type": field_type}
+    spec = REDCAP_FIELD_TYPES.get(field_type)
+    if spec is None:
+        problems.add(row, COLUMNS[3], f"unknown field type {field_type!r}; REDCap's are {', '.join(FIELD_TYPES)}")
+        return None
+    item: dict[str, Any] = {"key": key, "text": cells[COLUMNS[4]], "type": spec.item_type}
     choices = cells[COLUMNS[5]]
     if field_type in ("radio", "dropdown", "checkbox"):
         if not choices:
-            raise RedcapDictionaryError(row, COLUMNS[5], f"a {field_type} field needs choices")
-        item["choices"] = parse_choices(choices, row)
+            problems.add(row, COLUMNS[5], f"a {field_type} field needs choices")
+        else:
+            try:
+                item["choices"] = parse_choices(choices, problems.line_of.get(row, row + 1))
+            except RedcapDictionaryError as exc:
+                problems.add(row, COLUMNS[5], exc.problems[0].message)
+    elif field_type == "slider":
+        item.update(min=0, max=100, redcap_type="slider", slider_labels=choices)
+        if cells[COLUMNS[7]]:
+            item["slider_number"] = cells[COLUMNS[7]]
+    elif field_type == "calc":
+        item.update(redcap_type="calc", calculation=choices)
+    elif field_type == "sql":
+        item.update(redcap_type="sql", sql=choices)
     elif choices:
-        raise RedcapDictionaryError(row, COLUMNS[5], f"choices are not allowed on a {field_type} field")
+        problems.add(row, COLUMNS[5], f"choices are not allowed on a {field_type} field")
+    if spec.handling == "data":
+        item.setdefault("redcap_type", field_type)
+        problems.warn(row, COLUMNS[3], f"field {key!r} ({field_type}) imported as data only, not asked in the survey: "
+                                       f"{spec.why}")
     validation = cells[COLUMNS[7]]
-    if validation:
-        if field_type != "text" or validation not in VALIDATION_TO_TYPE:
-            raise RedcapDictionaryError(row, COLUMNS[7], f"unsupported validation {validation!r} on a {field_type} "
-                                                         f"field; expected text with {', '.join(VALIDATION_TO_TYPE)}")
-        item["type"] = VALIDATION_TO_TYPE[validation]
+    if validation and field_type != "slider":  # on a slider the column says whether to show the number
+        rule = REDCAP_VALIDATIONS.get(validation)
+        if rule is not None and field_type not in rule.field_types:
+            problems.add(row, COLUMNS[7], f"validation {validation!r} does not apply to a {field_type} field "
+                                          f"(REDCap allows it on {', '.join(rule.field_types)})")
+        elif rule is None and field_type != "text":
+            problems.add(row, COLUMNS[7], f"validation {validation!r} does not apply to a {field_type} field")
+        elif rule is None:
+            item["validation"] = validation
+            problems.warn(row, COLUMNS[7], f"validation {validation!r} is not one REDCap ships (a site's own?): the "
+                                           "answer is accepted as text without that check")
+        else:
+            if TYPE_TO_VALIDATION.get(rule.item_type) != validation:  # integer, number, date_ymd, email: implied
+                item["validation"] = validation
+            if rule.item_type == "data" and item["type"] != "data":
+                item["type"] = "data"
+                item.setdefault("redcap_type", field_type)
+                problems.warn(row, COLUMNS[7], f"field {key!r} ({validation}) imported as data only, not asked in "
+                                               "the survey: a signature is not collected by this survey")
+            elif field_type == "text":
+                item["type"] = rule.item_type
+            if rule.pattern:
+                item.update(pattern=rule.pattern, format=rule.format)
     for bound, column in (("min", COLUMNS[8]), ("max", COLUMNS[9])):
         if cells[column]:
-            if item["type"] not in ("integer", "number", "date"):
-                raise RedcapDictionaryError(row, column, "min/max need integer, number or date_ymd validation")
-            item[bound] = _bound(cells[column], item["type"], row, column)
+            if item["type"] not in ("integer", "number", "date") or field_type == "slider":
+                problems.add(row, column, "min/max need integer, number or date validation")
+                continue
+            try:
+                item[bound] = _bound(cells[column], item["type"])
+            except ValueError as exc:
+                problems.add(row, column, str(exc))
     required = cells[COLUMNS[12]].lower()
     if required not in ("", "y", "n"):
-        raise RedcapDictionaryError(row, COLUMNS[12], f"{cells[COLUMNS[12]]!r} must be 'y' or blank")
-    item["required"] = required == "y"
+        problems.add(row, COLUMNS[12], f"{cells[COLUMNS[12]]!r} must be 'y' or blank")
+    item["required"] = required == "y" and item["type"] != "data"
     for flag, column in _FLAGS.items():
         if cells[column].lower() == "y":
             item[flag] = True
     for field, column in _EXTRA.items():
-        if cells[column]:
+        if cells[column] and field not in item:
             item[field] = cells[column]
     if cells[COLUMNS[11]]:
         item["branching"] = cells[COLUMNS[11]]
-    return item
+    return item if len(problems.found) == before else None
 
 
-def _check_branching(item: dict, row: int, items: dict[str, dict]) -> None:
+def _check_branching(item: dict, row: int, items: dict[str, dict], problems: _Problems) -> None:
     column = COLUMNS[11]
     try:
         ast = parse_branching(item["branching"])
     except BranchingError as exc:
-        raise RedcapDictionaryError(row, column, str(exc)) from None
+        problems.add(row, column, str(exc))
+        return
     for field, code in referenced_fields(ast):
         target = items.get(field)
         if target is None:
-            raise RedcapDictionaryError(row, column, f"refers to unknown field [{field}]")
-        if target["type"] == "checkbox":
+            problems.add(row, column, f"refers to unknown field [{field}]")
+        elif target["type"] == "checkbox":
             codes = {str(c["value"]) for c in target["choices"]}
             if code is None or code not in codes:
-                raise RedcapDictionaryError(row, column, f"checkbox [{field}] must be referenced as "
-                                                         f"[{field}(code)] with a code among {sorted(codes)}")
+                problems.add(row, column, f"checkbox [{field}] must be referenced as [{field}(code)] with a code "
+                                          f"among {sorted(codes)}")
         elif code is not None:
-            raise RedcapDictionaryError(row, column, f"[{field}({code})] but {field} is not a checkbox field")
+            problems.add(row, column, f"[{field}({code})] but {field} is not a checkbox field")
 
 
-def parse_data_dictionary(csv_text: str, form: str | None = None, title: str | None = None,
-                          version: str = "1.0.0") -> dict:
-    """Parse a REDCap data dictionary CSV into an instrument definition (one form; ``form`` picks one when the
-    dictionary holds several). Raises :class:`RedcapDictionaryError` naming row and column."""
-    reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff")))
+def _read_rows(csv_text: str, problems: _Problems) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff"), newline=""))
     header = next(reader, None)
     if header is None:
         raise RedcapDictionaryError(1, COLUMNS[0], "the file is empty")
@@ -165,43 +253,69 @@ def parse_data_dictionary(csv_text: str, form: str | None = None, title: str | N
     for j, expected in enumerate(COLUMNS):
         got = header[j] if j < len(header) else "(missing)"
         if got != expected:
-            raise RedcapDictionaryError(1, expected, f"header {j + 1} must be {expected!r}, got {got!r}")
+            problems.add(0, expected, f"header {j + 1} must be {expected!r}, got {got!r}")
     if len(header) > len(COLUMNS):
-        raise RedcapDictionaryError(1, header[len(COLUMNS)], f"unexpected extra column {len(COLUMNS) + 1}")
+        problems.add(0, header[len(COLUMNS)], f"unexpected extra column {len(COLUMNS) + 1}")
+    if problems.found:
+        raise RedcapDictionaryError.of(problems.found)
     rows: list[tuple[int, dict[str, str]]] = []
-    for row, record in enumerate(reader, start=2):
+    data_row, line = 0, reader.line_num + 1
+    for record in reader:
+        start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue
+        data_row += 1
+        problems.line_of[data_row] = start
         if len(record) != len(COLUMNS):
-            raise RedcapDictionaryError(row, COLUMNS[0], f"has {len(record)} cells, expected {len(COLUMNS)}")
-        rows.append((row, dict(zip(COLUMNS, (cell.strip() for cell in record), strict=True))))
-    forms = list(dict.fromkeys(cells[COLUMNS[1]] for _, cells in rows))
+            problems.add(data_row, COLUMNS[0], f"has {len(record)} cells, expected {len(COLUMNS)}")
+            continue
+        rows.append((data_row, dict(zip(COLUMNS, (cell.strip() for cell in record), strict=True))))
+    return rows
+
+
+def parse_data_dictionary(csv_text: str, form: str | None = None, title: str | None = None,
+                          version: str = "1.0.0") -> dict:
+    """Parse a REDCap data dictionary CSV into an instrument definition (one form; ``form`` picks one when the
+    dictionary holds several). Every field type and validation REDCap ships is accepted (``redcap_fields``):
+    those the survey cannot ask become data-only fields, each with a warning in ``import_warnings``. Raises
+    :class:`RedcapDictionaryError` listing every problem of the file at once, each with its data row, its line
+    in the file and its column."""
+    problems = _Problems()
+    rows = _read_rows(csv_text, problems)
     for row, cells in rows:
         if not _VARIABLE.match(cells[COLUMNS[1]]):
-            raise RedcapDictionaryError(row, COLUMNS[1], f"form name {cells[COLUMNS[1]]!r} must use a-z, 0-9, _")
-    if form is None and len(forms) > 1:
-        raise RedcapDictionaryError(2, COLUMNS[1], f"the dictionary has several forms {forms}; choose one")
-    if not rows:
+            problems.add(row, COLUMNS[1], f"form name {cells[COLUMNS[1]]!r} must use a-z, 0-9, _")
+    forms = list(dict.fromkeys(cells[COLUMNS[1]] for _, cells in rows))
+    if not rows and not problems.found:
         raise RedcapDictionaryError(2, COLUMNS[0], "the dictionary has no fields")
-    chosen = form or forms[0]
-    if chosen not in forms:
-        raise RedcapDictionaryError(2, COLUMNS[1], f"no form {chosen!r}; forms are {forms}")
+    chosen = form or (forms[0] if forms else "")
+    if form is None and len(forms) > 1:
+        problems.add(1, COLUMNS[1], f"the dictionary has several forms {forms}; choose one")
+    elif forms and chosen not in forms:
+        problems.add(1, COLUMNS[1], f"no form {chosen!r}; forms are {forms}")
     items: dict[str, dict] = {}
     row_of: dict[str, int] = {}
     section = None
     for row, cells in rows:
         if cells[COLUMNS[1]] != chosen:
             continue
-        item = _item_from_row(cells, row)
-        if item["key"] in items:
-            raise RedcapDictionaryError(row, COLUMNS[0], f"duplicate field name {item['key']!r}")
+        item = _item_from_row(cells, row, problems)
         section = cells[COLUMNS[2]] or section
+        if item is None:
+            continue
+        if item["key"] in items:
+            problems.add(row, COLUMNS[0], f"duplicate field name {item['key']!r} (first in data row "
+                                          f"{row_of[item['key']]})")
+            continue
         if section:
             item["section"] = section
         items[item["key"]], row_of[item["key"]] = item, row
     for key, item in items.items():
         if "branching" in item:
-            _check_branching(item, row_of[key], items)
+            _check_branching(item, row_of[key], items, problems)
+    if problems.found:
+        raise RedcapDictionaryError.of(sorted(problems.found, key=lambda p: (p.data_row, COLUMNS.index(p.column)
+                                                                             if p.column in COLUMNS else 99)))
     definition = {
         "schema_version": 1, "key": chosen, "version": version,
         "title": title or chosen.replace("_", " ").strip().capitalize(),
@@ -209,6 +323,8 @@ def parse_data_dictionary(csv_text: str, form: str | None = None, title: str | N
         "items": list(items.values()), "subscales": [], "scoring_version": SCORING_RULE_VERSION,
         "history": [{"version": version, "changes": "Imported from a REDCap data dictionary."}],
     }
+    if problems.warnings:
+        definition["import_warnings"] = problems.warnings
     # REDCap's record ID is the dictionary's first field, whatever the project named it (record_id, study_id, ...)
     first = rows[0][1][COLUMNS[0]]
     if first in items and definition["items"][0]["key"] == first and items[first]["type"] in RECORD_ID_TYPES:
@@ -227,15 +343,24 @@ def _export_row(item: dict, definition: dict, section: str) -> list[str]:
         kind, choices = "radio", list(definition["response_scales"][item["scale"]])
         if definition.get("dont_know_code") is not None:
             choices.append({"value": definition["dont_know_code"], "label": definition.get("dont_know_label", "")})
-    validation = TYPE_TO_VALIDATION.get(kind, "")
-    if validation:
-        kind = "text"
+    validation = item.get("validation") or TYPE_TO_VALIDATION.get(kind, "")
+    redcap_type = item.get("redcap_type")
+    if redcap_type:  # slider, calc, sql, file: written back as REDCap had them
+        kind = redcap_type
+        choices_text = {"slider": item.get("slider_labels"), "calc": item.get("calculation"),
+                        "sql": item.get("sql")}.get(redcap_type) or ""
+        validation = item.get("slider_number", "") if redcap_type == "slider" else item.get("validation", "")
+    elif validation and kind not in ("dropdown", "radio", "checkbox"):
+        kind, choices_text = "text", ""
+    else:
+        choices_text = _choices_text(choices)
+    bounds = not redcap_type
     question_number = item.get("question_number") or (str(item["number"]) if "number" in item else "")
     cells = {
         COLUMNS[0]: item["key"], COLUMNS[1]: definition["key"], COLUMNS[2]: section, COLUMNS[3]: kind,
-        COLUMNS[4]: item["text"], COLUMNS[5]: _choices_text(choices), COLUMNS[7]: validation,
-        COLUMNS[8]: "" if item.get("min") is None else str(item["min"]),
-        COLUMNS[9]: "" if item.get("max") is None else str(item["max"]),
+        COLUMNS[4]: item["text"], COLUMNS[5]: choices_text, COLUMNS[7]: validation,
+        COLUMNS[8]: "" if item.get("min") is None or not bounds else str(item["min"]),
+        COLUMNS[9]: "" if item.get("max") is None or not bounds else str(item["max"]),
         COLUMNS[11]: item.get("branching") or "", COLUMNS[12]: "y" if item.get("required") else "",
         _EXTRA["question_number"]: question_number,
     }

@@ -199,6 +199,8 @@ def _check_value(item: dict, value: Any, definition: dict) -> str | None:
             return f"{value!r} is not an e-mail address"
     elif kind in ("text", "notes") and not isinstance(value, str):
         return f"{value!r} must be text"
+    elif kind == "text" and item.get("pattern") and not re.fullmatch(item["pattern"], value.strip()):
+        return f"{value!r} is not {item.get('format') or 'in the expected format'}"
     return None
 
 
@@ -219,7 +221,7 @@ def validate_answers(definition: dict, answers: dict[str, Any]) -> dict[str, str
     items = {item["key"]: item for item in definition["items"]}
     errors = {key: "not an item of this instrument" for key in answers if key not in items}
     for item in definition["items"]:
-        if item["type"] == "descriptive":
+        if item["type"] in ("descriptive", "data"):  # data-only fields are never asked
             continue
         if item.get("branching") and not evaluate(parse_branching(item["branching"]), answers):
             continue

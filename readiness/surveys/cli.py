@@ -36,7 +36,8 @@ def import_redcap_dictionary(path: str, key: str | None, title: str | None, form
             instrument = library.import_dictionary(text, key=key, title=title, form=form_name,
                                                    filename=path.rsplit("/", 1)[-1])
     except RedcapDictionaryError as exc:
-        raise click.ClickException(f"{path}: {exc}. Nothing was imported.") from None
+        listed = "\n".join(f"  {problem}" for problem in exc.problems)
+        raise click.ClickException(f"{path}: {len(exc.problems)} problem(s); nothing was imported.\n{listed}") from None
     except library.InstrumentImportError as exc:
         option = {"key": "--key", "title": "--title", "form": "--form"}.get(exc.field)
         if option:
@@ -46,6 +47,8 @@ def import_redcap_dictionary(path: str, key: str | None, title: str | None, form
     click.echo(f"Imported {instrument.title!r} as {instrument.key} version {instrument.version}: "
                f"{len(definition['items'])} fields, "
                f"{sum(1 for i in definition['items'] if i.get('branching'))} with branching logic.")
+    for warning in definition.get("import_warnings", []):
+        click.echo(f"Warning: {warning}")
 
 
 @click.command("readiness-profile")

@@ -41,7 +41,7 @@ def index():
 @roles_required(*DIRECTOR)
 def import_dictionary():
     form = ImportDictionaryForm()
-    problem = None
+    problems = None
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -50,17 +50,19 @@ def import_dictionary():
                                                    form=form.form_name.data, user=current_user,
                                                    filename=upload.filename)
         except RedcapDictionaryError as exc:
-            problem = {"row": exc.row, "column": exc.column, "message": str(exc)}
-            form.file.errors.append(str(exc))
+            problems = exc.problems
+            form.file.errors.append(f"{len(exc.problems)} problem(s) in the file; see the list above.")
         except library.InstrumentImportError as exc:
             target = {"key": form.key, "title": form.title, "form": form.form_name}.get(exc.field, form.file)
             target.errors.append(str(exc))
         else:
             flash(f"Imported “{instrument.title}” (key {instrument.key}, version {instrument.version}) with "
                   f"{len(instrument.definition['items'])} fields.", "success")
+            for warning in instrument.definition.get("import_warnings", []):
+                flash(warning, "warning")
             return redirect(url_for(".preview", key=instrument.key, version=instrument.version))
     status = 400 if request.method == "POST" else 200
-    return render_template("readiness/surveys/import.html", form=form, problem=problem), status
+    return render_template("readiness/surveys/import.html", form=form, problems=problems), status
 
 
 def _definition(key: str, version: str) -> tuple[dict, str]:

@@ -22,12 +22,14 @@ from typing import Any
 from markupsafe import Markup
 
 from readiness.redcap import record_id_field
+from readiness.richtext import plain, sanitize
 
 WIDGETS = {
     "likert": "radio", "radio": "radio", "yesno": "radio", "truefalse": "radio", "dropdown": "select",
     "checkbox": "checkbox", "text": "text", "integer": "integer", "number": "number", "date": "date",
     "email": "email", "notes": "textarea", "descriptive": "descriptive",
 }
+DATA_ONLY = "data"  # REDCap calc/file/sql/signature fields: kept as data, never asked
 BOOLEAN_OPTIONS = {
     "yesno": [{"value": 1, "label": "Yes"}, {"value": 0, "label": "No"}],
     "truefalse": [{"value": 1, "label": "True"}, {"value": 0, "label": "False"}],
@@ -35,9 +37,9 @@ BOOLEAN_OPTIONS = {
 
 
 def respondent_items(definition: dict) -> list[dict]:
-    """Items a respondent is asked: all but REDCap's record-id field."""
+    """Items a respondent is asked: all but REDCap's record-id field and data-only fields."""
     skip = record_id_field(definition)
-    return [item for item in definition["items"] if item["key"] != skip]
+    return [item for item in definition["items"] if item["key"] != skip and item["type"] != DATA_ONLY]
 
 
 def item_options(item: dict, definition: dict) -> list[dict]:
@@ -65,19 +67,25 @@ def _text(value: Any) -> str:
 def item_view(item: dict, definition: dict, value: Any = None, error: str | None = None) -> dict:
     """What the template needs to draw one item (see module docstring)."""
     ticked = {_text(v) for v in value} if isinstance(value, (list, tuple)) else {_text(value)}
-    options = [{"value": _text(o["value"]), "label": o["label"], "checked": _text(o["value"]) in ticked}
+    options = [{"value": _text(o["value"]), "label": sanitize(o["label"]), "checked": _text(o["value"]) in ticked}
                for o in item_options(item, definition)]
     if item["type"] == "likert" and definition.get("dont_know_code") is not None:
         options[-1]["dont_know"] = True  # drawn apart from the scale points
-    text = item["text"]
-    if item["type"] == "descriptive":
-        # REDCap labels may hold HTML: keep only its text (a plain str, escaped again on output)
-        text = Markup(text).striptags()  # noqa: S704
+    notes = [sanitize(item["note"])] if item.get("note") else []
+    if item.get("redcap_type") == "slider" and item.get("slider_labels"):
+        labels = [part.strip() for part in item["slider_labels"].split("|")]
+        where = (0, 50, 100) if len(labels) == 3 else (0, 100) if len(labels) == 2 else (0,)
+        notes.append(Markup("; ").join(Markup("{} = {}").format(pos, sanitize(label))
+                                       for pos, label in zip(where, labels, strict=False) if label))
+    if item.get("format"):
+        notes.append(Markup("Format: {}").format(item["format"]))
     return {
-        "key": item["key"], "number": item.get("number") or item.get("question_number"), "text": text,
+        # REDCap labels may hold HTML: drawn through the allow-list sanitiser (readiness.richtext)
+        "key": item["key"], "number": item.get("number") or item.get("question_number"),
+        "text": sanitize(item["text"]), "plain": plain(item["text"]),
         "type": item["type"], "widget": WIDGETS[item["type"]], "required": bool(item.get("required")),
-        "note": item.get("note"), "branching": item.get("branching"), "options": options,
-        "value": "" if isinstance(value, (list, tuple)) else _text(value), "error": error,
+        "note": Markup("<br>").join(notes) if notes else None, "branching": item.get("branching"),
+        "options": options, "value": "" if isinstance(value, (list, tuple)) else _text(value), "error": error,
         "min": item.get("min"), "max": item.get("max"),
     }
 
@@ -98,7 +106,7 @@ def form_blocks(definition: dict, answers: dict | None = None, errors: dict | No
     for item in respondent_items(definition):
         if item.get("section") and item["section"] != section:
             section = item["section"]
-            blocks.append({"kind": "section", "title": section})
+            blocks.append({"kind": "section", "title": sanitize(section)})
         view = item_view(item, definition, answers.get(item["key"]), errors.get(item["key"]))
         previous = blocks[-1] if blocks else None
         grid = _grid_key(item)

@@ -67,7 +67,8 @@ def test_form_blocks_group_grids_sections_and_values(leadership):
     assert by_key["years_agency"]["value"] == "4" and by_key["years_agency"]["widget"] == "integer"
     assert by_key["supervises"]["options"] == [{"value": "1", "label": "Yes", "checked": False},
                                                {"value": "0", "label": "No", "checked": False}]
-    assert by_key["intro"]["text"].startswith("This survey asks") and "<p>" not in by_key["intro"]["text"]
+    # issue 11: REDCap's HTML is drawn (through the allow-list sanitiser), no longer stripped to its text
+    assert by_key["intro"]["text"].startswith("<p>This survey asks") and by_key["intro"]["plain"].startswith("This")
     assert by_key["barrier_type"]["widget"] == "select" and by_key["barrier_describe"]["widget"] == "textarea"
 
 

@@ -80,13 +80,13 @@ def test_ui_import_errors_name_row_and_column_and_import_nothing(client, login, 
     login(director)
     cases = [
         (b"Variable / Field Name,Form,Section Header\nx,form_a,\n",
-         'Row 1, column \u201cForm Name\u201d: header 2 must be'),
-        (_dictionary(_field("a"), _field("b"), _field("c", "calc")),
-         'Row 4, column \u201cField Type\u201d: unsupported field type'),
+         'Header (line 1), column \u201cForm Name\u201d: header 2 must be'),
+        (_dictionary(_field("a"), _field("b"), _field("c", "matrix")),
+         'Data row 3 (line 4 of the file), column \u201cField Type\u201d: unknown field type'),
         (_dictionary(_field("a", "radio", **{COLUMNS[5]: "1, Yes | 2"})),
-         'Row 2, column \u201cChoices, Calculations, OR Slider Labels\u201d: malformed choice'),
+         'Data row 1 (line 2 of the file), column \u201cChoices, Calculations, OR Slider Labels\u201d: malformed choice'),
         (_dictionary(_field("a"), _field("b", **{COLUMNS[11]: "[zz] = '1'"})),
-         'Row 3, column \u201cBranching Logic (Show field only if...)\u201d: refers to unknown field [zz]'),
+         'Data row 2 (line 3 of the file), column \u201cBranching Logic (Show field only if...)\u201d: refers to unknown field [zz]'),
     ]
     for data, message in cases:
         response = _upload(client, data)
@@ -112,11 +112,11 @@ def test_cli_import_with_key_and_errors(runner, app_ctx, tmp_path):
     row = db.session.execute(sa.select(Instrument)).scalar_one()
     assert row.definition["redcap_form"] == "team_leadership_survey" and row.imported_by_id is None
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(_dictionary(_field("a"), _field("b", "slider")))
+    bad.write_bytes(_dictionary(_field("a"), _field("b", "matrix")))  # issue 11: slider is accepted now
     result = runner.invoke(args=["import-redcap-dictionary", str(bad)])
     assert result.exit_code == 1
-    assert 'row 3 (header = row 1), column "Field Type": unsupported field type \'slider\'' in result.output
-    assert "Nothing was imported." in result.output
+    assert 'data row 2 (line 3 of the file), column "Field Type": unknown field type \'matrix\'' in result.output
+    assert "nothing was imported" in result.output
     result = runner.invoke(args=["import-redcap-dictionary", str(FIXTURE), "--key", "9x"])
     assert result.exit_code == 2 and "--key" in result.output
     assert _count() == 1
