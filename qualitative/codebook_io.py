@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 
 from qualitative.refiqda.model import QdaCode, stable_guid
@@ -227,3 +229,131 @@ def qda_codes_to_rows(codes: list[QdaCode],
                      **parse_description(code.description)})
         stack.extend((child, key) for child in reversed(code.children))
     return [{column: row[column] for column in CODEBOOK_COLUMNS} for row in rows]
+
+
+# --- keys made from names, Taguette codebooks, dotted names as a hierarchy ---------------------------------------
+KEY_LENGTH = 40
+_NOT_KEY = re.compile(r"[^\w.]+")  # \w: letters and digits of every script, and "_"
+
+
+def key_from_name(name: str, used: set[str], upper: bool = False) -> str:
+    """A unique key for a code called ``name``: its letters and digits (of any script, so ``Café émotions`` gives
+    ``Café-émotions``), runs of anything else as one ``-``, at most 34 characters, then ``-2``, ``-3``... until it
+    is not in ``used``; ``used`` gains it. Keys stay safe in a URL, a CSV and a file name (no spaces, quotes,
+    slashes or angle brackets)."""
+    base = _NOT_KEY.sub("-", unicodedata.normalize("NFC", name)).strip("-.")[:34].strip("-.") or "code"
+    if upper:
+        base = base.upper()
+    key, n = base, 2
+    while key in used:
+        key, n = f"{base}-{n}", n + 1
+    used.add(key)
+    return key
+
+
+TAGUETTE_COLUMNS = ("tag", "description", "number of highlights")
+
+
+def is_taguette_csv(data: str | bytes) -> bool:
+    """A Taguette codebook CSV starts with ``tag,description,number of highlights`` (``tag,parent,...`` from
+    Taguette 1.4 on)."""
+    text = data.decode("utf-8-sig", "replace") if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    return [c.strip().lower() for c in first][:1] == ["tag"] and "number of highlights" in [c.strip().lower()
+                                                                                           for c in first]
+
+
+def read_taguette_csv(data: str | bytes) -> list[CodebookRow]:
+    """Rows of a Taguette codebook CSV (columns ``tag``, optional ``parent``, ``description``, ``number of
+    highlights``): the tag path is the name, the description the definition, ``parent`` (a tag path) the parent;
+    keys are made from the names (:func:`key_from_name`). Errors name the spreadsheet row (header = row 1)."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CodebookImportError(f"the file is not UTF-8 text (byte {exc.start})") from None
+    reader = csv.DictReader(io.StringIO(data.removeprefix("\ufeff"), newline=""))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "tag" not in fields:
+        raise CodebookImportError("a Taguette codebook needs a 'tag' column", row=1, column="tag")
+    used: set[str] = set()
+    rows: list[CodebookRow] = []
+    key_of: dict[str, str] = {}
+    parents: list[tuple[int, str, str]] = []
+    try:
+        for number, record in enumerate(reader, start=2):
+            cells = {str(k).strip().lower(): (v or "").strip() for k, v in record.items() if k is not None}
+            tag = cells.get("tag", "")
+            if not tag:
+                if any(cells.values()):
+                    raise CodebookImportError("must not be empty", row=number, column="tag")
+                continue
+            if tag in key_of:
+                raise CodebookImportError(f"tag {tag!r} appears twice", row=number, column="tag")
+            key_of[tag] = key_from_name(tag, used)
+            rows.append({"key": key_of[tag], "name": tag, "parent_key": None, "kind": DEFAULT_KIND, "codable": True,
+                         "colour": None, "definition": cells.get("description", ""), "inclusion": "",
+                         "exclusion": "", "lexicon": []})
+            if cells.get("parent"):
+                parents.append((len(rows) - 1, cells["parent"], str(number)))
+    except csv.Error as exc:
+        raise CodebookImportError(f"malformed CSV: {exc}", row=reader.line_num) from None
+    for index, parent, number in parents:
+        if parent not in key_of:
+            raise CodebookImportError(f"parent {parent!r} is not a tag of this file", row=int(number),
+                                      column="parent")
+        rows[index]["parent_key"] = key_of[parent]
+    check_hierarchy(rows)
+    return [{column: row[column] for column in CODEBOOK_COLUMNS} for row in rows]
+
+
+def dotted_hierarchy(rows: list[CodebookRow], used: set[str] | None = None) -> list[CodebookRow]:
+    """Turn dotted names into a tree (Taguette's convention, ``barriers.space``): a top-level row whose name has
+    dots goes under the row named by the part before its last dot, which is added (as a heading that cannot be
+    coded) when the file lacks it; the row keeps the last part as its name. Rows that already have a parent, and
+    names without dots, stay as they are. Parents come before children in the result."""
+    used = set(used or ()) | {str(r["key"]) for r in rows}
+    by_path: dict[str, CodebookRow] = {}
+    out: list[CodebookRow] = []
+
+    def node(path: str) -> CodebookRow:
+        if path in by_path:
+            return by_path[path]
+        head, dot, tail = path.rpartition(".")
+        parent = node(head) if dot and head and tail else None
+        row = {"key": key_from_name(path, used), "name": tail if parent else path,
+               "parent_key": parent["key"] if parent else None, "kind": DEFAULT_KIND, "codable": False,
+               "colour": None, "definition": "", "inclusion": "", "exclusion": "", "lexicon": []}
+        by_path[path] = row
+        out.append(row)
+        return row
+
+    for original in rows:
+        if not original.get("parent_key"):
+            by_path.setdefault(str(original["name"]), dict(original))
+    for original in rows:
+        name = str(original["name"])
+        if original.get("parent_key"):
+            out.append(dict(original))
+            continue
+        row = by_path[name]
+        head, dot, tail = name.rpartition(".")
+        if dot and head and tail:
+            parent = node(head)
+            row["name"], row["parent_key"] = tail, parent["key"]
+        if row not in out:
+            out.append(row)
+    ordered, placed = [], set()
+    pending = list(out)
+    while pending:  # parents before children (the headings were added after the rows that needed them)
+        progressed = False
+        for row in list(pending):
+            if not row.get("parent_key") or row["parent_key"] in placed:
+                ordered.append(row)
+                placed.add(row["key"])
+                pending.remove(row)
+                progressed = True
+        if not progressed:  # pragma: no cover - check_hierarchy refuses cycles before this
+            raise CodebookImportError("parent chain forms a cycle")
+    check_hierarchy(ordered)
+    return ordered

@@ -259,3 +259,36 @@ class Memo(TimestampMixin, Audited, db.Model):
         sa.Index("ix_qual_memo_target", "project_id", "target_type", "target_id"),
         sa.CheckConstraint("target_type IN ('project','document','code','coding','clinic')", name="target_known"),
     )
+
+
+qual_group_code = sa.Table(
+    "qual_group_code", db.metadata,
+    sa.Column("group_id", sa.ForeignKey("qual_group.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("code_id", sa.ForeignKey("qual_code.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+qual_group_document = sa.Table(
+    "qual_group_document", db.metadata,
+    sa.Column("group_id", sa.ForeignKey("qual_group.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("document_id", sa.ForeignKey("qual_document.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class CodeGroup(TimestampMixin, Audited, db.Model):
+    """A named group of codes and/or documents of a project: a REFI-QDA ``<Set>`` (MAXQDA's code and document sets,
+    ATLAS.ti's code and document groups, NVivo's sets), shown in the codebook and exported again as ``<Sets>``."""
+
+    __tablename__ = "qual_group"
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str255]
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+    codes: Mapped[list[Code]] = relationship(secondary=qual_group_code, order_by="Code.position")
+    documents: Mapped[list[Document]] = relationship(secondary=qual_group_document, order_by="Document.name")
+
+    @property
+    def kind_label(self) -> str:
+        if self.codes and self.documents:
+            return "codes and documents"
+        return "documents" if self.documents else "codes"

@@ -83,16 +83,29 @@ def agreement(project_name: str, coder_names: tuple[str, ...], fmt: str) -> None
 @click.option("--crlf", is_flag=True, help="Write CRLF line ends in the sources (MAXQDA).")
 @click.option("--positions", type=click.Choice(READINGS), default=CODEPOINTS, show_default=True,
               help="Count positions in Unicode code points (the standard) or UTF-16 code units (NVivo).")
+@click.option("--include-unreviewed", is_flag=True,
+              help="Also export transcripts whose de-identification has not been applied (recorded in the audit "
+                   "trail); they are left out otherwise.")
 @with_appcontext
-def export_qdpx(path: Path, project_name: str, crlf: bool, positions: str) -> None:
+def export_qdpx(path: Path, project_name: str, crlf: bool, positions: str, include_unreviewed: bool) -> None:
     """Export a project as a REFI-QDA .qdpx file."""
     project = _project(project_name)
+    unreviewed = refi_export.unreviewed_documents(project)
+    if unreviewed and include_unreviewed:
+        refi_export.audit_unreviewed_export(project, unreviewed, None, "cli:export-qdpx")
+        click.echo(f"Including {len(unreviewed)} transcript(s) whose de-identification has not been applied "
+                   "(recorded in the audit trail).", err=True)
+    elif unreviewed:
+        click.echo(f"Left out {len(unreviewed)} transcript(s) whose de-identification has not been applied: "
+                   f"{', '.join(d.name for d in unreviewed[:10])}{' ...' if len(unreviewed) > 10 else ''} "
+                   "(--include-unreviewed to include them).", err=True)
 
     def progress(done: int, total: int, _message: str) -> None:
         if done == total or done % 50 == 0:
             click.echo(f"  {done}/{total} documents", err=True)
 
-    data = refi_export.qdpx_bytes(project, crlf=crlf, progress=progress, positions=positions)
+    data = refi_export.qdpx_bytes(project, crlf=crlf, progress=progress, positions=positions,
+                                  include_unreviewed=include_unreviewed)
     path.write_bytes(data)
     click.echo(f"Wrote {path} ({len(data):,} bytes, {refi_export.coding_count(project):,} codings).")
 

@@ -56,6 +56,12 @@ class RatingForm(FlaskForm):
 
 class ExportForm(FlaskForm):
     crlf = BooleanField("Write CRLF line ends (for MAXQDA)")
+    positions = SelectField("Count positions in", choices=[
+        ("codepoints", "Unicode code points (the REFI-QDA standard; QualCoder, MAXQDA, ATLAS.ti)"),
+        ("utf16", "UTF-16 code units (NVivo)")], default="codepoints")
+    include_unreviewed = BooleanField("Include transcripts whose de-identification has not been applied",
+                                      description="They are left out otherwise. Including them is recorded in the "
+                                                  "audit trail.")
 
 
 class ImportUploadForm(FlaskForm):

@@ -48,11 +48,12 @@ def autocode_job(ctx, qual_project_id: int, user_id: int | None = None) -> dict:
 
 
 @job("qual.export_qdpx")
-def export_qdpx_job(ctx, qual_project_id: int, crlf: bool = False) -> dict:
+def export_qdpx_job(ctx, qual_project_id: int, crlf: bool = False, positions: str = "codepoints",
+                    include_unreviewed: bool = False) -> dict:
     project = db.session.get(QualProject, qual_project_id)
     if project is None:
         raise ValueError(f"project {qual_project_id} no longer exists")
-    data = refi_export.qdpx_bytes(project, crlf=crlf,
+    data = refi_export.qdpx_bytes(project, crlf=crlf, positions=positions, include_unreviewed=include_unreviewed,
                                   progress=lambda done, total, message: ctx.progress(done, total, message))
     path = export_path(ctx.job_id)
     purge_older_than(os.path.dirname(path), KEEP_SECONDS)

@@ -2,8 +2,8 @@
 
 Layout (REFI-QDA Project Exchange, QDA-XML 1.0): ``project.qde`` (namespace urn:QDA-XML:project:1.0) and
 ``sources/<guid>.txt`` (UTF-8, no BOM) referenced as ``plainTextPath="internal://<guid>.txt"``.  Children of
-``<Project>`` follow the schema's fixed order: Users, CodeBook, Variables, Cases, Sources, Notes, (Links,
-Sets, Graphs are not produced), Description; empty optional blocks are omitted because each requires at
+``<Project>`` follow the schema's fixed order: Users, CodeBook, Variables, Cases, Sources, Notes, (Links are
+not produced), Sets, (Graphs are not produced), Description; empty optional blocks are omitted because each requires at
 least one child.  Output is deterministic: same project in, same bytes out (fixed zip timestamps, document
 order kept, coding GUIDs derived from selection and code GUIDs).
 """
@@ -218,6 +218,21 @@ def build_project_xml(project: QdaProject, crlf: bool = False, origin: str = DEF
                            name=check_xml_text(note.name, where) or None,
                            creatingUser=_user(note.creating_user, where), creationDateTime=_when(note.created))
             w.el(element, "PlainTextContent").text = check_xml_text(crlf_to_lf(note.text)[0], where)
+    if project.sets:
+        block = w.el(root, "Sets")
+        code_guids = set(code_names)
+        for item in project.sets:
+            where = f"set {item.name!r}"
+            element = w.el(block, "Set", guid=w.guid(item.guid, where), name=check_xml_text(item.name, where))
+            w.text(element, "Description", item.description, where)
+            for tag, refs, known, kind in (("MemberCode", item.code_refs, code_guids, "code"),
+                                           ("MemberSource", item.source_refs, source_guids, "source"),
+                                           ("MemberNote", item.note_refs, note_guids, "note")):
+                for ref in refs:
+                    guid = normalise_guid(ref, where)
+                    if guid not in known:
+                        raise RefiQdaError(f"{where}: refers to unknown {kind} {ref}")
+                    w.el(element, tag, targetGUID=guid)
     if project.description:
         w.text(root, "Description", project.description, "project description")
     return _serialise(root), files

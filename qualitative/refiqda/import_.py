@@ -13,8 +13,8 @@ is kept (``QdaSelection.coding_users``): it wins over its selection's.
 
 Strictness, where guessing would corrupt data: selections outside their text, codings of unknown codes,
 references to unknown notes/sources/variables, duplicate GUIDs, missing source files and unsafe archives
-raise :class:`RefiQdaError`.  Parts a text project cannot hold (PDF/picture/audio/video sources, links,
-sets, graphs) are listed in ``QdaProject.skipped``.  The result is built fully in memory: a complete
+raise :class:`RefiQdaError`.  Sets become :class:`QdaSet` (code and document groups).  Parts a text project
+cannot hold (PDF/picture/audio/video sources, links, graphs) are listed in ``QdaProject.skipped``.  The result is built fully in memory: a complete
 project is returned or nothing is.
 """
 
@@ -29,6 +29,7 @@ from .model import (
     QdaNote,
     QdaProject,
     QdaSelection,
+    QdaSet,
     QdaTextSource,
     QdaUser,
     QdaVariable,
@@ -260,15 +261,43 @@ def _project(root: Element, reader: _Reader) -> QdaProject:
                      creating_user=reader.optional_guid(n, "creatingUser", "note"),
                      created=parse_datetime(n.get("creationDateTime"), f"note {n.get('name')!r}"))
              for n in notes_el]
-    for tag in ("Links", "Sets", "Graphs"):
+    sets = _sets(root, reader, code_guids, source_guids, note_guids)
+    for tag in ("Links", "Graphs"):
         if _child(root, tag) is not None:
             reader.skipped.append(f"{tag} are not imported")
     return QdaProject(name=root.get("name") or "", users=users, codes=codes, variables=list(variables.values()),
-                      cases=cases, sources=sources, notes=notes, description=_text(root, "Description"),
+                      cases=cases, sources=sources, notes=notes, description=_text(root, "Description"), sets=sets,
                       origin=root.get("origin") or "",
                       creating_user=reader.optional_guid(root, "creatingUserGUID", "project"),
                       creation_datetime=parse_datetime(root.get("creationDateTime"), "project creationDateTime"),
                       skipped=reader.skipped)
+
+
+def _sets(root: Element, reader: _Reader, code_guids: set[str], source_guids: set[str],
+          note_guids: set[str]) -> list[QdaSet]:
+    """``<Sets>``: members must exist; members that are sources this import leaves out (PDF, pictures...) are
+    dropped and listed in ``skipped``. An empty ``<Sets/>`` (Taguette writes one, though the schema wants a Set) is
+    accepted."""
+    found: list[QdaSet] = []
+    all_sources = {normalise_guid(e.get("guid"), "source") for block in _children(root, "Sources") for e in block
+                   if e.get("guid")}
+    for block in _children(root, "Sets"):
+        for element in _children(block, "Set"):
+            where = f"set {element.get('name')!r}"
+            item = QdaSet(guid=reader.guid(element, where), name=element.get("name") or "",
+                          description=_text(element, "Description"),
+                          code_refs=reader.refs(element, "MemberCode", code_guids, "code", where),
+                          note_refs=reader.refs(element, "MemberNote", note_guids, "note", where))
+            for ref in _children(element, "MemberSource"):
+                guid = reader.guid(ref, f"{where}, MemberSource", "targetGUID", unique=False)
+                if guid in source_guids:
+                    item.source_refs.append(guid)
+                elif guid in all_sources:
+                    reader.skipped.append(f"{where}: member source {guid} is not a text source")
+                else:
+                    raise RefiQdaError(f"{where}: refers to unknown source {guid}")
+            found.append(item)
+    return found
 
 
 def _source(element: Element, reader: _Reader, code_guids: set[str], note_guids: set[str],

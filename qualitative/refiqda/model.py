@@ -122,6 +122,18 @@ class QdaNote:
 
 
 @dataclass
+class QdaSet:
+    """A ``<Set>``: a named group of codes, sources and notes (code groups, document groups)."""
+
+    guid: str
+    name: str
+    description: str = ""
+    code_refs: list[str] = field(default_factory=list)
+    source_refs: list[str] = field(default_factory=list)
+    note_refs: list[str] = field(default_factory=list)
+
+
+@dataclass
 class QdaProject:
     """A whole project.  ``skipped`` lists, in words, what an import could not carry over (e.g. PDF
     sources, graphs); it is never written on export."""
@@ -135,6 +147,7 @@ class QdaProject:
     notes: list[QdaNote] = field(default_factory=list)
     description: str = ""
     origin: str = ""
+    sets: list[QdaSet] = field(default_factory=list)
     creating_user: str | None = None
     creation_datetime: datetime | None = None
     skipped: list[str] = field(default_factory=list)

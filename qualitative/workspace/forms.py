@@ -122,8 +122,12 @@ class PublishForm(FlaskForm):
 class CodebookImportForm(FlaskForm):
     file = FileField("Codebook file (.csv or .qdc)", validators=[FileRequired(message="Choose a .csv or .qdc file.")],
                      description="CSV columns: key, name, parent_key, kind, codable, colour, definition, inclusion, "
-                                 "exclusion, lexicon (only key and name required). Codes are matched by key: known "
-                                 "keys are updated, new keys added; nothing is deleted.")
+                                 "exclusion, lexicon (only key and name required), or a Taguette codebook CSV (tag, "
+                                 "description, number of highlights). Codes are matched by key: known keys are "
+                                 "updated, new keys added; nothing is deleted.")
+    dotted = BooleanField("Names with dots make a hierarchy",
+                          description="Taguette writes sub-tags as barriers.space: make “space” a child of "
+                                      "“barriers” (added as a heading when the file has no such code).")
 
 
 class CodingForm(FlaskForm):

@@ -5,8 +5,9 @@ Mapping: coders, memo authors and the project creator become Users; the code tre
 Variables: document kind, clinic, interview date (sources) and participant role (cases); clinics and participants
 are Cases (a participant case refers to the documents where the participant speaks); each document is a
 TextSource; each coding is one PlainTextSelection coded with its code, creatingUser = the coder; memos are Notes
-(on a coding: referenced by its selection; on a document: by its source). GUIDs are the ones a REFI-QDA import
-recorded (``RefiGuid``), else ``stable_guid(kind, id)``, so exporting twice gives the same file.
+(on a coding: referenced by its selection; on a document: by its source); code/document groups are Sets. GUIDs are the ones a REFI-QDA import
+recorded (``RefiGuid``), else ``stable_guid(kind, id)``, so exporting twice gives the same file. Transcripts whose
+de-identification has not been applied stay out unless a manager includes them (audited).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from app.db import db
-from app.models import Clinic, User
+from app.models import AuditEvent, Clinic, User
 from qualitative.analysis.models import RefiGuid
 from qualitative.analysis.services.common import code_tree
 from qualitative.codebook_io import describe
-from qualitative.models import Coding, Document, DocumentTurn, Memo, Participant, QualProject
+from qualitative.models import CodeGroup, Coding, Document, DocumentTurn, Memo, Participant, QualProject
 from qualitative.refiqda import (
     CODEPOINTS,
     QdaCase,
@@ -29,6 +30,7 @@ from qualitative.refiqda import (
     QdaNote,
     QdaProject,
     QdaSelection,
+    QdaSet,
     QdaTextSource,
     QdaUser,
     QdaVariable,
@@ -73,21 +75,51 @@ def _codes(project_id: int, guid: GuidMap) -> tuple[list[QdaCode], dict[int, str
     return top, {code_id: c.guid for code_id, c in made.items()}
 
 
-def build_qda_project(project: QualProject, progress: Callable[[int, int, str], None] | None = None) -> QdaProject:
-    """The project as REFI-QDA dataclasses (see the module for the mapping)."""
+REVIEWED = "applied"  # de-identification state of a transcript an export may carry without asking
+
+
+def unreviewed_documents(project: QualProject) -> list[Document]:
+    """Transcripts whose de-identification has not been applied (pending review, or skipped)."""
+    return list(db.session.execute(sa.select(Document).where(Document.project_id == project.id,
+                                                             Document.deidentification != REVIEWED)
+                                   .order_by(Document.name, Document.id)).scalars())
+
+
+def audit_unreviewed_export(project: QualProject, documents: list[Document], user_id: int | None,
+                            actor: str) -> None:
+    """Record that a manager exported transcripts whose de-identification was not applied (append-only trail)."""
+    db.session.add(AuditEvent(user_id=user_id, actor=actor[:255], action="export-unreviewed", entity="qual_project",
+                              entity_id=str(project.id), changes={
+                                  "format": "qdpx", "documents": [{"id": d.id, "name": d.name,
+                                                                   "deidentification": d.deidentification}
+                                                                  for d in documents]}))
+    db.session.commit()
+
+
+def build_qda_project(project: QualProject, progress: Callable[[int, int, str], None] | None = None,
+                      include_unreviewed: bool = False) -> QdaProject:
+    """The project as REFI-QDA dataclasses (see the module for the mapping). Transcripts whose de-identification has
+    not been applied are left out, with their codings and the memos on them, unless ``include_unreviewed``."""
     guid = GuidMap(project.id)
     codes, code_guid = _codes(project.id, guid)
     variables = {k: QdaVariable(stable_guid("variable", k), *v) for k, v in VARIABLES.items()}
-    documents = db.session.execute(sa.select(Document).where(Document.project_id == project.id)
-                                   .order_by(Document.name, Document.id)).scalars().all()
+    query = sa.select(Document).where(Document.project_id == project.id)
+    if not include_unreviewed:
+        query = query.where(Document.deidentification == REVIEWED)
+    documents = db.session.execute(query.order_by(Document.name, Document.id)).scalars().all()
+    kept = {d.id for d in documents}
     clinics = {c.id: c for c in db.session.execute(sa.select(Clinic)).scalars()}
     codings_by_doc: dict[int, list] = defaultdict(list)
     for coding in db.session.execute(  # plain rows, not ORM objects: large projects have many codings
             sa.select(Coding.id, Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end,
                       Coding.created_at).join(Document, Document.id == Coding.document_id)
             .where(Document.project_id == project.id).order_by(Coding.start, Coding.end, Coding.id)):
-        codings_by_doc[coding.document_id].append(coding)
-    memos = db.session.execute(sa.select(Memo).where(Memo.project_id == project.id).order_by(Memo.id)).scalars().all()
+        if coding.document_id in kept:
+            codings_by_doc[coding.document_id].append(coding)
+    kept_codings = {c.id for rows in codings_by_doc.values() for c in rows}
+    memos = [m for m in db.session.execute(sa.select(Memo).where(Memo.project_id == project.id).order_by(Memo.id))
+             .scalars() if not (m.target_type == "document" and m.target_id not in kept)
+             and not (m.target_type == "coding" and m.target_id not in kept_codings)]
     user_ids = {c.coder_id for rows in codings_by_doc.values() for c in rows} | {m.author_id for m in memos}
     if project.created_by_id:
         user_ids.add(project.created_by_id)
@@ -118,11 +150,17 @@ def build_qda_project(project: QualProject, progress: Callable[[int, int, str], 
         if progress is not None:
             progress(i, total, f"{doc.name}: {len(selections)} coded selections")
     cases = _cases(project, documents, clinics, variables, guid)
+    document_ids = {d.id for d in documents}
+    sets = [QdaSet(guid("group", g.id), g.name, g.description or "",
+                   [code_guid[c.id] for c in g.codes if c.id in code_guid],
+                   [guid("document", d.id) for d in g.documents if d.id in document_ids])
+            for g in db.session.execute(sa.select(CodeGroup).where(CodeGroup.project_id == project.id)
+                                        .order_by(CodeGroup.name, CodeGroup.id)).scalars()]
     used_vars = [v for k, v in variables.items() if k != "date" or any(d.interview_date for d in documents)]
     return QdaProject(
         name=project.name, users=[QdaUser(guid("user", u.id), u.name) for u in sorted(users.values(),
                                                                                        key=lambda u: u.id)],
-        codes=codes, variables=used_vars if documents else [], cases=cases, sources=sources, notes=notes,
+        codes=codes, variables=used_vars if documents or cases else [], cases=cases, sources=sources, notes=notes, sets=sets,
         description=project.description or "",
         creating_user=guid("user", project.created_by_id) if project.created_by_id in users else None,
         creation_datetime=project.created_at)
@@ -151,8 +189,9 @@ def _cases(project, documents, clinics, variables, guid) -> list[QdaCase]:
     return cases
 
 
-def qdpx_bytes(project: QualProject, crlf: bool = False, progress=None, positions: str = CODEPOINTS) -> bytes:
-    return export_qdpx(build_qda_project(project, progress), crlf=crlf, positions=positions)
+def qdpx_bytes(project: QualProject, crlf: bool = False, progress=None, positions: str = CODEPOINTS,
+               include_unreviewed: bool = False) -> bytes:
+    return export_qdpx(build_qda_project(project, progress, include_unreviewed), crlf=crlf, positions=positions)
 
 
 def qdc_bytes(project: QualProject) -> bytes:

@@ -33,6 +33,7 @@ from qualitative.analysis.turns import speaker_turns
 from qualitative.codebook_io import qda_codes_to_rows
 from qualitative.models import (
     Code,
+    CodeGroup,
     Coding,
     Document,
     DocumentTurn,
@@ -140,6 +141,7 @@ class ImportResult:
     codings: int = 0
     memos: int = 0
     participants: int = 0
+    groups: int = 0
     imported_coders: list[str] = field(default_factory=list)  # names of coder identities made for file users
     readings: list = field(default_factory=list)  # SourceReading per source (how positions were read)
     notes: list[str] = field(default_factory=list)
@@ -311,6 +313,7 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
                     selection_coding[sel.guid] = coding.id
                     guids.append(("coding", coding.id, sel.guid))
         result.documents += 1
+    _groups(qda, project, code_ids, doc_ids, guids, result)
     _cases(qda, project, plans, doc_ids, guids, result, clinics)
     _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result)
     if zero:
@@ -323,6 +326,23 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
         if guid not in seen_guids:
             seen_guids.add(guid)
             db.session.add(RefiGuid(project_id=project.id, kind=kind, local_id=local_id, guid=guid))
+
+
+def _groups(qda, project, code_ids, doc_ids, guids, result) -> None:
+    """Sets become code/document groups with their members (notes in a set are not members of a group)."""
+    codes = {c.id: c for c in db.session.execute(sa.select(Code).where(Code.project_id == project.id)).scalars()}
+    docs = {d.id: d for d in db.session.execute(sa.select(Document).where(Document.project_id == project.id))
+            .scalars()}
+    for item in qda.sets:
+        group = CodeGroup(project_id=project.id, name=(item.name or "Set")[:255], description=item.description or None,
+                          codes=[codes[code_ids[g]] for g in item.code_refs if g in code_ids],
+                          documents=[docs[doc_ids[g]] for g in item.source_refs if g in doc_ids])
+        db.session.add(group)
+        db.session.flush()
+        guids.append(("group", group.id, item.guid))
+        result.groups += 1
+        if item.note_refs:
+            result.notes.append(f"Set “{item.name}”: its {len(item.note_refs)} note member(s) are not group members.")
 
 
 def _cases(qda, project, plans, doc_ids, guids, result, clinics) -> None:
@@ -384,7 +404,7 @@ def _import_memo(qda: QdaProject, project: QualProject, importer: User, result: 
     lines = [f"Imported from the REFI-QDA project “{qda.name}”"
              + (f" (written by {qda.origin})" if qda.origin else "") + f" by {importer.name}.",
              f"{result.documents} documents, {result.codes} codes, {result.codings} codings, {result.memos} notes, "
-             f"{result.participants} participants."]
+             f"{result.participants} participants, {result.groups} code/document groups."]
     if result.imported_coders:
         lines.append("File users without a platform account became imported coders (they cannot sign in; their "
                      "codings count in agreement): " + "; ".join(result.imported_coders) + ".")

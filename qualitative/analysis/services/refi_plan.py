@@ -3,12 +3,12 @@ and which key each code gets. Raises AnalysisInputError naming the source when n
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from app.models import Clinic
 from qualitative.analysis.services.common import AnalysisInputError
 from qualitative.codebook import load_cfir_codebook
+from qualitative.codebook_io import key_from_name
 from qualitative.refiqda import QdaProject
 
 
@@ -32,10 +32,7 @@ def cfir_keys() -> dict[tuple[str, str], str]:
 def code_key(row: dict, cfir: dict, used: set[str]) -> str:
     key = cfir.get((str(row["name"]).strip().lower(), str(row["kind"])))
     if not key or key in used:
-        base = re.sub(r"[^A-Za-z0-9]+", "-", str(row["name"])).strip("-").lower()[:34] or "code"
-        key, n = base, 2
-        while key in used:
-            key, n = f"{base}-{n}", n + 1
+        return key_from_name(str(row["name"]).lower(), used)  # keeps letters beyond ASCII (café-émotions)
     used.add(key)
     return key
 

@@ -37,6 +37,7 @@ def exchange(qual_project_id: int):
     project = project_for(current_user, qual_project_id, Privilege.READ)
     return render_template("analysis/exchange.html", project=project, form=ExportForm(),
                            codings=refi_export.coding_count(project),
+                           unreviewed=refi_export.unreviewed_documents(project),
                            limit=current_app.config.get("QDPX_SYNC_CODINGS", 20000),
                            can_export=allows(project.my_privilege, Privilege.MANAGE))
 
@@ -54,13 +55,20 @@ def export_qdpx(qual_project_id: int):
               "codings. Reveal the sample first (or ask another manager to export).", "error")
         return redirect(url_for("analysis.exchange", qual_project_id=project.id))
     crlf = bool(form.crlf.data)
+    positions = form.positions.data if form.positions.data in READINGS else CODEPOINTS
+    include = bool(form.include_unreviewed.data)
+    if include:
+        unreviewed = refi_export.unreviewed_documents(project)
+        if unreviewed:
+            refi_export.audit_unreviewed_export(project, unreviewed, current_user.id, current_user.email)
+    options = {"crlf": crlf, "positions": positions, "include_unreviewed": include}
     if refi_export.coding_count(project) > current_app.config.get("QDPX_SYNC_CODINGS", 20000):
-        record = enqueue("qual.export_qdpx", {"qual_project_id": project.id, "crlf": crlf},
+        record = enqueue("qual.export_qdpx", {"qual_project_id": project.id, **options},
                          f"Export {project.name} as REFI-QDA", user_id=current_user.id)
         record.result_url = url_for("analysis.export_download", job_id=record.id)
         db.session.commit()
         return redirect(url_for("jobs.show", job_id=record.id))
-    data = refi_export.qdpx_bytes(project, crlf=crlf)
+    data = refi_export.qdpx_bytes(project, **options)
     return Response(data, mimetype=QDPX_MIME, headers={
         "Content-Disposition": f"attachment; filename={refi_export.safe_filename(project.name, 'qdpx')}"})
 

@@ -16,18 +16,22 @@ from qualitative.codebook import load_cfir_codebook
 from qualitative.codebook_io import (
     CodebookImportError,
     check_hierarchy,
+    dotted_hierarchy,
+    is_taguette_csv,
+    key_from_name,
     qda_codes_to_rows,
     read_codebook_csv,
+    read_taguette_csv,
     rows_to_qda_codes,
     write_codebook_csv,
 )
-from qualitative.models import Code, CodebookVersion, Coding, QualProject
+from qualitative.models import Code, CodebookVersion, CodeGroup, Coding, QualProject
 from qualitative.refiqda import RefiQdaError, export_qdc, import_qdc, stable_guid
 
 ROLE_SUBDOMAIN = "IV.ROLE"
 #: colours offered to new custom codes in turn (Okabe-Ito palette, distinguishable with colour-vision deficiency)
 CUSTOM_COLOURS = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999")
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,39}$")
+_KEY = re.compile(r"^[^\W_][\w.\-]{0,39}$")  # letters and digits of any script (Café-émotions), . _ -
 LIMITS = {"key": 40, "name": 255, "kind": 40}
 
 
@@ -139,22 +143,33 @@ def csv_text(code_rows: list[dict]) -> str:
     return write_codebook_csv(code_rows)
 
 
+def groups(project: QualProject) -> list[CodeGroup]:
+    """The project's code and document groups (REFI-QDA sets), by name."""
+    return list(db.session.execute(sa.select(CodeGroup).where(CodeGroup.project_id == project.id)
+                                   .order_by(CodeGroup.name, CodeGroup.id)).scalars())
+
+
 def qdc_bytes(code_rows: list[dict]) -> bytes:
     """REFI-QDA .qdc; each code's GUID is ``stable_guid("code", key)`` so a re-import finds the same codes."""
     return export_qdc(rows_to_qda_codes(code_rows), origin="MIO implementation platform")
 
 
 # --- import ---------------------------------------------------------------------------------------------------
-def read_csv_upload(data: bytes) -> list[dict]:
-    """Rows of an uploaded codebook CSV, validated (CodebookImportError names row and column)."""
-    code_rows = read_codebook_csv(data)
+def read_csv_upload(data: bytes, dotted: bool = False, project: QualProject | None = None) -> list[dict]:
+    """Rows of an uploaded codebook CSV, validated (CodebookImportError names row and column): this platform's
+    columns, or a Taguette codebook CSV (``tag, [parent,] description, number of highlights``). ``dotted``
+    makes dotted names a hierarchy (``barriers.space`` under ``barriers``)."""
+    code_rows = read_taguette_csv(data) if is_taguette_csv(data) else read_codebook_csv(data)
+    if dotted:
+        code_rows = dotted_hierarchy(code_rows, {c.key for c in codes(project)} if project is not None else None)
     _check_limits(code_rows)
     return code_rows
 
 
-def read_qdc_upload(project: QualProject, data: bytes) -> list[dict]:
-    """Rows of an uploaded .qdc. A code whose GUID is ``stable_guid("code", key)`` of a code in this project
-    (or of a CFIR key) keeps that key; other codes get a key made from their name."""
+def read_qdc_upload(project: QualProject, data: bytes, dotted: bool = False) -> list[dict]:
+    """Rows of an uploaded .qdc (Taguette's too, with its empty ``<Sets/>``). A code whose GUID is
+    ``stable_guid("code", key)`` of a code in this project (or of a CFIR key) keeps that key; other codes get a key
+    made from their name, keeping its letters (``key_from_name``). ``dotted`` as in :func:`read_csv_upload`."""
     try:
         tree_codes = import_qdc(data)
     except RefiQdaError as exc:
@@ -164,18 +179,13 @@ def read_qdc_upload(project: QualProject, data: bytes) -> list[dict]:
     used: set[str] = set(known.values())
 
     def key_for(code) -> str:
-        if code.guid in known:
-            return known[code.guid]
-        base = re.sub(r"[^A-Za-z0-9]+", "-", code.name).strip("-").upper()[:34] or "CODE"
-        key, n = base, 1
-        while key in used:
-            n += 1
-            key = f"{base}-{n}"
-        used.add(key)
-        known[code.guid] = key
-        return key
+        if code.guid not in known:
+            known[code.guid] = key_from_name(code.name, used, upper=True)
+        return known[code.guid]
 
     code_rows = qda_codes_to_rows(tree_codes, key_for)
+    if dotted:
+        code_rows = dotted_hierarchy(code_rows, used)
     for row in code_rows:
         if row["colour"]:
             row["colour"] = str(row["colour"]).lower()

@@ -37,7 +37,7 @@ def codebook(qual_project_id: int):
     return render_template(
         "qualitative/codebook.html", project=project, tree=service.tree(codes), usage=usage,
         versions=service.versions(project)[:3], can_manage=allows(project.my_privilege, Privilege.MANAGE),
-        publish_form=PublishForm(), confirm=ConfirmForm(),
+        publish_form=PublishForm(), confirm=ConfirmForm(), groups=service.groups(project),
     )
 
 
@@ -176,10 +176,11 @@ def codebook_import(qual_project_id: int):
         filename = upload.filename or ""
         data = upload.read()
         try:
+            dotted = bool(form.dotted.data)
             if filename.lower().endswith(".qdc"):
-                rows = service.read_qdc_upload(project, data)
+                rows = service.read_qdc_upload(project, data, dotted=dotted)
             elif filename.lower().endswith(".csv"):
-                rows = service.read_csv_upload(data)
+                rows = service.read_csv_upload(data, dotted=dotted, project=project)
             else:
                 raise CodebookImportError("use a .csv or a REFI-QDA .qdc file")
             added, updated = service.import_rows(project, rows)

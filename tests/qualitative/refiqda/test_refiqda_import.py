@@ -81,7 +81,9 @@ def test_nvivo_project_keeps_text_and_lists_what_it_skipped():
     assert list(source.variable_values.values()) == [date(2024, 6, 28)]
     assert len(project.sources) == 1
     assert any("PDFSource" in note for note in project.skipped)
-    assert any("Sets" in note for note in project.skipped)
+    # issue 11: sets are imported (code/document groups), no longer skipped
+    assert not any("Sets" in note for note in project.skipped)
+    assert [(s.name, len(s.code_refs) + len(s.source_refs)) for s in project.sets] == [("Leaders", 1)]
     # 7 fractional digits (.NET ticks) are cut to microseconds
     assert project.creation_datetime == datetime(2024, 7, 1, 8, 0, 0, 123456, tzinfo=UTC)
     assert project.codes[0].color == "#E07B39"
