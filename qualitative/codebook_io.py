@@ -241,7 +241,7 @@ def key_from_name(name: str, used: set[str], upper: bool = False) -> str:
     ``Café-émotions``), runs of anything else as one ``-``, at most 34 characters, then ``-2``, ``-3``... until it
     is not in ``used``; ``used`` gains it. Keys stay safe in a URL, a CSV and a file name (no spaces, quotes,
     slashes or angle brackets)."""
-    base = _NOT_KEY.sub("-", unicodedata.normalize("NFC", name)).strip("-.")[:34].strip("-.") or "code"
+    base = _NOT_KEY.sub("-", unicodedata.normalize("NFC", name)).strip("-._")[:34].strip("-._") or "code"
     if upper:
         base = base.upper()
     key, n = base, 2

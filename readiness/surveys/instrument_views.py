@@ -51,7 +51,8 @@ def import_dictionary():
                                                    filename=upload.filename)
         except RedcapDictionaryError as exc:
             problems = exc.problems
-            form.file.errors.append(f"{len(exc.problems)} problem(s) in the file; see the list above.")
+            form.file.errors.append(f"{len(exc.problems)} problem(s) in the file (all listed above); the first: "
+                                    f"{exc.problems[0]}")
         except library.InstrumentImportError as exc:
             target = {"key": form.key, "title": form.title, "form": form.form_name}.get(exc.field, form.file)
             target.errors.append(str(exc))
