@@ -58,7 +58,7 @@ def _refuse_default_secret(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import audit, sqlite  # noqa: F401  (event listeners)
+    from app import audit, sqlite, storage  # noqa: F401  (event listeners; the storage tables)
 
     db.init_app(app)
     migrate.init_app(

@@ -1,43 +1,27 @@
 """Background jobs of the analysis side. Both are idempotent: run again, they replace what an earlier attempt wrote.
 
 - ``qual.autocode``: auto-code a whole project (pending suggestions of the rule version replaced, never duplicated).
-- ``qual.export_qdpx``: write a project's .qdpx into the instance folder (same bytes each time); the job page
-  links to its download.
+- ``qual.export_qdpx``: put a project's .qdpx into the shared storage (``app.storage``; same bytes each time, so
+  the web server that serves the download need not be the machine that ran the job); the job page links to it.
 """
 
 from __future__ import annotations
 
-import os
-import time
-
-from flask import current_app
+from datetime import timedelta
 
 from app.db import db
 from app.jobs import job
+from app.storage import storage
 from qualitative.analysis.services import refi_export, suggestions
 from qualitative.models import QualProject
 
-EXPORT_FOLDER = "qdpx-exports"
-KEEP_SECONDS = 7 * 24 * 3600
+QDPX_MIME = "application/zip"
+KEEP = timedelta(days=7)
 
 
-def purge_older_than(folder: str, seconds: float) -> int:
-    """Delete files in ``folder`` not modified for ``seconds`` (downloads and staged uploads are temporary)."""
-    if not os.path.isdir(folder):
-        return 0
-    cutoff, removed = time.time() - seconds, 0
-    for entry in os.scandir(folder):
-        if entry.is_file() and entry.stat().st_mtime < cutoff:
-            os.remove(entry.path)
-            removed += 1
-    return removed
-
-
-def export_path(job_id: str) -> str:
-    """Where the export job ``job_id`` writes its file (the id is a UUID, so no path tricks)."""
-    folder = os.path.join(current_app.instance_path, EXPORT_FOLDER)
-    os.makedirs(folder, exist_ok=True)
-    return os.path.join(folder, f"{job_id}.qdpx")
+def export_key(job_id: str) -> str:
+    """Where the export job ``job_id`` stores its file."""
+    return f"qdpx-export/{job_id}"
 
 
 @job("qual.autocode")
@@ -55,11 +39,8 @@ def export_qdpx_job(ctx, qual_project_id: int, crlf: bool = False, positions: st
         raise ValueError(f"project {qual_project_id} no longer exists")
     data = refi_export.qdpx_bytes(project, crlf=crlf, positions=positions, include_unreviewed=include_unreviewed,
                                   progress=lambda done, total, message: ctx.progress(done, total, message))
-    path = export_path(ctx.job_id)
-    purge_older_than(os.path.dirname(path), KEEP_SECONDS)
-    partial = path + ".part"
-    with open(partial, "wb") as handle:
-        handle.write(data)
-    os.replace(partial, path)  # a download never sees half a file
-    return {"filename": refi_export.safe_filename(project.name, "qdpx"), "bytes": len(data),
-            "project_id": project.id}
+    filename = refi_export.safe_filename(project.name, "qdpx")
+    storage().purge_expired()
+    # committed with the job's result, so a download never sees half a file
+    storage().put(export_key(ctx.job_id), data, content_type=QDPX_MIME, filename=filename, expires_in=KEEP)
+    return {"filename": filename, "bytes": len(data), "project_id": project.id}

@@ -4,20 +4,21 @@ it counts positions, choose the reading after comparing quotes under both)."""
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
+from datetime import UTC, datetime, timedelta
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.db import db
 from app.jobs import Job, enqueue
 from app.models import Clinic, Role, User
 from app.security import roles_required, scoped
+from app.storage import StoredFileNotFound, send_stored, storage
 from qualitative.access import QUAL_ROLES, allows, project_for, visible_projects
 from qualitative.analysis.forms import ExportForm, ImportUploadForm
-from qualitative.analysis.jobs import export_path, purge_older_than
+from qualitative.analysis.jobs import QDPX_MIME, export_key
 from qualitative.analysis.services import refi_export, refi_import
 from qualitative.analysis.services.blind import blinded_document_ids
 from qualitative.analysis.services.common import AnalysisInputError
@@ -25,9 +26,7 @@ from qualitative.analysis.views.blueprint import bp
 from qualitative.models import Privilege, QualProject
 from qualitative.refiqda import CODEPOINTS, READINGS, UTF16, PositionsUndecided
 
-QDPX_MIME = "application/zip"
-STAGING = "qdpx-imports"
-STAGING_SECONDS = 24 * 3600  # an upload waits a day for its user mapping
+STAGING_KEEP = timedelta(days=1)  # an upload waits a day for its user mapping
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -82,11 +81,7 @@ def export_download(job_id: str):
     if record.created_by_id != current_user.id and current_user.role != Role.ADMIN:
         abort(404)
     project_for(current_user, record.payload["qual_project_id"], Privilege.MANAGE)
-    path = export_path(record.id)
-    if not os.path.isfile(path):
-        abort(404)
-    return send_file(path, mimetype=QDPX_MIME, as_attachment=True,
-                     download_name=(record.result or {}).get("filename", "project.qdpx"))
+    return send_stored(export_key(record.id), download_name=(record.result or {}).get("filename", "project.qdpx"))
 
 
 @bp.route("/projects/<int:qual_project_id>/exchange/codebook.qdc")
@@ -104,13 +99,12 @@ def export_qdc(qual_project_id: int):
 # --- import ----------------------------------------------------------------------------------------------------
 
 
-def _staging_path(token: str) -> str:
+def _staging_key(token: str) -> str:
+    """The staged upload of the signed-in user (in the shared storage: the confirmation may reach another web
+    server); a token of another user names nothing."""
     if not _TOKEN.match(token or ""):
         abort(400, description="The upload has expired or is unknown; upload the file again.")
-    folder = os.path.join(current_app.instance_path, STAGING)
-    os.makedirs(folder, exist_ok=True)
-    purge_older_than(folder, STAGING_SECONDS)
-    return os.path.join(folder, f"{current_user.id}-{token}.qdpx")
+    return f"qdpx-import/{current_user.id}-{token}"
 
 
 def _empty_projects() -> list[QualProject]:
@@ -145,8 +139,10 @@ def import_qdpx():
             _check_target(form)
             if not form.errors:
                 token = secrets.token_urlsafe(24)
-                with open(_staging_path(token), "wb") as handle:
-                    handle.write(data)
+                storage().purge_expired()
+                storage().put(_staging_key(token), data, content_type=QDPX_MIME,
+                              filename=form.file.data.filename, expires_in=STAGING_KEEP)
+                db.session.commit()
                 return _mapping_page(qda, token, form.target.data, form.project_name.data, form.project_id.data,
                                      form.clinic_id.data, undecided=undecided)
     return render_template("analysis/import.html", form=form), 400
@@ -195,11 +191,14 @@ def _mapping_page(qda, token, target, project_name, project_id, clinic_id, error
 @roles_required(Role.ANALYST)
 def import_qdpx_confirm():
     token = request.form.get("token", "")
-    path = _staging_path(token)
-    if not os.path.isfile(path):
+    key = _staging_key(token)
+    info = storage().info(key)
+    if info is None or info.expires_at is not None and info.expires_at < datetime.now(UTC):
         abort(400, description="The upload has expired or is unknown; upload the file again.")
-    with open(path, "rb") as handle:
-        data = handle.read()
+    try:
+        data = storage().get(key)
+    except StoredFileNotFound:
+        abort(400, description="The upload has expired or is unknown; upload the file again.")
     positions = request.form.get("positions") or None
     if positions is not None and positions not in READINGS:
         abort(400, description="positions must be codepoints or utf16")
@@ -234,13 +233,14 @@ def import_qdpx_confirm():
         if default_clinic is None:
             errors.append("The chosen clinic is not one you can see.")
     if not errors:
+        storage().delete(key)  # committed with the import; restored by its rollback if the import fails
         try:
             result = refi_import.import_project(qda, current_user, user_map, _clinics(), default_clinic, project,
                                                 project_name if target == "new" else None)
         except AnalysisInputError as exc:
+            db.session.rollback()  # keeps the staged file for another try
             errors.append(str(exc))
         else:
-            os.remove(path)
             flash(f"Imported {result.documents} documents, {result.codes} codes and {result.codings} codings into "
                   f"“{result.project.name}”." + (f" {len(result.imported_coders)} file user(s) without an account "
                                                  "became imported coders." if result.imported_coders else "")

@@ -9,12 +9,12 @@ pseudonym are linked to that participant at once.
 
 from __future__ import annotations
 
+import errno
 import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.db import db
 from app.jobs import Job, JobContext, job
 from app.models import Clinic
+from app.storage import StoredFileNotFound, storage
 from qualitative.models import Document, DocumentTurn, Participant, QualProject
 from qualitative.parsers import DEFAULT_MAX_BYTES, TranscriptFormatError, parse_transcript
 
@@ -159,47 +160,57 @@ def summary(outcomes: list[FileOutcome]) -> str:
 
 
 # --- background job for uploads -------------------------------------------------------------------------------
-def upload_dir() -> str:
-    """Uploaded files wait here for the import job (instance folder; shared with workers) and are deleted after."""
-    path = os.path.join(current_app.instance_path, "qualitative_uploads", uuid.uuid4().hex)
-    os.makedirs(path, exist_ok=True)
-    return path
+UPLOAD_PREFIX = "transcript-upload/"
+#: a batch whose job never ran (its worker gave up) is purged after this; a job deletes its files when it ends
+UPLOAD_KEEP = timedelta(days=7)
 
 
 def save_uploads(files) -> tuple[str, list[dict]]:
-    """Write uploaded FileStorage objects to a fresh folder; return (folder, [{"filename", "path"}])."""
-    folder = upload_dir()
+    """Put uploaded FileStorage objects into the shared storage (``app.storage``, so a worker on another machine
+    reads them) under a fresh batch prefix; return (prefix, [{"filename", "key"}]). The caller commits (with the
+    job that reads them)."""
+    files_store = storage()
+    files_store.purge_expired()
+    batch = f"{UPLOAD_PREFIX}{uuid.uuid4().hex}/"
     saved = []
-    for number, storage in enumerate(files):
-        path = os.path.join(folder, f"{number:04d}.upload")
-        storage.save(path)
-        saved.append({"filename": base_name(storage.filename or f"file {number + 1}"), "path": path})
-    return folder, saved
+    for number, upload in enumerate(files):
+        key = f"{batch}{number:04d}"
+        name = base_name(upload.filename or f"file {number + 1}")
+        files_store.put(key, upload.stream, content_type=upload.mimetype or "application/octet-stream",
+                        filename=name, expires_in=UPLOAD_KEEP)
+        saved.append({"filename": name, "key": key})
+    return batch, saved
 
 
 @job(IMPORT_JOB)
 def import_transcripts_job(ctx: JobContext, project_id: int, clinic_id: int, kind: str, files: list[dict],
-                           folder: str, interview_date: str | None = None, interviewer: str | None = None,
+                           batch: str, interview_date: str | None = None, interviewer: str | None = None,
                            user_id: int | None = None) -> dict:
     """Import uploaded transcripts; idempotent (a re-run skips the files this job already imported)."""
-    if db.session.get(QualProject, project_id) is None or db.session.get(Clinic, clinic_id) is None:
-        raise ValueError("The project or clinic was deleted before the import ran.")
     settings = ImportSettings(project_id, clinic_id, kind, date.fromisoformat(interview_date) if interview_date else None,
                               interviewer, user_id, ctx.job_id)
 
-    def reader(path: str) -> Callable[[], bytes]:
+    def reader(key: str) -> Callable[[], bytes]:
         def read() -> bytes:
-            with open(path, "rb") as handle:
-                return handle.read()
+            try:
+                return storage().get(key)
+            except StoredFileNotFound as exc:
+                raise OSError(errno.ENOENT, "the uploaded file is no longer stored") from exc
         return read
 
     try:
-        outcomes = import_files(settings, [(f["filename"], reader(f["path"])) for f in files], len(files), ctx.progress)
+        if db.session.get(QualProject, project_id) is None or db.session.get(Clinic, clinic_id) is None:
+            raise ValueError("The project or clinic was deleted before the import ran.")
+        outcomes = import_files(settings, [(f["filename"], reader(f["key"])) for f in files], len(files), ctx.progress)
         db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     finally:
         # The raw files hold identifiers: keep them no longer than needed. A job that raised is marked failed and
         # never re-run, so its files go too; only a worker killed mid-way leaves them for the re-run.
-        shutil.rmtree(folder, ignore_errors=True)
+        storage().delete_prefix(batch)
+        db.session.commit()
     return {
         "project_id": project_id,
         "summary": summary(outcomes),

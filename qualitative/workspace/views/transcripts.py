@@ -46,12 +46,12 @@ def upload(qual_project_id: int):
         if not files:
             form.files.errors.append("Choose one or more files.")
         else:
-            folder, saved = service.save_uploads(files)
+            batch, saved = service.save_uploads(files)
             payload = {
                 "project_id": project.id, "clinic_id": form.clinic_id.data, "kind": form.kind.data,
                 "interview_date": form.interview_date.data.isoformat() if form.interview_date.data else None,
                 "interviewer": (form.interviewer.data or "").strip() or None, "user_id": current_user.id,
-                "files": saved, "folder": folder,
+                "files": saved, "batch": batch,
             }
             names = ", ".join(f["filename"] for f in saved)
             job = enqueue(service.IMPORT_JOB, payload, title=f"Import {len(saved)} transcript(s) into {project.name}"[:255],

@@ -242,6 +242,13 @@ def test_import_pages_two_steps(world, client, login):
     page = step1.get_data(as_text=True)
     assert step1.status_code == 200 and "Analyst One" in page and "PDFSource" in page
     token = page.split('name="token" value="')[1].split('"')[0]
+    from datetime import UTC, datetime, timedelta
+
+    from app.storage import storage
+
+    staged = storage().info(f"qdpx-import/{world.users['ana'].id}-{token}")  # shared storage, not a local file
+    assert staged.size == len(zip_folder("nvivo")) and staged.filename == "n.qdpx"
+    assert timedelta(hours=23) < staged.expires_at - datetime.now(UTC) <= timedelta(days=1)
     user_guid = "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d"
     common = {"token": token, "target": "new", "project_name": "From NVivo", "project_id": "0"}
     no_clinic = client.post("/qualitative/import-qdpx/confirm", data={**common, "clinic_id": "0"})
@@ -254,6 +261,7 @@ def test_import_pages_two_steps(world, client, login):
     assert str(project.documents[0].interview_date) == "2024-06-28"
     again = client.post("/qualitative/import-qdpx/confirm", data={**common, "clinic_id": "0"})
     assert again.status_code == 400  # the staged upload is gone
+    assert not storage().exists(f"qdpx-import/{world.users['ana'].id}-{token}")
     assert client.post("/qualitative/import-qdpx/confirm", data={"token": "../../etc"}).status_code == 400
     client.post("/auth/logout")
     login(world.users["director"])
@@ -281,6 +289,8 @@ def test_export_pages_direct_and_through_a_job(world, rich, client, login, app):
     assert job.status == JobStatus.DONE and job.total == 2 and job.progress == 2
     download = client.get(job.result_url)
     assert download.status_code == 200 and download.data == refi_export.qdpx_bytes(world.project)
+    partial = client.get(job.result_url, headers={"Range": "bytes=0-1"})  # streamed from the shared storage
+    assert partial.status_code == 206 and partial.data == b"PK"
     client.post("/auth/logout")
     login(world.users["admin"])
     assert client.get(job.result_url).status_code == 200
@@ -327,16 +337,18 @@ def test_cli_export_and_import(world, rich, runner, tmp_path):
     assert missing.exit_code != 0 and "no project named" in missing.output
 
 
-def test_temporary_files_are_purged(tmp_path):
-    import os
-    import time
+def test_a_staged_import_expires_and_belongs_to_its_uploader(world, client, login):
+    from datetime import timedelta
 
-    from qualitative.analysis.jobs import purge_older_than
+    from app.storage import storage
 
-    old, fresh = tmp_path / "old.qdpx", tmp_path / "fresh.qdpx"
-    old.write_bytes(b"x")
-    fresh.write_bytes(b"y")
-    os.utime(old, (time.time() - 7200, time.time() - 7200))
-    assert purge_older_than(str(tmp_path), 3600) == 1
-    assert not old.exists() and fresh.exists()
-    assert purge_older_than(str(tmp_path / "missing"), 1) == 0
+    token = "t" * 24
+    ana, ben = world.users["ana"], world.users["ben"]
+    storage().put(f"qdpx-import/{ana.id}-{token}", zip_folder("nvivo"), expires_in=timedelta(seconds=-1))
+    storage().put(f"qdpx-import/{ben.id}-{token}", zip_folder("nvivo"), expires_in=timedelta(hours=1))
+    db.session.commit()
+    form = {"token": token, "target": "new", "project_name": "P", "project_id": "0", "clinic_id": "0"}
+    login(ana)
+    expired = client.post("/qualitative/import-qdpx/confirm", data=form)
+    assert expired.status_code == 400 and "expired" in expired.get_data(as_text=True)
+    assert db.session.execute(sa.select(QualProject).where(QualProject.name == "P")).first() is None

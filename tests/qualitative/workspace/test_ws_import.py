@@ -180,10 +180,29 @@ def test_cli_usage_errors(runner, app_ctx, project, org, tmp_path):
 
 
 def test_uploaded_files_are_deleted_after_the_job(app, client, login, people, project, org, sample_bytes):
-    import os
+    """Uploads wait in the shared storage (not the web server's disk, so a worker elsewhere reads them) and are
+    deleted when the job ends, whether each file imported or failed."""
+    from app.storage import StoredFile, storage
 
     login(people["coder"])
     _upload(client, project, org, [("a.vtt", sample_bytes("focus_group_zoom.vtt")), ("b.docx", b"not a zip")])
     job = db.session.execute(sa.select(Job)).scalar_one()
-    assert not os.path.exists(job.payload["folder"])
-    assert all(not os.path.exists(f["path"]) for f in job.payload["files"])
+    assert job.payload["batch"].startswith("transcript-upload/") and len(job.payload["files"]) == 2
+    assert all(f["key"].startswith(job.payload["batch"]) for f in job.payload["files"])
+    assert not any(storage().exists(f["key"]) for f in job.payload["files"])
+    assert db.session.execute(sa.select(sa.func.count(StoredFile.id))).scalar() == 0
+
+
+def test_a_failing_import_job_deletes_its_uploads_too(app_ctx, org):
+    from app.jobs import enqueue
+    from app.storage import storage
+    from qualitative.workspace.services.transcripts import IMPORT_JOB
+
+    storage().put("transcript-upload/gone/0000", b"A: hi", filename="x.txt")
+    db.session.commit()
+    failed = enqueue(IMPORT_JOB, {"project_id": 10**9, "clinic_id": org["clinic"].id, "kind": "interview",
+                                  "files": [{"filename": "x.txt", "key": "transcript-upload/gone/0000"}],
+                                  "batch": "transcript-upload/gone/"}, title="t")
+    db.session.refresh(failed)
+    assert failed.status == "failed" and "deleted before the import ran" in failed.error
+    assert not storage().exists("transcript-upload/gone/0000")

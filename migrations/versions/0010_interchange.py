@@ -1,8 +1,8 @@
-"""code and document groups (REFI-QDA sets)
+"""interchange (issue 11): imported coder identities (user_account.imported) and code/document groups (REFI-QDA sets)
 
-Revision ID: 0010_code_groups
-Revises: 0009_imported_coders
-Create Date: 2026-12-07 22:05:00
+Revision ID: 0010_interchange
+Revises: 0009_storage
+Create Date: 2026-12-07 23:20:00
 
 """
 from alembic import op
@@ -10,13 +10,16 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_code_groups'
-down_revision = '0009_imported_coders'
+revision = '0010_interchange'
+down_revision = '0009_storage'
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('imported', sa.Boolean(), server_default=sa.false(), nullable=False))
+
     op.create_table('qual_group',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('project_id', sa.Integer(), nullable=False),
@@ -61,3 +64,6 @@ def downgrade():
     with op.batch_alter_table('qual_group', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_qual_group_project_id'))
     op.drop_table('qual_group')
+
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('imported')
