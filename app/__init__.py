@@ -1,132 +1,18 @@
-"""The MIO implementation platform: ``create_app`` builds a Flask app; nothing touches the database here."""
+"""The MIO implementation platform: ``create_app`` builds a Flask app (see ``app.factory``).
+
+This module stays light on purpose: ``mio --help`` imports ``app.cli`` and must not pay for the whole application.
+"""
 
 from __future__ import annotations
 
-import os
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from app import config as config_module
-from app.db import render_migration_item
-from app.extensions import csrf, db, login_manager, migrate
-
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
-
-#: feature packages, each with ``init_app(app)`` registering its blueprint(s), commands and demo seeder
-FEATURE_PACKAGES: tuple[str, ...] = ("readiness", "implementation_outcomes", "qualitative")
-
-
-class InsecureConfigurationError(RuntimeError):
-    pass
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.update(config_module.DEFAULTS)
-    app.config.update(config_module.from_environment(app.instance_path))
-    if config:
-        app.config.update(config)
-    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # pre-ping is for servers that restart; SQLite needs none
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
-        }
-    _refuse_default_secret(app)
-    os.makedirs(app.instance_path, exist_ok=True)
+    """Build the app; see ``app.factory.create_app``."""
+    from app.factory import create_app as _create_app
 
-    from app.logs import configure_logging
-
-    configure_logging(app)
-    register_extensions(app)
-    register_blueprints(app)
-    register_commands(app)
-    register_errors(app)
-    register_template_helpers(app)
-    return app
-
-
-def _refuse_default_secret(app: Flask) -> None:
-    if app.debug or app.testing or app.config.get("ALLOW_DEFAULT_SECRET"):
-        return
-    if app.config.get("SECRET_KEY") in (None, "", config_module.DEFAULT_SECRET_KEY):
-        raise InsecureConfigurationError(
-            "SECRET_KEY is the built-in development value. Set the SECRET_KEY environment variable "
-            '(e.g. `export SECRET_KEY="$(python -c "import secrets; print(secrets.token_hex(32))")"`) '
-            "or run with MIO_DEBUG=1 for local development."
-        )
-
-
-def register_extensions(app: Flask) -> None:
-    from app import audit, sqlite, storage  # noqa: F401  (event listeners; the storage tables)
-
-    db.init_app(app)
-    migrate.init_app(
-        app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True, render_item=render_migration_item
-    )
-    csrf.init_app(app)
-    from app.security import HttpsAwareSessionInterface, mark_cookies_secure
-
-    app.session_interface = HttpsAwareSessionInterface()
-    app.after_request(mark_cookies_secure)  # before Flask-Login's hook, so it runs after it
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from app.models import User
-
-        user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
-
-
-def register_blueprints(app: Flask) -> None:
-    import importlib
-
-    from app.admin.views import bp as admin_bp
-    from app.api import bp as api_bp
-    from app.auth.views import bp as auth_bp
-    from app.jobs.views import bp as jobs_bp
-    from app.main import bp as main_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(jobs_bp)
-    app.register_blueprint(api_bp)
-    csrf.exempt(api_bp)  # GET only (POST is refused with 405); tokens, not cookies, authenticate scripts
-    app.extensions["mio.demo_seeders"] = []
-    app.extensions["mio.nav"] = []
-    from app.main import add_nav
-    from app.models import Role
-
-    add_nav(app, "Agencies", "admin.agencies", (Role.DIRECTOR,), order=80)
-    add_nav(app, "Clinics", "admin.clinics", (Role.DIRECTOR,), order=81)
-    add_nav(app, "People", "admin.people", (Role.DIRECTOR, Role.AGENCY_STAFF), order=82)
-    add_nav(app, "Users", "admin.users", (Role.ADMIN,), order=83)
-    add_nav(app, "Audit trail", "admin.audit", (Role.DIRECTOR,), order=84)
-    for name in FEATURE_PACKAGES:
-        module = importlib.import_module(name)
-        if hasattr(module, "init_app"):
-            module.init_app(app)
-
-
-def register_commands(app: Flask) -> None:
-    from app.cli import register
-
-    register(app)
-
-
-def register_errors(app: Flask) -> None:
-    from app.errors import register
-
-    register(app)
-
-
-def register_template_helpers(app: Flask) -> None:
-    from app.main import template_helpers
-
-    template_helpers(app)
+    return _create_app(config)

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from implementation_outcomes.errors import ICCInputError
 
@@ -90,6 +89,8 @@ def icc(matrix: Sequence[Sequence[float]], form: str = "ICC(2,1)", confidence: f
     mcgraw_wong, model, type, unit, value, F, df1, df2, p, ci_low, ci_high, confidence, band,
     band_ci_low, band_ci_high, n, k}``. Formulas: module docstring.
     """
+    from scipy import stats  # imported where used: scipy.stats costs seconds at start-up
+
     form = _ALIASES.get(form, form)
     if form not in ICC_FORMS:
         raise ICCInputError(f"form {form!r}: use one of {', '.join([*ICC_FORMS, *_ALIASES])}")
@@ -142,6 +143,8 @@ def _finite(v: float) -> float | None:
 
 def _ci_from_f(f_value: float, df1: float, df2: float, k: int, alpha: float, average: bool) -> tuple[float, float]:
     """McGraw & Wong 1996 Table 7 (cases 1 and 3): F_L = F / F_crit(df1, df2), F_U = F x F_crit(df2, df1)."""
+    from scipy import stats
+
     f_low = f_value / stats.f.ppf(1 - alpha / 2, df1, df2)
     f_high = f_value * stats.f.ppf(1 - alpha / 2, df2, df1)
     if average:
@@ -151,6 +154,8 @@ def _ci_from_f(f_value: float, df1: float, df2: float, k: int, alpha: float, ave
 
 def _ci_icc2(icc2: float, msr: float, msc: float, mse: float, n: int, k: int, alpha: float) -> tuple[float, float]:
     """McGraw & Wong 1996 Table 8 (case 2A) with Satterthwaite degrees of freedom v."""
+    from scipy import stats
+
     fj = msc / mse
     vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2
     vd = (n - 1) * k**2 * icc2**2 * fj**2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2

@@ -1,6 +1,7 @@
 import pytest
 
-from app import InsecureConfigurationError, create_app
+from app import create_app
+from app.factory import InsecureConfigurationError
 from app.config import normalise_database_url
 
 

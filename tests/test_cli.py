@@ -51,3 +51,56 @@ def test_mio_console_script_is_flask_cli(monkeypatch):
     result = CliRunner().invoke(group, ["routes"])
     assert result.exit_code == 0, result.output
     assert "auth.login" in result.output and "admin.audit" in result.output
+
+
+def test_help_lists_exactly_the_commands_the_app_registers(monkeypatch):
+    """``mio --help`` reads ``app.cli.COMMANDS`` instead of building the app: it must name every command the app
+    really registers, with the same first help line. A new command needs its line in ``COMMANDS``."""
+    from click import Context
+    from flask.cli import FlaskGroup, ScriptInfo
+
+    from app.cli import COMMANDS, _create_cli_app
+
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    group = FlaskGroup(create_app=_create_cli_app)
+    ctx = Context(group, obj=ScriptInfo(create_app=_create_cli_app))
+    real = {name: group.get_command(ctx, name).get_short_help_str(limit=10_000) for name in group.list_commands(ctx)}
+    assert set(real) == set(COMMANDS), f"add to / remove from app.cli.COMMANDS: {set(real) ^ set(COMMANDS)}"
+    for name, line in real.items():
+        assert COMMANDS[name] == line, f"app.cli.COMMANDS[{name!r}] should be {line!r}"
+
+
+def test_help_starts_without_the_application_or_heavy_libraries():
+    """Start-up cost (issue 15): ``mio --help`` must not import SQLAlchemy, the models or any heavy library; the
+    timing ratio to ``import flask`` is in tests/benchmarks/test_cli_startup_bench.py."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from app.cli import main\n"
+        "sys.argv = ['mio', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('sqlalchemy', 'app.models', 'numpy', 'scipy', 'pandas', 'statsmodels', 'spacy', 'openpyxl', 'alembic')\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "Commands:" in out and "import-qdpx" in out and "seed-demo" in out
+    assert out.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_importing_the_app_leaves_heavy_libraries_for_later():
+    """Building the app (every web worker, every command) must not import scipy, pandas, statsmodels, spaCy or
+    openpyxl: they are imported where they are used (GUIDE: heavy libraries)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from app import create_app\n"
+        "create_app({'ALLOW_DEFAULT_SECRET': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})\n"
+        "heavy = ('scipy', 'pandas', 'statsmodels', 'spacy', 'openpyxl', 'sklearn', 'pingouin')\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "LOADED []"

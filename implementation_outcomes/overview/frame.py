@@ -11,15 +11,17 @@ Same definitions as the row-wise modules, computed with array operations for das
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from implementation_outcomes.errors import OutcomeDataError
 from implementation_outcomes.feasibility import DEFAULT_COMPLETION_THRESHOLD
 from implementation_outcomes.fidelity import adequacy_mask
 from implementation_outcomes.reach import SCREENING_STATUSES
+
+if TYPE_CHECKING:  # pandas is imported where it is used, not at start-up (GUIDE: heavy libraries)
+    import pandas as pd
 
 _ENROLLED = ["consented", "randomized", "started"]
 
@@ -47,6 +49,8 @@ def overview_frame(
     reach_pct, reach_pct_sensitivity, mio_mothers, mean_dose, completion_share, rated_sessions,
     adequate_share (NaN where undefined).
     """
+    import pandas as pd
+
     _require(mothers_df, "mothers_df", ["mother_id", "clinic", "status", "arm"])
     _require(sessions_df, "sessions_df", ["mother_id"])
     scale_keys = [s["key"] for s in scheme["scales"]]
