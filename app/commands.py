@@ -73,7 +73,8 @@ def worker(burst: bool) -> None:
     if not url:
         raise click.UsageError("REDIS_URL is not set: jobs run in-process on the embedded default; no worker needed.")
     connection = Redis.from_url(url)
-    Worker([Queue("mio", connection=connection)], connection=connection).work(burst=burst)
+    queue = Queue(current_app.config.get("RQ_QUEUE", "mio"), connection=connection)
+    Worker([queue], connection=connection).work(burst=burst)
 
 
 @click.command("jobs-requeue")

@@ -29,6 +29,10 @@ def from_environment(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "SESSION_COOKIE_SECURE": os.environ.get("MIO_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
     }
+    if os.environ.get("MIO_QUEUE"):  # RQ queue name; lets several deployments (or test runs) share one Redis
+        settings["RQ_QUEUE"] = os.environ["MIO_QUEUE"]
+    if os.environ.get("MIO_QDPX_SYNC_CODINGS"):  # above this many codings a .qdpx export runs as a background job
+        settings["QDPX_SYNC_CODINGS"] = int(os.environ["MIO_QDPX_SYNC_CODINGS"])
     if os.environ.get("MIO_LOG_FORMAT"):
         settings["LOG_FORMAT"] = os.environ["MIO_LOG_FORMAT"]
     if os.environ.get("MIO_DEBUG"):
@@ -48,4 +52,5 @@ DEFAULTS: dict = {
     "LOGIN_THROTTLE_MAX_FAILURES": 5,
     "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
     "PAGE_SIZE": 50,
+    "RQ_QUEUE": "mio",
 }

@@ -1,8 +1,8 @@
 import pytest
 
 from app import create_app
-from app.factory import InsecureConfigurationError
 from app.config import normalise_database_url
+from app.factory import InsecureConfigurationError
 
 
 def test_refuses_default_secret_outside_debug_and_testing(monkeypatch, tmp_path):

@@ -74,7 +74,7 @@ def dispatch(app: Flask, job_id: str) -> None:
         from redis import Redis
         from rq import Queue
 
-        queue = Queue("mio", connection=Redis.from_url(app.config["REDIS_URL"]))
+        queue = Queue(app.config.get("RQ_QUEUE", "mio"), connection=Redis.from_url(app.config["REDIS_URL"]))
         queue.enqueue("app.jobs.runner.rq_entry", job_id, job_id=f"mio-{job_id}", job_timeout=6 * 3600)
         return
     with _LOCK:
