@@ -43,6 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.logs import configure_logging
 
     configure_logging(app)
+    from app.compression import compress_response
+
+    app.after_request(compress_response)  # first registered, so it runs last and sees the final body
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)

@@ -24,7 +24,8 @@
     caret: null,        // keyboard selection {el, anchor, focus}
     active: null,       // id of the coding shown in the detail panel
     search: { query: "", hits: [], index: -1 },
-    signature: ""
+    signature: "",
+    etag: null          // validator of the codings last loaded in full: a poll sends it and gets 304 if unchanged
   };
 
   var utterances = Array.prototype.slice.call(document.querySelectorAll(".utterance[data-turn-id]"));
@@ -50,16 +51,20 @@
   }
 
   // --- talking to the server ---------------------------------------------------------------------------------
-  function request(method, url, body) {
-    var options = { method: method, credentials: "same-origin",
+  function request(method, url, body, etag) {
+    var options = { method: method, credentials: "same-origin", cache: "no-store",
       headers: { "Accept": "application/json", "X-CSRFToken": csrf } };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
+    if (etag) { options.headers["If-None-Match"] = etag; }
     return fetch(url, options).then(function (response) {
+      if (response.status === 304) {
+        return { ok: true, status: 304, data: {}, etag: etag };
+      }
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data };
+        return { ok: response.ok, status: response.status, data: data, etag: response.headers.get("ETag") };
       });
     });
   }
@@ -68,23 +73,54 @@
     return root.getAttribute(attribute).replace(/\/0(\/|$)/, "/" + id + "$1");
   }
 
-  function load(quiet) {
-    return request("GET", root.getAttribute("data-codings-url")).then(function (result) {
+  // a full load (first time, after a refused change) or a poll: with the ETag held, an unchanged document
+  // answers 304 and nothing is sent or redrawn
+  function load(quiet, full) {
+    return request("GET", root.getAttribute("data-codings-url"), undefined, full ? null : state.etag).then(function (result) {
       if (!result.ok) { if (!quiet) { say(result.data.detail || result.data.error || "Could not load the codings.", true); } return; }
+      if (result.status === 304) { return; }
+      state.etag = result.etag || null;
       setCodings(result.data.codings || []);
     }).catch(function () { if (!quiet) { say("The server could not be reached; codings may be out of date.", true); } });
   }
 
+  function signatureOf(codings) {
+    return codings.map(function (c) { return c.id + ":" + c.version + ":" + c.code_id + ":" + c.memos; }).join(",");
+  }
+
   function setCodings(codings) {
-    var signature = codings.map(function (c) { return c.id + ":" + c.version + ":" + c.code_id; }).join(",");
+    var signature = signatureOf(codings);
     state.codings = codings;
     if (signature === state.signature) { return; }
     state.signature = signature;
     renderAll();
+    refreshDetail();
+  }
+
+  function refreshDetail() {
     if (state.active !== null) {
       var still = findCoding(state.active);
       if (still) { openDetail(still); } else { closeDetail(); }
     }
+  }
+
+  function byPosition(x, y) { return (x.start - y.start) || (x.end - y.end) || (x.id - y.id); }
+
+  // what a change answered (the created or changed codings, the removed ids) applied to what the page holds;
+  // only the turns those codings touch (before and after) are redrawn
+  function applyDelta(upserts, removedIds) {
+    var touched = {};
+    function touch(c) { if (c) { c.pieces.forEach(function (p) { touched[p.turn_id] = true; }); } }
+    var gone = {};
+    (removedIds || []).forEach(function (id) { gone[id] = true; });
+    (upserts || []).forEach(function (c) { gone[c.id] = true; touch(c); });
+    state.codings = state.codings.filter(function (c) {
+      if (gone[c.id]) { touch(c); return false; }
+      return true;
+    }).concat(upserts || []).sort(byPosition);
+    state.signature = signatureOf(state.codings);
+    state.etag = null;  // what the page holds now differs from the last full load: the next poll loads in full
+    renderTurns(Object.keys(touched));
   }
 
   function findCoding(id) {
@@ -188,6 +224,15 @@
     var codings = visibleCodings();
     utterances.forEach(function (el) { renderTurn(el, codings); });
     document.querySelectorAll("ul.margin[data-turn-id]").forEach(function (list) { renderMargin(list, codings); });
+  }
+
+  function renderTurns(turnIds) {
+    var codings = visibleCodings();
+    turnIds.forEach(function (turnId) {
+      if (byTurn[turnId]) { renderTurn(byTurn[turnId], codings); }
+      var list = document.querySelector('ul.margin[data-turn-id="' + turnId + '"]');
+      if (list) { renderMargin(list, codings); }
+    });
   }
 
   // --- offsets within an utterance (UTF-16 code units, as DOM ranges count) ---------------------------------
@@ -370,7 +415,7 @@
       turn_id: selection.turnId, start: selection.start, end: selection.end, code_ids: ids
     }).then(function (result) {
       if (!result.ok) { say(result.data.error || result.data.detail || "The coding was not saved.", true); return; }
-      setCodings(result.data.codings);
+      applyDelta(result.data.created, []);
       var labels = result.data.created.map(function (c) { return (state.codes[c.code_id] || {}).label; });
       say("Coded with " + labels.join(", ") + "." + (result.data.skipped.length ? " " + result.data.skipped.join(" ") : ""));
       codeList.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) { box.checked = false; });
@@ -440,10 +485,11 @@
     return request("PATCH", idUrl("data-update-url", coding.id), body).then(function (result) {
       if (!result.ok) {
         say(result.data.error || result.data.detail || "The change was not saved.", true);
-        if (result.status === 409) { state.signature = ""; load(true); }
+        if (result.status === 409) { state.signature = ""; load(true, true); }
         return;
       }
-      setCodings(result.data.codings);
+      applyDelta([result.data.coding], []);
+      refreshDetail();
       say("Saved the coding.");
     }).catch(function () { say("The server could not be reached; nothing was saved.", true); });
   }
@@ -461,12 +507,12 @@
       request("POST", idUrl("data-delete-url", coding.id), { version: coding.version }).then(function (result) {
         if (!result.ok) {
           say(result.data.error || result.data.detail || "The coding was not removed.", true);
-          if (result.status === 409) { state.signature = ""; load(true); }
+          if (result.status === 409) { state.signature = ""; load(true, true); }
           return;
         }
         state.active = null;
         detail.hidden = true;
-        setCodings(result.data.codings);
+        applyDelta([], [result.data.deleted]);
         say("Removed the coding.");
       }).catch(function () { say("The server could not be reached; nothing was removed.", true); });
       return;
@@ -569,7 +615,7 @@
   if (showOthers) { showOthers.addEventListener("change", renderAll); }
 
   // --- start: load codings, then keep others' codings fresh ---------------------------------------------------
-  load(false).then(function () {
+  load(false, true).then(function () {
     if (searchInput && searchInput.value.trim()) { runSearch(); }
     // a link from the analysis pages (?at=<position>) marks its turn; bring it into view unless a #fragment did
     var focus = document.querySelector('.turn[aria-current="location"]');

@@ -1,9 +1,13 @@
 """The coding workspace page, its JSON endpoints (read, create, update, delete codings) and the no-JavaScript
-forms that do the same."""
+forms that do the same.
+
+The JSON answers of a change carry only what changed (the created codings, the changed coding, the removed id), so
+their size and cost do not grow with the document's codings; ``codings.json`` carries an ETag and answers 304 to a
+poll whose If-None-Match still matches."""
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.db import db
@@ -72,7 +76,16 @@ def codings_json(document_id: int):
     document = document_for(current_user, document_id)
     if document.deidentification == PENDING and not allows(document.project.my_privilege, Privilege.CODE):
         abort(403)
-    return jsonify(reading.codings_payload(document, current_user))
+    etag = reading.codings_etag(document, current_user)
+    if request.if_none_match.contains_weak(etag):
+        response = make_response("", 304)
+    else:
+        response = jsonify(reading.codings_payload(document, current_user))
+    response.set_etag(etag, weak=True)  # weak: the gzip and identity encodings share it
+    # each reader sees their own view (``mine``, blind samples): cache privately and always revalidate
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response
 
 
 def _body() -> dict:
@@ -98,10 +111,9 @@ def coding_create(document_id: int):
         return _json_error(str(exc), 400)
     if not created:
         return _json_error(" ".join(skipped), 409)
-    payload = reading.codings_payload(document, current_user)
-    ids = {c.id for c in created}
-    return jsonify(created=[c for c in payload["codings"] if c["id"] in ids], skipped=skipped,
-                   codings=payload["codings"]), 201
+    # only what changed: the new codings (the workspace adds them to what it holds; its poll brings others' work)
+    return jsonify(created=reading.coding_dicts(document, current_user, [c.id for c in created]),
+                   skipped=skipped), 201
 
 
 @bp.route("/codings/<int:coding_id>", methods=["PATCH", "POST"])
@@ -125,8 +137,7 @@ def coding_update(coding_id: int):
         return _json_error(str(exc), 409)
     except service.CodingError as exc:
         return _json_error(str(exc), 400)
-    payload = reading.codings_payload(document, current_user)
-    return jsonify(coding=next(c for c in payload["codings"] if c["id"] == coding.id), codings=payload["codings"])
+    return jsonify(coding=reading.coding_dicts(document, current_user, [coding_id])[0])
 
 
 @bp.route("/codings/<int:coding_id>/delete", methods=["POST"])
@@ -154,7 +165,7 @@ def coding_delete(coding_id: int):
         flash(str(exc), "error")
         return redirect(url_for("qualitative.workspace", document_id=document.id))
     if request.is_json:
-        return jsonify(deleted=coding_id, codings=reading.codings_payload(document, current_user)["codings"])
+        return jsonify(deleted=coding_id)
     flash("Removed the coding.", "success")
     return redirect(url_for("qualitative.workspace", document_id=document.id))
 
