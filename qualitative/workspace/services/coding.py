@@ -150,8 +150,11 @@ def create_codings(document: Document, user, start: int, end: int, code_ids, sou
     (reported). Commits (or only flushes, for a caller that commits a batch)."""
     check_codable(document)
     codes = _codable_codes(document, code_ids)
+    # the code ids in the condition let the unique index (document, code, coder, start, end) answer it, instead of
+    # reading every coding of this coder on the document
     existing = set(db.session.execute(sa.select(Coding.code_id).where(
-        Coding.document_id == document.id, Coding.coder_id == user.id, Coding.start == start, Coding.end == end)
+        Coding.document_id == document.id, Coding.code_id.in_([c.id for c in codes]), Coding.coder_id == user.id,
+        Coding.start == start, Coding.end == end)
     ).scalars())
     created, skipped = [], []
     for code in codes:
