@@ -26,8 +26,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from app.disclosure import MIN_GROUP_SIZE
+
 RWG_BAR = 0.70
-MIN_N_FOR_MEAN = 3
+MIN_N_FOR_MEAN = MIN_GROUP_SIZE  # the confidentiality threshold lives with the suppression rule (app.disclosure)
 
 
 class AggregationError(ValueError):

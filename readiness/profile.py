@@ -78,11 +78,13 @@ def build_site_profile(clinic: str, subscale_summaries: list[dict[str, Any]], *,
     """Organise one clinic's summaries (rows from :func:`readiness.aggregation.clinic_summary` plus
     ``instrument``, ``subscale``, ``label``, ``profile_component``, optional ``scale_min``/``scale_max``) into
     ``{clinic, band_rule, components: {motivation|general_capacity|innovation_specific_capacity|unassigned: [...]},
-    data_quality: {invited, responded, response_rate, suppressed, low_agreement}, gates: [...], gates_status}``.
+    data_quality: {invited, responded, response_rate, suppressed, withheld_complementary, low_agreement}, gates: [...],
+    gates_status}``; ``suppressed`` lists subscales under the size threshold, ``withheld_complementary`` those withheld
+    by the complementary rule (``app.disclosure``; a row's ``suppression`` says which).
 
     ``required_eligible_counselors`` defaults to 4 (16 counselors planned across 4 clinics)."""
     components: dict[str, list[dict[str, Any]]] = {c: [] for c in (*COMPONENT_ORDER, "unassigned")}
-    suppressed, low_agreement = [], []
+    suppressed, withheld, low_agreement = [], [], []
     for i, row in enumerate(subscale_summaries):
         for field in ("instrument", "subscale", "n"):
             if field not in row:
@@ -92,13 +94,17 @@ def build_site_profile(clinic: str, subscale_summaries: list[dict[str, Any]], *,
             raise ProfileInputError(f"subscale_summaries[{i}].profile_component: unknown {component!r}")
         name = f"{row['instrument']}.{row['subscale']}"
         mean = None if row.get("suppressed") else row.get("mean")
+        suppression = row.get("suppression") or ("primary" if row.get("suppressed") else None)
         entry = {"instrument": row["instrument"], "subscale": row["subscale"], "label": row.get("label", name),
                  "n": row["n"], "mean": mean, "sd": None if mean is None else row.get("sd"),
-                 "rwg_j": row.get("rwg_j"), "low_agreement": bool(row.get("low_agreement")),
+                 "rwg_j": None if suppression else row.get("rwg_j"), "n_rwg": row.get("n_rwg"),
+                 "suppression": suppression, "low_agreement": bool(row.get("low_agreement")) and not suppression,
                  "scale_min": row.get("scale_min", 1), "scale_max": row.get("scale_max", 5),
                  "band": band(mean, row.get("scale_min", 1), row.get("scale_max", 5)), "band_is_heuristic": True}
         components[component].append(entry)
-        if mean is None:
+        if suppression == "complementary":
+            withheld.append(name)
+        elif mean is None:
             suppressed.append(name)
         if entry["low_agreement"]:
             low_agreement.append(name)
@@ -110,5 +116,6 @@ def build_site_profile(clinic: str, subscale_summaries: list[dict[str, Any]], *,
     gates_status = "not_met" if "fail" in statuses else ("pending" if "pending" in statuses else "met")
     return {"clinic": clinic, "band_rule": BAND_RULE, "components": components,
             "data_quality": {"invited": invited, "responded": responded, "response_rate": rate,
-                             "suppressed": suppressed, "low_agreement": low_agreement},
+                             "suppressed": suppressed, "withheld_complementary": withheld,
+                             "low_agreement": low_agreement},
             "gates": gates, "gates_status": gates_status}

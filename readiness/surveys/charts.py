@@ -36,6 +36,8 @@ def _agreement(rwg: float | None) -> str:
 
 
 def describe(row: dict) -> str:
+    if row.get("suppression") == "complementary":
+        return f"{row['label']}: withheld, n = {row['n']} (complementary suppression)"
     if row.get("mean") is None:
         return f"{row['label']}: not reported, n = {row['n']} (fewer than 3 respondents)"
     text = f"{row['label']}: mean {_fmt(row['mean'])}, n = {row['n']}, {_agreement(row.get('rwg_j'))}"
@@ -44,7 +46,7 @@ def describe(row: dict) -> str:
 
 def clinic_means_svg(title: str, rows: Sequence[dict], scale_min: float, scale_max: float,
                      chart_id: str = "chart") -> str:
-    """SVG markup; ``rows`` = ``[{label, n, mean (None = suppressed), rwg_j, low_agreement}]``. Each clinic takes
+    """SVG markup; ``rows`` = ``[{label, n, mean (None = suppressed), rwg_j, low_agreement, suppression?}]``. Each clinic takes
     two lines: its label and figures, then its bar from the scale minimum, so the chart stays narrow (``WIDTH``)."""
     plot_w = WIDTH - 2 * PAD
     plot_bottom = TOP + ROW_H * max(len(rows), 1)
@@ -69,6 +71,10 @@ def clinic_means_svg(title: str, rows: Sequence[dict], scale_min: float, scale_m
     for i, row in enumerate(rows):
         y = TOP + i * ROW_H
         label = f'<tspan font-weight="700">{escape(str(row["label"]))}</tspan>'
+        if row.get("suppression") == "complementary":
+            parts.append(f'<text x="{PAD + 4}" y="{y + 16}">{label} withheld (n = {row["n"]}; complementary '
+                         'suppression)</text>')
+            continue
         if row.get("mean") is None:
             parts.append(f'<text x="{PAD + 4}" y="{y + 16}">{label} not reported (n = {row["n"]} &lt; 3)</text>')
             continue

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.db import db
+from app.disclosure import RULE_TEXT as SUPPRESSION_RULE
+from app.disclosure import Cell, suppress
 from app.models import Clinic
 from app.security import scoped
 from readiness.aggregation import MIN_N_FOR_MEAN, RWG_BAR
@@ -33,7 +35,15 @@ from readiness.profile import (
     build_site_profile,
 )
 from readiness.surveys.models import Instrument, SurveyLink, SurveyWave, SurveyWaveInstrument
-from readiness.surveys.results import across_groups, n_options, observation, score_range, summarise
+from readiness.surveys.results import (
+    WITHHELD_FLAG,
+    across_groups,
+    n_options,
+    observation,
+    score_range,
+    summarise,
+    withhold,
+)
 from readiness.surveys.services import (
     SubmittedAnswers,
     submitted_answers_by_wave,
@@ -138,17 +148,31 @@ def _row(meta: dict, summary: dict) -> dict:
             "band": band(summary["mean"], meta["scale_min"], meta["scale_max"])}
 
 
+def profile_suppression(wave: SurveyWave, user=None) -> dict[tuple[str, str], str | None]:
+    """``{(instrument, subscale): suppression}`` of the wave's clinic rows in the readiness profile, for the
+    instruments this wave feeds into the profile (the same figures, so the same rule); empty otherwise."""
+    try:
+        profiles = build_profiles(wave.clinic.code, gates_provider=lambda _ids: {}, user=user)
+    except LookupError:  # an inactive clinic: pooled nowhere
+        return {}
+    wave_of = profiles["clinics"][0]["wave_of"] if profiles["clinics"] else {}
+    return {(sub["instrument"], sub["subscale"]): row.get("suppression") for sub in profiles["subscales"]
+            for row in sub["clinics"] if wave_of.get(sub["instrument"]) == wave.id}
+
+
 def wave_results(wave: SurveyWave, user=None) -> list[dict]:
-    """Per instrument of the wave: ``{instrument, n_responses, subscales: [summary row]}`` for the wave's clinic."""
+    """Per instrument of the wave: ``{instrument, n_responses, subscales: [summary row]}`` for the wave's clinic.
+    A wave that feeds the readiness profile withholds what the profile withholds (:func:`profile_suppression`)."""
     responses = submitted_answers_by_wave([wave.id], user)[wave.id]
     collected = _collect(responses, lambda r: wave.clinic.code)
+    in_profile = profile_suppression(wave, user)
     out = []
     for instrument in wave.instruments:
         rows = []
-        for (key, _sub), entry in collected.items():
+        for (key, sub), entry in collected.items():
             if key == instrument.key:
                 summary = summarise(entry["obs"], entry["meta"]["options"], [wave.clinic.code])[wave.clinic.code]
-                rows.append(_row(entry["meta"], summary))
+                rows.append(withhold(_row(entry["meta"], summary), in_profile.get((key, sub))))
         n = sum(1 for r in responses if r.instrument_id == instrument.id)
         out.append({"instrument": instrument, "n_responses": n, "subscales": rows})
     return out
@@ -172,18 +196,34 @@ def profile_waves(clinics: list[Clinic], user=None) -> dict[int, dict[str, Surve
     return chosen
 
 
-def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider | None = None,
-                   user=None) -> dict:
-    """The readiness profile of every visible clinic and of their agencies (see module doc); with ``clinic_code``,
-    that clinic only (no agency profile, which would pool one clinic)."""
-    provider = gates_provider or default_gates_provider
+def _profile_clinics(clinic_code: str | None, user) -> list[Clinic]:
+    """The active clinics the user may see; with ``clinic_code``, every active clinic of that clinic's agency (the
+    suppression hierarchy is judged on the whole agency, so a figure shown for one clinic is the figure shown in
+    the agency's table)."""
     stmt = (sa.select(Clinic).join(Clinic.agency).options(contains_eager(Clinic.agency))
             .where(Clinic.active.is_(True)).order_by(Clinic.code))
     if clinic_code:
-        stmt = stmt.where(Clinic.code == clinic_code)
-    clinics = list(db.session.execute(scoped(stmt, Clinic, user)).scalars())
-    if clinic_code and not clinics:
-        raise LookupError(f"no clinic with code {clinic_code!r}")
+        clinic = db.session.execute(scoped(stmt.where(Clinic.code == clinic_code), Clinic, user)).scalars().first()
+        if clinic is None:
+            raise LookupError(f"no clinic with code {clinic_code!r}")
+        stmt = stmt.where(Clinic.agency_id == clinic.agency_id)
+    return list(db.session.execute(scoped(stmt, Clinic, user)).scalars())
+
+
+def suppression_cells(rows: list[dict], agency_rows: dict[str, dict], agency_of: dict[str, str]) -> list[Cell]:
+    """One subscale's hierarchy for :func:`app.disclosure.suppress`: each clinic row under its agency's pooled row."""
+    return ([Cell(("agency", code), row["n"]) for code, row in agency_rows.items()]
+            + [Cell(("clinic", row["code"]), row["n"], ("agency", agency_of[row["code"]])) for row in rows])
+
+
+def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider | None = None,
+                   user=None) -> dict:
+    """The readiness profile of every visible clinic and of their agencies (see module doc); with ``clinic_code``,
+    that clinic only (no agency profile, which would pool one clinic). Every summary row passes through the
+    suppression rule (:mod:`app.disclosure`) judged on clinic rows under their agency's pooled row, always over
+    the whole agency, so the clinic-only view withholds exactly what the all-clinics view withholds."""
+    provider = gates_provider or default_gates_provider
+    clinics = _profile_clinics(clinic_code, user)
     sources = profile_waves(clinics, user)
     wanted: dict[int, set[str]] = {}  # wave id -> the instruments it feeds into its clinic's profile
     for clinic in clinics:
@@ -196,6 +236,7 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
     agency_of = {c.code: c.agency.code for c in clinics}
     clinic_of_wave = {w.id: w.clinic_id for waves in sources.values() for w in waves.values()}
     by_clinic = _collect(responses, lambda r: code_of[clinic_of_wave[r.wave_id]])
+    shown_codes = {clinic_code} if clinic_code else set(code_of.values())
     subscales = []
     clinic_rows: dict[str, list] = {c.code: [] for c in clinics}
     agency_rows: dict[str, list] = {}
@@ -206,12 +247,20 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
         pooled = [type(o)(agency_of[o.group], o.score, o.items) for o in obs]
         per_agency = summarise(pooled, meta["options"], sorted({agency_of[c] for c in codes}))
         rows = [{"code": code, **_row(meta, per_clinic[code])} for code in codes]
+        agencies_here = {code: _row(meta, summary) for code, summary in per_agency.items()}
+        status = suppress(suppression_cells(rows, agencies_here, agency_of))
+        for row in rows:
+            withhold(row, status[("clinic", row["code"])])
+        for code, row in agencies_here.items():
+            withhold(row, status[("agency", code)])
+        rows = [row for row in rows if row["code"] in shown_codes]
         subscales.append({**{k: v for k, v in meta.items() if k != "options"}, "clinics": rows,
-                          "icc": across_groups(obs)})
+                          "icc": across_groups([o for o in obs if o.group in shown_codes])})
         for row in rows:
             clinic_rows[row["code"]].append(row)
-        for code, summary in per_agency.items():
-            agency_rows.setdefault(code, []).append(_row(meta, summary))
+        for code, row in agencies_here.items():
+            agency_rows.setdefault(code, []).append(row)
+    clinics = [c for c in clinics if c.code in shown_codes]
     gate_facts = provider([c.id for c in clinics]) or {}
     stats_of = wave_stats_by_id(list(clinic_of_wave))
     clinic_profiles = []
@@ -241,8 +290,9 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
         agencies.append({"code": agency.code, "name": agency.name,
                          "clinics": [c.code for c in clinics if c.agency_id == agency.id], "profile": profile})
     return {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "band_rule": BAND_RULE,
-            "min_n": MIN_N_FOR_MEAN, "rwg_bar": RWG_BAR, "components": list(COMPONENT_ORDER),
-            "subscales": subscales, "clinics": clinic_profiles, "agencies": agencies}
+            "min_n": MIN_N_FOR_MEAN, "rwg_bar": RWG_BAR, "suppression_rule": SUPPRESSION_RULE,
+            "components": list(COMPONENT_ORDER), "subscales": subscales, "clinics": clinic_profiles,
+            "agencies": agencies}
 
 
 def _wave_info(wave: SurveyWave, instruments: list[str]) -> dict:
@@ -264,7 +314,9 @@ def profile_rows(profiles: dict) -> list[list]:
             for component in (*COMPONENT_ORDER, "unassigned"):
                 for entry in profile["components"][component]:
                     flags = []
-                    if entry["mean"] is None:
+                    if entry.get("suppression") == "complementary":
+                        flags.append(WITHHELD_FLAG)
+                    elif entry["mean"] is None:
                         flags.append(f"n_below_{MIN_N_FOR_MEAN}")
                     if entry["low_agreement"]:
                         flags.append("low_agreement")

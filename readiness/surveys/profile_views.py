@@ -40,7 +40,7 @@ def index():
     charts = {}
     for i, sub in enumerate(profiles["subscales"]):
         rows = [{"label": r["code"], "n": r["n"], "mean": r["mean"], "rwg_j": r["rwg_j"],
-                 "low_agreement": r["low_agreement"]} for r in sub["clinics"]]
+                 "low_agreement": r["low_agreement"], "suppression": r.get("suppression")} for r in sub["clinics"]]
         title = f"{sub['instrument_title']}: {sub['label']}, clinic means"
         charts[(sub["instrument"], sub["subscale"])] = Markup(  # noqa: S704 - markup built by charts.py, escaped
             clinic_means_svg(title, rows, sub["scale_min"], sub["scale_max"], chart_id=f"chart-{i}"))
@@ -64,7 +64,7 @@ def export_xlsx():
         "Profile": (PROFILE_HEADERS, profile_rows(profiles)),
         "ICC across clinics": (ICC_HEADERS, icc_rows(profiles)),
         "Notes": (["note"], [[profiles["band_rule"]],
-                             [f"Means, SDs and rwg(j) are reported only for groups of at least {profiles['min_n']}"],
+                             [profiles["suppression_rule"]],
                              [f"Low agreement: rwg(j) < {profiles['rwg_bar']:.2f}"],
                              [f"Generated {profiles['generated_at']}"]]),
     })

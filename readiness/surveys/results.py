@@ -4,7 +4,9 @@
 Per group (clinic or agency) and subscale: n, mean, SD and rwg(j) (:func:`readiness.aggregation.clinic_summary`);
 across clinics: ICC(1) and ICC(2) (:func:`readiness.aggregation.iccs`). Confidentiality rule applied here: a group
 with fewer than 3 scored respondents shows its n only; its mean, SD *and* rwg(j) are withheld, because with one or
-two respondents an agreement index says how those individuals answered.
+two respondents an agreement index says how those individuals answered. Groups that the complementary rule of
+:mod:`app.disclosure` withholds (so that no withheld group follows by subtraction) lose the same figures through
+:func:`withhold`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.disclosure import COMPLEMENTARY, PRIMARY
 from readiness.aggregation import MIN_N_FOR_MEAN, RWG_BAR, clinic_summary, iccs
 from readiness.instruments import reverse_bounds
 
@@ -102,8 +105,28 @@ def across_groups(observations: Iterable[Observation]) -> dict[str, Any]:
             "groups": int(result["groups"]), "k": clean(result["k"])}
 
 
+WITHHELD_FLAG = "withheld_complementary"
+
+
+def withhold(row: dict, status: str | None) -> dict:
+    """Apply a suppression status of :func:`app.disclosure.suppress` to a summary row (in place, returned):
+    ``suppression`` records it; a withheld row keeps its n and loses mean, SD, rwg(j), band and agreement flags."""
+    row["suppression"] = status if status else (PRIMARY if row.get("suppressed") else None)
+    if not row["suppression"]:
+        return row
+    row.update(mean=None, sd=None, rwg_j=None, low_agreement=False, suppressed=True)
+    if "band" in row:
+        row["band"] = "not_reported"
+    flags = [f for f in row.get("flags", []) if f not in ("low_agreement", "agreement_not_computable")]
+    if row["suppression"] == COMPLEMENTARY and WITHHELD_FLAG not in flags:
+        flags.append(WITHHELD_FLAG)
+    row["flags"] = flags
+    return row
+
+
 FLAG_LABELS = {
     f"n_below_{MIN_N_FOR_MEAN}": f"n < {MIN_N_FOR_MEAN}: not reported",
+    WITHHELD_FLAG: "withheld so that a smaller group cannot be derived by subtraction",
     "low_agreement": f"low agreement (rwg(j) < {RWG_BAR:.2f})",
     "agreement_not_computable": "agreement not computable",
 }

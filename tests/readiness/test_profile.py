@@ -51,7 +51,8 @@ def test_profile_from_clinic_summaries():
     assert isc[1]["mean"] is None and isc[1]["band"] == "not_reported"
     assert profile["components"]["general_capacity"] == []
     assert profile["data_quality"] == {"invited": 8, "responded": 4, "response_rate": 0.5,
-                                       "suppressed": ["fim.fim"], "low_agreement": ["oric.change_efficacy"]}
+                                       "suppressed": ["fim.fim"], "withheld_complementary": [],
+                                      "low_agreement": ["oric.change_efficacy"]}
     gates = {g["key"]: g["status"] for g in profile["gates"]}
     # 3 eligible < 4 required -> fail; the signed acknowledgement not yet known -> pending
     assert gates == {"eligible_counselors": "fail", "admin_approvals": "pass", "acknowledgement_signed": "pending"}

@@ -28,8 +28,9 @@ from implementation_outcomes.metrics import (
 
 def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
     """FIM (Feasibility of Intervention Measure, Weiner et al. 2017) of the clinic's staff from the readiness survey
-    wave that feeds its readiness profile: ``{"n", "mean", "sd", "rwg_j", "suppressed", "wave"}``; the mean is
-    withheld below 3 respondents (confidentiality). None when the clinic's staff were not surveyed with FIM."""
+    wave that feeds its readiness profile: ``{"n", "mean", "sd", "rwg_j", "suppressed", "suppression", "label"}``;
+    the mean is withheld below 3 respondents, or where the complementary rule of ``app.disclosure`` withholds it
+    (``suppression`` "primary" / "complementary"). None when the clinic's staff were not surveyed with FIM."""
     from readiness.surveys.profile_service import clinic_instrument_scores
 
     clinic = clinic_or_404(clinic_id, user)
@@ -38,7 +39,8 @@ def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
         return None
     row = rows[0]
     return {"n": row.get("n"), "mean": row.get("mean"), "sd": row.get("sd"), "rwg_j": row.get("rwg_j"),
-            "suppressed": bool(row.get("suppressed")), "label": row.get("label")}
+            "suppressed": bool(row.get("suppressed")), "suppression": row.get("suppression"),
+            "label": row.get("label")}
 
 
 def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None
