@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
+from app import guards
 from app.db import db
 
 MESSAGES = {
@@ -64,6 +65,16 @@ def register(app: Flask) -> None:
                 detail = None
             return render_error(error.code, detail)
         return error
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    @app.errorhandler(StatementError)
+    def out_of_range(error: Exception):
+        """A number too large for its column (a query-string or form id of 2^63 or more): 400, nothing saved."""
+        if not guards.is_out_of_range(error):
+            return unexpected(error)
+        db.session.rollback()
+        return render_error(400, guards.OUT_OF_RANGE_MESSAGE)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

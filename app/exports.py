@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 from flask import Response
@@ -45,15 +46,38 @@ def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]
     )
 
 
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_TITLE_MAX = 31
+
+
+def sheet_titles(names: Iterable[str]) -> list[str]:
+    r"""Worksheet titles Excel accepts, one per name, in order. Excel's rules (Microsoft, "Rename a worksheet"):
+    at most 31 characters; none of ``[ ] : * ? / \``; not blank; not starting or ending with an apostrophe;
+    unique ignoring case. A forbidden character becomes ``-`` ("Stage: Exploration" -> "Stage- Exploration");
+    a clash gets " (2)", " (3)", ... within the 31 characters."""
+    titles: list[str] = []
+    taken: set[str] = set()
+    for name in names:
+        base = _SHEET_FORBIDDEN.sub("-", " ".join(str(name).split())).strip("'").strip() or "Sheet"
+        title, n = base[:SHEET_TITLE_MAX], 1
+        while title.casefold() in taken:
+            n += 1
+            suffix = f" ({n})"
+            title = base[: SHEET_TITLE_MAX - len(suffix)].rstrip("'") + suffix
+        taken.add(title.casefold())
+        titles.append(title)
+    return titles
+
+
 def xlsx_bytes(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> bytes:
-    """One worksheet per entry; header row bold and frozen; sheet names cut to Excel's 31 characters."""
+    """One worksheet per entry; header row bold and frozen; titles made valid by :func:`sheet_titles`."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for name, (headers, rows) in sheets.items():
-        sheet = workbook.create_sheet(title=name[:31])
+    for title, (headers, rows) in zip(sheet_titles(sheets), sheets.values(), strict=True):
+        sheet = workbook.create_sheet(title=title)
         sheet.append(list(headers))
         for cell in sheet[1]:
             cell.font = Font(bold=True)

@@ -27,6 +27,9 @@ class InsecureConfigurationError(RuntimeError):
 def create_app(config: dict | None = None) -> Flask:
     # the package's name: root and instance paths as before; MIO_INSTANCE_PATH gives each server its own folder
     app = Flask("app", instance_relative_config=True, instance_path=os.environ.get("MIO_INSTANCE_PATH") or None)
+    from app import guards
+
+    guards.install(app)  # before any blueprint adds a rule: <int:...> ids stay within 64 bits
     app.config.update(config_module.DEFAULTS)
     app.config.update(config_module.from_environment(app.instance_path))
     if config:

@@ -8,11 +8,11 @@ domain IV has two subdomains (Roles, Characteristics). A strategy or rating name
 
 from __future__ import annotations
 
-import csv
 import io
 from importlib import resources
 from typing import Any
 
+from app import csvinput
 from implementation_outcomes.errors import CfirListError
 
 KINDS: tuple[str, ...] = ("domain", "subdomain", "construct", "subconstruct")
@@ -29,7 +29,7 @@ def load_cfir_constructs(text: str | None = None) -> list[dict[str, Any]]:
     """
     if text is None:
         text = resources.files("implementation_outcomes").joinpath("data/cfir2_constructs.csv").read_text("utf-8")
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csvinput.dict_reader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in _COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise CfirListError(f"line 1: missing column(s) {', '.join(missing)}")

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from app import csvinput
 from qualitative.refiqda.model import QdaCode, stable_guid
 from qualitative.refiqda.values import normalise_colour
 
@@ -61,7 +62,7 @@ def read_codebook_csv(data: str | bytes) -> list[CodebookRow]:
         except UnicodeDecodeError as exc:
             raise CodebookImportError(f"the file is not UTF-8 text (byte {exc.start})") from None
     data = data.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(data, newline=""))
+    reader = csvinput.reader(io.StringIO(data, newline=""))
     try:
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):
@@ -272,8 +273,11 @@ def read_taguette_csv(data: str | bytes) -> list[CodebookRow]:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise CodebookImportError(f"the file is not UTF-8 text (byte {exc.start})") from None
-    reader = csv.DictReader(io.StringIO(data.removeprefix("\ufeff"), newline=""))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    reader = csvinput.dict_reader(io.StringIO(data.removeprefix("\ufeff"), newline=""))
+    try:
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise CodebookImportError(f"malformed CSV: {exc}", row=1) from None
     if "tag" not in fields:
         raise CodebookImportError("a Taguette codebook needs a 'tag' column", row=1, column="tag")
     used: set[str] = set()

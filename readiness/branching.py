@@ -37,6 +37,10 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 OPERATORS = ("=", "==", "<>", "!=", "<", "<=", ">", ">=")
+#: the deepest nesting of parentheses accepted. The parser descends three Python frames per level, so a bound well
+#: under Python's recursion limit (1,000) keeps a hostile expression (5,000 levels) a clear error, not a crash;
+#: branching logic written by people nests a few levels.
+MAX_NESTING = 50
 
 
 class BranchingError(ValueError):
@@ -78,6 +82,7 @@ class _Parser:
         self.expr = expr
         self.tokens = _tokenize(expr)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.i][0] if self.i < len(self.tokens) else None
@@ -114,9 +119,14 @@ class _Parser:
 
     def atom(self) -> dict:
         if self.peek() == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise BranchingError(f"parentheses nested more than {MAX_NESTING} deep (at position "
+                                     f"{self.tokens[self.i][2] + 1}); simplify the expression")
             self.i += 1
             node = self.or_expr()
             self.take(")")
+            self.depth -= 1
             return node
         left = self.take("operand")
         op = self.take("op")

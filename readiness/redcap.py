@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from app import csvinput
 from readiness.branching import BranchingError, evaluate, parse_branching, referenced_fields
 from readiness.instruments import validate_definition
 from readiness.redcap_fields import FIELD_TYPES as REDCAP_FIELD_TYPES
@@ -245,7 +246,7 @@ def _check_branching(item: dict, row: int, items: dict[str, dict], problems: _Pr
 
 
 def _read_rows(csv_text: str, problems: _Problems) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff"), newline=""))
+    reader = csvinput.reader(io.StringIO(csv_text.lstrip("\ufeff"), newline=""))
     header = next(reader, None)
     if header is None:
         raise RedcapDictionaryError(1, COLUMNS[0], "the file is empty")
@@ -281,7 +282,13 @@ def parse_data_dictionary(csv_text: str, form: str | None = None, title: str | N
     :class:`RedcapDictionaryError` listing every problem of the file at once, each with its data row, its line
     in the file and its column."""
     problems = _Problems()
-    rows = _read_rows(csv_text, problems)
+    try:
+        rows = _read_rows(csv_text, problems)
+    except csvinput.CellTooLong as exc:
+        column = exc.name if exc.name in COLUMNS else COLUMNS[min(exc.column, len(COLUMNS)) - 1]
+        raise RedcapDictionaryError(exc.line, column, str(exc)) from None
+    except csv.Error as exc:
+        raise RedcapDictionaryError(0, COLUMNS[0], f"malformed CSV ({exc})") from None
     for row, cells in rows:
         if not _VARIABLE.match(cells[COLUMNS[1]]):
             problems.add(row, COLUMNS[1], f"form name {cells[COLUMNS[1]]!r} must use a-z, 0-9, _")

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from app import csvinput
 from implementation_outcomes.errors import ScreeningLogError
 from implementation_outcomes.reach import validate_screening_row
 
@@ -155,6 +156,17 @@ def check_entry(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """:func:`_parse_screening_csv`, with malformed CSV (a cell over ``csvinput.MAX_CELL_CHARS``, a NUL byte, an
+    unclosed quote) refused as a ``ScreeningLogError`` naming where, never an unhandled ``csv.Error``."""
+    try:
+        return _parse_screening_csv(data, existing_study_ids)
+    except csvinput.CellTooLong as exc:
+        raise ScreeningLogError(str(exc)) from None
+    except csv.Error as exc:
+        raise ScreeningLogError(f"file: malformed CSV ({exc})") from None
+
+
+def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Every data row of a screening-log CSV as typed values, or ``ScreeningLogError`` with all problems.
 
     Header: ``COLUMNS`` (``REQUIRED_COLUMNS`` must be present; other columns are optional; ``EXPORT_ONLY_COLUMNS``
@@ -174,7 +186,7 @@ def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.count("\n") else csv.excel
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(data), dialect)
+    reader = csvinput.reader(io.StringIO(data), dialect)
     header = [h.strip().lower() for h in next(reader)]
     errors: list[str] = []
     missing = [c for c in REQUIRED_COLUMNS if c not in header]

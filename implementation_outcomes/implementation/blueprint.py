@@ -34,7 +34,7 @@ def download(table: Table, fmt: str, stem: str):
     if fmt == "csv":
         return csv_response(f"{filename}.csv", table.headers, table.export_rows())
     if fmt == "xlsx":
-        return xlsx_response(f"{filename}.xlsx", {table.caption[:31]: (table.headers, table.export_rows())})
+        return xlsx_response(f"{filename}.xlsx", {table.caption: (table.headers, table.export_rows())})
     abort(404)
 
 
