@@ -43,8 +43,8 @@ def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
             "label": row.get("label")}
 
 
-def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None
-                       ) -> dict[str, Any]:
+def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None,
+                       *, core_only: bool = False) -> dict[str, Any]:
     """Feasibility of MIO delivery in one clinic as plain data (page and director's overview).
 
     ``summary`` is ``feasibility.feasibility_summary`` over mothers randomized to MIO + TAU and their sessions with
@@ -53,6 +53,8 @@ def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None,
     ``training_cases`` attended sessions per counselor and case (>= 8 with at least one case); ``fim`` from
     ``readiness_fim_scores`` (None until the readiness surveys provide it). With a period (``date_from`` /
     ``date_to``, either optional): mothers screened in it and sessions (trial and training) dated in it.
+    ``core_only`` leaves out ``training_cases`` and ``fim`` (the joint display and determinants do not show them;
+    FIM alone rebuilt the readiness profiles of every clinic once per clinic).
     """
     clinic = clinic_or_404(clinic_id, user)
     threshold = settings().completion_threshold
@@ -100,8 +102,10 @@ def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None,
         "modality": modality,
         "consultation": [{"counselor_id": int(cid), "counselor": people.get(cid, cid), **row}
                          for cid, row in consultation.items()],
-        "training_cases": _training_case_progress(clinic, user, people, date_from, date_to),
-        "fim": readiness_fim_scores(clinic.id, user),
+        **({} if core_only else {
+            "training_cases": _training_case_progress(clinic, user, people, date_from, date_to),
+            "fim": readiness_fim_scores(clinic.id, user),
+        }),
     }
 
 

@@ -92,6 +92,52 @@ def _load(clinic: Clinic | None, user, date_from: date | None = None, date_to: d
 
 
 @dataclass(frozen=True)
+class SessionRow:
+    """What adequacy reads of a session (its key and counselor), without an ORM object."""
+
+    kind: str
+    id: int
+    counselor_id: int
+    counselor_name: str
+
+
+def _load_rows(clinic: Clinic | None, user, date_from: date | None = None, date_to: date | None = None
+               ) -> tuple[list[SessionRow], list[RatingRow], list[RatingRow]]:
+    """:func:`_load` as plain rows (same scope, clinic, period and rating order): sessions with their counselor's
+    name, coder and self ratings with their scores, and assignments."""
+    from app.models import Person
+
+    sessions: list[SessionRow] = []
+    for model in (MioSession, TrainingCaseSession):
+        stmt = (sa.select(model.id, model.counselor_id, Person.display_name)
+                .join(Person, Person.id == model.counselor_id))
+        if clinic is not None:
+            stmt = stmt.where(model.clinic_id == clinic.id)
+        stmt = in_period(stmt, model.session_date, date_from, date_to)
+        sessions.extend(SessionRow(model.kind, *row) for row in db.session.execute(scoped(stmt, model, user)))
+    columns = (FidelityRating.clinic_id, FidelityRating.coder_id, FidelityRating.mio_session_id,
+               FidelityRating.training_case_session_id, FidelityRating.source)
+    stmt = sa.select(*columns, FidelityRating.scheme_version, FidelityRating.scores).order_by(FidelityRating.id)
+    astmt = sa.select(CodingAssignment.clinic_id, CodingAssignment.coder_id, CodingAssignment.mio_session_id,
+                      CodingAssignment.training_case_session_id, CodingAssignment.role)
+    if clinic is not None:
+        stmt = stmt.where(FidelityRating.clinic_id == clinic.id)
+        astmt = astmt.where(CodingAssignment.clinic_id == clinic.id)
+    ratings = [RatingRow(*row[:5], scheme_version=row[5], scores=row[6])
+               for row in db.session.execute(scoped(stmt, FidelityRating, user))]
+    assignments = [RatingRow(*row[:4], role=row[4]) for row in db.session.execute(scoped(astmt, CodingAssignment, user))]
+    if date_from is not None or date_to is not None:
+        keys = {_key(s) for s in sessions}
+        ratings = [r for r in ratings if r.session_key in keys]
+        assignments = [a for a in assignments if a.session_key in keys]
+    return sessions, ratings, assignments
+
+
+def _counselor_name(session) -> str:
+    return session.counselor_name if isinstance(session, SessionRow) else session.counselor.display_name
+
+
+@dataclass(frozen=True)
 class RatingRow:
     """The columns of a rating or coding assignment that coverage, adequacy and reliability read, without an ORM
     object (figures over every clinic read tens of thousands of them)."""
@@ -257,9 +303,15 @@ def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignmen
             "one_way_headline": oneway}
 
 
-def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = None, date_to: date | None = None
-                     ) -> dict[str, Any]:
-    sessions, ratings, assignments = _load(clinic, user, date_from, date_to)
+def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = None, date_to: date | None = None,
+                     *, adequacy_only: bool = False) -> dict[str, Any]:
+    """Every figure of the fidelity page; ``adequacy_only``: the scheme and ``adequacy`` alone (computed by the
+    same lines), for pages that show only that (the joint display and determinants: four clinics' coverage,
+    reliability, run charts and self-ratings were most of their time and were thrown away)."""
+    if adequacy_only:
+        sessions, ratings, assignments = _load_rows(clinic, user, date_from, date_to)
+    else:
+        sessions, ratings, assignments = _load(clinic, user, date_from, date_to)
     version, scheme = current_scheme()
     schemes = schemes_by_version()
     adherence = headline_group(scheme)
@@ -271,8 +323,10 @@ def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = 
     rated = [(key, rating, session_by_key[key]) for key, rating in primary.items() if key in session_by_key]
     verdicts = _adequacy(rated, schemes, scheme)
     for (key, rating, session), adequate in zip(rated, verdicts, strict=True):
-        counselor_names[str(session.counselor_id)] = session.counselor.display_name
+        counselor_names[str(session.counselor_id)] = _counselor_name(session)
         adequacy_rows.append({"counselor_id": session.counselor_id, "adequate": adequate})
+        if adequacy_only:
+            continue
         score = group_scores(schemes.get(rating.scheme_version, scheme), rating.scores).get(adherence)
         if score is not None and session.kind == "mio":  # drift is watched over trial delivery
             chart_rows.append({"counselor_id": session.counselor_id, "score": score, "session_id": key,
@@ -287,6 +341,11 @@ def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = 
         by_counselor.append({"counselor_id": int(cid), "counselor": name, "rated": len(own), "adequate": adequate,
                              "share": proportion(adequate, len(own))})
     adequate_total = sum(r["adequate"] for r in adequacy_rows)
+    adequacy = {"rated": len(adequacy_rows), "adequate": adequate_total,
+                "share": proportion(adequate_total, len(adequacy_rows)), "by_counselor": by_counselor}
+    clinic_summary = {"id": clinic.id, "code": clinic.code, "name": clinic.name} if clinic else None
+    if adequacy_only:
+        return {"clinic": clinic_summary, "scheme": _scheme_summary(version, scheme), "adequacy": adequacy}
     charts = run_charts_by_counselor(chart_rows)
     run_charts = []
     for cid, chart in charts.items():
@@ -298,15 +357,14 @@ def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = 
                            "points": points})
     run_charts.sort(key=lambda c: c["counselor"])
     return {
-        "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name} if clinic else None,
+        "clinic": clinic_summary,
         "scheme": _scheme_summary(version, scheme),
         "coverage": {
             "mio": _coverage([s for s in sessions if s.kind == "mio"], ratings),
             "training": _coverage([s for s in sessions if s.kind == "training"], ratings),
             "all": _coverage(sessions, ratings),
         },
-        "adequacy": {"rated": len(adequacy_rows), "adequate": adequate_total,
-                     "share": proportion(adequate_total, len(adequacy_rows)), "by_counselor": by_counselor},
+        "adequacy": adequacy,
         "reliability": reliability(ratings, assignments, scheme, schemes),
         "run_charts": run_charts,
         "self_vs_coder": _self_vs_coder(sessions, ratings, primary, scheme, schemes),
@@ -359,9 +417,9 @@ def _self_vs_coder(sessions, ratings, primary, scheme, schemes) -> dict[str, Any
     return {"sessions": rows, "by_counselor": sorted(summary, key=lambda r: r["counselor"])}
 
 
-def clinic_fidelity(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None
-                    ) -> dict[str, Any]:
+def clinic_fidelity(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None,
+                    *, adequacy_only: bool = False) -> dict[str, Any]:
     """Fidelity of one clinic as plain data (page and director's overview); see the module docstring. With a period
     (either bound optional) only sessions dated in it and their ratings count."""
-    return fidelity_figures(clinic_or_404(clinic_id, user), user, date_from, date_to)
+    return fidelity_figures(clinic_or_404(clinic_id, user), user, date_from, date_to, adequacy_only=adequacy_only)
 

@@ -51,8 +51,8 @@ def _readiness(profile_entry: dict | None) -> dict[str, Any]:
 
 def _outcomes(clinic: Clinic, user=None) -> dict[str, Any]:
     reach = clinic_reach(clinic.id, user)
-    feasibility = clinic_feasibility(clinic.id, user)
-    fidelity = clinic_fidelity(clinic.id, user)
+    feasibility = clinic_feasibility(clinic.id, user, core_only=True)
+    fidelity = clinic_fidelity(clinic.id, user, adequacy_only=True)
     adoption = clinic_adoption(clinic.id, user)
     stages = clinic_stages(clinic.id, user)
     summary = feasibility["summary"]

@@ -8,6 +8,7 @@ import contextlib
 import json
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -180,3 +181,25 @@ def test_all_clinics_fidelity_page_reads_plain_rows_with_the_same_figures(demo):
     recorded = [s for model in (MioSession, TrainingCaseSession)
                 for s in db.session.execute(sa.select(model)).scalars() if s.attended and s.audio_recorded]
     assert unassigned_count(director) == sum(f"{s.kind}:{s.id}" not in taken for s in recorded)
+
+
+@pytest.mark.parametrize("period", [{}, {"date_from": DEMO_START + timedelta(days=60)},
+                                    {"date_to": DEMO_START + timedelta(days=120)}])
+def test_trimmed_figures_of_the_joint_display_equal_the_full_ones(demo, period):
+    """The joint display and determinants read ``clinic_fidelity(adequacy_only=True)`` (plain rows, no coverage,
+    reliability, run charts or self-ratings) and ``clinic_feasibility(core_only=True)`` (no training cases, no FIM):
+    what they return equals the same keys of the full figures, for each clinic, in each user's scope, with and
+    without a period."""
+    for email in ("director@mio.example", "staff.spr@mio.example"):
+        user = demo.users[email]
+        for clinic in demo.clinics.values():
+            if email.startswith("staff") and clinic.agency_id != user.agency_id:
+                continue
+            full, trimmed = clinic_fidelity(clinic.id, user, **period), clinic_fidelity(clinic.id, user, **period,
+                                                                                        adequacy_only=True)
+            assert set(trimmed) == {"clinic", "scheme", "adequacy"}
+            assert trimmed == {k: full[k] for k in trimmed}
+            assert full["adequacy"]["rated"] > 0 and full["adequacy"]["by_counselor"]
+            full, core = clinic_feasibility(clinic.id, user, **period), clinic_feasibility(clinic.id, user, **period,
+                                                                                           core_only=True)
+            assert core == {k: v for k, v in full.items() if k not in ("training_cases", "fim")}
