@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
+from qualitative.offsets import Utf16Map
+
 from .model import (
     VARIABLE_TYPES,
     QdaCase,
@@ -41,6 +43,7 @@ from .positions import (
     CODEPOINTS,
     READING_LABELS,
     READINGS,
+    UTF16,
     RawSelection,
     SourceReading,
     read_positions,
@@ -373,8 +376,9 @@ def _convert_positions(project: QdaProject, positions: str | None) -> None:
     for source, r in zip(project.sources, readings, strict=True):
         raw = source.text
         text, removed = crlf_to_lf(raw)
+        umap = Utf16Map(raw) if r.reading == UTF16 else None
         for sel in source.selections:
-            start, end = (map_from_crlf(to_codepoint(raw, p, r.reading or CODEPOINTS), removed)
+            start, end = (map_from_crlf(to_codepoint(raw, p, r.reading or CODEPOINTS, umap), removed)
                           for p in (sel.start, sel.end))
             if not 0 <= start <= end <= len(text):
                 raise RefiQdaError(f"source {source.name!r}, selection {sel.guid}: positions {sel.start}-{sel.end} "

