@@ -92,6 +92,8 @@ class Document(TimestampMixin, AgencyScoped, db.Model):
     source_format: Mapped[str40 | None]
     encoding: Mapped[str40 | None]
     text: Mapped[str] = mapped_column(sa.Text)
+    #: what the source's tool said about it (a REFI-QDA ``<Description>``), kept for the re-export
+    description: Mapped[str | None] = mapped_column(sa.Text)
     #: pending: redactions not yet reviewed (coding waits); applied or skipped: ready to code
     deidentification: Mapped[str40] = mapped_column(default="pending")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -240,10 +242,10 @@ class Coding(TimestampMixin, AgencyScoped, db.Model):
 
 
 class Memo(TimestampMixin, Audited, db.Model):
-    """An analytic memo on a coding, a document, a code, a clinic, or the project."""
+    """An analytic memo on a coding, a document, a code, a clinic, a code/document group, or the project."""
 
     __tablename__ = "qual_memo"
-    TARGETS: ClassVar[tuple[str, ...]] = ("project", "document", "code", "coding", "clinic")
+    TARGETS: ClassVar[tuple[str, ...]] = ("project", "document", "code", "coding", "clinic", "group")
 
     id: Mapped[intpk]
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
@@ -257,7 +259,8 @@ class Memo(TimestampMixin, Audited, db.Model):
 
     __table_args__ = (
         sa.Index("ix_qual_memo_target", "project_id", "target_type", "target_id"),
-        sa.CheckConstraint("target_type IN ('project','document','code','coding','clinic')", name="target_known"),
+        sa.CheckConstraint("target_type IN ('project','document','code','coding','clinic','group')",
+                           name="target_known"),
     )
 
 
@@ -292,3 +295,59 @@ class CodeGroup(TimestampMixin, Audited, db.Model):
         if self.codes and self.documents:
             return "codes and documents"
         return "documents" if self.documents else "codes"
+
+
+qual_case_document = sa.Table(
+    "qual_case_document", db.metadata,
+    sa.Column("case_id", sa.ForeignKey("qual_case.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("document_id", sa.ForeignKey("qual_document.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Variable(TimestampMixin, Audited, db.Model):
+    """An attribute recorded for documents or cases, as another tool defined it (REFI-QDA ``<Variable>``: NVivo's
+    attributes, MAXQDA's document variables, ATLAS.ti's document groups with values). ``type`` is one of
+    ``qualitative.refiqda.VARIABLE_TYPES``; values are kept as text in their ISO form (``VariableValue``)."""
+
+    __tablename__ = "qual_variable"
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str255]
+    type: Mapped[str40] = mapped_column(default="Text")
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Case(TimestampMixin, Audited, db.Model):
+    """A unit of analysis that groups documents (REFI-QDA ``<Case>``: NVivo's cases, a participant, a site), with
+    its own variable values."""
+
+    __tablename__ = "qual_case"
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str255]
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    position: Mapped[int] = mapped_column(default=0)
+
+    documents: Mapped[list[Document]] = relationship(secondary=qual_case_document, order_by="Document.name")
+
+
+class VariableValue(db.Model):
+    """The value of a variable for one document or one case (exactly one of them); ``value`` is the text form
+    (``qualitative.refiqda.values.variable_text``): Boolean "true"/"false", dates ISO 8601."""
+
+    __tablename__ = "qual_variable_value"
+    __table_args__ = (
+        sa.CheckConstraint("(document_id IS NULL) <> (case_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[intpk]
+    variable_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_variable.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qual_document.id", ondelete="CASCADE"),
+                                                    index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qual_case.id", ondelete="CASCADE"), index=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+
+    variable: Mapped[Variable] = relationship()

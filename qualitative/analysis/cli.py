@@ -140,9 +140,12 @@ def _importer(project: QualProject | None, email: str | None) -> User:
                    "matched by name or e-mail, else become imported coders.")
 @click.option("--positions", type=click.Choice(READINGS), default=None,
               help="How the file counts positions, for sources where the file does not say and the readings differ.")
+@click.option("--deidentified", is_flag=True,
+              help="State that the file's transcripts were de-identified before import (recorded in the audit "
+                   "trail): they are marked de-identified, so exports include them without --include-unreviewed.")
 @with_appcontext
 def import_qdpx(path: Path, project_name: str, clinic_code: str | None, email: str | None,
-                map_user: tuple[str, ...], positions: str | None) -> None:
+                map_user: tuple[str, ...], positions: str | None, deidentified: bool) -> None:
     """Import a REFI-QDA .qdpx file (users matched to accounts by name or e-mail, or --map-user)."""
     project = db.session.execute(sa.select(QualProject).where(QualProject.name == project_name)).scalar_one_or_none()
     clinic = None
@@ -168,11 +171,15 @@ def import_qdpx(path: Path, project_name: str, clinic_code: str | None, email: s
         clinics = list(db.session.execute(sa.select(Clinic).order_by(Clinic.code)).scalars())
         with acting_as("cli:import-qdpx", importer.id):
             result = refi_import.import_project(qda, importer, user_map, clinics, clinic, project,
-                                                None if project else project_name)
+                                                None if project else project_name, deidentified=deidentified)
     except AnalysisInputError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Imported into {result.project.name!r}: {result.documents} documents, {result.codes} codes, "
-               f"{result.codings} codings, {result.memos} notes, {result.participants} participants.")
+               f"{result.codings} codings, {result.memos} notes, {result.participants} participants, "
+               f"{result.variables} variables ({result.values} values), {result.cases} cases.")
+    click.echo("Transcripts marked de-identified, as stated (audited)." if deidentified else
+               "Transcripts marked 'de-identification skipped': exports leave them out unless a manager includes "
+               "them (or import with --deidentified if they were de-identified before).")
     if result.imported_coders:
         click.echo(f"Imported coders (no account; they cannot sign in): {'; '.join(result.imported_coders)}.")
     for line in result.reading_lines():

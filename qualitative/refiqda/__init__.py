@@ -7,7 +7,7 @@ See ``model`` for positions (code points, ``"\\n"`` line ends), ``export`` for t
 from pathlib import Path
 
 from .export import DEFAULT_ORIGIN, export_qdc, export_qdpx
-from .import_ import PositionsUndecided, import_qdc, import_qdpx
+from .import_ import PositionsUndecided, import_qdc, import_qdpx, read_qdc
 from .model import (
     NS_CODEBOOK,
     NS_PROJECT,
@@ -59,5 +59,6 @@ __all__ = [
     "import_qdc",
     "import_qdpx",
     "iter_codes",
+    "read_qdc",
     "stable_guid",
 ]

@@ -20,8 +20,10 @@ from .model import (
     VARIABLE_TYPES,
     QdaCode,
     QdaProject,
+    QdaSet,
     QdaUser,
     RefiQdaError,
+    iter_codes,
     stable_guid,
 )
 from .positions import CODEPOINTS, READINGS, UTF16, from_codepoint
@@ -272,8 +274,10 @@ def export_qdpx(project: QdaProject, crlf: bool = False, origin: str = DEFAULT_O
     return _zip([("project.qde", qde), *files.items()])
 
 
-def export_qdc(codes: list[QdaCode], origin: str = DEFAULT_ORIGIN, users: list[QdaUser] | None = None) -> bytes:
-    """Return a stand-alone codebook (.qdc, namespace urn:QDA-XML:codebook:1.0, Codebook.xsd).
+def export_qdc(codes: list[QdaCode], origin: str = DEFAULT_ORIGIN, users: list[QdaUser] | None = None,
+               sets: list[QdaSet] | None = None) -> bytes:
+    """Return a stand-alone codebook (.qdc, namespace urn:QDA-XML:codebook:1.0, Codebook.xsd), with ``sets`` (code
+    groups; their code members only, as ``<MemberCode guid=...>``) when given.
 
     ``users`` is accepted for symmetry with :func:`export_qdpx` but Codebook.xsd has no place for users,
     so it is not written.
@@ -284,4 +288,15 @@ def export_qdc(codes: list[QdaCode], origin: str = DEFAULT_ORIGIN, users: list[Q
     w = _Writer(NS_CODEBOOK)
     root = w.el(None, "CodeBook", origin=check_xml_text(origin, "origin"))
     w.codes(root, codes)
+    known = {c.guid for c in iter_codes(codes)}
+    with_codes = [s for s in sets or [] if any(g in known for g in s.code_refs)]
+    if with_codes:
+        block = w.el(root, "Sets")
+        for item in with_codes:
+            element = w.el(block, "Set", guid=item.guid, name=check_xml_text(item.name, "set name"))
+            if item.description:
+                w.el(element, "Description").text = check_xml_text(item.description, "set description")
+            for guid in item.code_refs:
+                if guid in known:
+                    w.el(element, "MemberCode", guid=guid)
     return _serialise(root)

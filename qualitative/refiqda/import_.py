@@ -407,6 +407,13 @@ def import_qdpx(data: bytes, max_total_uncompressed: int = DEFAULT_MAX_TOTAL_UNC
 
 def import_qdc(data: bytes, max_bytes: int = 50 * MiB) -> list[QdaCode]:
     """Read a stand-alone codebook (.qdc, urn:QDA-XML:codebook:1.0) into a list of nested :class:`QdaCode`."""
+    return read_qdc(data, max_bytes)[0]
+
+
+def read_qdc(data: bytes, max_bytes: int = 50 * MiB) -> tuple[list[QdaCode], list[QdaSet]]:
+    """A stand-alone codebook's codes and its ``<Sets>`` (code groups: Codebook.xsd's ``<MemberCode guid=...>``;
+    ``targetGUID``, as in a project, is accepted too). An empty ``<Sets/>`` (Taguette) gives no set; a member that
+    is not a code of the file is an error naming the set."""
     if not data:
         raise RefiQdaError("the codebook file is empty (0 bytes)")
     if len(data) > max_bytes:
@@ -417,5 +424,20 @@ def import_qdc(data: bytes, max_bytes: int = 50 * MiB) -> list[QdaCode]:
     codes_el = _child(root, "Codes")
     if codes_el is None:
         raise RefiQdaError("codebook: <CodeBook> has no <Codes> element")
-    return _Reader(None).codes(codes_el, "codebook")
-
+    reader = _Reader(None)
+    codes = reader.codes(codes_el, "codebook")
+    code_guids = {c.guid for c in iter_codes(codes)}
+    sets = []
+    for block in _children(root, "Sets"):
+        for element in _children(block, "Set"):
+            where = f"codebook, set {element.get('name')!r}"
+            members = []
+            for ref in _children(element, "MemberCode"):
+                attr = "guid" if ref.get("guid") else "targetGUID"
+                guid = reader.guid(ref, f"{where}, MemberCode", attr, unique=False)
+                if guid not in code_guids:
+                    raise RefiQdaError(f"{where}: member {guid} is not a code of this codebook")
+                members.append(guid)
+            sets.append(QdaSet(guid=reader.guid(element, where), name=element.get("name") or "",
+                               description=_text(element, "Description"), code_refs=members))
+    return codes, sets

@@ -22,7 +22,18 @@ from app.models import AuditEvent, Clinic, User
 from qualitative.analysis.models import RefiGuid
 from qualitative.analysis.services.common import code_tree
 from qualitative.codebook_io import describe
-from qualitative.models import CodeGroup, Coding, Document, DocumentTurn, Memo, Participant, QualProject
+from qualitative.models import (
+    Case,
+    CodeGroup,
+    Coding,
+    Document,
+    DocumentTurn,
+    Memo,
+    Participant,
+    QualProject,
+    Variable,
+    VariableValue,
+)
 from qualitative.refiqda import (
     CODEPOINTS,
     QdaCase,
@@ -38,6 +49,7 @@ from qualitative.refiqda import (
     export_qdpx,
     stable_guid,
 )
+from qualitative.refiqda.values import parse_variable_value
 
 VARIABLES = {  # name, type, description
     "kind": ("Document kind", "Text", "Interview or focus group"),
@@ -51,14 +63,20 @@ class GuidMap:
     """GUIDs for a project's rows: recorded ones first, stable_guid(kind, id) otherwise."""
 
     def __init__(self, project_id: int) -> None:
+        self.project_id = project_id
         self.recorded = {(kind, local_id): guid for kind, local_id, guid in db.session.execute(
             sa.select(RefiGuid.kind, RefiGuid.local_id, RefiGuid.guid).where(RefiGuid.project_id == project_id))}
+        self.taken = set(self.recorded.values())
 
     def __call__(self, kind: str, local_id: int) -> str:
         key = (kind, local_id)
         guid = self.recorded.get(key)
         if guid is None:
-            guid = self.recorded[key] = stable_guid(kind, local_id)  # remembered: users recur thousands of times
+            guid = stable_guid(kind, local_id)
+            if guid in self.taken:  # an imported file (e.g. written by another instance) already gave it to a row
+                guid = stable_guid(kind, f"{local_id}@project-{self.project_id}")
+            self.recorded[key] = guid  # remembered: users recur thousands of times
+            self.taken.add(guid)
         return guid
 
 
@@ -102,7 +120,13 @@ def build_qda_project(project: QualProject, progress: Callable[[int, int, str], 
     not been applied are left out, with their codings and the memos on them, unless ``include_unreviewed``."""
     guid = GuidMap(project.id)
     codes, code_guid = _codes(project.id, guid)
-    variables = {k: QdaVariable(stable_guid("variable", k), *v) for k, v in VARIABLES.items()}
+    stored = _stored_variables(project.id, guid)
+    # The platform's own variables. One the project holds already under the same name (an imported file, e.g. one
+    # this platform wrote) is that variable: its stored values win, the platform's fill the gaps when the types
+    # agree, and nothing is written twice.
+    by_name = {v.name: v for v in stored.values()}
+    variables = {k: by_name.get(v[0]) or QdaVariable(stable_guid("variable", k), *v) for k, v in VARIABLES.items()}
+    unusable = {variables[k].guid for k, v in VARIABLES.items() if variables[k].type != v[1]}
     query = sa.select(Document).where(Document.project_id == project.id)
     if not include_unreviewed:
         query = query.where(Document.deidentification == REVIEWED)
@@ -132,10 +156,12 @@ def build_qda_project(project: QualProject, progress: Callable[[int, int, str], 
         note_on[(memo.target_type, memo.target_id)].append(note.guid)
     sources = []
     total = len(documents)
+    stored_values = _stored_values(stored, "document_id", kept)
     for i, doc in enumerate(documents, start=1):
         values = {variables["kind"].guid: doc.kind_label, variables["clinic"].guid: clinics[doc.clinic_id].code}
         if doc.interview_date:
             values[variables["date"].guid] = doc.interview_date
+        values = {g: v for g, v in values.items() if g not in unusable} | stored_values.get(doc.id, {})
         selections = []
         for coding in codings_by_doc.get(doc.id, []):
             if coding.code_id not in code_guid:
@@ -144,19 +170,28 @@ def build_qda_project(project: QualProject, progress: Callable[[int, int, str], 
                                            guid("user", coding.coder_id), coding.created_at,
                                            [code_guid[coding.code_id]], note_on.get(("coding", coding.id), [])))
         sources.append(QdaTextSource(guid("document", doc.id), doc.name, doc.text, values, selections,
+                                     description=doc.description or "",
                                      creating_user=guid("user", doc.created_by_id) if doc.created_by_id in users
                                      else None, creation_datetime=doc.created_at,
                                      note_refs=note_on.get(("document", doc.id), [])))
         if progress is not None:
             progress(i, total, f"{doc.name}: {len(selections)} coded selections")
-    cases = _cases(project, documents, clinics, variables, guid)
+    cases = _stored_cases(project.id, stored, kept, guid)
+    taken = {c.name for c in cases}
+    for case in _cases(project, documents, clinics, variables, guid):
+        if case.name not in taken:  # a case the file had (and the project kept) is not made again
+            case.variable_values = {g: v for g, v in case.variable_values.items() if g not in unusable}
+            cases.append(case)
     document_ids = {d.id for d in documents}
     sets = [QdaSet(guid("group", g.id), g.name, g.description or "",
                    [code_guid[c.id] for c in g.codes if c.id in code_guid],
-                   [guid("document", d.id) for d in g.documents if d.id in document_ids])
+                   [guid("document", d.id) for d in g.documents if d.id in document_ids],
+                   note_on.get(("group", g.id), []))
             for g in db.session.execute(sa.select(CodeGroup).where(CodeGroup.project_id == project.id)
                                         .order_by(CodeGroup.name, CodeGroup.id)).scalars()]
-    used_vars = [v for k, v in variables.items() if k != "date" or any(d.interview_date for d in documents)]
+    own = [v for k, v in variables.items() if v.guid not in {x.guid for x in stored.values()}
+           and (k != "date" or any(d.interview_date for d in documents))]
+    used_vars = list(stored.values()) + own
     return QdaProject(
         name=project.name, users=[QdaUser(guid("user", u.id), u.name) for u in sorted(users.values(),
                                                                                        key=lambda u: u.id)],
@@ -164,6 +199,38 @@ def build_qda_project(project: QualProject, progress: Callable[[int, int, str], 
         description=project.description or "",
         creating_user=guid("user", project.created_by_id) if project.created_by_id in users else None,
         creation_datetime=project.created_at)
+
+
+def _stored_variables(project_id: int, guid: GuidMap) -> dict[int, QdaVariable]:
+    """The variables the project holds (from an imported file), by id, in the file's order."""
+    return {v.id: QdaVariable(guid("variable", v.id), v.name, v.type, v.description or "")
+            for v in db.session.execute(sa.select(Variable).where(Variable.project_id == project_id)
+                                        .order_by(Variable.position, Variable.id)).scalars()}
+
+
+def _stored_values(stored: dict[int, QdaVariable], owner: str, owners: set[int] | None = None) -> dict[int, dict]:
+    """owner id (document or case) -> {variable guid: typed value} of the stored values."""
+    out: dict[int, dict] = defaultdict(dict)
+    if not stored:
+        return out
+    column = getattr(VariableValue, owner)
+    for variable_id, owner_id, text in db.session.execute(
+            sa.select(VariableValue.variable_id, column, VariableValue.value)
+            .where(VariableValue.variable_id.in_(stored), column.is_not(None)).order_by(VariableValue.id)):
+        if owners is not None and owner_id not in owners:
+            continue
+        var = stored[variable_id]
+        out[owner_id][var.guid] = parse_variable_value(var.type, text, f"variable {var.name!r}")
+    return out
+
+
+def _stored_cases(project_id: int, stored: dict[int, QdaVariable], kept: set[int], guid: GuidMap) -> list[QdaCase]:
+    """The cases the project holds, with their values and the member documents this export carries."""
+    rows = db.session.execute(sa.select(Case).where(Case.project_id == project_id)
+                              .order_by(Case.position, Case.id)).scalars().all()
+    values = _stored_values(stored, "case_id")
+    return [QdaCase(guid("case", c.id), c.name, c.description or "", values.get(c.id, {}),
+                    [guid("document", d.id) for d in c.documents if d.id in kept]) for c in rows]
 
 
 def _cases(project, documents, clinics, variables, guid) -> list[QdaCase]:
@@ -195,8 +262,14 @@ def qdpx_bytes(project: QualProject, crlf: bool = False, progress=None, position
 
 
 def qdc_bytes(project: QualProject) -> bytes:
-    codes, _ = _codes(project.id, GuidMap(project.id))
-    return export_qdc(codes)
+    """The codebook as .qdc, its code groups as ``<Sets>``."""
+    guid = GuidMap(project.id)
+    codes, code_guid = _codes(project.id, guid)
+    sets = [QdaSet(guid("group", g.id), g.name, g.description or "",
+                   [code_guid[c.id] for c in g.codes if c.id in code_guid])
+            for g in db.session.execute(sa.select(CodeGroup).where(CodeGroup.project_id == project.id)
+                                        .order_by(CodeGroup.name, CodeGroup.id)).scalars()]
+    return export_qdc(codes, sets=sets)
 
 
 def coding_count(project: QualProject) -> int:

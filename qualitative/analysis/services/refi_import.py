@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from app.audit import current_actor
 from app.db import db
-from app.models import Clinic, Role, User
+from app.models import AuditEvent, Clinic, Role, User
 from qualitative.analysis.models import RefiGuid
 from qualitative.analysis.services.common import AnalysisInputError
 from qualitative.analysis.services.refi_plan import (
@@ -32,6 +33,7 @@ from qualitative.analysis.services.refi_plan import (
 from qualitative.analysis.turns import speaker_turns
 from qualitative.codebook_io import qda_codes_to_rows
 from qualitative.models import (
+    Case,
     Code,
     CodeGroup,
     Coding,
@@ -42,6 +44,8 @@ from qualitative.models import (
     Privilege,
     ProjectMember,
     QualProject,
+    Variable,
+    VariableValue,
 )
 from qualitative.refiqda import (
     READING_LABELS,
@@ -51,6 +55,8 @@ from qualitative.refiqda import (
     import_qdpx,
     iter_codes,
 )
+from qualitative.refiqda.values import format_variable_value
+from qualitative.workspace.services.deidentify import APPLIED, SKIPPED
 
 
 def read_qdpx(data: bytes, positions: str | None = None) -> QdaProject:
@@ -142,6 +148,10 @@ class ImportResult:
     memos: int = 0
     participants: int = 0
     groups: int = 0
+    variables: int = 0
+    values: int = 0
+    cases: int = 0
+    deidentified: bool = False  # the importer stated the file's transcripts were de-identified before import
     imported_coders: list[str] = field(default_factory=list)  # names of coder identities made for file users
     readings: list = field(default_factory=list)  # SourceReading per source (how positions were read)
     notes: list[str] = field(default_factory=list)
@@ -203,8 +213,13 @@ def _target(project: QualProject | None, project_name: str | None, importer: Use
 
 def import_project(qda: QdaProject, importer: User, user_map: dict[str, int | None], clinics: list[Clinic],
                    default_clinic: Clinic | None = None, project: QualProject | None = None,
-                   project_name: str | None = None) -> ImportResult:
-    """Write ``qda`` into ``project`` (existing, empty) or a new project ``project_name``; see the module."""
+                   project_name: str | None = None, deidentified: bool = False) -> ImportResult:
+    """Write ``qda`` into ``project`` (existing, empty) or a new project ``project_name``; see the module.
+
+    ``deidentified``: the importer states that the file's transcripts were de-identified before import (in the
+    other tool). They are then marked de-identified (``applied``), so exports carry them without asking each time;
+    the statement, who made it and which documents it covers go to the audit trail and the import memo. Without
+    it they are marked ``skipped`` and an export leaves them out unless a manager includes them."""
     plans = plan_sources(qda, clinics, default_clinic)
     users = {u.id: u for u in db.session.execute(
         sa.select(User).where(User.id.in_([v for v in user_map.values() if v]))).scalars()}
@@ -221,8 +236,12 @@ def import_project(qda: QdaProject, importer: User, user_map: dict[str, int | No
                                      "each to a different account, or leave them as imported coders.", "users")
     try:
         target = _target(project, project_name, importer)
-        result = ImportResult(target, readings=list(qda.position_readings))
+        result = ImportResult(target, readings=list(qda.position_readings), deidentified=deidentified)
+        if not target.description and qda.description:
+            target.description = qda.description
         _write(qda, target, importer, user_map, plans, result, clinics)
+        if deidentified:
+            _audit_deidentified(target, importer, qda)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -279,8 +298,9 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
     for source, plan in zip(qda.sources, plans, strict=True):
         doc = Document(project_id=project.id, clinic_id=plan["clinic"].id, name=plan["name"], kind=plan["kind"],
                        interview_date=plan["date"], source_filename=f"{source.name}.qdpx"[:255],
-                       source_format="refi-qda", encoding="utf-8", text=source.text, deidentification="skipped",
-                       created_by_id=account(source.creating_user))
+                       source_format="refi-qda", encoding="utf-8", text=source.text,
+                       deidentification=APPLIED if result.deidentified else SKIPPED,
+                       description=source.description or None, created_by_id=account(source.creating_user))
         if source.creation_datetime is not None and source.creation_datetime.tzinfo is not None:
             doc.created_at = source.creation_datetime
         db.session.add(doc)
@@ -313,9 +333,10 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
                     selection_coding[sel.guid] = coding.id
                     guids.append(("coding", coding.id, sel.guid))
         result.documents += 1
-    _groups(qda, project, code_ids, doc_ids, guids, result)
+    group_ids = _groups(qda, project, code_ids, doc_ids, guids, result)
+    _variables_and_cases(qda, project, doc_ids, guids, result)  # first: a case keeps its GUID as a case
     _cases(qda, project, plans, doc_ids, guids, result, clinics)
-    _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result)
+    _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result, group_ids)
     if zero:
         result.notes.append(f"{zero} empty selection(s) (no characters) were left out.")
     if duplicate:
@@ -328,8 +349,57 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
             db.session.add(RefiGuid(project_id=project.id, kind=kind, local_id=local_id, guid=guid))
 
 
-def _groups(qda, project, code_ids, doc_ids, guids, result) -> None:
-    """Sets become code/document groups with their members (notes in a set are not members of a group)."""
+def _audit_deidentified(project: QualProject, importer: User, qda: QdaProject) -> None:
+    """The importer's statement that the file's transcripts were de-identified elsewhere (append-only trail)."""
+    user_id, actor = current_actor()
+    if user_id is None and not actor.startswith("cli:"):
+        user_id, actor = importer.id, importer.email
+    documents = db.session.execute(sa.select(Document.id, Document.name).where(Document.project_id == project.id)
+                                   .order_by(Document.id)).all()
+    db.session.add(AuditEvent(user_id=user_id, actor=actor[:255],
+                              action="import-deidentified", entity="qual_project", entity_id=str(project.id),
+                              changes={"stated_by": importer.email, "file": qda.name, "origin": qda.origin,
+                                       "documents": [{"id": d.id, "name": d.name} for d in documents]}))
+
+
+def _variables_and_cases(qda, project, doc_ids, guids, result) -> None:
+    """Every variable of the file with its values on sources and cases, and every case with its member sources,
+    kept as the file states them (``Variable``, ``Case``, ``VariableValue``) so the re-export carries them."""
+    variables: dict[str, Variable] = {}
+    for position, var in enumerate(qda.variables):
+        row = Variable(project_id=project.id, name=(var.name or "Variable")[:255], type=var.type,
+                       description=var.description or None, position=position)
+        db.session.add(row)
+        db.session.flush()
+        variables[var.guid] = row
+        guids.append(("variable", row.id, var.guid))
+
+    def values(owner: dict, given: dict) -> None:
+        for var_guid, value in given.items():
+            var = variables[var_guid]
+            db.session.add(VariableValue(variable_id=var.id, value=format_variable_value(
+                var.type, value, f"variable {var.name!r}"), **owner))
+            result.values += 1
+
+    for source in qda.sources:
+        values({"document_id": doc_ids[source.guid]}, source.variable_values)
+    docs = {d.id: d for d in db.session.execute(sa.select(Document).where(Document.project_id == project.id))
+            .scalars()}
+    for position, case in enumerate(qda.cases):
+        row = Case(project_id=project.id, name=(case.name or "Case")[:255], description=case.description or None,
+                   position=position, documents=[docs[doc_ids[g]] for g in case.source_refs if g in doc_ids])
+        db.session.add(row)
+        db.session.flush()
+        guids.append(("case", row.id, case.guid))
+        values({"case_id": row.id}, case.variable_values)
+        result.cases += 1
+    result.variables = len(variables)
+
+
+def _groups(qda, project, code_ids, doc_ids, guids, result) -> dict[str, int]:
+    """Sets become code/document groups with their members; returns set GUID -> group id (a set's notes become
+    memos on its group, see ``_memos``)."""
+    group_ids: dict[str, int] = {}
     codes = {c.id: c for c in db.session.execute(sa.select(Code).where(Code.project_id == project.id)).scalars()}
     docs = {d.id: d for d in db.session.execute(sa.select(Document).where(Document.project_id == project.id))
             .scalars()}
@@ -340,9 +410,9 @@ def _groups(qda, project, code_ids, doc_ids, guids, result) -> None:
         db.session.add(group)
         db.session.flush()
         guids.append(("group", group.id, item.guid))
+        group_ids[item.guid] = group.id
         result.groups += 1
-        if item.note_refs:
-            result.notes.append(f"Set “{item.name}”: its {len(item.note_refs)} note member(s) are not group members.")
+    return group_ids
 
 
 def _cases(qda, project, plans, doc_ids, guids, result, clinics) -> None:
@@ -380,7 +450,9 @@ def _cases(qda, project, plans, doc_ids, guids, result, clinics) -> None:
         result.participants += 1
 
 
-def _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result) -> None:
+def _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result, group_ids) -> None:
+    """Notes become memos on what refers to them: a source, a selection's first coding, else a set's group, else
+    the project."""
     targets: dict[str, tuple[str, int | None]] = {}
     for source in qda.sources:
         for ref in source.note_refs:
@@ -389,6 +461,9 @@ def _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, resu
             for ref in sel.note_refs:
                 if sel.guid in selection_coding:
                     targets.setdefault(ref, ("coding", selection_coding[sel.guid]))
+    for item in qda.sets:
+        for ref in item.note_refs:
+            targets.setdefault(ref, ("group", group_ids[item.guid]))
     for note in qda.notes:
         target_type, target_id = targets.get(note.guid, ("project", None))
         memo = Memo(project_id=project.id, target_type=target_type, target_id=target_id,
@@ -404,7 +479,8 @@ def _import_memo(qda: QdaProject, project: QualProject, importer: User, result: 
     lines = [f"Imported from the REFI-QDA project “{qda.name}”"
              + (f" (written by {qda.origin})" if qda.origin else "") + f" by {importer.name}.",
              f"{result.documents} documents, {result.codes} codes, {result.codings} codings, {result.memos} notes, "
-             f"{result.participants} participants, {result.groups} code/document groups."]
+             f"{result.participants} participants, {result.groups} code/document groups, {result.variables} "
+             f"variables ({result.values} values), {result.cases} cases."]
     if result.imported_coders:
         lines.append("File users without a platform account became imported coders (they cannot sign in; their "
                      "codings count in agreement): " + "; ".join(result.imported_coders) + ".")
@@ -412,7 +488,12 @@ def _import_memo(qda: QdaProject, project: QualProject, importer: User, result: 
     lines += result.notes
     if qda.skipped:
         lines.append("Not imported: " + "; ".join(qda.skipped) + ".")
-    lines.append("De-identification was not reviewed on this platform (status: skipped); check the texts.")
+    if result.deidentified:
+        lines.append(f"{importer.name} stated that these transcripts were de-identified before import (recorded in "
+                     "the audit trail); they are marked de-identified and exports include them.")
+    else:
+        lines.append("De-identification was not reviewed on this platform (status: skipped); check the texts. "
+                     "Exports leave these transcripts out unless a manager includes them.")
     db.session.add(Memo(project_id=project.id, target_type="project", author_id=importer.id,
                         title="REFI-QDA import", text="\n".join(lines)))
 

@@ -176,12 +176,12 @@ def _read(data: bytes, positions: str | None):
 
 
 def _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors=None, status=200, undecided=None,
-                  positions=None):
+                  positions=None, deidentified=False):
     candidates = _candidates()
     return render_template(
         "analysis/import_map.html", qda=qda, token=token, target=target, project_name=project_name,
         project_id=project_id, clinic_id=clinic_id, users=refi_import.user_summary(qda), undecided=undecided or [],
-        positions=positions, readings=refi_import.reading_summary(qda.position_readings) if not undecided else [],
+        positions=positions, deidentified=deidentified, readings=refi_import.reading_summary(qda.position_readings) if not undecided else [],
         suggested=refi_import.suggest_user_mapping(qda, candidates), candidates=candidates, errors=errors or [],
         counts={"sources": len(qda.sources), "codes": refi_import.count_codes(qda),
                 "selections": sum(len(s.selections) for s in qda.sources), "notes": len(qda.notes)}), status
@@ -207,6 +207,7 @@ def import_qdpx_confirm():
     except AnalysisInputError as exc:
         abort(400, description=str(exc))
     target = request.form.get("target", "new")
+    deidentified = request.form.get("deidentified") == "1"
     project_name = request.form.get("project_name", "")
     project_id = request.form.get("project_id", type=int) or 0
     clinic_id = request.form.get("clinic_id", type=int) or 0
@@ -236,7 +237,7 @@ def import_qdpx_confirm():
         storage().delete(key)  # committed with the import; restored by its rollback if the import fails
         try:
             result = refi_import.import_project(qda, current_user, user_map, _clinics(), default_clinic, project,
-                                                project_name if target == "new" else None)
+                                                project_name if target == "new" else None, deidentified=deidentified)
         except AnalysisInputError as exc:
             db.session.rollback()  # keeps the staged file for another try
             errors.append(str(exc))
@@ -246,4 +247,5 @@ def import_qdpx_confirm():
                                                  "became imported coders." if result.imported_coders else "")
                   + " " + " ".join(result.reading_lines()), "success")
             return redirect(url_for("analysis.hub", qual_project_id=result.project.id))
-    return _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors, 400, undecided, positions)
+    return _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors, 400, undecided, positions,
+                         deidentified)

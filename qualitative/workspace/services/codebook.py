@@ -26,7 +26,7 @@ from qualitative.codebook_io import (
     write_codebook_csv,
 )
 from qualitative.models import Code, CodebookVersion, CodeGroup, Coding, QualProject
-from qualitative.refiqda import RefiQdaError, export_qdc, import_qdc, stable_guid
+from qualitative.refiqda import QdaSet, RefiQdaError, export_qdc, read_qdc, stable_guid
 
 ROLE_SUBDOMAIN = "IV.ROLE"
 #: colours offered to new custom codes in turn (Okabe-Ito palette, distinguishable with colour-vision deficiency)
@@ -149,9 +149,12 @@ def groups(project: QualProject) -> list[CodeGroup]:
                                    .order_by(CodeGroup.name, CodeGroup.id)).scalars())
 
 
-def qdc_bytes(code_rows: list[dict]) -> bytes:
-    """REFI-QDA .qdc; each code's GUID is ``stable_guid("code", key)`` so a re-import finds the same codes."""
-    return export_qdc(rows_to_qda_codes(code_rows), origin="MIO implementation platform")
+def qdc_bytes(code_rows: list[dict], code_groups: list[CodeGroup] | None = None) -> bytes:
+    """REFI-QDA .qdc; each code's GUID is ``stable_guid("code", key)`` so a re-import finds the same codes. Code
+    groups with codes become ``<Sets>`` (their documents stay out: a codebook has none)."""
+    sets = [QdaSet(stable_guid("group", g.id), g.name, g.description or "",
+                   code_refs=[stable_guid("code", c.key) for c in g.codes]) for g in code_groups or []]
+    return export_qdc(rows_to_qda_codes(code_rows), origin="MIO implementation platform", sets=sets)
 
 
 # --- import ---------------------------------------------------------------------------------------------------
@@ -166,12 +169,13 @@ def read_csv_upload(data: bytes, dotted: bool = False, project: QualProject | No
     return code_rows
 
 
-def read_qdc_upload(project: QualProject, data: bytes, dotted: bool = False) -> list[dict]:
-    """Rows of an uploaded .qdc (Taguette's too, with its empty ``<Sets/>``). A code whose GUID is
-    ``stable_guid("code", key)`` of a code in this project (or of a CFIR key) keeps that key; other codes get a key
-    made from their name, keeping its letters (``key_from_name``). ``dotted`` as in :func:`read_csv_upload`."""
+def read_qdc_upload(project: QualProject, data: bytes, dotted: bool = False) -> tuple[list[dict], list[dict]]:
+    """Rows of an uploaded .qdc (Taguette's too, with its empty ``<Sets/>``) and its sets as code groups
+    (``{"name", "description", "keys"}``). A code whose GUID is ``stable_guid("code", key)`` of a code in this
+    project (or of a CFIR key) keeps that key; other codes get a key made from their name, keeping its letters
+    (``key_from_name``). ``dotted`` as in :func:`read_csv_upload`."""
     try:
-        tree_codes = import_qdc(data)
+        tree_codes, sets = read_qdc(data)
     except RefiQdaError as exc:
         raise CodebookImportError(f"not a readable REFI-QDA codebook: {exc}") from None
     known = {stable_guid("code", c.key): c.key for c in codes(project)}
@@ -190,7 +194,35 @@ def read_qdc_upload(project: QualProject, data: bytes, dotted: bool = False) -> 
         if row["colour"]:
             row["colour"] = str(row["colour"]).lower()
     _check_limits(code_rows, numbering="code")
-    return code_rows
+    groups = []
+    for item in sets:
+        name = item.name.strip()
+        if not name or len(name) > 255:
+            raise CodebookImportError(f"set {item.name[:60]!r}: a group name needs 1 to 255 characters")
+        groups.append({"name": name, "description": item.description or None,
+                       "keys": [known[g] for g in item.code_refs]})
+    return code_rows, groups
+
+
+def import_groups(project: QualProject, groups: list[dict]) -> int:
+    """Code groups of an imported codebook: a group of the same name gets these codes added (and the description,
+    when it had none); others are created. Returns how many groups were touched. Caller commits."""
+    by_key = {c.key: c for c in codes(project)}
+    existing = {g.name: g for g in db.session.execute(sa.select(CodeGroup).where(CodeGroup.project_id == project.id))
+                .scalars()}
+    for item in groups:
+        group = existing.get(item["name"])
+        if group is None:
+            group = existing[item["name"]] = CodeGroup(project_id=project.id, name=item["name"],
+                                                       description=item["description"], codes=[])
+            db.session.add(group)
+        elif not group.description:
+            group.description = item["description"]
+        for key in item["keys"]:
+            if key in by_key and by_key[key] not in group.codes:
+                group.codes.append(by_key[key])
+    db.session.flush()
+    return len(groups)
 
 
 def _check_limits(code_rows: list[dict], numbering: str = "row") -> None:

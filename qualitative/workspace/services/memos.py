@@ -1,4 +1,4 @@
-"""Analytic memos on a project, a document, a code, a coding or a clinic. Anyone who may code writes memos;
+"""Analytic memos on a project, a document, a code, a coding, a clinic or a code/document group. Anyone who may code writes memos;
 only the author edits or deletes a memo."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from app.db import db
 from app.models import Clinic
 from qualitative.access import may_see_coding, scope
 from qualitative.analysis.services.blind import visible_memos_clause
-from qualitative.models import Code, Coding, Document, Memo, QualProject
+from qualitative.models import Code, CodeGroup, Coding, Document, Memo, QualProject
 
-TARGET_LABELS = {"project": "Project", "document": "Transcript", "code": "Code", "coding": "Coding", "clinic": "Clinic"}
+TARGET_LABELS = {"project": "Project", "document": "Transcript", "code": "Code", "coding": "Coding", "clinic": "Clinic",
+                 "group": "Group"}
 TITLE_LIMIT = 255
 
 
@@ -36,6 +37,9 @@ def target_object(project: QualProject, viewer, target_type: str, target_id: int
     elif target_type == "code":
         obj = db.session.execute(sa.select(Code).where(
             Code.id == target_id, Code.project_id == project.id)).scalar_one_or_none()
+    elif target_type == "group":
+        obj = db.session.execute(sa.select(CodeGroup).where(
+            CodeGroup.id == target_id, CodeGroup.project_id == project.id)).scalar_one_or_none()
     else:
         obj = db.session.execute(scope(sa.select(Coding).join(Document, Document.id == Coding.document_id).where(
             Coding.id == target_id, Document.project_id == project.id), Coding)).scalar_one_or_none()
@@ -57,7 +61,7 @@ def describe_target(project: QualProject, viewer, target_type: str, target_id: i
         quote = obj.document.text[obj.start:obj.end]
         quote = quote if len(quote) <= 60 else quote[:57] + "…"
         return f"{label}: {obj.code} on “{quote}” in {obj.document.name}"
-    if target_type == "document":
+    if target_type in ("document", "group"):
         return f"{label}: {obj.name}"
     if target_type == "clinic":
         return f"{label}: {obj.code} {obj.name}"

@@ -162,7 +162,7 @@ def codebook_csv(qual_project_id: int):
 @roles_required(*QUAL_ROLES)
 def codebook_qdc(qual_project_id: int):
     project = project_for(current_user, qual_project_id)
-    return Response(service.qdc_bytes(service.rows(project)), mimetype="application/xml",
+    return Response(service.qdc_bytes(service.rows(project), service.groups(project)), mimetype="application/xml",
                     headers={"Content-Disposition": f"attachment; filename={_slug(project.name)}-codebook.qdc"})
 
 
@@ -177,20 +177,23 @@ def codebook_import(qual_project_id: int):
         data = upload.read()
         try:
             dotted = bool(form.dotted.data)
+            groups: list[dict] = []
             if filename.lower().endswith(".qdc"):
-                rows = service.read_qdc_upload(project, data, dotted=dotted)
+                rows, groups = service.read_qdc_upload(project, data, dotted=dotted)
             elif filename.lower().endswith(".csv"):
                 rows = service.read_csv_upload(data, dotted=dotted, project=project)
             else:
                 raise CodebookImportError("use a .csv or a REFI-QDA .qdc file")
             added, updated = service.import_rows(project, rows)
+            grouped = service.import_groups(project, groups)
         except CodebookImportError as exc:
             db.session.rollback()
             form.file.errors.append(f"{filename}: {exc}. Nothing was imported.")
         else:
             db.session.commit()
-            flash(f"Imported {filename}: {added} code{'s' if added != 1 else ''} added, {updated} updated. "
-                  "Publish a new version to freeze it.", "success")
+            flash(f"Imported {filename}: {added} code{'s' if added != 1 else ''} added, {updated} updated"
+                  + (f", {grouped} code group{'s' if grouped != 1 else ''} (sets of the file)" if grouped else "")
+                  + ". Publish a new version to freeze it.", "success")
             return redirect(url_for("qualitative.codebook", qual_project_id=project.id))
     status = 400 if request.method == "POST" else 200
     return render_template("qualitative/codebook_import.html", project=project, form=form), status

@@ -16,9 +16,9 @@ from qualitative.access import QUAL_ROLES, allows, coding_for, document_for
 from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import CodingEditForm, CodingForm, MemoForm, VersionForm
+from qualitative.workspace.services import attributes, reading
 from qualitative.workspace.services import coding as service
 from qualitative.workspace.services import memos as memo_service
-from qualitative.workspace.services import reading
 from qualitative.workspace.services.codebook import cfir_role_label, tree
 from qualitative.workspace.services.deidentify import PENDING, STATE_LABELS
 
@@ -67,6 +67,7 @@ def workspace(document_id: int):
         can_manage=allows(project.my_privilege, Privilege.MANAGE), role_label=cfir_role_label,
         timestamp=_timestamp, state_labels=STATE_LABELS, memo_form=MemoForm(formdata=None),
         document_memos=memo_service.memos(project, "document", document.id, viewer=current_user),
+        attributes=attributes.document_attributes(document),
     )
 
 

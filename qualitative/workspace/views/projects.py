@@ -11,8 +11,8 @@ from qualitative.access import QUAL_ROLES, allows, project_for, visible_projects
 from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import ConfirmForm, MemberAddForm, MemberPrivilegeForm, ProjectForm
+from qualitative.workspace.services import attributes, transcripts
 from qualitative.workspace.services import projects as service
-from qualitative.workspace.services import transcripts
 from qualitative.workspace.services.deidentify import STATE_LABELS
 
 #: who may create projects (and becomes their first manager)
@@ -65,6 +65,7 @@ def project(qual_project_id: int):
         totals=coding_counts, members=service.members(project), code_count=service.code_count(project),
         state_labels=STATE_LABELS, links=project_links(project), confirm=ConfirmForm(),
         imports=transcripts.import_jobs(project, limit=5), labels=Privilege.LABELS,
+        attributes=attributes.project_attributes(project),
     )
 
 

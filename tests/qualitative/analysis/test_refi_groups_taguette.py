@@ -156,3 +156,59 @@ def test_export_leaves_out_unreviewed_transcripts_unless_included(world, client,
     out = runner.invoke(args=["export-qdpx", str(tmp_path / "p.qdpx"), "--project", world.project.name])
     assert out.exit_code == 0 and "Left out 1 transcript(s)" in out.output
     assert db.session.execute(sa.select(sa.func.count(Coding.id)).join(Document)).scalar() == 2
+
+
+# A codebook with code groups, as ATLAS.ti and MAXQDA write them in a .qdc (Codebook.xsd: <Set> with
+# <MemberCode guid=...>); GUIDs braced upper case as ATLAS.ti writes them.
+def _qdc_with_sets() -> bytes:
+    g = [f"{{{str(uuid.uuid5(TAGUETTE_NS, f'code-{i}')).upper()}}}" for i in range(4)]
+    s = [str(uuid.uuid5(TAGUETTE_NS, f"set-{i}")).upper() for i in range(2)]
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="ATLAS.ti '
+            f'23.2.3"><Codes><Code guid="{g[0]}" name="Barriers" isCodable="true" color="#e06c75">'
+            f'<Description>Things in the way</Description><Code guid="{g[1]}" name="Space" isCodable="true"/></Code>'
+            f'<Code guid="{g[2]}" name="Supervision" isCodable="true"/><Code guid="{g[3]}" name="Émotions" '
+            f'isCodable="true"/></Codes><Sets><Set guid="{s[0]}" name="Context"><Description>Where MIO runs'
+            f'</Description><MemberCode guid="{g[1]}"/><MemberCode guid="{g[2]}"/></Set>'
+            f'<Set guid="{s[1]}" name="Feelings"><MemberCode guid="{g[3]}"/></Set></Sets></CodeBook>').encode()
+
+
+def test_sets_in_a_standalone_codebook_become_code_groups_and_are_written_again(world, client, login):
+    from qualitative.refiqda import read_qdc
+
+    codes, sets = read_qdc(_qdc_with_sets())
+    assert [(s.name, s.description, len(s.code_refs)) for s in sets] == [("Context", "Where MIO runs", 2),
+                                                                         ("Feelings", "", 1)]
+    login(world.users["manager"])
+    pid = world.project.id
+    response = _upload(client, pid, _qdc_with_sets(), "atlas.qdc")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    groups = {g.name: (g.description, sorted(c.name for c in g.codes))
+              for g in db.session.execute(sa.select(CodeGroup).where(CodeGroup.project_id == pid)).scalars()}
+    assert groups == {"Context": ("Where MIO runs", ["Space", "Supervision"]), "Feelings": (None, ["Émotions"])}
+    page = client.get(f"/qualitative/projects/{pid}/codebook").get_data(as_text=True)
+    assert "Context" in page and "Feelings" in page
+    # both codebook exports write the groups back as <Sets>, valid against Codebook.xsd
+    import xmlschema
+
+    from tests.qualitative.refiqda.refi_support import refi_schema_dir
+
+    schema = xmlschema.XMLSchema(str(refi_schema_dir() / "Codebook.xsd"))
+    for url in (f"/qualitative/projects/{pid}/codebook.qdc", f"/qualitative/projects/{pid}/exchange/codebook.qdc"):
+        data = client.get(url).data
+        schema.validate(data.decode())
+        _, back = read_qdc(data)
+        assert sorted((s.name, len(s.code_refs)) for s in back) == [("Context", 2), ("Feelings", 1)], url
+
+
+def test_a_codebook_set_naming_an_unknown_code_is_refused_whole(world, client, login):
+    data = _qdc_with_sets().replace(b"</Set><Set", b'<MemberCode guid="00000000-0000-4000-8000-000000000000"/>'
+                                    b"</Set><Set", 1)
+    login(world.users["manager"])
+    before = db.session.execute(sa.select(sa.func.count(Code.id)).where(Code.project_id == world.project.id)
+                                ).scalar_one()
+    response = _upload(client, world.project.id, data, "atlas.qdc")
+    assert response.status_code == 400
+    assert "set &#39;Context&#39;: member 00000000-0000-4000-8000-000000000000 is not a code of this codebook" in \
+        response.get_data(as_text=True)
+    assert db.session.execute(sa.select(sa.func.count(Code.id)).where(Code.project_id == world.project.id)
+                              ).scalar_one() == before

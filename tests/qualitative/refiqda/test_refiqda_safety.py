@@ -10,8 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualitative.refiqda import RefiQdaError, export_qdpx, import_qdc, import_qdpx
-from tests.qualitative.refiqda.refi_support import build_sample_project, make_zip, zip_folder
+from qualitative.refiqda import RefiQdaError, export_qdpx, import_qdc, import_qdpx, iter_codes, read_qdc
+from tests.qualitative.refiqda.refi_support import (
+    build_sample_project,
+    make_zip,
+    nvivo_comments_qdpx,
+    zip_folder,
+)
 
 QDE_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<Project xmlns="urn:QDA-XML:project:1.0" name="t">'
 CODES = ('<CodeBook><Codes><Code guid="00000000-0000-4000-8000-000000000001" name="A" isCodable="true"/>'
@@ -205,3 +210,55 @@ def test_fixture_archives_survive_truncation_with_refi_errors_only():
     data = zip_folder("qualcoder")
     for cut in range(0, len(data), 97):
         _only_refi_errors(data[:cut])
+
+
+def _mutate(data, raw: bytes) -> bytes:
+    out = bytearray(raw)
+    for _ in range(data.draw(st.integers(1, 6))):
+        index = data.draw(st.integers(0, len(out) - 1))
+        action = data.draw(st.sampled_from(["replace", "delete", "insert"]))
+        byte = data.draw(st.sampled_from(list(b'<>"/=&;-0123456789 \x00\xffabcdefxyz{}#:')))
+        if action == "replace":
+            out[index] = byte
+        elif action == "delete":
+            del out[index]
+        else:
+            out.insert(index, byte)
+    return bytes(out)
+
+
+QDC_WITH_SETS = (
+    b'<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="ATLAS.ti 23">'
+    b'<Codes><Code guid="{11111111-2222-4333-8444-555555555555}" name="Barriers" isCodable="true" color="#e06c75">'
+    b'<Description>d</Description><Code guid="11111111-2222-4333-8444-555555555556" name="Space" isCodable="true"/>'
+    b'</Code></Codes><Sets><Set guid="21111111-2222-4333-8444-555555555555" name="Context"><Description>w'
+    b'</Description><MemberCode guid="11111111-2222-4333-8444-555555555556"/></Set></Sets></CodeBook>')
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_mutated_codebooks_with_sets_raise_only_refi_errors(data):
+    """.qdc with <Sets> (issue 11): any mutation gives codes and sets, or a RefiQdaError saying why."""
+    try:
+        codes, sets = read_qdc(_mutate(data, QDC_WITH_SETS))
+    except RefiQdaError:
+        return
+    guids = {c.guid for c in iter_codes(codes)}
+    assert all(ref in guids for s in sets for ref in s.code_refs)
+
+
+@FUZZ
+@given(st.data(), st.booleans())
+def test_fuzz_mutated_nvivo_exports_with_emoji_raise_only_refi_errors(data, mac):
+    """The NVivo layout whose reading only word boundaries decide (issue 11): mutations of its project.qde give a
+    project whose every selection lies inside its text, or a RefiQdaError (PositionsUndecided included)."""
+    archive = zipfile.ZipFile(io.BytesIO(nvivo_comments_qdpx(mac=mac)))
+    entries = {name: archive.read(name) for name in archive.namelist()}
+    entries["project.qde"] = _mutate(data, entries["project.qde"])
+    try:
+        project = import_qdpx(make_zip(entries))
+    except RefiQdaError:
+        return
+    for source in project.sources:
+        assert all(0 <= s.start <= s.end <= len(source.text) for s in source.selections)
+        assert all(r.reading in ("codepoints", "utf16", "same") for r in project.position_readings)
