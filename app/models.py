@@ -23,6 +23,7 @@ class Role:
     ANALYST = "analyst"
     FIDELITY_CODER = "fidelity_coder"
     TRIAL_STAFF = "trial_staff"
+    OUTCOME_ASSESSOR = "outcome_assessor"
 
     LABELS: ClassVar[dict[str, str]] = {
         ADMIN: "Administrator",
@@ -31,6 +32,7 @@ class Role:
         ANALYST: "Qualitative analyst",
         FIDELITY_CODER: "Fidelity coder",
         TRIAL_STAFF: "Trial staff",
+        OUTCOME_ASSESSOR: "Outcome assessor (blinded)",
     }
     #: roles bound to exactly one agency: they see that agency's data only
     AGENCY_BOUND: ClassVar[frozenset[str]] = frozenset({AGENCY_STAFF, TRIAL_STAFF})
@@ -119,7 +121,8 @@ class User(TimestampMixin, Audited, db.Model):
 
     __table_args__ = (
         sa.CheckConstraint(
-            "role IN ('admin','director','agency_staff','analyst','fidelity_coder','trial_staff')", name="role_known"
+            "role IN ('admin','director','agency_staff','analyst','fidelity_coder','trial_staff','outcome_assessor')",
+            name="role_known",
         ),
     )
 

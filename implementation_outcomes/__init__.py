@@ -12,9 +12,10 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from implementation_outcomes import delivery, implementation, integration, overview
+    from implementation_outcomes import delivery, effectiveness, implementation, integration, overview
 
     delivery.init_app(app)
+    effectiveness.init_app(app)
     implementation.init_app(app)
     integration.init_app(app)
     overview.init_app(app)  # after delivery: its ``mio outcomes`` group takes the delivery subcommands

@@ -1,0 +1,20 @@
+"""Effectiveness half of the hybrid trial: outcome measures as a versioned data file (``measures``), each
+mother's assessment schedule in both arms (``schedule``), blinded outcome assessment (``blinding``), entry,
+missed assessments, withdrawals and unblinding (``services``, ``views``).
+
+``init_app`` registers the blueprint and the navigation.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.main import add_nav
+    from app.models import Role
+    from implementation_outcomes.effectiveness.views import bp
+
+    app.register_blueprint(bp)
+    add_nav(app, "Assessments", "effectiveness.index", (Role.TRIAL_STAFF, Role.DIRECTOR, Role.OUTCOME_ASSESSOR),
+            order=24)
