@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -59,3 +60,14 @@ class UnblindForm(FlaskForm):
     reason = TextAreaField("Why must you learn this mother's arm?", validators=[DataRequired(), Length(max=255)],
                            description="For example a safety event that requires it. The unblinding is written to "
                                        "the audit trail and your later entries for her are flagged.")
+
+
+class ImportForm(FlaskForm):
+    file = FileField("File", validators=[FileRequired()],
+                     description="UTF-8 CSV. Columns: see the template (fields are named <measure>_<field>).")
+    format = SelectField("Kind of file", choices=[("csv", "CSV (study_id, time_point, assessed_on, fields)"),
+                                                  ("redcap", "REDCap record export (record_id, redcap_event_name, "
+                                                             "fields)")])
+    event_map = TextAreaField("REDCap events (optional)", validators=[Optional(), Length(max=2000)],
+                              description="Only when your event names are not time point names: one "
+                                          "event_name=time_point per line, e.g. visit_2_arm_1=end_of_treatment.")

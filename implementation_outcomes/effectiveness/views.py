@@ -15,8 +15,9 @@ from app.models import Role
 from app.security import get_scoped_or_404, roles_required
 from implementation_outcomes.delivery.models import TrialParticipant
 from implementation_outcomes.delivery.services.common import clinic_or_404, visible_clinics
-from implementation_outcomes.effectiveness import measures, services
+from implementation_outcomes.effectiveness import imports, importing, measures, services
 from implementation_outcomes.effectiveness.forms import (
+    ImportForm,
     MissedForm,
     UnblindForm,
     WindowsForm,
@@ -223,3 +224,33 @@ def windows():
         errors = {"": "The form expired; reload the page."}
     return render_template("effectiveness/windows.html", time_points=tps, errors=errors, form=form,
                            fields=WINDOW_FIELDS), (400 if errors else 200)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*SCHEDULE_ROLES)
+def import_page():
+    """All rows or none; every problem listed with its row, line and column."""
+    form = ImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            event_map = imports.parse_event_map(form.event_map.data) if form.event_map.data else None
+            result = importing.import_assessments(form.file.data.read(), form.format.data, event_map)
+        except imports.AssessmentImportError as exc:
+            problems = exc.errors
+        else:
+            flash(f"Imported {result['scores']} measure values from {result['rows']} rows "
+                  f"({result['mothers']} mothers).", "success")
+            return redirect(url_for("effectiveness.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("effectiveness/import.html", form=form, problems=problems,
+                           columns=imports.template_headers()), status
+
+
+@bp.route("/import/template.csv")
+@roles_required(*SCHEDULE_ROLES)
+def import_template():
+    from flask import Response
+
+    return Response("\ufeff" + imports.template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=assessments-template.csv"})
