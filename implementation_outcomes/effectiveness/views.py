@@ -15,7 +15,7 @@ from app.models import Role
 from app.security import get_scoped_or_404, roles_required
 from implementation_outcomes.delivery.models import TrialParticipant
 from implementation_outcomes.delivery.services.common import clinic_or_404, visible_clinics
-from implementation_outcomes.effectiveness import imports, importing, measures, services
+from implementation_outcomes.effectiveness import importing, imports, measures, services
 from implementation_outcomes.effectiveness.forms import (
     ImportForm,
     MissedForm,

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.db import db
-from implementation_outcomes.effectiveness import imports, importing
+from implementation_outcomes.effectiveness import importing, imports
 from implementation_outcomes.effectiveness.models import AssessmentVisit, OutcomeScore
 
 REDCAP = (
