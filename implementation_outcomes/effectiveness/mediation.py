@@ -66,20 +66,40 @@ def mediation(rows: Sequence[Mapping[str, Any]], *, n_boot: int = 2000, seed: in
     y = np.array([float(r["y"]) for r in rows])
     estimate = paths(x, m, y)
     out.update(estimate, share_mediated=share_mediated(estimate))
-    index = {c: np.array([i for i, r in enumerate(rows) if r["cluster"] == c]) for c in clusters}
+    cluster_of = np.array([clusters.index(r["cluster"]) for r in rows])
+    moments = np.zeros((len(clusters), 9))
+    np.add.at(moments, cluster_of, np.column_stack([np.ones_like(x), x, m, y, x * x, m * m, x * m, x * y, m * y]))
     rng = np.random.default_rng(seed)
-    draws = {"indirect": [], "direct": [], "total": []}
-    for _ in range(n_boot):
-        picked = rng.integers(0, len(clusters), size=len(clusters))
-        idx = np.concatenate([index[clusters[j]] for j in picked])
-        if np.ptp(x[idx]) == 0:
-            continue  # a replicate with no variation in X has no slope; skipped (counted below)
-        p = paths(x[idx], m[idx], y[idx])
-        for key in draws:
-            draws[key].append(p[key])
+    picked = rng.integers(0, len(clusters), size=(n_boot, len(clusters)))
+    weights = np.zeros((n_boot, len(clusters)))
+    np.add.at(weights, (np.repeat(np.arange(n_boot), len(clusters)), picked.ravel()), 1.0)
+    draws = paths_from_moments(weights @ moments)
     alpha = (1 - confidence) / 2
-    for key, values in draws.items():
+    for key in ("indirect", "direct", "total"):
+        values = draws[key][draws["usable"]]
         low, high = np.percentile(values, [100 * alpha, 100 * (1 - alpha)])
         out[f"{key}_ci_low"], out[f"{key}_ci_high"] = float(low), float(high)
-    out["replicates_used"] = len(draws["indirect"])
+    out["replicates_used"] = int(draws["usable"].sum())
     return out
+
+
+def paths_from_moments(t: np.ndarray) -> dict[str, np.ndarray]:
+    """The OLS paths of many bootstrap replicates at once from their sums (columns n, Sx, Sm, Sy, Sxx, Smm, Sxm,
+    Sxy, Smy): with centred cross-products Sxx = sum x^2 - (sum x)^2 / n etc.,
+    a = Sxm / Sxx; c = Sxy / Sxx; b = (Sxx Smy - Sxm Sxy) / D; c' = (Smm Sxy - Sxm Smy) / D, D = Sxx Smm - Sxm^2
+    (the normal equations of the two regressions solved by Cramer's rule). A replicate whose X or residual M does
+    not vary is marked unusable."""
+    n = t[:, 0]
+    sxx = t[:, 4] - t[:, 1] ** 2 / n
+    smm = t[:, 5] - t[:, 2] ** 2 / n
+    sxm = t[:, 6] - t[:, 1] * t[:, 2] / n
+    sxy = t[:, 7] - t[:, 1] * t[:, 3] / n
+    smy = t[:, 8] - t[:, 2] * t[:, 3] / n
+    det = sxx * smm - sxm**2
+    usable = (sxx > 1e-12 * np.maximum(t[:, 4], 1)) & (det > 1e-12 * np.maximum(sxx * smm, 1e-300))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = sxm / sxx
+        b = (sxx * smy - sxm * sxy) / det
+        direct = (smm * sxy - sxm * smy) / det
+        total = sxy / sxx
+    return {"a": a, "b": b, "direct": direct, "total": total, "indirect": a * b, "usable": usable}

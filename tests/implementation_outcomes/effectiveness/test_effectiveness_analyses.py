@@ -188,7 +188,7 @@ def test_cluster_bootstrap_is_seeded_and_resamples_counselors():
     assert one["indirect_ci_low"] < one["indirect"] < one["indirect_ci_high"]
     # replicate by hand: the first draw picks 12 counselors with replacement from the same generator
     rng = np.random.default_rng(11)
-    picked = rng.integers(0, 12, size=12)
+    picked = rng.integers(0, 12, size=(1, 12))[0]
     clusters = sorted({r["cluster"] for r in rows})
     sample = [r for j in picked for r in rows if r["cluster"] == clusters[j]]
     p = mediation.paths(*(np.array([r[k] for r in sample]) for k in ("x", "m", "y")))
