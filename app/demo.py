@@ -42,6 +42,7 @@ ACCOUNTS = [
     ("analyst2@mio.example", "Robin Second-Coder", Role.ANALYST, None),
     ("coder@mio.example", "Casey Coder", Role.FIDELITY_CODER, None),
     ("coder2@mio.example", "Jamie Coder", Role.FIDELITY_CODER, None),
+    ("assessor@mio.example", "Avery Assessor (blinded)", Role.OUTCOME_ASSESSOR, None),
 ]
 DEMO_PASSWORD_SUFFIX = "-demo-2026"
 DEMO_START = date(2026, 2, 2)

@@ -28,7 +28,7 @@ def test_seed_demo_builds_the_trial_organisation_and_credentials_work(runner, ap
     counselors = db.session.execute(sa.select(sa.func.count(Person.id)).where(Person.kind == "counselor")).scalar()
     assert counselors == 16
     roles = set(db.session.execute(sa.select(User.role)).scalars())
-    assert roles == {"admin", "director", "agency_staff", "analyst", "fidelity_coder", "trial_staff"}
+    assert roles == {"admin", "director", "agency_staff", "analyst", "fidelity_coder", "trial_staff", "outcome_assessor"}
     for email, *_ in ACCOUNTS:
         assert email in result.output and demo_password(email) in result.output
     director = db.session.execute(sa.select(User).where(User.email == "director@mio.example")).scalar_one()

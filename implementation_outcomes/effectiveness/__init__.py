@@ -13,8 +13,15 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from app.main import add_nav
     from app.models import Role
+    from implementation_outcomes.effectiveness import results
+    from implementation_outcomes.effectiveness.cli import effectiveness_command
+    from implementation_outcomes.effectiveness.demo import seed_effectiveness
     from implementation_outcomes.effectiveness.views import bp
 
     app.register_blueprint(bp)
+    results.register_api(app)
+    app.extensions["mio.demo_seeders"].append(seed_effectiveness)
+    app.cli.add_command(effectiveness_command)
     add_nav(app, "Assessments", "effectiveness.index", (Role.TRIAL_STAFF, Role.DIRECTOR, Role.OUTCOME_ASSESSOR),
             order=24)
+    add_nav(app, "Effectiveness", "effectiveness.results_page", results.RESULTS_ROLES, order=6)

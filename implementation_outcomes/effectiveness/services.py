@@ -111,7 +111,7 @@ def _recorded(participant_ids: list[int]) -> dict[int, dict[str, str]]:
     return out
 
 
-def _withdrawals(participant_ids: list[int]) -> dict[int, Withdrawal]:
+def withdrawals_by_participant(participant_ids: list[int]) -> dict[int, Withdrawal]:
     if not participant_ids:
         return {}
     rows = db.session.execute(sa.select(Withdrawal).where(Withdrawal.participant_id.in_(participant_ids))).scalars()
@@ -129,12 +129,12 @@ def unblinded_ids(user=None) -> set[int]:
 def schedule_rows(clinic: Clinic, today: date, user=None) -> list[dict[str, Any]]:
     """One row per scheduled mother of ``clinic``: study ID, dates, her schedule and (unless blinded) her arm."""
     participants = scheduled_participants([clinic.id], user)
-    return _schedule_rows(participants, today, user)
+    return schedule_rows_for(participants, today, user)
 
 
-def _schedule_rows(participants: list[TrialParticipant], today: date, user=None) -> list[dict[str, Any]]:
+def schedule_rows_for(participants: list[TrialParticipant], today: date, user=None) -> list[dict[str, Any]]:
     ids = [p.id for p in participants]
-    recorded, withdrawals = _recorded(ids), _withdrawals(ids)
+    recorded, withdrawals = _recorded(ids), withdrawals_by_participant(ids)
     tps = time_points()
     blinded, opened = is_blinded(user), unblinded_ids(user)
     rows = []
@@ -154,7 +154,7 @@ def clinic_summaries(clinics: list[Clinic], today: date, user=None) -> list[dict
     """Per clinic: counts of due / overdue / window closed (missed, reason to record) per time point."""
     participants = scheduled_participants([c.id for c in clinics], user)
     by_clinic: dict[int, list] = {c.id: [] for c in clinics}
-    for row in _schedule_rows(participants, today, user):
+    for row in schedule_rows_for(participants, today, user):
         by_clinic[row["clinic_id"]].append(row["schedule"])
     keys = [tp["key"] for tp in time_points()]
     return [{"clinic": c, "mothers": len(by_clinic[c.id]), "counts": schedule.status_counts(by_clinic[c.id], keys)}
@@ -177,7 +177,7 @@ def withdrawal_of(participant: TrialParticipant) -> Withdrawal | None:
 
 def mother_view(participant: TrialParticipant, today: date, user=None) -> dict[str, Any]:
     """Everything the mother's page shows, blinded for outcome assessors unless unblinded to this user."""
-    row = _schedule_rows([participant], today, user)[0]
+    row = schedule_rows_for([participant], today, user)[0]
     by_tp = visits(participant)
     blinded = is_blinded(user)
     row["visits"] = by_tp
