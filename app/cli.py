@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "agreement": "Inter-coder agreement (character-level kappa as NVivo, turn-level kappa, Krippendorff's alpha).",
     "create-user": "Create a user account.",
     "db": "Perform database migrations.",
+    "effectiveness": "Print the trial's effectiveness estimates (JSON) or the long outcome data (CSV).",
     "explain-hot-queries": "Print the query plans of the hot queries (meant for PostgreSQL with scale data loaded).",
     "export-qdpx": "Export a project as a REFI-QDA .qdpx file.",
     "generate-scale": "Fill the database with a deterministic, production-size synthetic dataset (bulk COPY on "

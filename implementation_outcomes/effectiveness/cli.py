@@ -32,8 +32,9 @@ class _Everyone:
 @click.option("--n-boot", default=2000, show_default=True, help="Bootstrap replicates of the mediation analyses.")
 @with_appcontext
 def effectiveness_command(fmt: str, email: str | None, n_boot: int):
-    """Print the trial's effectiveness estimates (JSON) or long data: study ID, clinic, arm, time point, measure,
-    value (CSV)."""
+    """Print the trial's effectiveness estimates (JSON) or the long outcome data (CSV).
+
+    CSV columns: study ID, clinic, arm, time point, measure, value (no arm for a blinded account)."""
     from app.audit import acting_as
     from app.db import db
     from app.models import User
