@@ -218,3 +218,22 @@ def estimates(user=None, n_boot: int = 2000, today: date | None = None) -> dict[
             "followup": followup(rows, user, today), "n_values": len(rows),
             "missing_data": "missing at random given arm, time point, clinic and the observed outcomes (likelihood "
                             "based: every observed value is used); complete-case analysis beside it"}
+
+
+#: the per-clinic effects of the joint display: the primary outcomes, change to end of treatment
+CLINIC_EFFECT_MEASURES = ("pdi_rf", "psi_4_sf")
+
+
+def clinic_effects(clinic_id: int, user=None) -> dict[str, dict[str, Any]]:
+    """Per primary outcome, the clinic's difference between arms in mean change from baseline to end of treatment
+    (``aim1.change_difference``, Welch 95 % CI). Empty for a blinded user (it compares arms)."""
+    if services.is_blinded(user):
+        return {}
+    rows = long_rows(user, clinic_ids=[clinic_id])
+    out = {}
+    for key in CLINIC_EFFECT_MEASURES:
+        data = [{"mother": r["participant_id"], "arm": r["arm"], "time_point": r["time_point"], "value": r["value"]}
+                for r in rows if r["measure"] == key]
+        out[key] = {"label": measures.measure(key)["label"],
+                    **aim1.change_difference(data, "baseline", "end_of_treatment")}
+    return out

@@ -23,6 +23,7 @@ from app.security import scoped
 from implementation_outcomes.delivery.services.feasibility import clinic_feasibility
 from implementation_outcomes.delivery.services.fidelity_figures import clinic_fidelity
 from implementation_outcomes.delivery.services.screening import clinic_reach
+from implementation_outcomes.effectiveness.analysis_services import CLINIC_EFFECT_MEASURES, clinic_effects
 from implementation_outcomes.implementation.services.activities import clinic_stages
 from implementation_outcomes.implementation.services.adoption import clinic_adoption
 from qualitative.analysis.services import ratings
@@ -73,6 +74,7 @@ def _outcomes(clinic: Clinic, user=None) -> dict[str, Any]:
                    for s in stages["stages"]] if stages else [],
         "fidelity_by_counselor": fidelity["adequacy"]["by_counselor"],
         "mothers": feasibility["mothers"], "consultation": feasibility["consultation"],
+        "effects": clinic_effects(clinic.id, user),
     }
 
 
@@ -132,4 +134,20 @@ def key_statistics(outcomes: dict[str, Any]) -> list[tuple[str, str]]:
          f"{_pct(outcomes['adequate_share'])} ({outcomes['adequate_sessions']}/{outcomes['rated_sessions']})"),
         ("Implementation stages complete", f"{outcomes['stages_complete']} of {outcomes['stages_total']}"
          + (f" (current stage {outcomes['current_stage']})" if outcomes["current_stage"] else "")),
+        *[(f"{_effect_label(key)}: MIO + TAU minus TAU, change baseline to end of treatment [Welch 95% CI]",
+           _effect(outcomes.get("effects", {}).get(key))) for key in CLINIC_EFFECT_MEASURES],
     ]
+
+
+def _effect_label(key: str) -> str:
+    from implementation_outcomes.effectiveness.measures import measure_labels
+
+    return measure_labels()[key]
+
+
+def _effect(effect: dict[str, Any] | None) -> str:
+    """An arm difference with its CI and n per arm; "not available" without two mothers with both values per arm."""
+    if not effect or effect.get("estimate") is None:
+        return "not available" if not effect else f"not available (n {effect['n_treated']}/{effect['n_control']})"
+    ci = (f" [{_num(effect['ci_low'])}, {_num(effect['ci_high'])}]" if effect.get("ci_low") is not None else "")
+    return f"{_num(effect['estimate'])}{ci} (n {effect['n_treated']}/{effect['n_control']})"

@@ -239,3 +239,21 @@ def test_share_mediated_only_when_it_is_a_proportion():
     assert mediation.share_mediated({"indirect": -0.4, "direct": -0.1, "total": -0.5}) == pytest.approx(0.8)
     assert mediation.share_mediated({"indirect": -0.4, "direct": 0.3, "total": -0.1}) is None  # inconsistent
     assert mediation.share_mediated({"indirect": 0.0, "direct": 0.0, "total": 0.0}) is None
+
+
+def test_clinic_change_difference_equals_welch_from_scipy():
+    from scipy import stats
+
+    rows = balanced(n_mothers=30, missing=0.2, seed=4)
+    result = aim1.change_difference(rows, "baseline", "end_of_treatment")
+    by = {}
+    for r in rows:
+        by.setdefault(r["mother"], {"arm": r["arm"]})[r["time_point"]] = r["value"]
+    change = {a: [m["end_of_treatment"] - m["baseline"] for m in by.values() if m["arm"] == a
+                  and "end_of_treatment" in m] for a in ("mio_tau", "tau")}
+    welch = stats.ttest_ind(change["mio_tau"], change["tau"], equal_var=False)
+    ci = welch.confidence_interval(0.95)
+    assert result["estimate"] == pytest.approx(np.mean(change["mio_tau"]) - np.mean(change["tau"]), rel=1e-12)
+    assert (result["ci_low"], result["ci_high"]) == (pytest.approx(ci.low, rel=1e-9), pytest.approx(ci.high, rel=1e-9))
+    assert (result["n_treated"], result["n_control"]) == (len(change["mio_tau"]), len(change["tau"]))
+    assert aim1.change_difference(rows[:3], "baseline", "end_of_treatment")["estimate"] is None

@@ -67,6 +67,23 @@ def test_the_demo_shows_what_it_was_built_to_show(demo, factories, client, login
     api = client.get("/api/v1/effectiveness")
     assert api.status_code == 200 and api.get_json()["aim1"][0]["measure"] == "pdi_rf"
 
+    # the joint display's per-clinic rows: the clinic's arm difference in change to end of treatment
+    from implementation_outcomes.integration.services import joint
+
+    clinic = demo.clinics["SPR-1"]
+    effects = joint._outcomes(clinic, director)["effects"]
+    rows = [r for r in analysis_services.long_rows(director) if r["clinic"] == "SPR-1" and r["measure"] == "pdi_rf"]
+    by = {}
+    for r in rows:
+        by.setdefault(r["participant_id"], {"arm": r["arm"]})[r["time_point"]] = r["value"]
+    changes = {a: [m["end_of_treatment"] - m["baseline"] for m in by.values() if m["arm"] == a
+                   and "end_of_treatment" in m and "baseline" in m] for a in ("mio_tau", "tau")}
+    expected = sum(changes["mio_tau"]) / len(changes["mio_tau"]) - sum(changes["tau"]) / len(changes["tau"])
+    assert effects["pdi_rf"]["estimate"] == pytest.approx(expected)
+    stats = dict(joint.key_statistics(joint._outcomes(clinic, director)))
+    label = next(k for k in stats if k.startswith("Parental reflective functioning (PDI-RF): MIO + TAU minus TAU"))
+    assert stats[label].startswith(f"{expected:.2f} [")
+
 
 def test_blinding_and_scope_on_the_results(demo, factories, client, login, runner):
     assessor = factories.user(Role.OUTCOME_ASSESSOR)
