@@ -1,8 +1,8 @@
 """effectiveness (issue 13): assessment visits, outcome scores, withdrawals, unblindings, schedule windows; the
 blinded outcome assessor role
 
-Revision ID: 0011_effectiveness
-Revises: 0010_interchange
+Revision ID: 0012_effectiveness
+Revises: 0011_variables_cases
 Create Date: 2026-12-08 01:02:53.461462
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0011_effectiveness'
-down_revision = '0010_interchange'
+revision = '0012_effectiveness'
+down_revision = '0011_variables_cases'
 branch_labels = None
 depends_on = None
 
