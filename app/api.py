@@ -29,7 +29,8 @@ def _bearer_user():
     user = user_for_api_token(plain)
     if user is not None:
         db.session.execute(
-            sa.update(ApiToken).where(ApiToken.token_hash == token_digest(plain)).values(last_used_at=datetime.now(UTC))
+            sa.update(ApiToken).where(ApiToken.token_hash == token_digest(plain))
+            .values(last_used_at=datetime.now(UTC), last_used_addr=(request.remote_addr or "")[:120] or None)
         )
         db.session.commit()
     return user

@@ -33,6 +33,8 @@ def from_environment(instance_path: str) -> dict:
         settings["RQ_QUEUE"] = os.environ["MIO_QUEUE"]
     if os.environ.get("MIO_QDPX_SYNC_CODINGS"):  # above this many codings a .qdpx export runs as a background job
         settings["QDPX_SYNC_CODINGS"] = int(os.environ["MIO_QDPX_SYNC_CODINGS"])
+    if os.environ.get("MIO_REMEMBER_DAYS"):
+        settings["REMEMBER_DAYS"] = int(os.environ["MIO_REMEMBER_DAYS"])
     if os.environ.get("MIO_LOG_FORMAT"):
         settings["LOG_FORMAT"] = os.environ["MIO_LOG_FORMAT"]
     if os.environ.get("MIO_DEBUG"):
@@ -46,7 +48,9 @@ DEFAULTS: dict = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,  # a session not used for this long ends (app.auth.sessions)
+    "SESSION_ABSOLUTE_HOURS": 12,  # ... and one without "keep me signed in" ends this long after sign-in
+    "REMEMBER_DAYS": 14,  # "keep me signed in" lasts this long (MIO_REMEMBER_DAYS); the cookie and the server agree
     "WTF_CSRF_TIME_LIMIT": None,  # drafts must survive long sittings; the session itself bounds the token
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
     "LOGIN_THROTTLE_MAX_FAILURES": 5,

@@ -7,6 +7,7 @@ SQLAlchemy, Alembic and every blueprint.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from flask import Flask
 
@@ -41,6 +42,8 @@ def create_app(config: dict | None = None) -> Flask:
             k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
         }
     _refuse_default_secret(app)
+    # the remember-me cookie lives exactly as long as its server-side session (app.auth.sessions)
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["REMEMBER_DAYS"])
     os.makedirs(app.instance_path, exist_ok=True)
 
     from app.logs import configure_logging
@@ -87,11 +90,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from app.models import User
+    def load_user(session_token: str):
+        """The session cookie names a server-side session (``app.auth.sessions``), never a bare user id."""
+        from app.auth.sessions import user_for_token
 
-        user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+        return user_for_token(session_token)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,14 +3,15 @@
 ``edit_page(form, save, template, **context)``: on a valid submission ``save()`` runs; it returns the success
 message and where to go, which the page flashes and redirects to. A service that refuses the values raises
 ``FormRefused`` (field name -> message): the messages go on the form's fields (``attach_errors``) and the form is
-shown again. The page is 200 on GET and 400 after any POST that did not save, so a refused save is never a 200.
+shown again. A ``save()`` whose result must be shown once and never travel in a cookie (a one-time password)
+returns the page itself, which is sent as it is. The page is 200 on GET and 400 after any POST that did not save, so a refused save is never a 200.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect, render_template, request
+from flask import Response, flash, redirect, render_template, request
 
 
 class FormRefused(ValueError):
@@ -30,16 +31,19 @@ def attach_errors(form, errors: dict[str, str]) -> None:
             flash(message, "error")
 
 
-def edit_page(form, save: Callable[[], tuple[str, str]], template: str, **context):
+def edit_page(form, save: Callable[[], tuple[str, str] | Response], template: str, **context):
     """Validate ``form``; if valid, ``save()`` -> (success message, URL to go to): flash it and redirect. A
     ``FormRefused`` from ``save`` puts its messages on the form. Otherwise render ``template`` with ``form`` and
     ``context`` (400 after a POST, 200 on GET)."""
     if form.validate_on_submit():
         try:
-            message, target = save()
+            result = save()
         except FormRefused as exc:
             attach_errors(form, exc.errors)
         else:
+            if isinstance(result, Response):
+                return result
+            message, target = result
             flash(message, "success")
             return redirect(target)
     status = 400 if request.method == "POST" else 200

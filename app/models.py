@@ -233,6 +233,34 @@ class ApiToken(TimestampMixin, Audited, db.Model):
     name: Mapped[str120]
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the address the token was last used from (shown on the token page beside the time)
+    last_used_addr: Mapped[str120 | None]
     revoked: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser (``app.auth.sessions``): checked on every request, so a session ends on the server.
+
+    The session cookie (and the remember-me cookie, when asked for) carries ``<id>.<secret>``; only the secret's
+    SHA-256 is stored. A row is revoked by signing out, signing out everywhere, a password change, an admin reset or
+    deactivation; it expires after an idle period, or at ``expires_at`` (the remember-me lifetime the admin sets).
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64))
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    remote_addr: Mapped[str120 | None]
+    user_agent: Mapped[str255 | None]
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: signed_out, signed_out_here, signed_out_everywhere, password_changed, admin_reset, deactivated
+    revoked_reason: Mapped[str40 | None]
 
     user: Mapped[User] = relationship()

@@ -165,7 +165,18 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+def _is_static() -> bool:
+    endpoint = request.endpoint or ""
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
 def set_security_headers(response):
+    """Every page, download and API answer may carry participant data or a secret (a one-time password, a new
+    token, a survey link): none is stored by the browser or a proxy (``no-store``; ASVS 8.2.1). Static files are
+    the only responses caches may keep."""
+    if not _is_static():
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Pragma", "no-cache")  # HTTP/1.0 proxies
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")

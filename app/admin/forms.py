@@ -66,3 +66,12 @@ class ConfirmForm(FlaskForm):
     """An empty form whose only job is the CSRF token on delete/reset buttons."""
 
     submit = SubmitField("Confirm")
+
+
+class ResetPasswordForm(FlaskForm):
+    keep_api_tokens = BooleanField(
+        "Keep their API tokens working",
+        description="Left unticked, every API token of this account is revoked: a reset usually means the account "
+        "may be in the wrong hands. Tick it only when you know the tokens are safe (a forgotten password).",
+    )
+    submit = SubmitField("Reset password")

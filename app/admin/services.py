@@ -7,8 +7,9 @@ import secrets
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from app.auth import sessions
 from app.db import db
-from app.models import Agency, Clinic, Person, User
+from app.models import Agency, ApiToken, Clinic, Person, User
 from app.paging import contains
 from app.security import hash_password, scoped
 
@@ -86,10 +87,39 @@ def temporary_password() -> str:
     return "-".join(secrets.token_urlsafe(6) for _ in range(3))
 
 
-def reset_password(user: User) -> str:
-    """Admin-driven reset without a mail server: a one-time password shown to the admin, changed at next sign-in."""
+def active_api_tokens(user: User) -> int:
+    return db.session.execute(
+        sa.select(sa.func.count(ApiToken.id)).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+    ).scalar_one()
+
+
+def reset_password(user: User, keep_api_tokens: bool = False) -> tuple[str, int, int]:
+    """Admin-driven reset without a mail server: a one-time password shown to the admin, changed at next sign-in.
+
+    A reset means the account may be in the wrong hands: every session of the user ends and, unless the admin
+    chooses to keep them, every API token is revoked. Returns (one-time password, sessions ended, tokens
+    revoked)."""
     temporary = temporary_password()
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
+    ended = sessions.revoke_all(user, "admin_reset")
+    revoked = 0 if keep_api_tokens else revoke_api_tokens(user)
     db.session.commit()
-    return temporary
+    return temporary, ended, revoked
+
+
+def revoke_api_tokens(user: User) -> int:
+    tokens = db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+    ).scalars().all()
+    for token in tokens:
+        token.revoked = True
+    return len(tokens)
+
+
+def save_user(user: User, data: dict) -> None:
+    """Save an account; deactivating it ends its sessions at once (the user loader refuses inactive accounts as
+    well, so this only makes the devices list say why)."""
+    if user.id is not None and user.active and data.get("active") is False:
+        sessions.revoke_all(user, "deactivated")
+    save(user, data)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import paging
 from app.admin import services
-from app.admin.forms import AgencyForm, ClinicForm, ConfirmForm, PersonForm, UserForm
+from app.admin.forms import AgencyForm, ClinicForm, ConfirmForm, PersonForm, ResetPasswordForm, UserForm
 from app.admin.services import DeleteRefused
 from app.audit_views import register_audit_routes
 from app.db import db
@@ -170,28 +170,37 @@ def user_edit(user_id: int | None = None):
         data["agency_id"] = data["agency_id"] or None
         if services.unique_conflict(User, "email", data["email"], obj.id):
             raise FormRefused({"email": f"Another account already uses “{data['email']}”."})
-        temporary = None
-        if obj.id is None:
-            temporary = services.temporary_password()
-            data.update(password_hash=hash_password(temporary), must_change_password=True)
-        services.save(obj, data)
-        message = f"Saved {obj}."
-        if temporary:
-            message += f" One-time password: {temporary} (they choose a new one at first sign-in)."
-        return message, url_for("admin.users")
+        if obj.id is not None:
+            services.save_user(obj, data)
+            return f"Saved {obj}.", url_for("admin.users")
+        temporary = services.temporary_password()
+        data.update(password_hash=hash_password(temporary), must_change_password=True)
+        services.save_user(obj, data)
+        return _one_time_password_page(obj, temporary, created=True)
 
     return edit_page(form, save, "admin/form.html", title="User", obj=obj, back="admin.users")
 
 
-@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+def _one_time_password_page(user: User, temporary: str, created: bool = False, ended: int = 0,
+                            revoked: int | None = None):
+    """The one-time password is shown on this page only, sent once in the response body (never in the flash
+    cookie) with ``Cache-Control: no-store`` (``app.security.set_security_headers``); reloading it does not show it again."""
+    return make_response(render_template("admin/one_time_password.html", user=user, temporary=temporary,
+                                         created=created, ended=ended, revoked=revoked))
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def user_reset_password(user_id: int):
+    """Reset a password: the user's sessions end and their API tokens are revoked unless the admin keeps them."""
     user = db.get_or_404(User, user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    temporary = services.reset_password(user)
-    flash(f"One-time password for {user.email}: {temporary} — they must choose a new one at sign-in.", "success")
-    return redirect(url_for("admin.users"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        temporary, ended, revoked = services.reset_password(user, keep_api_tokens=form.keep_api_tokens.data)
+        return _one_time_password_page(user, temporary, ended=ended,
+                                       revoked=None if form.keep_api_tokens.data else revoked)
+    return render_template("admin/reset_password.html", form=form, user=user,
+                           tokens=services.active_api_tokens(user)), 400 if request.method == "POST" else 200
 
 
 @bp.route("/users/<int:user_id>/delete", methods=["POST"])

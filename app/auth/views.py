@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.auth import sessions
 from app.auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm
 from app.db import db
-from app.models import ApiToken
+from app.models import ApiToken, UserSession
 from app.security import (
     authenticate,
     hash_password,
@@ -53,10 +54,11 @@ def login():
             status = 401
         else:
             user.last_login_at = datetime.now(UTC)
-            db.session.commit()
             session.clear()
             login_user(user, remember=form.remember.data)
+            sessions.sign_in(user, remember=bool(form.remember.data))
             session.permanent = True
+            db.session.commit()
             if user.must_change_password:
                 flash("Your password was reset by an administrator: choose a new one.", "info")
                 return redirect(url_for("auth.change_password"))
@@ -68,9 +70,48 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    """Ends the session on the server too: a copy of the cookie opens nothing afterwards."""
+    sessions.revoke_current("signed_out")
+    db.session.commit()
     session.clear()
+    logout_user()  # after clear(): it asks for the remember-me cookie to be deleted
     flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/sessions")
+@login_required
+def devices():
+    """Your devices: every browser signed in as you, where and when it was last seen; sign any of them out."""
+    return render_template("auth/sessions.html", rows=sessions.live_sessions(current_user),
+                           current_id=sessions.current_session_id(),
+                           idle_hours=current_app.permanent_session_lifetime.total_seconds() / 3600)
+
+
+@bp.route("/sessions/<int:user_session_id>/revoke", methods=["POST"])
+@login_required
+def revoke_session(user_session_id: int):
+    row = db.session.get(UserSession, user_session_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    is_current = row.id == sessions.current_session_id()
+    sessions.revoke(row, "signed_out_here")
+    db.session.commit()
+    if is_current:
+        return logout()
+    flash("That device is signed out.", "success")
+    return redirect(url_for("auth.devices"))
+
+
+@bp.route("/sessions/revoke-all", methods=["POST"])
+@login_required
+def revoke_all_sessions():
+    """Sign out everywhere, this browser included (a lost phone, a shared computer)."""
+    count = sessions.revoke_all(current_user, "signed_out_everywhere")
+    db.session.commit()
+    session.clear()
+    logout_user()
+    flash(f"Signed out everywhere ({count} session{'s' if count != 1 else ''} ended).", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -84,8 +125,9 @@ def change_password():
         else:
             current_user.password_hash = hash_password(form.new_password.data)
             current_user.must_change_password = False
+            sessions.rotate(current_user, "password_changed")
             db.session.commit()
-            flash("Password changed.", "success")
+            flash("Password changed. Every other device signed in as you has been signed out.", "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
 
@@ -124,7 +166,8 @@ def force_password_change():
     if (
         current_user.is_authenticated
         and current_user.must_change_password
-        and request.endpoint not in {"auth.change_password", "auth.logout", "static", "main.health"}
+        and request.endpoint not in {"auth.change_password", "auth.logout", "auth.revoke_all_sessions", "static",
+                                     "main.health"}
     ):
         return redirect(url_for("auth.change_password"))
     return None

@@ -81,9 +81,15 @@ def sign_in(app, client):
     def do_sign_in(user):
         from flask import g
 
+        from app.auth.sessions import start
+        from app.db import db
+
         g.pop("_login_user", None)  # the app_ctx fixture keeps one app context (and g) across requests
+        with app.test_request_context(environ_base=client.environ_base):  # bound to this client's browser
+            token = start(user, remember=False)  # the server-side session the cookie names (app.auth.sessions)
+        db.session.commit()
         with client.session_transaction() as session:
             session.clear()
-            session.update({"_user_id": str(user.id), "_fresh": True, "_id": identifier})
+            session.update({"_user_id": token, "_fresh": True, "_id": identifier})
 
     return do_sign_in

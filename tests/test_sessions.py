@@ -1,0 +1,287 @@
+"""Sessions that end (issue 14, item 1): each reproduces a finding of the outside probe.
+
+A copied session cookie opened every page after sign-out; the remember-me cookie had the same value at every
+sign-in, lasted a year and was never revoked; sessions begun before a password change stayed valid. Every test
+copies a cookie into a fresh client (another browser) and replays it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+import sqlalchemy as sa
+
+from app.db import db, utcnow
+from app.models import ApiToken, Role, User, UserSession
+from app.security import issue_api_token, user_for_api_token
+from tests.conftest import TEST_PASSWORD
+
+HOST = "mio.test"
+
+
+def sign_in(app, user, remember: bool = False, user_agent: str = "browser-one"):
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = user_agent
+    data = {"email": user.email, "password": TEST_PASSWORD}
+    if remember:
+        data["remember"] = "y"
+    response = client.post("/auth/login", data=data)
+    assert response.status_code == 302 and not response.headers["Location"].endswith("/auth/login")
+    return client
+
+
+def replay(app, cookies: dict[str, str], user_agent: str = "browser-one"):
+    """A fresh client (another browser) holding only copies of ``cookies``."""
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = user_agent
+    for name, value in cookies.items():
+        client.set_cookie(name, value, domain=HOST)
+    return client
+
+
+def cookie(client, name: str) -> str:
+    found = client.get_cookie(name, domain=HOST)
+    assert found is not None, f"no {name} cookie"
+    return found.value
+
+
+def is_signed_in(client) -> bool:
+    response = client.get("/")
+    if response.status_code == 302:
+        assert "/auth/login" in response.headers["Location"]
+        return False
+    assert response.status_code == 200
+    return True
+
+
+def test_a_copied_session_cookie_fails_after_sign_out(app, create_user):
+    user = create_user(Role.DIRECTOR)
+    client = sign_in(app, user)
+    copied = {"session": cookie(client, "session")}
+    assert is_signed_in(replay(app, copied))  # the copy works while the session lives (it is the session)
+    client.post("/auth/logout")
+    assert not is_signed_in(client)
+    thief = replay(app, copied)
+    assert thief.get("/admin/audit").status_code == 302
+    assert not is_signed_in(thief)
+    row = db.session.execute(sa.select(UserSession)).scalar_one()
+    assert row.revoked_reason == "signed_out" and row.revoked_at is not None
+
+
+def test_remember_me_is_random_per_sign_in_stored_hashed_and_revoked_by_sign_out(app, create_user):
+    user = create_user(Role.DIRECTOR)
+    first = sign_in(app, user, remember=True)
+    second = sign_in(app, user, remember=True)
+    token_1, token_2 = cookie(first, "remember_token"), cookie(second, "remember_token")
+    assert token_1 != token_2  # the probe saw the same value at every sign-in
+    secrets_in_cookies = [t.split("|")[0].split(".", 1)[1] for t in (token_1, token_2)]
+    stored = " ".join(row.secret_hash for row in db.session.execute(sa.select(UserSession)).scalars())
+    assert all(secret not in stored for secret in secrets_in_cookies)
+    # the remember-me cookie alone (the session cookie gone: browser closed) signs back in ...
+    assert is_signed_in(replay(app, {"remember_token": token_1}))
+    # ... until that session is signed out; the other device's stays
+    first.post("/auth/logout")
+    assert not is_signed_in(replay(app, {"remember_token": token_1}))
+    assert is_signed_in(replay(app, {"remember_token": token_2}))
+
+
+def test_remember_me_lasts_the_lifetime_the_admin_set(app, create_user):
+    user = create_user(Role.DIRECTOR)
+    days = app.config["REMEMBER_DAYS"]
+    assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=days)  # the cookie and the server agree
+    client = app.test_client()
+    response = client.post(
+        "/auth/login", data={"email": user.email, "password": TEST_PASSWORD, "remember": "y"}
+    )
+    remember = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    expires = parsedate_to_datetime(remember.split("Expires=")[1].split(";")[0])
+    assert abs(expires - (utcnow() + timedelta(days=days))) < timedelta(
+        minutes=1
+    )  # 14 days, not Flask-Login's 365
+    row = db.session.execute(sa.select(UserSession)).scalar_one()
+    assert row.remember and abs((row.expires_at - row.created_at) - timedelta(days=days)) < timedelta(
+        seconds=1
+    )
+    token = cookie(client, "remember_token")
+    row.expires_at = utcnow() - timedelta(seconds=1)  # the lifetime has passed on the server
+    db.session.commit()
+    assert not is_signed_in(replay(app, {"remember_token": token}))
+
+
+def test_idle_sessions_end_on_the_server(app, create_user):
+    user = create_user(Role.DIRECTOR)
+    client = sign_in(app, user)
+    copied = {"session": cookie(client, "session")}
+    row = db.session.execute(sa.select(UserSession)).scalar_one()
+    row.last_seen_at = utcnow() - app.permanent_session_lifetime - timedelta(seconds=1)
+    db.session.commit()
+    assert not is_signed_in(replay(app, copied))
+
+
+def test_sign_out_everywhere(app, create_user):
+    user = create_user(Role.DIRECTOR)
+    laptop, phone = sign_in(app, user), sign_in(app, user, remember=True)
+    phone_remember = cookie(phone, "remember_token")
+    response = laptop.post("/auth/sessions/revoke-all")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/auth/login")
+    assert not is_signed_in(laptop) and not is_signed_in(phone)
+    assert not is_signed_in(replay(app, {"remember_token": phone_remember}))
+
+
+def test_a_password_change_ends_every_other_session(app, create_user):
+    user = create_user(Role.DIRECTOR)
+    here, elsewhere = sign_in(app, user), sign_in(app, user, remember=True)
+    copied_before = {"session": cookie(here, "session")}
+    new = "violet submarine under quiet hills"
+    response = here.post(
+        "/auth/password", data={"current_password": TEST_PASSWORD, "new_password": new, "confirm": new}
+    )
+    assert response.status_code == 302
+    assert is_signed_in(here)  # this browser goes on, in a new session
+    assert not is_signed_in(elsewhere)
+    assert not is_signed_in(replay(app, copied_before))
+    reasons = (
+        db.session.execute(sa.select(UserSession.revoked_reason).order_by(UserSession.id)).scalars().all()
+    )
+    assert reasons == ["password_changed", "password_changed", None]
+
+
+def test_an_admin_reset_ends_sessions_and_revokes_api_tokens_by_default(app, create_user, client, login):
+    admin, staff = create_user(Role.ADMIN), create_user(Role.DIRECTOR)
+    _token, plain = issue_api_token(staff, "R laptop")
+    db.session.commit()
+    theirs = sign_in(app, staff)
+    login(admin)
+    form = client.get(f"/admin/users/{staff.id}/reset-password").get_data(as_text=True)
+    assert "API tokens: 1 active" in form and "Keep their API tokens working" in form
+    response = client.post(f"/admin/users/{staff.id}/reset-password")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Sessions signed out: 1." in text and "API tokens revoked: 1." in text
+    assert not is_signed_in(theirs)
+    assert user_for_api_token(plain) is None
+    api = app.test_client().get("/api/v1/clinics", headers={"Authorization": f"Bearer {plain}"})
+    assert api.status_code == 401
+
+
+def test_an_admin_may_keep_the_api_tokens_and_is_told_so(app, create_user, client, login):
+    admin, staff = create_user(Role.ADMIN), create_user(Role.DIRECTOR)
+    _token, plain = issue_api_token(staff, "R laptop")
+    db.session.commit()
+    login(admin)
+    response = client.post(f"/admin/users/{staff.id}/reset-password", data={"keep_api_tokens": "y"})
+    assert "API tokens kept working, as you chose." in response.get_data(as_text=True)
+    assert user_for_api_token(plain).id == staff.id
+
+
+def test_deactivation_ends_the_sessions(app, create_user, client, login):
+    admin, staff = create_user(Role.ADMIN), create_user(Role.DIRECTOR, name="Dee")
+    theirs = sign_in(app, staff)
+    login(admin)
+    response = client.post(
+        f"/admin/users/{staff.id}/edit",
+        data={"email": staff.email, "name": "Dee", "role": Role.DIRECTOR, "agency_id": 0},
+    )
+    assert response.status_code == 302
+    assert not db.session.get(User, staff.id).active
+    assert not is_signed_in(theirs)
+    row = db.session.execute(sa.select(UserSession).where(UserSession.user_id == staff.id)).scalar_one()
+    assert row.revoked_reason == "deactivated"
+
+
+def test_your_devices_lists_sessions_and_signs_one_out(app, create_user):
+    user = create_user(Role.DIRECTOR)
+    other = sign_in(app, user, user_agent="Phone browser")
+    here = sign_in(app, user, user_agent="Laptop browser")
+    page = here.get("/auth/sessions").get_data(as_text=True)
+    assert "Phone browser" in page and "Laptop browser" in page and "(this browser)" in page
+    assert "Signed-in sessions (2)" in page
+    phone_row = db.session.execute(
+        sa.select(UserSession).where(UserSession.user_agent == "Phone browser")
+    ).scalar_one()
+    assert here.post(f"/auth/sessions/{phone_row.id}/revoke").status_code == 302
+    assert not is_signed_in(other) and is_signed_in(here)
+    assert "Signed-in sessions (1)" in here.get("/auth/sessions").get_data(as_text=True)
+
+
+def test_nobody_signs_out_another_users_session(app, create_user):
+    mine, theirs = create_user(Role.DIRECTOR), create_user(Role.DIRECTOR)
+    me, them = sign_in(app, mine), sign_in(app, theirs)
+    their_row = db.session.execute(
+        sa.select(UserSession).where(UserSession.user_id == theirs.id)
+    ).scalar_one()
+    assert me.post(f"/auth/sessions/{their_row.id}/revoke").status_code == 404
+    assert is_signed_in(them)
+
+
+def test_a_cookie_from_another_browser_is_refused(app, create_user):
+    """The same cookie sent by another browser opens nothing (Flask-Login's "strong" protection let a permanent
+    session through, only marking it not fresh)."""
+    user = create_user(Role.DIRECTOR)
+    client = sign_in(app, user, user_agent="Firefox on the ward PC")
+    assert not is_signed_in(replay(app, {"session": cookie(client, "session")}, user_agent="curl/8.0"))
+
+
+@pytest.mark.parametrize("value", ["1", "abc", "1.", "99999999999999999999.x", ".x"])
+def test_a_forged_or_old_style_session_value_signs_nobody_in(app, create_user, value):
+    """Before this change the cookie carried the bare user id; such cookies (and forgeries) open nothing."""
+    create_user(Role.DIRECTOR)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = value
+    assert not is_signed_in(client)
+
+
+def test_pages_and_downloads_are_never_stored_by_the_browser(app, create_user, client, login):
+    """ASVS 8.2.1: ``Cache-Control: no-store`` on every page, download and API answer; static files may be cached."""
+    user = create_user(Role.DIRECTOR)
+    _token, plain = issue_api_token(user, "R")
+    db.session.commit()
+    login(user)
+    for path in ("/", "/admin/audit", "/auth/tokens", "/auth/sessions"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+    download = client.get("/admin/audit.csv")
+    assert download.status_code == 200 and download.headers["Cache-Control"] == "no-store"
+    api = app.test_client().get("/api/v1/clinics", headers={"Authorization": f"Bearer {plain}"})
+    assert api.status_code == 200 and api.headers["Cache-Control"] == "no-store"
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
+
+
+def test_the_one_time_password_never_travels_in_a_cookie(app, create_user, client, login):
+    admin, staff = create_user(Role.ADMIN), create_user(Role.DIRECTOR)
+    login(admin)
+    reset = client.post(f"/admin/users/{staff.id}/reset-password")
+    temporary = reset.get_data(as_text=True).split('id="one-time-password" class="token">')[1].split("<")[0]
+    assert len(temporary) >= 20 and reset.headers["Cache-Control"] == "no-store"
+    set_cookies = " ".join(reset.headers.getlist("Set-Cookie"))
+    assert temporary not in set_cookies
+    with client.session_transaction() as session:
+        assert temporary not in repr(dict(session))  # not waiting in the flash store either
+    assert temporary not in client.get("/admin/users").get_data(as_text=True)  # shown once
+    created = client.post(
+        "/admin/users/new",
+        data={"email": "new@example.org", "name": "New", "role": "director", "agency_id": 0, "active": "y"},
+    )
+    assert created.status_code == 200 and 'id="one-time-password"' in created.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "One-time password" not in repr(dict(session))
+
+
+def test_the_token_page_shows_each_tokens_last_use(app, create_user, client, login):
+    user = create_user(Role.DIRECTOR)
+    _token, plain = issue_api_token(user, "R laptop")
+    db.session.commit()
+    api = app.test_client()
+    api.get(
+        "/api/v1/clinics",
+        headers={"Authorization": f"Bearer {plain}"},
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+    )
+    token = db.session.execute(sa.select(ApiToken)).scalar_one()
+    db.session.refresh(token)
+    assert token.last_used_addr == "203.0.113.7" and token.last_used_at is not None
+    login(user)
+    page = client.get("/auth/tokens").get_data(as_text=True)
+    assert "203.0.113.7" in page and token.last_used_at.strftime("%Y-%m-%d %H:%M") in page
