@@ -36,6 +36,11 @@ def create_user(email: str, role: str, agency_code: str | None, name: str | None
     elif agency_code:
         raise click.UsageError(f"--agency: role {role} is not bound to an agency.")
     generated = password is None
+    if not generated:
+        from app.auth.passwords import problems
+
+        if refused := problems(password, (email, name or "")):
+            raise click.UsageError(f"--password: {' '.join(refused)}")
     if generated:
         from app.admin.services import temporary_password
 

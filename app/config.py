@@ -53,8 +53,12 @@ DEFAULTS: dict = {
     "REMEMBER_DAYS": 14,  # "keep me signed in" lasts this long (MIO_REMEMBER_DAYS); the cookie and the server agree
     "WTF_CSRF_TIME_LIMIT": None,  # drafts must survive long sittings; the session itself bounds the token
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
-    "LOGIN_THROTTLE_MAX_FAILURES": 5,
-    "LOGIN_THROTTLE_WINDOW_SECONDS": 15 * 60,
+    # sign-in and password-change failures: per account and address, free tries then doubling waits
+    # (app.auth.passwords.progressive_delay); failures are forgotten after a success or a day
+    "LOGIN_FREE_FAILURES": 3,
+    "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
+    "LOGIN_FAILURE_MEMORY_SECONDS": 24 * 60 * 60,
+    "PASSWORD_CHANGES_PER_HOUR": 3,
     "PAGE_SIZE": 50,
     "RQ_QUEUE": "mio",
 }

@@ -208,15 +208,19 @@ class AuditEvent(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Recent sign-in attempts, for throttling repeated failures across workers."""
+    """Recent sign-in attempts and password changes, for throttling repeated failures across workers."""
 
     __tablename__ = "login_attempt"
+    SIGN_IN: ClassVar[str] = "sign_in"
+    #: a password-change form submitted: a failure is a wrong current password, a success a changed password
+    PASSWORD_CHANGE: ClassVar[str] = "password_change"
 
     id: Mapped[intpk]
     email: Mapped[str255] = mapped_column(index=True)
     remote_addr: Mapped[str120 | None]
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     success: Mapped[bool]
+    kind: Mapped[str40] = mapped_column(default="sign_in", server_default="sign_in")
 
     #: every sign-in looks up the e-mail's recent attempts by time (app.security throttling)
     __table_args__ = (sa.Index("ix_login_attempt_email_at", "email", "at"),)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -91,38 +92,54 @@ def roles_required(*roles: str):
 # --- sign-in throttling -----------------------------------------------------------------------------------------
 
 
-def throttle_remaining_seconds(email: str) -> int:
-    """Seconds until ``email`` may try again; 0 when not throttled.
+def throttle_remaining_seconds(email: str, remote_addr: str | None, kind: str = LoginAttempt.SIGN_IN) -> int:
+    """Seconds until ``email`` may try ``kind`` again from ``remote_addr``; 0 when it may now.
 
-    After ``LOGIN_THROTTLE_MAX_FAILURES`` failures within the window (counted since the last success), further
-    attempts are refused until the oldest failure leaves the window. Kept in the database so all workers agree.
-    """
+    Progressive delay per account *and* address (``app.auth.passwords.progressive_delay``): the failures of this
+    pair since its last success (remembered ``LOGIN_FAILURE_MEMORY_SECONDS``) decide the wait after the latest
+    one. Another address has its own count, so nobody locks the director out from elsewhere. Kept in the
+    database so all workers agree."""
+    from app.auth.passwords import progressive_delay
+
     cfg = current_app.config
-    window = timedelta(seconds=cfg["LOGIN_THROTTLE_WINDOW_SECONDS"])
-    since = datetime.now(UTC) - window
+    now = datetime.now(UTC)
+    since = now - timedelta(seconds=cfg["LOGIN_FAILURE_MEMORY_SECONDS"])
+    pair = (LoginAttempt.email == email, LoginAttempt.remote_addr == remote_addr, LoginAttempt.kind == kind)
     last_success = db.session.execute(
-        sa.select(sa.func.max(LoginAttempt.at)).where(LoginAttempt.email == email, LoginAttempt.success.is_(True))
+        sa.select(sa.func.max(LoginAttempt.at)).where(*pair, LoginAttempt.success.is_(True))
     ).scalar()
     if last_success is not None and last_success > since:
         since = last_success
-    failures = (
+    failures, latest = db.session.execute(
+        sa.select(sa.func.count(LoginAttempt.id), sa.func.max(LoginAttempt.at)).where(
+            *pair, LoginAttempt.success.is_(False), LoginAttempt.at > since
+        )
+    ).one()
+    delay = progressive_delay(failures, cfg["LOGIN_FREE_FAILURES"], cfg["LOGIN_MAX_DELAY_SECONDS"])
+    if not delay:
+        return 0
+    remaining = (latest + timedelta(seconds=delay) - now).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
+def record_login_attempt(email: str, success: bool, kind: str = LoginAttempt.SIGN_IN) -> None:
+    db.session.add(LoginAttempt(email=email, remote_addr=request.remote_addr, success=success, kind=kind))
+
+
+def recent_password_changes(email: str, within: timedelta) -> list[datetime]:
+    """When ``email`` changed its password within ``within`` (oldest first), for the change throttle."""
+    return list(
         db.session.execute(
             sa.select(LoginAttempt.at)
-            .where(LoginAttempt.email == email, LoginAttempt.success.is_(False), LoginAttempt.at > since)
+            .where(
+                LoginAttempt.email == email,
+                LoginAttempt.kind == LoginAttempt.PASSWORD_CHANGE,
+                LoginAttempt.success.is_(True),
+                LoginAttempt.at > datetime.now(UTC) - within,
+            )
             .order_by(LoginAttempt.at)
-        )
-        .scalars()
-        .all()
+        ).scalars()
     )
-    if len(failures) < cfg["LOGIN_THROTTLE_MAX_FAILURES"]:
-        return 0
-    oldest_relevant = failures[-cfg["LOGIN_THROTTLE_MAX_FAILURES"]]
-    remaining = (oldest_relevant + window - datetime.now(UTC)).total_seconds()
-    return max(1, int(remaining))
-
-
-def record_login_attempt(email: str, success: bool) -> None:
-    db.session.add(LoginAttempt(email=email, remote_addr=request.remote_addr, success=success))
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -37,15 +37,17 @@ def test_unknown_user_and_wrong_password_get_the_same_message(client, create_use
     assert b"Email or password is not correct." in unknown_user.data
 
 
-def test_repeated_failures_are_throttled_even_with_the_right_password(client, create_user, app):
+def test_repeated_failures_wait_even_with_the_right_password(client, create_user, app):
+    """After the free failures, the next try from the same address waits (progressive delay): the right password
+    is refused too while it lasts, and the refused try is not counted."""
     user = create_user(Role.DIRECTOR)
-    for _ in range(app.config["LOGIN_THROTTLE_MAX_FAILURES"]):
+    for _ in range(app.config["LOGIN_FREE_FAILURES"] + 1):
         assert client.post("/auth/login", data={"email": user.email, "password": "bad"}).status_code == 401
     blocked = client.post("/auth/login", data={"email": user.email, "password": "correct horse battery staple"})
     assert blocked.status_code == 429
-    assert b"Too many failed attempts" in blocked.data
+    assert b"Too many failed attempts for this account from your address. Try again in 2 seconds." in blocked.data
     attempts = db.session.execute(sa.select(sa.func.count(LoginAttempt.id))).scalar()
-    assert attempts == app.config["LOGIN_THROTTLE_MAX_FAILURES"]
+    assert attempts == app.config["LOGIN_FREE_FAILURES"] + 1
 
 
 def test_inactive_user_cannot_sign_in(client, create_user):
@@ -97,6 +99,9 @@ def test_admin_reset_forces_a_new_password(client, create_user, login):
     assert client.get("/").headers["Location"].endswith("/auth/password")  # nothing else until changed
     short = client.post("/auth/password", data={"current_password": temporary, "new_password": "short", "confirm": "short"})
     assert short.status_code == 400 and b"at least 12 characters" in short.data
+    kept = client.post("/auth/password", data={"current_password": temporary, "new_password": temporary,
+                                               "confirm": temporary})
+    assert kept.status_code == 400 and b"other than the one-time password" in kept.data
     done = client.post("/auth/password", data={"current_password": temporary, "new_password": "a much longer passphrase",
                                                "confirm": "a much longer passphrase"})
     assert done.status_code == 302

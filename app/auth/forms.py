@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-MIN_PASSWORD_LENGTH = 12
+from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -16,7 +16,13 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
+        validators=[
+            DataRequired(),
+            Length(min=MIN_LENGTH, message=f"Use at least {MIN_LENGTH} characters."),
+            Length(max=MAX_LENGTH, message=f"Use at most {MAX_LENGTH} characters."),
+        ],
+        description=f"At least {MIN_LENGTH} characters. A few uncommon words make a strong password; passwords "
+        "found in breaches and easily guessed ones (rated by the zxcvbn estimator) are refused.",
     )
     confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new_password", "The two passwords differ.")])
     submit = SubmitField("Change password")

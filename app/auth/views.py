@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import sessions
+from app.auth import passwords, sessions
 from app.auth.forms import ApiTokenForm, ChangePasswordForm, LoginForm
 from app.db import db
-from app.models import ApiToken, UserSession
+from app.models import ApiToken, LoginAttempt, UserSession
 from app.security import (
     authenticate,
     hash_password,
     issue_api_token,
+    recent_password_changes,
     record_login_attempt,
     throttle_remaining_seconds,
     verify_password,
@@ -25,6 +26,12 @@ from app.security import (
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 LOGIN_FAILED = "Email or password is not correct."
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"about {round(seconds / 60)} minutes"
 
 
 def _safe_next(target: str | None) -> str:
@@ -41,10 +48,10 @@ def login():
     status = 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        wait = throttle_remaining_seconds(email)
+        wait = throttle_remaining_seconds(email, request.remote_addr)
         if wait:
-            minutes = max(1, round(wait / 60))
-            flash(f"Too many failed attempts. Try again in about {minutes} minute(s).", "error")
+            flash(f"Too many failed attempts for this account from your address. Try again in {_wait_words(wait)}.",
+                  "error")
             return render_template("auth/login.html", form=form), 429
         user = authenticate(email, form.password.data)
         record_login_attempt(email, success=user is not None)
@@ -118,18 +125,55 @@ def revoke_all_sessions():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
+    """Change one's password (ASVS 2.1): the current one is checked, with the sign-in's progressive delay on wrong
+    guesses; the new one must pass ``app.auth.passwords.problems`` and differ from the current one (so a one-time
+    password is never kept); at most ``PASSWORD_CHANGES_PER_HOUR`` changes an hour."""
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current_password.data):
-            form.current_password.errors.append("This is not your current password.")
-        else:
-            current_user.password_hash = hash_password(form.new_password.data)
-            current_user.must_change_password = False
-            sessions.rotate(current_user, "password_changed")
-            db.session.commit()
-            flash("Password changed. Every other device signed in as you has been signed out.", "success")
-            return redirect(url_for("main.home"))
-    return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
+    if not form.validate_on_submit():
+        return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
+    email = current_user.email
+    refused = _password_change_refused(email)
+    if refused:
+        flash(refused, "error")
+        return render_template("auth/change_password.html", form=form), 429
+    if not verify_password(current_user.password_hash, form.current_password.data):
+        record_login_attempt(email, success=False, kind=LoginAttempt.PASSWORD_CHANGE)
+        db.session.commit()
+        form.current_password.errors.append("This is not your current password.")
+        return render_template("auth/change_password.html", form=form), 400
+    new = form.new_password.data
+    if verify_password(current_user.password_hash, new):
+        form.new_password.errors.append(
+            "Choose a password other than the one-time password you were given."
+            if current_user.must_change_password
+            else "This is your current password: choose a new one."
+        )
+    else:
+        form.new_password.errors.extend(passwords.problems(new, (email, current_user.name)))
+    if form.new_password.errors:
+        return render_template("auth/change_password.html", form=form), 400
+    current_user.password_hash = hash_password(new)
+    current_user.must_change_password = False
+    record_login_attempt(email, success=True, kind=LoginAttempt.PASSWORD_CHANGE)
+    sessions.rotate(current_user, "password_changed")
+    db.session.commit()
+    flash("Password changed. Every other device signed in as you has been signed out.", "success")
+    return redirect(url_for("main.home"))
+
+
+def _password_change_refused(email: str) -> str | None:
+    """Why a password change may not be tried now: wrong current passwords from this address (progressive
+    delay), or too many changes this hour."""
+    wait = throttle_remaining_seconds(email, request.remote_addr, LoginAttempt.PASSWORD_CHANGE)
+    if wait:
+        return f"Too many wrong current passwords. Try again in {_wait_words(wait)}."
+    limit = current_app.config["PASSWORD_CHANGES_PER_HOUR"]
+    changes = recent_password_changes(email, timedelta(hours=1))
+    if len(changes) >= limit:
+        free_at = changes[-limit] + timedelta(hours=1)
+        return (f"Your password was changed {len(changes)} times in the last hour; the next change is possible "
+                f"at {free_at:%H:%M} UTC.")
+    return None
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
