@@ -37,7 +37,7 @@ def _fingerprint():
     return (
         db.session.execute(sa.select(TrialParticipant.study_id, TrialParticipant.arm, TrialParticipant.screened_on)
                            .order_by(TrialParticipant.study_id)).all(),
-        db.session.execute(sa.select(SurveyLink.token).order_by(SurveyLink.token)).scalars().all(),
+        db.session.execute(sa.select(SurveyLink.token_hash).order_by(SurveyLink.token_hash)).scalars().all(),
         db.session.execute(sa.select(Document.name, Document.text).order_by(Document.name)).all(),
         db.session.execute(sa.select(sa.func.count(), sa.func.sum(Coding.end - Coding.start))).one(),
     )

@@ -312,7 +312,7 @@ class _Generator:
                 token = base64.urlsafe_b64encode(rng.randbytes(24)).decode()
                 when = datetime.combine(opens + timedelta(days=rng.randrange(25)), datetime.min.time(), UTC) \
                     + timedelta(hours=rng.randrange(8, 18))
-                links.append((link_id, wave_id, number, token, token_hash(token), rng.choice(ROLES),
+                links.append((link_id, wave_id, number, token_hash(token), rng.choice(ROLES),
                               when - timedelta(minutes=9), when, NOW, NOW))
                 person = centre + rng.gauss(0, 0.5)
                 answers = {key: min(5, max(1, round(person + rng.gauss(0, 0.5)))) for key in items}
@@ -324,7 +324,7 @@ class _Generator:
                                          "created_at", "updated_at"), waves)
         self.w.insert(t["survey_wave_instrument"], ("id", "survey_wave_id", "instrument_id", "position"),
                       wave_instruments)
-        self.w.insert(t["survey_link"], ("id", "survey_wave_id", "number", "token", "token_hash", "respondent_role",
+        self.w.insert(t["survey_link"], ("id", "survey_wave_id", "number", "token_hash", "respondent_role",
                                          "started_at", "submitted_at", "created_at", "updated_at"), links)
         self.w.insert(t["survey_response"], ("id", "survey_link_id", "instrument_id", "answers", "status",
                                              "submitted_at", "created_at", "updated_at"), responses)

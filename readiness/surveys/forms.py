@@ -126,3 +126,12 @@ class RoleForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: only the CSRF token, for POST buttons."""
+
+
+class ReissueForm(FlaskForm):
+    numbers = StringField(
+        "Link numbers",
+        validators=[Optional(), Length(max=200)],
+        description="For example 2, 5-7. Leave empty to re-issue every link not yet submitted.",
+    )
+    submit = SubmitField("Re-issue links")

@@ -109,16 +109,17 @@ class SurveyWaveInstrument(AgencyScoped, db.Model):
 
 
 class SurveyLink(TimestampMixin, AgencyScoped, db.Model):
-    """One respondent's link. The token is kept (the director copies links later) but never audited; look-ups
-    go through ``token_hash`` and the token is then compared in constant time (``services.link_for_token``)."""
+    """One respondent's link. Only the SHA-256 of its token is stored (ASVS 2.10, 3.5): the link is shown once
+    when it is issued (``services.create_wave``, ``services.reissue_links``), and a director who needs it again
+    re-issues it; a copy of the database opens no survey. Look-ups go through ``token_hash``
+    (``respond.link_for_token``)."""
 
     __tablename__ = "survey_link"
-    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"token", "token_hash"})
+    __audit_exclude__: ClassVar[frozenset[str]] = frozenset({"token_hash"})
 
     id: Mapped[intpk]
     survey_wave_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_wave.id"), index=True)
     number: Mapped[int]
-    token: Mapped[str] = mapped_column(sa.String(64))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     respondent_role: Mapped[str40 | None]
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

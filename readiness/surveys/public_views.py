@@ -35,6 +35,13 @@ def private_page(response):
     return response
 
 
+@bp.context_processor
+def link_token():
+    """The token of the link being answered, for the pages' own URLs: it is in the address the respondent opened,
+    and nowhere else (only its hash is stored)."""
+    return {"token": (request.view_args or {}).get("token")}
+
+
 def _link_or_page(token: str):
     """``(link, None)`` when the link may be answered, else ``(link|None, response to return)``."""
     link = respond.link_for_token(token)

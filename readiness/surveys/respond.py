@@ -1,8 +1,8 @@
 """The respondent's side of a wave: a link (no account) gives a role, saves drafts page by page, and submits once.
 
 The token is the respondent's only credential, so these look-ups are deliberately not ``scoped()`` to a user:
-a link is found by the SHA-256 of its token (no timing signal about the token itself) and then the stored token
-is compared with ``hmac.compare_digest``. Answers are stored raw (typed by :mod:`readiness.answers`), with the
+a link is found by the SHA-256 of its token (no timing signal about the token itself; only the hash is
+stored). Answers are stored raw (typed by :mod:`readiness.answers`), with the
 answers to items hidden by branching logic dropped (:func:`readiness.branching.prune_hidden`); validation is
 :func:`readiness.scoring.validate_answers`. Submission is idempotent per link: a conditional UPDATE lets exactly
 one request mark the link submitted, and responses are unique per link and instrument.
@@ -10,7 +10,6 @@ one request mark the link submitted, and responses are unique per link and instr
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -42,8 +41,6 @@ def link_for_token(token: str) -> SurveyLink | None:
     link = db.session.execute(
         sa.select(SurveyLink).where(SurveyLink.token_hash == token_hash(token))
     ).scalar_one_or_none()
-    if link is None or not hmac.compare_digest(link.token.encode(), token.encode()):
-        return None
     return link
 
 

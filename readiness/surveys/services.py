@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -155,7 +155,10 @@ def role_counts(wave: SurveyWave, minimum: int) -> dict[str, int] | None:
 
 def create_wave(*, clinic: Clinic, title: str, instrument_refs: list[str], opens_on: date, closes_on: date,
                 n_links: int, user=None, token_factory: Callable[[], str] = new_token) -> SurveyWave:
-    """Open a wave for ``clinic`` with ``n_links`` respondent links; everything checked before anything is written."""
+    """Open a wave for ``clinic`` with ``n_links`` respondent links; everything checked before anything is written.
+
+    Only the tokens' hashes are stored: the plain tokens are on the returned object only, as
+    ``wave.issued_tokens`` (link number -> token), to be shown once."""
     if not instrument_refs:
         raise WaveInputError("instruments", "Choose at least one instrument.")
     if closes_on < opens_on:
@@ -170,12 +173,61 @@ def create_wave(*, clinic: Clinic, title: str, instrument_refs: list[str], opens
                       created_by_id=getattr(user, "id", None))
     for position, instrument in enumerate(instruments):
         wave.wave_instruments.append(SurveyWaveInstrument(instrument=instrument, position=position))
+    issued = {}
     for number in range(1, n_links + 1):
-        token = token_factory()
-        wave.links.append(SurveyLink(number=number, token=token, token_hash=token_hash(token)))
+        issued[number] = token_factory()
+        wave.links.append(SurveyLink(number=number, token_hash=token_hash(issued[number])))
     db.session.add(wave)
     db.session.commit()
+    wave.issued_tokens = issued  # not a column: kept on this object only (it outlives the commit's expiry)
     return wave
+
+
+def reissue_links(wave: SurveyWave, numbers: Iterable[int] | None = None,
+                  token_factory: Callable[[], str] = new_token) -> dict[int, str]:
+    """New tokens for the links ``numbers`` (default: every link not yet submitted); their old links stop working.
+
+    A respondent who had started keeps her saved answers: they belong to the link, which only changes its token.
+    Submitted links are never re-issued (they only ever thank). Returns link number -> new plain token, to be shown
+    once; raises ``WaveInputError`` naming a number that is not a link of this wave or already submitted."""
+    by_number = {link.number: link for link in wave.links}
+    if numbers is None:
+        chosen = [link for link in wave.links if link.submitted_at is None]
+    else:
+        chosen = []
+        for number in dict.fromkeys(numbers):
+            link = by_number.get(number)
+            if link is None:
+                raise WaveInputError("numbers", f"This wave has no link number {number} (it has 1 to {len(by_number)}).")
+            if link.submitted_at is not None:
+                raise WaveInputError("numbers", f"Link {number} is already submitted; it is not re-issued.")
+            chosen.append(link)
+    issued = {}
+    for link in sorted(chosen, key=lambda link: link.number):
+        issued[link.number] = token_factory()
+        link.token_hash = token_hash(issued[link.number])
+    db.session.commit()
+    return issued
+
+
+def parse_link_numbers(text: str) -> list[int] | None:
+    """``"1, 3-5"`` -> [1, 3, 4, 5]; empty -> None (every link not yet submitted). A bad part raises
+    ``WaveInputError`` naming it."""
+    if not text.strip():
+        return None
+    numbers: list[int] = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        first, dash, last = part.partition("-")
+        if not first.strip().isdigit() or (dash and not last.strip().isdigit()) or len(part) > 12:
+            raise WaveInputError("numbers", f"“{part[:20]}” is not a link number or a range such as 3-5.")
+        low, high = int(first), int(last) if dash else int(first)
+        if high < low or high - low >= MAX_LINKS:
+            raise WaveInputError("numbers", f"“{part}” is not a range from a lower to a higher link number.")
+        numbers.extend(range(low, high + 1))
+    return numbers
 
 
 def close_wave(wave: SurveyWave) -> None:
@@ -307,8 +359,17 @@ def redcap_records(wave: SurveyWave, instrument: Instrument, include_identifiers
     return export_records({**definition, "key": form}, rows)
 
 
-def link_rows(wave: SurveyWave, url_for_token: Callable[[str], str]) -> tuple[list[str], list[list]]:
-    headers = ["link_number", "url", "status", "opens_on", "closes_on", "clinic"]
-    rows = [[link.number, url_for_token(link.token), link.status, wave.opens_on.isoformat(),
-             wave.closes_on.isoformat(), wave.clinic.code] for link in wave.links]
-    return headers, rows
+def link_rows(wave: SurveyWave, urls: dict[int, str] | None = None) -> tuple[list[str], list[list]]:
+    """The links of ``wave`` as CSV rows; with ``urls`` (link number -> URL, known only when just issued) the rows
+    are those links' and carry the URL, else every link without it (only hashes are stored)."""
+    common = ["status", "opens_on", "closes_on", "clinic"]
+    if urls is None:
+        return ["link_number", *common], [
+            [link.number, link.status, wave.opens_on.isoformat(), wave.closes_on.isoformat(), wave.clinic.code]
+            for link in wave.links
+        ]
+    return ["link_number", "url", *common], [
+        [link.number, urls[link.number], link.status, wave.opens_on.isoformat(), wave.closes_on.isoformat(),
+         wave.clinic.code]
+        for link in wave.links if link.number in urls
+    ]

@@ -14,7 +14,7 @@ from app.models import Clinic, Role
 from app.security import get_scoped_or_404, roles_required
 from readiness.aggregation import MIN_N_FOR_MEAN
 from readiness.surveys import services
-from readiness.surveys.forms import ConfirmForm, WaveForm
+from readiness.surveys.forms import ConfirmForm, ReissueForm, WaveForm
 from readiness.surveys.library import InstrumentImportError, library
 from readiness.surveys.models import RESPONDENT_ROLES, SurveyWave
 from readiness.surveys.profile_service import wave_results
@@ -69,8 +69,8 @@ def new_wave():
         except (services.WaveInputError, InstrumentImportError) as exc:
             getattr(form, exc.field).errors.append(str(exc))
         else:
-            flash(f"Opened “{wave.title}” for {clinic.code} with {len(wave.links)} respondent links.", "success")
-            return redirect(url_for(".wave", survey_wave_id=wave.id))
+            return _issued_page(wave, wave.issued_tokens,
+                                f"Opened “{wave.title}” for {clinic.code} with {len(wave.links)} respondent links.")
     status = 400 if request.method == "POST" else 200
     return render_template("readiness/surveys/wave_form.html", form=form, entries=entries), status
 
@@ -80,15 +80,58 @@ def new_wave():
 def wave(survey_wave_id: int):
     obj = get_scoped_or_404(SurveyWave, survey_wave_id)
     return render_template("readiness/surveys/wave.html", wave=obj, stats=services.wave_stats(obj),
-                           status=services.wave_status(obj), link_url=link_url, confirm=ConfirmForm(),
+                           status=services.wave_status(obj), confirm=ConfirmForm(), reissue=ReissueForm(),
                            roles=services.role_counts(obj, MIN_N_FOR_MEAN), role_labels=RESPONDENT_ROLES)
 
 
-@bp.route("/<int:survey_wave_id>/links.csv")
+def _issued_page(wave: SurveyWave, tokens: dict[int, str], message: str):
+    """The links just issued, shown this once (only their hashes are stored): copy buttons and a CSV download that
+    posts the tokens back from this page (``links_csv``). ``Cache-Control: no-store`` keeps the page out of the
+    browser's cache (``app.security.set_security_headers``)."""
+    urls = {number: link_url(token) for number, token in tokens.items()}
+    links = [link for link in wave.links if link.number in urls]
+    return render_template("readiness/surveys/issued.html", wave=wave, links=links, urls=urls, tokens=tokens,
+                           message=message, form=ConfirmForm())
+
+
+@bp.route("/<int:survey_wave_id>/reissue", methods=["POST"])
+@roles_required(*DIRECTOR)
+def reissue(survey_wave_id: int):
+    """New tokens for chosen links (default: every link not yet submitted); the old links stop working."""
+    obj = get_scoped_or_404(SurveyWave, survey_wave_id)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        tokens = services.reissue_links(obj, services.parse_link_numbers(form.numbers.data or ""))
+    except services.WaveInputError as exc:
+        flash(f"Links not re-issued: {exc}", "error")
+        return render_template("readiness/surveys/wave.html", wave=obj, stats=services.wave_stats(obj),
+                               status=services.wave_status(obj), confirm=ConfirmForm(), reissue=form,
+                               roles=services.role_counts(obj, MIN_N_FOR_MEAN), role_labels=RESPONDENT_ROLES), 400
+    if not tokens:
+        flash("Every link of this wave is submitted: there is nothing to re-issue.", "info")
+        return redirect(url_for(".wave", survey_wave_id=obj.id))
+    return _issued_page(obj, tokens, f"Re-issued {len(tokens)} link{'s' if len(tokens) != 1 else ''}: the old "
+                                     "links with these numbers no longer work.")
+
+
+@bp.route("/<int:survey_wave_id>/links.csv", methods=["GET", "POST"])
 @roles_required(*DIRECTOR)
 def links_csv(survey_wave_id: int):
+    """GET: each link's number and status (the URLs are not stored). POST, from the page that has just issued
+    links: the same with their URLs, for the tokens the page sends back (each checked against this wave)."""
     obj = get_scoped_or_404(SurveyWave, survey_wave_id)
-    headers, rows = services.link_rows(obj, link_url)
+    urls = None
+    if request.method == "POST":
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        hashes = {link.token_hash: link.number for link in obj.links}
+        posted = request.form.getlist("token")[: services.MAX_LINKS]
+        urls = {hashes[h]: link_url(t) for t in posted if (h := services.token_hash(t)) in hashes}
+        if not urls:
+            abort(400, description="None of the tokens sent belongs to this wave; re-issue the links.")
+    headers, rows = services.link_rows(obj, urls)
     return csv_response(f"survey-links-{obj.clinic.code}-wave{obj.id}.csv", headers, rows)
 
 

@@ -154,31 +154,47 @@ def test_application_steps_have_no_serious_accessibility_violations(page):
     assert not problems, "\n".join(problems)
 
 
+def _open_wave(staff, title: str, *instruments: str) -> str:
+    """Open a one-link wave at HFR-2 asking ``instruments``; the link, from the page that shows it once."""
+    staff.goto("/readiness/surveys/new")
+    staff.get_by_label("Clinic", exact=True).select_option(label="HFR-2 — Westfield Counseling Center")
+    staff.get_by_label("Title").fill(title)
+    for box in staff.get_by_role("group", name="Instruments").get_by_role("checkbox").all():
+        box.uncheck()
+    for instrument in instruments:
+        staff.get_by_role("checkbox", name=re.compile(f"^{instrument}")).check()
+    staff.get_by_label("Number of respondent links").fill("1")
+    staff.get_by_role("button", name="Open wave and create links").click()
+    return staff.get_by_role("table", name="1 links for HFR-2").locator("code").first.inner_text()
+
+
+def _submit_aim(respondent, link: str) -> None:
+    """Answer the four AIM items of ``link`` and submit (the demo's own links are not known: only hashes are kept)."""
+    respondent.goto(link)
+    respondent.get_by_label("Supervisor").check()
+    respondent.get_by_role("button", name="Start the survey").click()
+    for number in range(1, 5):
+        respondent.get_by_role("group", name=re.compile(rf"^{number}\. ")).get_by_label("Agree", exact=True).check()
+    respondent.get_by_role("button", name="Review and submit").click()
+    respondent.get_by_role("button", name="Submit my answers").click()
+    expect(respondent.get_by_role("heading", level=1)).to_have_text("Thank you: your answers are in")
+
+
 def test_survey_respondent_pages_have_no_serious_accessibility_violations(browser, live_server):
     """A respondent (no account) on a link of a wave the director opens today (REDCap-imported instrument with
     every field type, and ORIC as a Likert grid), and on a link already used (the thank-you page)."""
     director = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     staff = director.new_page()
     sign_in(staff, "director@mio.example")
-    staff.goto("/readiness/surveys/new")
-    staff.get_by_label("Clinic", exact=True).select_option(label="HFR-2 — Westfield Counseling Center")
-    staff.get_by_label("Title").fill("Accessibility check")
-    for box in staff.get_by_role("group", name="Instruments").get_by_role("checkbox").all():
-        box.uncheck()
-    staff.get_by_role("checkbox", name=re.compile("^Team leadership check-in")).check()
-    staff.get_by_role("checkbox", name=re.compile("^Organizational Readiness")).check()
-    staff.get_by_label("Number of respondent links").fill("1")
-    staff.get_by_role("button", name="Open wave and create links").click()
-    link = staff.get_by_role("table", name="1 links for HFR-2").locator("code").first.inner_text()
-    staff.goto("/readiness/surveys")
-    staff.get_by_role("link", name="MIO readiness survey, winter 2026").first.click()
-    used = staff.get_by_role("row").filter(has_text="submitted").first.locator("code").inner_text()
+    link = _open_wave(staff, "Accessibility check", "Team leadership check-in", "Organizational Readiness")
+    used = _open_wave(staff, "Used link", "Acceptability of Intervention Measure")  # submitted below
     director.close()
 
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, bypass_csp=True)
     respondent = context.new_page()
     problems = []
+    _submit_aim(respondent, used)
     respondent.goto(link)
     _scan(respondent, problems, "s/<token> welcome")
     respondent.get_by_role("button", name="Start the survey").click()

@@ -41,7 +41,11 @@ def open_wave_and_copy_a_link(page) -> str:
     links = page.get_by_role("table", name="2 links for SPR-2")
     first = links.get_by_role("row").nth(1)
     expect(first).to_contain_text("not started")
-    return first.locator("code").inner_text()
+    expect(page.get_by_text("These links are shown only now.")).to_be_visible()
+    link = first.locator("code").inner_text()
+    page.get_by_role("link", name="Done: back to the wave").click()  # the wave page never shows links again
+    expect(page.get_by_role("table", name="2 links for SPR-2").locator("code")).to_have_count(0)
+    return link
 
 
 def question(pg, number: int):

@@ -66,8 +66,8 @@ def test_define_scoring_collect_and_profile(client, login, director, make_wave, 
     assert imported.version == "1.0.0" and imported.definition["subscales"] == []
     # a wave asks the unscored version: its answers are stored, never scored
     old_wave = make_wave(refs=(f"db:{imported.id}",), n_links=3, title="Before scoring")
-    for link in old_wave.links:
-        respond(link.token, [_leadership((3, 3, 3, 3), (3, 3, 3, 3))])
+    for token in old_wave.issued_tokens.values():
+        respond(token, [_leadership((3, 3, 3, 3), (3, 3, 3, 3))])
     assert _count(Score) == 0
 
     page = client.get(f"/readiness/instruments/{KEY}/1.0.0/scoring")
@@ -108,8 +108,8 @@ def test_define_scoring_collect_and_profile(client, login, director, make_wave, 
     answers = [((4, 3, 2, 1), (4, 4, 3, 0)),   # planning 10/4 = 2.5;  support (4+4+3+(4-0))/4 = 15/4 = 3.75
                ((2, 2, 2, 2), (1, 2, 3, 4)),   # planning 8/4 = 2.0;   support (1+2+3+(4-4))/4 = 6/4 = 1.5
                ((0, 1, 3, 4), (3, 3, 3, 2))]   # planning 8/4 = 2.0;   support (3+3+3+(4-2))/4 = 11/4 = 2.75
-    for link, (planning, support) in zip(wave.links, answers, strict=True):
-        assert respond(link.token, [_leadership(planning, support)]).status_code == 302
+    for token, (planning, support) in zip(wave.issued_tokens.values(), answers, strict=True):
+        assert respond(token, [_leadership(planning, support)]).status_code == 302
     db.session.expire_all()
     assert _scores(wave) == {1: {"planning": 2.5, "support": 3.75}, 2: {"planning": 2.0, "support": 1.5},
                              3: {"planning": 2.0, "support": 2.75}}
@@ -202,7 +202,7 @@ def test_waves_that_asked_other_items_are_explained_not_moved(client, login, dir
     login(director)
     first = library.import_dictionary(FIXTURE.read_text(), user=director)
     wave = make_wave(refs=(f"db:{first.id}",), n_links=3, title="First edition")
-    respond(wave.links[0].token, [_leadership((1, 1, 1, 1), (1, 1, 1, 1))])
+    respond(wave.issued_tokens[1], [_leadership((1, 1, 1, 1), (1, 1, 1, 1))])
     changed = FIXTURE.read_text().replace("clears obstacles", "removes obstacles")
     library.import_dictionary(changed, user=director)  # 2.0.0: lead_removes reworded
     assert client.post(f"/readiness/instruments/{KEY}/2.0.0/scoring", data=_scoring_form()).status_code == 302

@@ -33,15 +33,15 @@ SUBSCALES = {("oric", "change_commitment"): COMMITMENT, ("oric", "change_efficac
 
 def test_wave_results_suppress_means_below_three_respondents(client, login, director, make_wave, respond):
     wave = make_wave(refs=(FIM_REF,), n_links=4)
-    respond(wave.links[0].token, [fim_answers(5)])
-    respond(wave.links[1].token, [fim_answers(2)])
+    respond(wave.issued_tokens[1], [fim_answers(5)])
+    respond(wave.issued_tokens[2], [fim_answers(2)])
     login(director)
     page = client.get(f"/readiness/surveys/{wave.id}/results").data.decode()
     assert "n &lt; 3: not reported" in page and "3.50" not in page and "2.12" not in page
     assert "not reported" in page and ">2<" in page
     assert "Respondents by role" not in client.get(f"/readiness/surveys/{wave.id}").data.decode()
     client.post("/auth/logout")
-    respond(wave.links[2].token, [fim_answers(4, fim_01=5)], role="supervisor")
+    respond(wave.issued_tokens[3], [fim_answers(4, fim_01=5)], role="supervisor")
     login(director)
     page = client.get(f"/readiness/surveys/{wave.id}/results").data.decode()
     # scores 5, 2, 4.25: mean 3.75, SD 1.5612 (hand: deviations 1.25, -1.75, 0.5; SS 4.875; /2 = 2.4375)
@@ -230,12 +230,12 @@ def test_readiness_profile_cli_csv_and_clinic(demo, runner):
 
 def test_profile_prefers_finished_waves_per_instrument(app_ctx, make_wave, respond, director):
     first = make_wave(refs=(ORIC_REF, AIM_REF), n_links=4, title="Winter")
-    for link, value in zip(first.links, (5, 4, 4), strict=False):
-        respond(link.token, [oric_answers(value), aim_answers(value)])
+    for token, value in zip(first.issued_tokens.values(), (5, 4, 4), strict=False):
+        respond(token, [oric_answers(value), aim_answers(value)])
     first.closes_on = services.survey_today() - timedelta(days=1)  # now finished (expired)
     db.session.commit()
     second = make_wave(refs=(AIM_REF,), n_links=3, title="Follow-up")
-    respond(second.links[0].token, [aim_answers(1)])
+    respond(second.issued_tokens[1], [aim_answers(1)])
     profiles = profile_service.build_profiles(gates_provider=lambda clinic_ids: {}, user=director)
     clinic = profiles["clinics"][0]
     assert clinic["wave_of"] == {"oric": first.id, "aim": first.id}  # the open follow-up does not displace it

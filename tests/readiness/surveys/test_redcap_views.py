@@ -144,8 +144,8 @@ def test_records_export_in_redcap_import_format(client, login, director, create_
                   "contact_ok": "1", "contact_email": "someone@example.org",
                   **{k: "3" for k in ("lead_plan", "lead_removes", "lead_knows", "lead_expert", "lead_recognizes",
                                       "lead_supports", "lead_persists", "lead_problems")}}
-    respond(wave.links[1].token, [leadership, fim_answers(4, fim_02=99)])
-    client.post(f"/s/{wave.links[0].token}", data={"role": "clinician"})  # a draft is not exported
+    respond(wave.issued_tokens[2], [leadership, fim_answers(4, fim_02=99)])
+    client.post(f"/s/{wave.issued_tokens[1]}", data={"role": "clinician"})  # a draft is not exported
     login(director)
     response = client.get(f"/readiness/surveys/{wave.id}/instruments/{imported.id}/redcap-records.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -173,7 +173,7 @@ def test_records_export_in_redcap_import_format(client, login, director, create_
 
 def test_oric_wave_export_columns(client, login, director, make_wave, respond):
     wave = make_wave(refs=("shipped:oric@1.0.0",), n_links=2)
-    respond(wave.links[0].token, [oric_answers(5, oric_12=99)])
+    respond(wave.issued_tokens[1], [oric_answers(5, oric_12=99)])
     login(director)
     text = client.get(f"/readiness/surveys/{wave.id}/instruments/{wave.instruments[0].id}/redcap-records.csv")
     header, row = list(csv.reader(io.StringIO(text.data.decode())))

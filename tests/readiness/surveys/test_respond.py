@@ -22,7 +22,7 @@ def _responses(link_id=None):
 
 def test_welcome_page_shows_citation_licence_and_asks_role(client, make_wave):
     wave = make_wave()
-    token = wave.links[0].token
+    token = wave.issued_tokens[1]
     page = client.get(f"/s/{token}")
     assert page.status_code == 200
     text = page.data.decode()
@@ -41,7 +41,7 @@ def test_welcome_page_shows_citation_licence_and_asks_role(client, make_wave):
 def test_draft_saved_and_restored_then_submitted_once(client, make_wave, respond):
     wave = make_wave()
     link = wave.links[0]
-    token = link.token
+    token = wave.issued_tokens[1]
     assert client.post(f"/s/{token}", data={"role": "supervisor"}).status_code == 302
     # a partial draft: required questions may stay blank when saving for later
     saved = client.post(f"/s/{token}/1", data={"oric_01": "5", "oric_02": "99", "action": "save"})
@@ -86,7 +86,7 @@ def test_draft_saved_and_restored_then_submitted_once(client, make_wave, respond
 
 def test_out_of_range_and_unknown_answers_get_field_messages(client, make_wave):
     wave = make_wave(refs=(ORIC_REF,))
-    token = wave.links[0].token
+    token = wave.issued_tokens[1]
     client.post(f"/s/{token}", data={"role": "clinician"})
     bad = client.post(f"/s/{token}/1", data={**oric_answers(4, oric_03=7, oric_07="lots"), "action": "save"})
     assert bad.status_code == 400
@@ -99,7 +99,7 @@ def test_out_of_range_and_unknown_answers_get_field_messages(client, make_wave):
 
 def test_dont_know_counts_as_missing_in_scores(client, make_wave, respond):
     wave = make_wave(refs=(ORIC_REF,))
-    respond(wave.links[0].token, [oric_answers(5, oric_02=99, oric_04=99)])
+    respond(wave.issued_tokens[1], [oric_answers(5, oric_02=99, oric_04=99)])
     scores = {s.subscale: s for s in db.session.execute(sa.select(Score)).scalars()}
     # 2 of 5 commitment items unknown: 3 answered < ceil(0.8 * 5) = 4, so the subscale is missing, never 0
     assert scores["change_commitment"].score is None and scores["change_commitment"].n_answered == 3
@@ -112,17 +112,17 @@ def test_links_that_cannot_be_answered_get_clear_pages(client, make_wave):
     expired = make_wave(n_links=1, opens_in=-20, closes_in=-1)
     scheduled = make_wave(n_links=1, opens_in=3, closes_in=10)
     db.session.commit()
-    page = client.get(f"/s/{closed.links[0].token}")
+    page = client.get(f"/s/{closed.issued_tokens[1]}")
     assert page.status_code == 410 and b"This survey is closed" in page.data
-    assert client.post(f"/s/{closed.links[0].token}/1", data=oric_answers()).status_code == 410
-    assert client.post(f"/s/{closed.links[0].token}/submit").status_code == 410
-    page = client.get(f"/s/{expired.links[0].token}/1")
+    assert client.post(f"/s/{closed.issued_tokens[1]}/1", data=oric_answers()).status_code == 410
+    assert client.post(f"/s/{closed.issued_tokens[1]}/submit").status_code == 410
+    page = client.get(f"/s/{expired.issued_tokens[1]}/1")
     assert page.status_code == 410 and b"closing date of this survey round has passed" in page.data
-    page = client.get(f"/s/{scheduled.links[0].token}")
+    page = client.get(f"/s/{scheduled.issued_tokens[1]}")
     assert page.status_code == 403 and b"This survey opens on" in page.data
     unknown = client.get("/s/not-a-real-token-at-all")
     assert unknown.status_code == 404 and b"This link is not valid" in unknown.data
-    tampered = closed.links[0].token[:-1] + ("A" if closed.links[0].token[-1] != "A" else "B")
+    tampered = closed.issued_tokens[1][:-1] + ("A" if closed.issued_tokens[1][-1] != "A" else "B")
     assert client.get(f"/s/{tampered}").status_code == 404
     assert client.get("/s/" + "x" * 300).status_code == 404
     assert _responses() == []
@@ -130,17 +130,17 @@ def test_links_that_cannot_be_answered_get_clear_pages(client, make_wave):
 
 def test_submitted_link_thanks_even_after_the_wave_closed(client, make_wave, respond):
     wave = make_wave(refs=(AIM_REF,))
-    respond(wave.links[0].token, [aim_answers(5)])
+    respond(wave.issued_tokens[1], [aim_answers(5)])
     wave.closed_at = datetime.now(UTC)
     db.session.commit()
-    page = client.get(f"/s/{wave.links[0].token}")
+    page = client.get(f"/s/{wave.issued_tokens[1]}")
     assert page.status_code == 200 and b"Thank you: your answers are in" in page.data
 
 
 def test_branching_hidden_answers_are_ignored_by_the_server(client, make_wave, director):
     imported = library.import_dictionary(FIXTURE.read_text(encoding="utf-8"), user=director)
     wave = make_wave(refs=(f"db:{imported.id}",))
-    token = wave.links[0].token
+    token = wave.issued_tokens[1]
     client.post(f"/s/{token}", data={"role": "supervisor"})
     page = client.get(f"/s/{token}/1").data.decode()
     assert 'data-branching="[role] = &#39;99&#39;"' in page and "Record ID" not in page
@@ -168,8 +168,8 @@ def test_concurrent_submit_is_claimed_once(client, make_wave):
     """Two requests racing: the second holds a stale link (submitted_at still None in memory) and must not store."""
     wave = make_wave(refs=(AIM_REF,))
     link = wave.links[0]
-    client.post(f"/s/{link.token}", data={"role": "clinician"})
-    client.post(f"/s/{link.token}/1", data={**aim_answers(4), "action": "next"})
+    client.post(f"/s/{wave.issued_tokens[1]}", data={"role": "clinician"})
+    client.post(f"/s/{wave.issued_tokens[1]}/1", data={**aim_answers(4), "action": "next"})
     link = db.session.get(SurveyLink, link.id)
     assert link.submitted_at is None
     db.session.execute(sa.update(SurveyLink).where(SurveyLink.id == link.id)  # the other request wins

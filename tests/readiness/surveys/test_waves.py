@@ -3,6 +3,7 @@ close and re-score; bad input re-renders with field messages; other roles are ke
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -22,36 +23,101 @@ def _form(clinic, **overrides):
     return data
 
 
-def test_director_opens_a_wave_and_gets_copyable_links_and_csv(client, login, director, clinic):
+URL = re.compile(r'<code class="token" id="link-(\d+)">http://mio\.test/s/([A-Za-z0-9_-]+)</code>')
+HIDDEN = re.compile(r'<input type="hidden" name="token" value="([^"]+)">')
+
+
+def _issued(page: str) -> dict[int, str]:
+    return {int(number): token for number, token in URL.findall(page)}
+
+
+def _csv(response) -> list[dict]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_director_opens_a_wave_and_gets_copyable_links_and_csv_once(client, login, director, clinic):
+    """Issue 14 item 9: links are shown once, on the page that issues them; only their hashes are stored."""
     login(director)
     page = client.get("/readiness/surveys/new")
     assert page.status_code == 200 and b"shipped:oric@1.0.0" in page.data and b"SPR-1" in page.data
     response = client.post("/readiness/surveys/new", data=_form(clinic))
-    assert response.status_code == 302
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    text = response.get_data(as_text=True)
+    assert "with 6 respondent links" in text and "These links are shown only now" in text
     wave = db.session.execute(sa.select(SurveyWave)).scalar_one()
     assert [i.key for i in wave.instruments] == ["oric", "aim"] and len(wave.links) == 6
     assert {i.source for i in db.session.execute(sa.select(Instrument)).scalars()} == {"shipped"}
-    tokens = [link.token for link in wave.links]
-    assert len(set(tokens)) == 6 and all(len(t) == 32 for t in tokens)  # token_urlsafe(24)
-    page = client.get(response.headers["Location"]).data.decode()
-    for token in tokens:
-        assert f"http://mio.test/s/{token}" in page
-    assert 'data-copy="#link-1"' in page and "0%" in page and "(0 of 6 links submitted" in page
-    download = client.get(f"/readiness/surveys/{wave.id}/links.csv")
-    assert download.status_code == 200 and download.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(download.data.decode("utf-8-sig"))))
-    assert [r["url"] for r in rows] == [f"http://mio.test/s/{t}" for t in tokens]
+    tokens = _issued(text)
+    assert sorted(tokens) == list(range(1, 7)) and len(set(tokens.values())) == 6
+    assert all(len(t) == 32 for t in tokens.values())  # token_urlsafe(24)
+    assert 'data-copy="#link-1"' in text
+    # the database holds the hashes only
+    assert "token" not in sa.inspect(db.engine).get_columns("survey_link").__repr__().replace("token_hash", "")
+    for link in wave.links:
+        assert link.token_hash == services.token_hash(tokens[link.number])
+    # the CSV of the page that issued them, from the tokens it posts back
+    assert HIDDEN.findall(text) == [tokens[n] for n in sorted(tokens)]
+    rows = _csv(client.post(f"/readiness/surveys/{wave.id}/links.csv", data={"token": HIDDEN.findall(text)}))
+    assert [r["url"] for r in rows] == [f"http://mio.test/s/{tokens[n]}" for n in range(1, 7)]
     assert {r["status"] for r in rows} == {"not_started"} and rows[0]["clinic"] == "SPR-1"
     assert [r["link_number"] for r in rows] == [str(n) for n in range(1, 7)]
+    forged = client.post(f"/readiness/surveys/{wave.id}/links.csv", data={"token": ["made-up-token"]})
+    assert forged.status_code == 400
+    # later, the wave page and its CSV show numbers and statuses, never a link
+    later = client.get(f"/readiness/surveys/{wave.id}").get_data(as_text=True)
+    assert "(0 of 6 links submitted" in later and "0%" in later
+    assert not any(token in later for token in tokens.values()) and "/s/" not in later
+    rows = _csv(client.get(f"/readiness/surveys/{wave.id}/links.csv"))
+    assert "url" not in rows[0] and [r["link_number"] for r in rows] == [str(n) for n in range(1, 7)]
     listing = client.get("/readiness/surveys").data.decode()
     assert "Spring readiness" in listing and "oric, aim" in listing
 
 
+def test_reissued_links_replace_the_old_ones_and_keep_the_drafts(client, login, director, make_wave, respond):
+    wave = make_wave(refs=(AIM_REF,), n_links=4)
+    old = dict(wave.issued_tokens)
+    respond(old[1], [aim_answers(5)])  # submitted: never re-issued
+    client.post(f"/s/{old[2]}", data={"role": "supervisor"})  # started: keeps her draft
+    login(director)
+    response = client.post(f"/readiness/surveys/{wave.id}/reissue", data={"numbers": ""})
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    new = _issued(text)
+    assert sorted(new) == [2, 3, 4] and "Re-issued 3 links" in text
+    assert client.get(f"/s/{old[2]}").status_code == 404 and client.get(f"/s/{old[3]}").status_code == 404
+    resumed = client.get(f"/s/{new[2]}")
+    assert resumed.status_code == 200 and b"Welcome back" in resumed.data
+    assert client.get(f"/s/{old[1]}").status_code == 200  # the submitted link still thanks
+    one = _issued(client.post(f"/readiness/surveys/{wave.id}/reissue", data={"numbers": "4"}).get_data(as_text=True))
+    assert sorted(one) == [4] and client.get(f"/s/{new[4]}").status_code == 404
+
+
+def test_reissue_names_a_bad_link_number(client, login, director, make_wave, respond):
+    wave = make_wave(refs=(AIM_REF,), n_links=3)
+    respond(wave.issued_tokens[1], [aim_answers(5)])
+    login(director)
+    hashes = [link.token_hash for link in wave.links]
+    for numbers, message in (("9", "This wave has no link number 9 (it has 1 to 3)."),
+                             ("1", "Link 1 is already submitted; it is not re-issued."),
+                             ("2-x", "“2-x” is not a link number or a range such as 3-5."),
+                             ("3-2", "“3-2” is not a range from a lower to a higher link number.")):
+        response = client.post(f"/readiness/surveys/{wave.id}/reissue", data={"numbers": numbers})
+        assert response.status_code == 400 and message in response.get_data(as_text=True), numbers
+    db.session.expire_all()
+    assert [link.token_hash for link in db.session.get(SurveyWave, wave.id).links] == hashes  # nothing changed
+
+
+def test_parse_link_numbers():
+    assert services.parse_link_numbers(" 1, 3-5 ;7") == [1, 3, 4, 5, 7]
+    assert services.parse_link_numbers("  ") is None
+
+
 def test_response_rate_and_link_status_follow_respondents(client, login, director, make_wave, respond):
     wave = make_wave(n_links=4)
-    respond(wave.links[0].token, [oric_answers(4), aim_answers(4)])
-    respond(wave.links[1].token, [oric_answers(3), aim_answers(5)])
-    client.post(f"/s/{wave.links[2].token}", data={"role": "clinician"})  # started, not submitted
+    respond(wave.issued_tokens[1], [oric_answers(4), aim_answers(4)])
+    respond(wave.issued_tokens[2], [oric_answers(3), aim_answers(5)])
+    client.post(f"/s/{wave.issued_tokens[3]}", data={"role": "clinician"})  # started, not submitted
     login(director)
     page = client.get(f"/readiness/surveys/{wave.id}").data.decode()
     assert "50%" in page and "(2 of 4 links submitted; 1 in progress)" in page
@@ -84,7 +150,7 @@ def test_bad_wave_input_rerenders_with_field_messages(client, login, director, c
 
 def test_closing_a_wave_stops_its_links(client, login, director, make_wave):
     wave = make_wave(n_links=2)
-    token = wave.links[0].token
+    token = wave.issued_tokens[1]
     assert client.get(f"/s/{token}").status_code == 200
     login(director)
     assert client.post(f"/readiness/surveys/{wave.id}/close").status_code == 302
@@ -96,8 +162,8 @@ def test_closing_a_wave_stops_its_links(client, login, director, make_wave):
 def test_rescore_reproduces_identical_numbers_and_repairs_a_tampered_score(client, login, director, make_wave,
                                                                            respond):
     wave = make_wave(n_links=3)
-    respond(wave.links[0].token, [oric_answers(4, oric_01=5, oric_02=2), aim_answers(3, aim_01=5)])
-    respond(wave.links[1].token, [oric_answers(2, oric_05=99, oric_09=1), aim_answers(4)])
+    respond(wave.issued_tokens[1], [oric_answers(4, oric_01=5, oric_02=2), aim_answers(3, aim_01=5)])
+    respond(wave.issued_tokens[2], [oric_answers(2, oric_05=99, oric_09=1), aim_answers(4)])
     before = {(s.survey_response_id, s.subscale): (s.score, s.n_answered, s.rule_version)
               for s in db.session.execute(sa.select(Score)).scalars()}
     assert len(before) == 6
