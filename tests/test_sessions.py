@@ -285,3 +285,16 @@ def test_the_token_page_shows_each_tokens_last_use(app, create_user, client, log
     login(user)
     page = client.get("/auth/tokens").get_data(as_text=True)
     assert "203.0.113.7" in page and token.last_used_at.strftime("%Y-%m-%d %H:%M") in page
+
+
+def test_a_sign_in_forgets_sessions_that_ended_a_month_ago(app, create_user):
+    user = create_user(Role.DIRECTOR)
+    old, recent = sign_in(app, user), sign_in(app, user)
+    old.post("/auth/logout")
+    recent.post("/auth/logout")
+    rows = db.session.execute(sa.select(UserSession).order_by(UserSession.id)).scalars().all()
+    rows[0].revoked_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    sign_in(app, user)
+    remaining = db.session.execute(sa.select(UserSession.id).order_by(UserSession.id)).scalars().all()
+    assert remaining[0] == rows[1].id and len(remaining) == 2

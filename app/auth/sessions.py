@@ -56,8 +56,25 @@ def start(user: User, remember: bool) -> str:
         row.remote_addr = (request.remote_addr or "")[:120] or None
         row.user_agent = _user_agent()
     db.session.add(row)
+    _forget_ended(user.id, now)
     db.session.flush()
     return f"{row.id}.{secret}"
+
+
+#: ended sessions stay listed in the database this long (for an inquiry), then a sign-in of their user deletes them
+KEEP_ENDED = timedelta(days=30)
+
+
+def _forget_ended(user_id: int, now) -> None:
+    """Delete ``user_id``'s sessions that ended more than ``KEEP_ENDED`` ago, so the table stays bounded by the
+    sessions of the last month (one indexed DELETE per sign-in)."""
+    cutoff = now - KEEP_ENDED
+    db.session.execute(
+        sa.delete(UserSession).where(
+            UserSession.user_id == user_id,
+            sa.or_(UserSession.revoked_at < cutoff, UserSession.expires_at < cutoff),
+        )
+    )
 
 
 def sign_in(user: User, remember: bool) -> None:
