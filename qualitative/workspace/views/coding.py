@@ -83,8 +83,9 @@ def codings_json(document_id: int):
     else:
         response = jsonify(reading.codings_payload(document, current_user))
     response.set_etag(etag, weak=True)  # weak: the gzip and identity encodings share it
-    # each reader sees their own view (``mine``, blind samples): cache privately and always revalidate
-    response.headers["Cache-Control"] = "private, no-cache"
+    # participant data: no browser or proxy cache keeps it (``no-store``, ASVS 8.2.1, as on every response); the
+    # page's script keeps the codings it loaded and sends If-None-Match itself, so the 304 saves the body all the same
+    response.headers["Cache-Control"] = "no-store"
     response.vary.add("Cookie")
     return response
 
