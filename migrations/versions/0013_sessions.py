@@ -1,7 +1,7 @@
 """sessions that end (issue 14): server-side session records; API tokens remember the address of their last use
 
-Revision ID: 0012_sessions
-Revises: 0011_variables_cases
+Revision ID: 0013_sessions
+Revises: 0012_effectiveness
 Create Date: 2026-12-08 01:10:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_sessions'
-down_revision = '0011_variables_cases'
+revision = '0013_sessions'
+down_revision = '0012_effectiveness'
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@
 Existing links keep working: they are found by the hash, which stays. A downgrade cannot bring the plain tokens
 back; it restores the column empty, and those links must be re-issued.
 
-Revision ID: 0014_survey_link_hash_only
-Revises: 0013_password_rules
+Revision ID: 0015_survey_link_hash_only
+Revises: 0014_password_rules
 Create Date: 2026-12-08 01:45:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_survey_link_hash_only'
-down_revision = '0013_password_rules'
+revision = '0015_survey_link_hash_only'
+down_revision = '0014_password_rules'
 branch_labels = None
 depends_on = None
 

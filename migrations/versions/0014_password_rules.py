@@ -1,7 +1,7 @@
 """password rules (issue 14): login attempts also record password changes, for their throttle
 
-Revision ID: 0013_password_rules
-Revises: 0012_sessions
+Revision ID: 0014_password_rules
+Revises: 0013_sessions
 Create Date: 2026-12-08 01:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013_password_rules'
-down_revision = '0012_sessions'
+revision = '0014_password_rules'
+down_revision = '0013_sessions'
 branch_labels = None
 depends_on = None
 
