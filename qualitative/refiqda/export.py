@@ -71,8 +71,10 @@ class _Writer:
         self.guids.add(guid)
         return guid
 
-    def codes(self, parent: Element, codes: list[QdaCode], path: str = "code") -> dict[str, str]:
-        """Write nested <Code> elements; return guid -> name of every code."""
+    def codes(self, parent: Element, codes: list[QdaCode], path: str = "code",
+              note_guids: set[str] | None = None) -> dict[str, str]:
+        """Write nested <Code> elements; return guid -> name of every code. ``note_guids`` (projects): the notes a
+        code may refer to with <NoteRef>; a codebook (.qdc) has no notes, so none are written there."""
         known: dict[str, str] = {}
         container = self.el(parent, "Codes")
         stack: list[tuple[Element, QdaCode]] = [(container, code) for code in reversed(codes)]
@@ -86,6 +88,8 @@ class _Writer:
                               name=check_xml_text(code.name, where),
                               isCodable="true" if code.is_codable else "false", color=colour)
             self.text(element, "Description", code.description, where)
+            if note_guids is not None:
+                _note_refs(self, element, code.note_refs, note_guids, where)
             known[normalise_guid(code.guid, where)] = code.name
             stack.extend((element, child) for child in reversed(code.children))
         return known
@@ -126,8 +130,9 @@ def build_project_xml(project: QdaProject, crlf: bool = False, origin: str = DEF
             w.el(users, "User", guid=w.guid(user.guid, f"user {user.name!r}"),
                  name=check_xml_text(user.name, f"user {user.name!r}") or None)
     code_names: dict[str, str] = {}
+    note_guids = {normalise_guid(n.guid, f"note {n.name!r}") for n in project.notes}
     if project.codes:
-        code_names = w.codes(w.el(root, "CodeBook"), project.codes)
+        code_names = w.codes(w.el(root, "CodeBook"), project.codes, note_guids=note_guids)
     variable_types: dict[str, str] = {}
     if project.variables:
         block = w.el(root, "Variables")
@@ -151,7 +156,6 @@ def build_project_xml(project: QdaProject, crlf: bool = False, origin: str = DEF
             w.el(element, f"{kind}Value").text = format_variable_value(kind, value, f"{where}, variable {guid}")
 
     source_guids = {normalise_guid(s.guid, f"source {s.name!r}") for s in project.sources}
-    note_guids = {normalise_guid(n.guid, f"note {n.name!r}") for n in project.notes}
     if project.cases:
         block = w.el(root, "Cases")
         for case in project.cases:

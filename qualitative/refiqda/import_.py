@@ -124,8 +124,9 @@ class _Reader:
         value = element.get(attr)
         return normalise_guid(value, f"{where} ({attr})") if value else None
 
-    def codes(self, container: Element | None, where: str) -> list[QdaCode]:
-        """Nested <Code> elements, read without recursion (depth capped)."""
+    def codes(self, container: Element | None, where: str, note_guids: set[str] | None = None) -> list[QdaCode]:
+        """Nested <Code> elements, read without recursion (depth capped); with ``note_guids`` (a project) their
+        <NoteRef>s too."""
         top: list[QdaCode] = []
         if container is None:
             return top
@@ -140,7 +141,9 @@ class _Reader:
             code = QdaCode(guid=self.guid(element, here), name=name,
                            color=normalise_colour(element.get("color")),
                            is_codable=parse_boolean(element.get("isCodable"), f"{here} (isCodable)", True),
-                           description=_text(element, "Description"))
+                           description=_text(element, "Description"),
+                           note_refs=self.refs(element, "NoteRef", note_guids, "note", here)
+                           if note_guids is not None else [])
             siblings.append(code)
             stack.extend((e, code.children, depth + 1) for e in reversed(_children(element, "Code")))
         return top
@@ -223,8 +226,10 @@ def _project(root: Element, reader: _Reader) -> QdaProject:
         raise RefiQdaError(f"project.qde: root element is <{_local(root.tag)}>, expected <Project>")
     users = [QdaUser(guid=reader.guid(u, "user"), name=u.get("name") or u.get("id") or "")
              for block in _children(root, "Users") for u in _children(block, "User")]
+    notes_el = [n for block in _children(root, "Notes") for n in _children(block, "Note")]
+    note_guids = {normalise_guid(n.get("guid"), f"note {n.get('name')!r} (guid)") for n in notes_el}
     codebook = _child(root, "CodeBook")
-    codes = reader.codes(_child(codebook, "Codes") if codebook is not None else None, "codebook")
+    codes = reader.codes(_child(codebook, "Codes") if codebook is not None else None, "codebook", note_guids)
     code_guids = {c.guid for c in iter_codes(codes)}
     variables: dict[str, QdaVariable] = {}
     for block in _children(root, "Variables"):
@@ -237,8 +242,6 @@ def _project(root: Element, reader: _Reader) -> QdaProject:
             var = QdaVariable(guid=reader.guid(v, f"variable {name!r}"), name=name, type=kind,
                               description=_text(v, "Description"))
             variables[var.guid] = var
-    notes_el = [n for block in _children(root, "Notes") for n in _children(block, "Note")]
-    note_guids = {normalise_guid(n.get("guid"), f"note {n.get('name')!r} (guid)") for n in notes_el}
     sources: list[QdaTextSource] = []
     for block in _children(root, "Sources"):
         for element in block:

@@ -59,6 +59,7 @@ class QdaCode:
     is_codable: bool = True
     description: str = ""
     children: list[QdaCode] = field(default_factory=list)
+    note_refs: list[str] = field(default_factory=list)  # notes on the code (projects only; a .qdc has none)
 
 
 @dataclass

@@ -47,6 +47,7 @@ from qualitative.refiqda import (
     QdaVariable,
     export_qdc,
     export_qdpx,
+    iter_codes,
     stable_guid,
 )
 from qualitative.refiqda.values import parse_variable_value
@@ -154,6 +155,9 @@ def build_qda_project(project: QualProject, progress: Callable[[int, int, str], 
                        guid("user", memo.author_id), memo.created_at)
         notes.append(note)
         note_on[(memo.target_type, memo.target_id)].append(note.guid)
+    by_guid = {c.guid: c for c in iter_codes(codes)}
+    for code_id, code_g in code_guid.items():
+        by_guid[code_g].note_refs = note_on.get(("code", code_id), [])
     sources = []
     total = len(documents)
     stored_values = _stored_values(stored, "document_id", kept)

@@ -336,7 +336,7 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
     group_ids = _groups(qda, project, code_ids, doc_ids, guids, result)
     _variables_and_cases(qda, project, doc_ids, guids, result)  # first: a case keeps its GUID as a case
     _cases(qda, project, plans, doc_ids, guids, result, clinics)
-    _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result, group_ids)
+    _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result, group_ids, code_ids)
     if zero:
         result.notes.append(f"{zero} empty selection(s) (no characters) were left out.")
     if duplicate:
@@ -450,9 +450,9 @@ def _cases(qda, project, plans, doc_ids, guids, result, clinics) -> None:
         result.participants += 1
 
 
-def _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result, group_ids) -> None:
-    """Notes become memos on what refers to them: a source, a selection's first coding, else a set's group, else
-    the project."""
+def _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, result, group_ids, code_ids) -> None:
+    """Notes become memos on what refers to them: a source, a selection's first coding, a code, else a set's group,
+    else the project."""
     targets: dict[str, tuple[str, int | None]] = {}
     for source in qda.sources:
         for ref in source.note_refs:
@@ -461,6 +461,9 @@ def _memos(qda, project, importer, owner, doc_ids, selection_coding, guids, resu
             for ref in sel.note_refs:
                 if sel.guid in selection_coding:
                     targets.setdefault(ref, ("coding", selection_coding[sel.guid]))
+    for code in iter_codes(qda.codes):
+        for ref in code.note_refs:
+            targets.setdefault(ref, ("code", code_ids[code.guid]))
     for item in qda.sets:
         for ref in item.note_refs:
             targets.setdefault(ref, ("group", group_ids[item.guid]))

@@ -5,23 +5,30 @@ de-identified before (audited), so exports do not force the include box for them
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import sqlalchemy as sa
+import xmlschema
 
 from app.db import db
 from app.models import AuditEvent
 from qualitative.analysis.services import refi_export, refi_import
 from qualitative.models import Case, Document, Memo, QualProject, Variable, VariableValue
 from qualitative.refiqda import QdaNote, QdaSet, export_qdpx, import_qdpx, iter_codes, stable_guid
-from tests.qualitative.refiqda.refi_support import WHEN, build_sample_project
+from tests.qualitative.refiqda.refi_support import WHEN, build_sample_project, refi_schema_dir
 
 
 def _file() -> bytes:
     """The sample project (6 variable types, a case with all of them, source description, colours, a note on a
-    selection) plus a project note, a note on a source and a document set with a description and a note."""
+    selection) plus a project note, a note on a source, a note on a code and a document set with a description and
+    a note."""
     qda = build_sample_project()
     qda.notes += [QdaNote(stable_guid("note", 2), "Project memo", "Coding round one.", qda.users[0].guid, WHEN),
                   QdaNote(stable_guid("note", 3), "On C03", "Noisy recording.", qda.users[1].guid, WHEN),
-                  QdaNote(stable_guid("note", 4), "Why wave 1", "Recruited before May.", qda.users[0].guid, WHEN)]
+                  QdaNote(stable_guid("note", 4), "Why wave 1", "Recruited before May.", qda.users[0].guid, WHEN),
+                  QdaNote(stable_guid("note", 5), "Stigma scope", "Include self-stigma.", qda.users[0].guid, WHEN)]
+    qda.codes[0].children[0].note_refs = [stable_guid("note", 5)]  # a note on the code "Stigma"
     qda.sources[1].note_refs = [stable_guid("note", 3)]
     qda.sources[1].description = "Counselor group, second wave"
     qda.sets = [QdaSet(stable_guid("set", 1), "Wave 1", "Interviews of the first wave",
@@ -35,6 +42,7 @@ def _by_name(qda) -> dict:
     src = {s.guid: s.name for s in qda.sources}
     sel_src = {x.guid: s.name for s in qda.sources for x in s.selections}
     notes_on = {ref: ("set", item.name) for item in qda.sets for ref in item.note_refs}
+    notes_on |= {ref: ("code", c.name) for c in iter_codes(qda.codes) for ref in c.note_refs}
     for s in qda.sources:
         for ref in s.note_refs:
             notes_on[ref] = ("source", s.name)
@@ -68,6 +76,9 @@ def test_variables_cases_notes_descriptions_and_colours_survive_a_round_trip(wor
     result = _import(world, data, "Round trip", deidentified=True)
     assert (result.variables, result.cases, result.values) == (6, 1, 7)  # 6 on the case, 1 on a source
     exported = refi_export.qdpx_bytes(result.project)  # de-identified before import: no include box needed
+    schema = xmlschema.XMLSchema(str(refi_schema_dir() / "Project.xsd"))
+    with zipfile.ZipFile(io.BytesIO(exported)) as zf:
+        schema.validate(zf.read("project.qde").decode())  # NoteRef on a code, sets with notes, every value type
     again = import_qdpx(exported)
     expected, got = _by_name(first), _by_name(again)
     # the platform adds its own variables (document kind, clinic) and its clinic case; the file's are all there
@@ -109,7 +120,7 @@ def test_variables_and_cases_are_stored_as_the_file_states_them(world):
     memos = {m.title: m.target_type for m in db.session.execute(sa.select(Memo).where(Memo.project_id == project.id))
              .scalars()}
     assert memos["Project memo"] == "project" and memos["On C03"] == "document" and memos["Memo"] == "coding"
-    assert memos["Why wave 1"] == "group"
+    assert memos["Why wave 1"] == "group" and memos["Stigma scope"] == "code"
 
 
 def test_deidentification_stated_at_import_is_audited_and_exports_without_asking(world):
