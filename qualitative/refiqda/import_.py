@@ -332,6 +332,9 @@ def _source(element: Element, reader: _Reader, code_guids: set[str], note_guids:
             if code not in code_guids:
                 raise RefiQdaError(f"{swhere}: coded with unknown code {code}")
             user = reader.optional_guid(coding, "creatingUser", f"{swhere}, Coding")
+            if _children(coding, "NoteRef"):
+                reader.skipped.append(f"{swhere}: the notes of a single coding are not attached to it (they become "
+                                      "project memos)")
             if code not in codings:
                 codings.append(code)
                 if user:
@@ -346,6 +349,9 @@ def _source(element: Element, reader: _Reader, code_guids: set[str], note_guids:
             name=sel.get("name") or "", description=_text(sel, "Description"), coding_users=coding_users))
     if _children(element, "Coding"):
         reader.skipped.append(f"{where}: codings of the whole source are not imported")
+    described = sum(1 for sel in selections if sel.description.strip())
+    if described:
+        reader.skipped.append(f"{where}: the descriptions of {described} selection(s) are not imported")
     reader.raw_texts[guid] = raw
     return QdaTextSource(guid=guid, name=name, text=raw,
                          variable_values=reader.values(element, variables, where), selections=selections,

@@ -179,3 +179,15 @@ def test_text_starting_with_a_byte_order_mark_is_refused_not_silently_shifted():
         QdaSelection(stable_guid("sel", 1), 0, 1, codings=[code.guid])])
     with pytest.raises(RefiQdaError, match="U\\+FEFF"):
         export_qdpx(QdaProject("P", codes=[code], sources=[source]))
+
+
+def test_what_a_text_project_does_not_keep_is_listed():
+    """Issue 11: selection descriptions (NVivo writes them, mostly empty) are not kept; a non-empty one is listed in
+    ``skipped`` (the import memo), an empty one is not."""
+    from tests.qualitative.refiqda.refi_support import build_sample_project
+
+    qda = build_sample_project()
+    qda.sources[0].selections[0].description = "Why this matters"
+    back = import_qdpx(export_qdpx(qda))
+    assert [s for s in back.skipped if "descriptions of 1 selection(s) are not imported" in s]
+    assert not [s for s in import_qdpx(export_qdpx(build_sample_project())).skipped if "descriptions" in s]
