@@ -1,5 +1,11 @@
 """CSV and Excel downloads shared by every feature: one table shape (headers + rows), one place for the
-spreadsheet-formula guard (OWASP "CSV injection": text starting with = + - @ is prefixed with an apostrophe)."""
+spreadsheet-formula guard (OWASP "CSV injection": text starting with = + - @ TAB CR is prefixed with an apostrophe).
+
+Every CSV and Excel download goes through here guarded. The one exception is an interchange file the user
+explicitly asks for as an import file for another tool (a REDCap records or data-dictionary import file): REDCap
+would import an apostrophe as part of the value, so :func:`interchange_response` writes that file exactly when
+``exact=True``, and the page says so next to the link. The same file without ``exact`` is guarded like any other
+download (``guard_csv_text``)."""
 
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence], comments: Sequenc
     for comment in comments:
         buffer.write("# " + " ".join(comment.splitlines()) + "\r\n")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC if comments else csv.QUOTE_MINIMAL)
-    writer.writerow(headers)
+    writer.writerow([safe_cell(h) for h in headers])  # headers can carry names typed by users (a document's)
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return buffer.getvalue()
@@ -78,7 +84,7 @@ def xlsx_bytes(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> b
     workbook.remove(workbook.active)
     for title, (headers, rows) in zip(sheet_titles(sheets), sheets.values(), strict=True):
         sheet = workbook.create_sheet(title=title)
-        sheet.append(list(headers))
+        sheet.append([safe_cell(h) for h in headers])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -87,6 +93,21 @@ def xlsx_bytes(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> b
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def guard_csv_text(text: str) -> str:
+    """CSV text written elsewhere (an interchange writer), every cell, headers included, through :func:`safe_cell`."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    if not rows:
+        return ""
+    return csv_text(rows[0], rows[1:])
+
+
+def interchange_response(filename: str, text: str, *, exact: bool) -> Response:
+    """An interchange CSV (e.g. a REDCap import file): byte for byte as its writer made it when ``exact`` (only for
+    a link that names itself an import file for that tool), otherwise guarded, with a BOM for spreadsheets."""
+    body = text if exact else "\ufeff" + guard_csv_text(text)
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 def xlsx_response(filename: str, sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> Response:

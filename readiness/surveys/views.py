@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from app import paging
-from app.exports import csv_response
+from app.exports import csv_response, interchange_response
 from app.models import Clinic, Role
 from app.security import get_scoped_or_404, roles_required
 from readiness.aggregation import MIN_N_FOR_MEAN
@@ -181,8 +181,16 @@ def redcap_records(survey_wave_id: int, instrument_id: int):
     return interchange_csv(f"redcap-records-{obj.clinic.code}-wave{obj.id}-{instrument.key}.csv", text)
 
 
+#: the query argument of a link that asks for the REDCap import file itself (exact, not formula-guarded)
+REDCAP_IMPORT_ARG = "redcap_import"
+
+
 def interchange_csv(filename: str, text: str) -> Response:
-    """A REDCap interchange file, byte for byte as :mod:`readiness.redcap` wrote it. Deliberately not
-    ``app.exports.csv_response``: its spreadsheet-formula guard would prefix answers or choice lists that start
-    with "-" or "=" (e.g. ``-1, Refused``) with an apostrophe, and REDCap would import the altered values."""
-    return Response(text, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})
+    """A REDCap interchange file. Guarded against spreadsheet formulas like every download, unless the link asked
+    for the REDCap import file (``?redcap_import=1``): then byte for byte as :mod:`readiness.redcap` wrote it,
+    since REDCap would import an apostrophe the guard adds to answers or choice lists starting with "-" or "="
+    (e.g. ``-1, Refused``). The pages say so next to those links."""
+    exact = request.args.get(REDCAP_IMPORT_ARG) == "1"
+    if exact:
+        filename = filename.removesuffix(".csv") + "-redcap-import.csv"
+    return interchange_response(filename, text, exact=exact)

@@ -23,19 +23,24 @@ def agency_models() -> list[type]:
     return [m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, AgencyScoped)]
 
 
-@pytest.fixture
-def populated(app_ctx, factories):
+def build_world(factories, marker: str) -> dict:
+    """An agency, a clinic, a row of every agency-owned model (text columns starting with ``marker``), users."""
     agency = factories.agency(name="Walk Agency", code="WLK")
     clinic = factories.clinic(agency, code="WLK-1")
     cache: dict = {}
-    objects = {model: factories.generic(model, agency, clinic, "walk", cache) for model in agency_models()}
+    objects = {model: factories.generic(model, agency, clinic, marker, cache) for model in agency_models()}
     # every row built, parents included (a qualitative project is not agency-owned, but its row is there)
     ids = {snake(model.__name__) + "_id": sa.inspect(obj).identity[0] for model, obj in {**cache, **objects}.items()
            if isinstance(model, type)}
     ids.setdefault("agency_id", agency.id)
     ids.setdefault("clinic_id", clinic.id)
     users = {role: factories.user(role, agency=agency if role in Role.AGENCY_BOUND else None) for role in Role.ALL}
-    return {"agency": agency, "clinic": clinic, "objects": objects, "ids": ids, "users": users}
+    return {"agency": agency, "clinic": clinic, "objects": objects, "ids": ids, "users": users, "cache": cache}
+
+
+@pytest.fixture
+def populated(app_ctx, factories):
+    return build_world(factories, "walk")
 
 
 def fill(rule, ids: dict, default_int: int = 1) -> dict:
