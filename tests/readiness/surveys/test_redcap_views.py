@@ -124,12 +124,12 @@ def test_cli_import_with_key_and_errors(runner, app_ctx, tmp_path):
 
 def test_dictionary_export_round_trips(client, login, director):
     login(director)
-    oric = client.get("/readiness/instruments/oric/1.0.0/dictionary.csv")
+    oric = client.get("/readiness/instruments/oric/1.0.0/dictionary.csv?redcap_import=1")
     assert oric.status_code == 200 and oric.mimetype == "text/csv"
     back = parse_data_dictionary(oric.data.decode())
     assert [i["text"] for i in back["items"]] == [i["text"] for i in load_instrument("oric")["items"]]
     imported = library.import_dictionary(FIXTURE.read_text(), key="leadership", user=director)
-    exported = client.get(f"/readiness/instruments/leadership/{imported.version}/dictionary.csv").data.decode()
+    exported = client.get(f"/readiness/instruments/leadership/{imported.version}/dictionary.csv?redcap_import=1").data.decode()
     assert exported.splitlines()[1].split(",")[1] == "team_leadership_survey"  # the REDCap form name
     assert parse_data_dictionary(exported)["items"] == imported.definition["items"]
     assert client.get("/readiness/instruments/nope/1.0.0/dictionary.csv").status_code == 404
@@ -147,7 +147,7 @@ def test_records_export_in_redcap_import_format(client, login, director, create_
     respond(wave.issued_tokens[2], [leadership, fim_answers(4, fim_02=99)])
     client.post(f"/s/{wave.issued_tokens[1]}", data={"role": "clinician"})  # a draft is not exported
     login(director)
-    response = client.get(f"/readiness/surveys/{wave.id}/instruments/{imported.id}/redcap-records.csv")
+    response = client.get(f"/readiness/surveys/{wave.id}/instruments/{imported.id}/redcap-records.csv?redcap_import=1")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     header = next(csv.reader(io.StringIO(response.data.decode())))
     assert header[:2] == ["record_id", "redcap_data_access_group"] and header.count("record_id") == 1
@@ -160,14 +160,14 @@ def test_records_export_in_redcap_import_format(client, login, director, create_
     assert [row[f"credentials___{i}"] for i in range(1, 6)] == ["1", "0", "1", "0", "0"]
     assert row["role_other"] == "Peer, recovery coach" and row["team_leadership_survey_complete"] == "2"
     assert row["contact_email"] == ""  # an identifier field: blank for the director
-    fim = client.get(f"/readiness/surveys/{wave.id}/instruments/{wave.instruments[1].id}/redcap-records.csv")
+    fim = client.get(f"/readiness/surveys/{wave.id}/instruments/{wave.instruments[1].id}/redcap-records.csv?redcap_import=1")
     fim_row = next(csv.DictReader(io.StringIO(fim.data.decode())))
     assert fim_row["fim_02"] == "99" and fim_row["fim_01"] == "4" and fim_row["fim_complete"] == "2"
     denied = client.get(f"/readiness/surveys/{wave.id}/instruments/{imported.id}/redcap-records.csv?identifiers=1")
     assert denied.status_code == 403
     client.post("/auth/logout")
     login(create_user(Role.ADMIN))
-    full = client.get(f"/readiness/surveys/{wave.id}/instruments/{imported.id}/redcap-records.csv?identifiers=1")
+    full = client.get(f"/readiness/surveys/{wave.id}/instruments/{imported.id}/redcap-records.csv?identifiers=1&redcap_import=1")
     assert next(csv.DictReader(io.StringIO(full.data.decode())))["contact_email"] == "someone@example.org"
 
 
@@ -175,7 +175,7 @@ def test_oric_wave_export_columns(client, login, director, make_wave, respond):
     wave = make_wave(refs=("shipped:oric@1.0.0",), n_links=2)
     respond(wave.issued_tokens[1], [oric_answers(5, oric_12=99)])
     login(director)
-    text = client.get(f"/readiness/surveys/{wave.id}/instruments/{wave.instruments[0].id}/redcap-records.csv")
+    text = client.get(f"/readiness/surveys/{wave.id}/instruments/{wave.instruments[0].id}/redcap-records.csv?redcap_import=1")
     header, row = list(csv.reader(io.StringIO(text.data.decode())))
     assert header == ["record_id", "redcap_data_access_group", *[f"oric_{i:02d}" for i in range(1, 13)],
                       "oric_complete"]
