@@ -9,6 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.auth.views import SIGN_OUT_ENDPOINTS
 from app.db import db
 from app.models import AgencyScoped, Role
 from app.security import issue_api_token
@@ -16,7 +17,7 @@ from tests.factories import Factories
 
 MARKER = "ZZBSECRET"
 #: endpoints that end the test user's session; walking them would sign the walker out
-SKIP_ENDPOINTS = {"auth.logout", "auth.revoke_all_sessions", "auth.revoke_session", "static"}
+SKIP_ENDPOINTS = {*SIGN_OUT_ENDPOINTS, "static"}
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 

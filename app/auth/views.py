@@ -26,6 +26,8 @@ from app.security import (
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 LOGIN_FAILED = "Email or password is not correct."
+#: the routes that end the caller's own session (route walks in the tests skip them, or they would sign out)
+SIGN_OUT_ENDPOINTS = frozenset({"auth.logout", "auth.revoke_all_sessions", "auth.revoke_session"})
 
 
 def _wait_words(seconds: int) -> str:

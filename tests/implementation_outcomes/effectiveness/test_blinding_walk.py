@@ -9,12 +9,13 @@ import re
 
 import sqlalchemy as sa
 
+from app.auth.views import SIGN_OUT_ENDPOINTS
 from app.db import db
 from app.models import AgencyScoped
 from app.security import issue_api_token
 from tests.implementation_outcomes.effectiveness.conftest import COUNSELOR_MARKER
 
-SKIP_ENDPOINTS = {"auth.logout", "static"}
+SKIP_ENDPOINTS = {*SIGN_OUT_ENDPOINTS, "static"}
 #: what would reveal the arm: its codes and labels, the MIO-only screening status, the counselor's name
 REVEALING = [re.compile(p) for p in (rb"mio_tau", rb"MIO \+ TAU", rb"MIO\+TAU", rb"\bTAU\b", rb"started MIO",
                                      COUNSELOR_MARKER.encode())]
