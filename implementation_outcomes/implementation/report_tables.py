@@ -34,8 +34,24 @@ def counselor_steps_table(entry: Entry) -> Table:
     return table
 
 
+def contradictions_table(entry: Entry) -> Table:
+    """One row per contradiction between a counselor's recorded steps and the delivery data (``derive_steps``)."""
+    table = Table("adoption-contradictions",
+                  f"Recorded steps the data contradict, or steps the data prove but nobody recorded, "
+                  f"{entry['clinic']['code']}",
+                  [Column("Counselor"), Column("Step"), Column("Recorded on", "date"), Column("Data show it from", "date"),
+                   Column("What the data show")])
+    for counselor in entry["counselors"]:
+        for flag in counselor["flags"]:
+            table.rows.append([counselor["name"], STEP_LABELS[flag["step"]], flag["recorded_on"], flag["data_on"],
+                               flag["message"]])
+            table.row_ids.append(counselor["id"])
+    return table
+
+
 def summary_table(entry: Entry) -> Table:
     adoption, pen = entry["staff_adoption"], entry["penetration"]
+    by_hand = entry["recorded_staff_adoption"]
     table = Table("adoption-summary", f"Staff-level adoption and penetration, {entry['clinic']['code']}",
                   [Column("Measure"), Column("Numerator", "int"), Column("Denominator", "int"),
                    Column("Value", "proportion")])
@@ -45,6 +61,8 @@ def summary_table(entry: Entry) -> Table:
         ["Staff adoption (delivering / invited)", adoption["delivering"], adoption["invited"],
          adoption["adoption_of_invited"]],
         [f"Penetration (delivering / trained: {TRAINED_LABEL})", pen["delivering"], pen["trained"], pen["penetration"]],
+        ["Staff adoption from hand-recorded steps only (delivering / eligible)", by_hand["delivering"],
+         by_hand["eligible"], by_hand["adoption_of_eligible"]],
     ]
     return table
 

@@ -36,9 +36,10 @@ from implementation_outcomes.delivery.services.sessions import counselor_deliver
 from implementation_outcomes.implementation import clinic_adoption, clinic_stages
 from implementation_outcomes.implementation.services.activities import catalogue, stages_by_clinic
 from implementation_outcomes.implementation.services.adoption import (
+    SOURCE_LABELS,
     STEP_LABELS,
     adoption_figures_by_clinic,
-    steps_by_person,
+    counselor_adoption,
 )
 
 #: the overview's fidelity figures (columns of the rows, headline figures of a clinic)
@@ -163,6 +164,7 @@ def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, A
             "reach": r["main"], "reach_sensitivity": r["sensitivity"],
             "eligible": staff["eligible"], "delivering": staff["delivering"], "adoption": staff["adoption_of_eligible"],
             "trained": pen["trained"], "penetration": pen["penetration"],
+            "adoption_flags": adoption[clinic.id]["flagged_counselors"],
             "mio_mothers": feas["n_mothers"], "mean_dose": feas["mean_dose"],
             "completion_share": feas["completion_share"], "share_50_60": feas["share_in_duration_window"],
             **(_fidelity_figures(fidelity[clinic.id]["adequacy"], fidelity[clinic.id]["icc"],
@@ -206,6 +208,7 @@ def clinic_overview(clinic_id: int, filters: Filters | None = None, user=None) -
             "reach_sensitivity": enrolled["sensitivity"],
             "eligible": staff["eligible"], "delivering": staff["delivering"], "adoption": staff["adoption_of_eligible"],
             "trained": pen["trained"], "penetration": pen["penetration"],
+            "adoption_flags": adoption["flagged_counselors"],
             "mio_mothers": summary["n_mothers"], "mean_dose": summary["mean_dose"],
             "completion_share": summary["completion_share"], "share_50_60": summary["share_in_duration_window"],
             **fidelity,
@@ -216,9 +219,15 @@ def clinic_overview(clinic_id: int, filters: Filters | None = None, user=None) -
         "funnel": adoption["funnel"],
         "stages": stages["stages"],
         "counselors": [{"id": c["id"], "name": c["name"], "furthest": c["furthest"],
-                        "furthest_label": STEP_LABELS.get(c["furthest"]) if c["furthest"] else None}
+                        "furthest_label": STEP_LABELS.get(c["furthest"]) if c["furthest"] else None,
+                        "recorded_furthest_label": STEP_LABELS.get(c["recorded_furthest"]) if c["recorded_furthest"]
+                        else None, "flags": [f["message"] for f in c["flags"]]}
                        for c in adoption["counselors"]],
     }, hidden)
+
+
+def _data_date(value: Any) -> date | None:
+    return value if isinstance(value, date) else None
 
 
 def reliability_headline(fidelity: dict[str, Any]) -> dict[str, Any]:
@@ -234,7 +243,7 @@ def counselor_overview(person_id: int, filters: Filters | None = None, user=None
     if person.kind != "counselor":
         abort(404)
     clinic = person.clinic
-    steps = steps_by_person([person.id], user)[person.id]
+    adoption = counselor_adoption(person, user)
     fidelity = clinic_fidelity(clinic.id, user, **filters.period)
     feasibility = clinic_feasibility(clinic.id, user, **filters.period)
     adequacy = next((r for r in fidelity["adequacy"]["by_counselor"] if r["counselor_id"] == person.id),
@@ -244,8 +253,11 @@ def counselor_overview(person_id: int, filters: Filters | None = None, user=None
         "person": {"id": person.id, "name": person.display_name, "active": person.active},
         "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name},
         "filters": filters,
-        "steps": [{"step": s, "label": STEP_LABELS[s], "reached_on": steps[s].reached_on if s in steps else None}
+        "steps": [{"step": s, "label": STEP_LABELS[s], "reached_on": adoption["steps"].get(s),
+                   "counted_from": _data_date(adoption["derived_steps"].get(s)),
+                   "source": SOURCE_LABELS.get(adoption["sources"].get(s), "not reached")}
                   for s in COUNSELOR_STEPS],
+        "adoption_flags": [f["message"] for f in adoption["flags"]],
         "sessions": counselor_delivery(person, user, **filters.period),
         "adequacy": {"rated": adequacy["rated"], "adequate": adequacy["adequate"], "share": adequacy["share"]},
         "scheme": fidelity["scheme"],

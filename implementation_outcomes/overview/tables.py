@@ -23,6 +23,7 @@ OVERVIEW_COLUMNS: list[tuple[str, str, str]] = [
     ("adoption", "Adoption (delivering / eligible)", "pct"),
     ("trained", "Counselors trained", "int"),
     ("penetration", "Penetration (delivering / trained)", "pct"),
+    ("adoption_flags", "Counselors whose adoption records contradict the data", "int"),
     ("mio_mothers", "Mothers in MIO + TAU", "int"),
     ("mean_dose", "Mean dose (sessions)", "num"),
     ("completion_share", "Completed", "pct"),
@@ -82,8 +83,15 @@ def clinic_tables(c: dict[str, Any], step_labels: dict[str, str]) -> list[Table]
     funnel = Table("funnel", "Counselors reaching each adoption step",
                    [Column("Step"), Column("Counselors", "int"), Column("Of invited", "pct")],
                    [[step_labels.get(f["step"], f["step"]), f["count"], f["pct_of_invited"]] for f in c["funnel"]])
-    counselors = Table("counselors", "Counselors", [Column("Counselor"), Column("Furthest step")],
-                       [[p["name"], p["furthest_label"] or "none yet"] for p in c["counselors"]])
+    counselors = Table("counselors", "Counselors",
+                       [Column("Counselor"), Column("Furthest step (recorded or proven by the data)"),
+                        Column("Furthest step recorded by hand"), Column("Records and data")],
+                       [[p["name"], p["furthest_label"] or "none yet", p["recorded_furthest_label"] or "none yet",
+                         " ".join(p["flags"]) or "agree"] for p in c["counselors"]],
+                       note="A step counts when recorded by hand or proven by the delivery data (delivering: an "
+                            "attended MIO session; rostered: a mother assigned; training-case steps: attended "
+                            "training-case sessions; consultation: 70 %+ of logged calls); a later step implies "
+                            "the earlier ones.")
     return [figures, funnel, counselors]
 
 
@@ -99,8 +107,10 @@ def _display(value: Any, kind: str) -> Any:
 
 
 def counselor_tables(c: dict[str, Any]) -> list[Table]:
-    steps = Table("steps", "Adoption steps", [Column("Step"), Column("Reached on", "date")],
-                  [[s["label"], s["reached_on"]] for s in c["steps"]])
+    steps = Table("steps", "Adoption steps",
+                  [Column("Step"), Column("Recorded on", "date"), Column("Counted from", "date"), Column("Counted because")],
+                  [[s["label"], s["reached_on"], s["counted_from"], s["source"]] for s in c["steps"]],
+                  note=" ".join(c["adoption_flags"]) or "The recorded steps agree with the sessions, calls and roster.")
     sessions = c["sessions"]
     delivered = Table("sessions", "MIO sessions with trial mothers", [Column("Measure"), Column("Count", "int")],
                       [["Attended", sessions["by_status"]["attended"]], ["No-show", sessions["by_status"]["no_show"]],

@@ -19,8 +19,11 @@ from app.models import Clinic, Person
 from app.security import scoped
 from implementation_outcomes.adoption import (
     COUNSELOR_STEPS,
+    DATA_PROVEN_STEPS,
     TRAINED_STEP,
+    adoption_evidence,
     adoption_funnel,
+    derive_steps,
     penetration,
     setting_adoption,
     staff_adoption,
@@ -48,6 +51,9 @@ STEP_LABELS: dict[str, str] = {
     "delivering": "Delivering to trial mothers",
 }
 TRAINED_LABEL = STEP_LABELS[TRAINED_STEP]
+#: why a step counts (``derive_steps``'s sources)
+SOURCE_LABELS: dict[str, str] = {"recorded": "recorded by hand", "both": "recorded; the data agree",
+                                 "data": "proven by the data, not recorded", "implied": "implied by a later step"}
 READINESS_SOURCE = "readiness screening"
 #: an eligible step typed in on the adoption page still comes from the screening, just not through the hook
 READINESS_BY_HAND = "readiness screening (recorded by hand)"
@@ -69,28 +75,96 @@ def steps_by_person(person_ids: Sequence[int], user=None) -> dict[int, dict[str,
     return out
 
 
-def _counselor_dict(person: Person, steps: dict[str, AdoptionStep]) -> dict[str, Any]:
+def evidence_by_person(person_ids: Sequence[int] | sa.Select, user=None) -> dict[int, dict[str, Any]]:
+    """What the delivery rows prove about each counselor's adoption steps (``adoption.adoption_evidence``), from
+    four grouped queries (MIO sessions, training-case sessions, consultation calls, mothers assigned) whatever the
+    number of counselors. ``person_ids``: ids or a select of ids. All dates (adoption is not cut by a period)."""
+    from implementation_outcomes.delivery.models import (
+        ConsultationCall,
+        MioSession,
+        TrainingCaseSession,
+        TrialParticipant,
+    )
+
+    user = acting_user(user)
+    ids = person_ids if isinstance(person_ids, sa.Select) else list(person_ids)
+    mio = (sa.select(MioSession.counselor_id, sa.func.min(MioSession.session_date), sa.func.count())
+           .where(MioSession.counselor_id.in_(ids), MioSession.status == "attended").group_by(MioSession.counselor_id))
+    training = (sa.select(TrainingCaseSession.counselor_id, TrainingCaseSession.training_case,
+                          TrainingCaseSession.session_number, TrainingCaseSession.session_date)
+                .where(TrainingCaseSession.counselor_id.in_(ids), TrainingCaseSession.status == "attended"))
+    calls = (sa.select(ConsultationCall.counselor_id, ConsultationCall.attended, sa.func.count())
+             .where(ConsultationCall.counselor_id.in_(ids))
+             .group_by(ConsultationCall.counselor_id, ConsultationCall.attended))
+    mothers = (sa.select(TrialParticipant.counselor_id, sa.func.count())
+               .where(TrialParticipant.counselor_id.in_(ids)).group_by(TrialParticipant.counselor_id))
+    evidence = adoption_evidence(
+        [{"counselor_id": c, "date": d, "count": n} for c, d, n in db.session.execute(scoped(mio, MioSession, user))],
+        [{"counselor_id": c, "training_case": k, "session_number": m, "date": d}
+         for c, k, m, d in db.session.execute(scoped(training, TrainingCaseSession, user))],
+        [{"counselor_id": c, "attended": a, "count": n}
+         for c, a, n in db.session.execute(scoped(calls, ConsultationCall, user))],
+        [{"counselor_id": c, "count": n} for c, n in db.session.execute(scoped(mothers, TrialParticipant, user))],
+    )
+    return {int(cid): ev for cid, ev in evidence.items()}
+
+
+def _derived(steps: dict[str, date], evidence: dict[str, Any] | None) -> dict[str, Any]:
+    derived = derive_steps(steps, evidence)
+    for flag in derived["flags"]:
+        flag["label"] = STEP_LABELS[flag["step"]]
+        flag["message"] = flag_message(flag)
+    return derived
+
+
+def flag_message(flag: dict[str, Any]) -> str:
+    """One plain sentence for a contradiction between the recorded steps and the data (``derive_steps``)."""
+    label, shown = STEP_LABELS[flag["step"]], flag["shown"]
+    if flag["kind"] == "not_recorded":
+        since = f" (since {flag['data_on'].isoformat()})" if flag.get("data_on") else ""
+        return f"“{label}” is not recorded, but the data prove it: {shown}{since}."
+    if flag["kind"] == "contradicted":
+        return (f"“{label}” is recorded{_on(flag['recorded_on'])}, but the data do not show it: {shown} "
+                f"(needs {DATA_PROVEN_STEPS[flag['step']]}).")
+    return (f"“{label}” is recorded on {flag['recorded_on'].isoformat()}, before the data show it "
+            f"({flag['data_on'].isoformat()}; {shown}).")
+
+
+def _on(when: date | None) -> str:
+    return f" on {when.isoformat()}" if when else ""
+
+
+def _counselor_dict(person: Person, steps: dict[str, AdoptionStep], evidence: dict[str, Any] | None
+                    ) -> dict[str, Any]:
     reached = [s for s in COUNSELOR_STEPS if s in steps]
+    derived = _derived({s: steps[s].reached_on for s in reached}, evidence)
     return {"id": person.id, "name": person.display_name, "clinic_code": person.clinic.code, "active": person.active,
             "steps": {s: steps[s].reached_on for s in reached},
             "step_ids": {s: steps[s].id for s in reached},
-            "furthest": reached[-1] if reached else None,
+            "derived_steps": derived["steps"], "sources": derived["sources"], "flags": derived["flags"],
+            "furthest": derived["furthest"], "recorded_furthest": derived["recorded_furthest"],
             "next_step": COUNSELOR_STEPS[len(reached)] if len(reached) < len(COUNSELOR_STEPS) else None}
 
 
 def _summary(counselor_dicts: list[dict[str, Any]]) -> dict[str, Any]:
-    """Funnel, staff adoption and penetration of a group of counselors (pure functions, strict step order)."""
-    rows = [{"counselor_id": c["id"], **c["steps"]} for c in counselor_dicts]
-    return {"funnel": adoption_funnel(rows), "staff_adoption": staff_adoption(rows), "penetration": penetration(rows)}
+    """Funnel, staff adoption and penetration of a group of counselors (pure functions, strict step order) over
+    the steps recorded or proven by the data (``derive_steps``), and how many counselors carry a contradiction."""
+    rows = [{"counselor_id": c["id"], **c["derived_steps"]} for c in counselor_dicts]
+    recorded = [{"counselor_id": c["id"], **c["steps"]} for c in counselor_dicts]
+    return {"funnel": adoption_funnel(rows), "staff_adoption": staff_adoption(rows), "penetration": penetration(rows),
+            "recorded_staff_adoption": staff_adoption(recorded),
+            "flagged_counselors": sum(bool(c["flags"]) for c in counselor_dicts)}
 
 
 def adoption_by_clinic(clinics: Sequence[Clinic], user=None) -> list[dict[str, Any]]:
-    """For each clinic: ``{clinic, counselors: [...], funnel, staff_adoption, penetration}`` (two queries in all)."""
+    """For each clinic: ``{clinic, counselors: [...], funnel, staff_adoption, penetration, recorded_staff_adoption,
+    flagged_counselors}`` (six queries in all)."""
     people = counselors([c.id for c in clinics], user)
     steps = steps_by_person([p.id for p in people], user)
+    evidence = evidence_by_person([p.id for p in people], user)
     by_clinic: dict[int, list[dict[str, Any]]] = {c.id: [] for c in clinics}
     for person in people:
-        by_clinic[person.clinic_id].append(_counselor_dict(person, steps[person.id]))
+        by_clinic[person.clinic_id].append(_counselor_dict(person, steps[person.id], evidence.get(person.id)))
     return [{"clinic": clinic_info(c), "counselors": by_clinic[c.id], **_summary(by_clinic[c.id])} for c in clinics]
 
 
@@ -110,6 +184,10 @@ def adoption_figures_by_clinic(clinic_ids: Sequence[int], user=None) -> dict[int
     for person_id, step, reached_on in db.session.execute(scoped(steps, AdoptionStep, user)):
         if person_id in by_person:
             by_person[person_id]["steps"][step] = reached_on
+    evidence = evidence_by_person(scoped(people.with_only_columns(Person.id), Person, user), user)
+    for person_id, member in by_person.items():
+        derived = derive_steps(member["steps"], evidence.get(person_id))
+        member.update(derived_steps=derived["steps"], flags=derived["flags"])
     return {cid: _summary(members) for cid, members in by_clinic.items()}
 
 
@@ -118,9 +196,16 @@ def clinic_adoption(clinic_id: int, user=None) -> dict[str, Any] | None:
 
     ``{clinic: {id, code, name, agency_id, agency_code}, counselors: [{id, name, steps: {step: date}, furthest}],
     funnel: [{step, count, pct_of_previous, pct_of_invited}], staff_adoption: {...}, penetration: {...}}``.
+    Counselors also carry ``derived_steps``/``sources``/``flags`` (steps the data prove, contradictions).
     """
     clinics = visible_clinics(user, [clinic_id])
     return adoption_by_clinic(clinics, user)[0] if clinics else None
+
+
+def counselor_adoption(person: Person, user=None) -> dict[str, Any]:
+    """One counselor's recorded and derived steps and contradictions (``_counselor_dict``); ``person`` in scope."""
+    steps = steps_by_person([person.id], user)[person.id]
+    return _counselor_dict(person, steps, evidence_by_person([person.id], user).get(person.id))
 
 
 def all_clinics_summary(per_clinic: list[dict[str, Any]]) -> dict[str, Any]:

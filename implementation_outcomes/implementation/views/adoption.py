@@ -37,6 +37,7 @@ def clinic_adoption_context(clinic: Clinic) -> dict:
             "funnel": report_tables.funnel_table(entry),
             "summary": report_tables.summary_table(entry),
             "counselors": report_tables.counselor_steps_table(entry),
+            "contradictions": report_tables.contradictions_table(entry),
         },
     }
 

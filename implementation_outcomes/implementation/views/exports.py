@@ -24,7 +24,7 @@ from implementation_outcomes.implementation.views.strategies import (
 
 CLINIC_TABLES = {
     "funnel": ("adoption", "funnel"), "adoption-summary": ("adoption", "summary"),
-    "counselor-steps": ("adoption", "counselors"),
+    "counselor-steps": ("adoption", "counselors"), "adoption-contradictions": ("adoption", "contradictions"),
     "stages": ("stages", "stages"), "phases": ("stages", "phases"), "timeline": ("stages", "timeline"),
 }
 ADOPTION_TABLES = ("funnel-comparison", "staff-adoption", "setting-adoption")
