@@ -54,6 +54,15 @@ def koo_li_band(value: float | None) -> str | None:
     return "excellent"
 
 
+def koo_li_ci_band(ci_low: float | None, ci_high: float | None) -> str | None:
+    """The Koo & Li band read from a 95 % CI, as Koo & Li (2016, p. 158) advise: the bands the interval spans,
+    "poor to moderate" when it runs from one to another, one band when it lies within it; None without a CI."""
+    low, high = koo_li_band(ci_low), koo_li_band(ci_high)
+    if low is None or high is None:
+        return None
+    return low if low == high else f"{low} to {high}"
+
+
 def mean_squares(matrix: Sequence[Sequence[float]]) -> dict[str, float]:
     """Two-way ANOVA mean squares of an n x k matrix (complete data): MSR, MSC, MSE, MSW, n, k."""
     x = np.asarray(matrix, dtype=float)

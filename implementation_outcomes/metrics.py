@@ -48,7 +48,7 @@ from implementation_outcomes.fidelity import (
     validate_rating,
     validate_scheme,
 )
-from implementation_outcomes.icc import ICC_FORMS, icc, koo_li_band
+from implementation_outcomes.icc import ICC_FORMS, icc, koo_li_band, koo_li_ci_band
 from implementation_outcomes.overview.frame import overview_frame
 from implementation_outcomes.randomization import (
     generate_allocation_sequence,
@@ -87,7 +87,7 @@ __all__ = [
     "OutcomeDataError", "RatingError", "ScreeningLogError", "SessionDataError", "StrategyRecordError",
     "adequacy_mask", "adequacy_of_ratings", "adoption_funnel", "compare_sources", "consort_flow", "coverage_from_counts", "consultation_attendance", "days_to_first_session", "dose_summary", "double_coding_sample", "duration_window_share",
     "evaluate_adequacy", "feasibility_summary", "fidelity_coverage", "generate_allocation_sequence",
-    "group_scores", "icc", "koo_li_band", "load_activity_catalogue", "load_eric_strategies",
+    "group_scores", "icc", "koo_li_band", "koo_li_ci_band", "load_activity_catalogue", "load_eric_strategies",
     "load_fidelity_scheme", "load_frame_fields", "load_strategy_specification", "median_iqr",
     "new_allocation_seed", "next_assignment", "overview_frame", "penetration", "reach_cascade",
     "reach_cascade_by_clinic", "reach_pct", "reach_pct_sensitivity", "representativeness", "run_chart",

@@ -258,7 +258,7 @@ def fidelity_tables(fid: dict[str, Any]) -> list[Table]:
     adequacy.rows.append(["All counselors", fid["adequacy"]["rated"], fid["adequacy"]["adequate"],
                           fid["adequacy"]["share"]])
     return [coverage_table(fid), adequacy, reliability_table(fid["reliability"]), *run_chart_tables(fid),
-            *self_tables(fid)]
+            *self_tables(fid), reliability_by_kind_table(fid["reliability"])]
 
 
 def fidelity_overview_tables(overview: dict[str, Any]) -> list[Table]:
@@ -266,18 +266,31 @@ def fidelity_overview_tables(overview: dict[str, Any]) -> list[Table]:
     workload = Table("coder-workload", "Coders' workload", _cols(
         "Coder", ("Primary", "int"), ("Second (double coding)", "int"), ("Rated", "int"), ("Backlog", "int")))
     workload.rows = [[w["coder"], w["primary"], w["second"], w["rated"], w["backlog"]] for w in overview["workload"]]
-    return [workload, coverage_table(overview["figures"]), reliability_table(overview["figures"]["reliability"])]
+    return [workload, coverage_table(overview["figures"]), reliability_table(overview["figures"]["reliability"]),
+            reliability_by_kind_table(overview["figures"]["reliability"])]
 
 
 def reliability_table(rel: dict[str, Any]) -> Table:
-    table = Table("reliability", f"Coder reliability, {rel['form']} over double-coded sessions", _cols(
+    table = Table("reliability", f"Coder reliability, {rel['form']} over double-coded trial sessions", _cols(
         "Score", "Level", ("Sessions", "int"), ("ICC", "num"), ("95% CI low", "num"), ("95% CI high", "num"),
-        "Koo & Li band", "Band of CI"), note=rel["description"])
+        "Koo & Li band of the CI", "Band of the point estimate alone"), note=rel["description"])
     for level, rows in (("group mean", rel["by_group"]), ("scale", rel["by_scale"])):
         for r in rows:
-            low, high = r.get("band_ci_low"), r.get("band_ci_high")
-            ci_band = None if not low else low if low == high else f"{low} to {high}"
-            table.rows.append([r["label"], level, r["n"], r["value"], r["ci_low"], r["ci_high"], r["band"], ci_band])
+            table.rows.append([r["label"], level, r["n"], r["value"], r["ci_low"], r["ci_high"], r["band_of_ci"],
+                               r["band"]])
+    return table
+
+
+def reliability_by_kind_table(rel: dict[str, Any]) -> Table:
+    """The adherence score's ICC over trial sessions (the headline), training-case sessions and both pooled."""
+    table = Table("reliability-by-session-kind",
+                  f"Coder reliability of the {rel['headline']['label']} score by session kind, {rel['form']}", _cols(
+                      "Sessions", ("Double-coded sessions (n)", "int"), ("ICC", "num"), ("95% CI low", "num"),
+                      ("95% CI high", "num"), "Koo & Li band of the CI"),
+                  note="Trial sessions are the headline; training-case sessions are rated before delivery and are "
+                       "shown apart; the pooled row is for comparison only. " + rel["description"])
+    for r in rel["by_session_kind"].values():
+        table.rows.append([r["session_kind"], r["n"], r["value"], r["ci_low"], r["ci_high"], r["band_of_ci"]])
     return table
 
 

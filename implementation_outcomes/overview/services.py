@@ -43,7 +43,8 @@ from implementation_outcomes.implementation.services.adoption import (
 )
 
 #: the overview's fidelity figures (columns of the rows, headline figures of a clinic)
-FIDELITY_FIELDS = frozenset({"rated_sessions", "adequate_share", "icc", "icc_form", "icc_pairs", "icc_band"})
+FIDELITY_FIELDS = frozenset({"rated_sessions", "adequate_share", "icc", "icc_form", "icc_pairs", "icc_band",
+                             "icc_ci_low", "icc_ci_high", "icc_training", "icc_training_pairs"})
 
 
 def hidden_fields(user=None) -> frozenset[str]:
@@ -168,16 +169,21 @@ def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, A
             "mio_mothers": feas["n_mothers"], "mean_dose": feas["mean_dose"],
             "completion_share": feas["completion_share"], "share_50_60": feas["share_in_duration_window"],
             **(_fidelity_figures(fidelity[clinic.id]["adequacy"], fidelity[clinic.id]["icc"],
-                                 fidelity[clinic.id]["icc_form"]) if fidelity is not None else {}),
+                                 fidelity[clinic.id]["icc_form"], fidelity[clinic.id]["icc_training"])
+               if fidelity is not None else {}),
             "current_stage": stage, "current_stage_label": _stage_label(stage),
         }, hidden))
     return rows
 
 
-def _fidelity_figures(adequacy: dict[str, Any], icc: dict[str, Any], icc_form: str) -> dict[str, Any]:
-    """The fidelity fields of a row: adequacy (rated, share) and ICC (value, pairs ``n``, form)."""
+def _fidelity_figures(adequacy: dict[str, Any], icc: dict[str, Any], icc_form: str, training: dict[str, Any]
+                      ) -> dict[str, Any]:
+    """The fidelity fields of a row: adequacy (rated, share); the ICC of trial sessions (value, 95 % CI, the Koo & Li
+    band the CI spans, pairs ``n``, form); the ICC of training-case sessions, apart (value, pairs)."""
     return {"rated_sessions": adequacy["rated"], "adequate_share": adequacy["share"], "icc": icc["value"],
-            "icc_form": icc_form, "icc_pairs": icc["n"]}
+            "icc_ci_low": icc["ci_low"], "icc_ci_high": icc["ci_high"], "icc_band": icc["band_of_ci"],
+            "icc_form": icc_form, "icc_pairs": icc["n"],
+            "icc_training": training["value"], "icc_training_pairs": training["n"]}
 
 
 def clinic_overview(clinic_id: int, filters: Filters | None = None, user=None) -> dict[str, Any]:
@@ -198,7 +204,8 @@ def clinic_overview(clinic_id: int, filters: Filters | None = None, user=None) -
     if not FIDELITY_FIELDS <= hidden:
         figures = clinic_fidelity(clinic.id, user, **filters.period)
         headline = reliability_headline(figures)
-        fidelity = _fidelity_figures(figures["adequacy"], headline, headline["form"])
+        fidelity = _fidelity_figures(figures["adequacy"], headline, headline["form"],
+                                     figures["reliability"]["by_session_kind"]["training"])
     return _without({
         "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name, "agency": clinic.agency.code},
         "filters": filters,
@@ -215,7 +222,7 @@ def clinic_overview(clinic_id: int, filters: Filters | None = None, user=None) -
             "current_stage": stages["current_stage"], "current_stage_label": _stage_label(stages["current_stage"]),
         }, hidden),
         "completion_threshold": feasibility["completion_threshold"],
-        "icc_band": headline.get("band"),
+        "icc_band": headline.get("band_of_ci"),
         "funnel": adoption["funnel"],
         "stages": stages["stages"],
         "counselors": [{"id": c["id"], "name": c["name"], "furthest": c["furthest"],

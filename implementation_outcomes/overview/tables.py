@@ -30,9 +30,14 @@ OVERVIEW_COLUMNS: list[tuple[str, str, str]] = [
     ("share_50_60", "Sessions of 50-60 min", "pct"),
     ("rated_sessions", "Coder-rated sessions", "int"),
     ("adequate_share", "Adequate fidelity", "pct"),
-    ("icc", "ICC", "num"),
+    ("icc", "ICC, trial sessions", "num"),
+    ("icc_ci_low", "ICC 95% CI low", "num"),
+    ("icc_ci_high", "ICC 95% CI high", "num"),
+    ("icc_band", "ICC band (Koo & Li, from the CI)", "text"),
     ("icc_form", "ICC form", "text"),
-    ("icc_pairs", "ICC double-coded sessions", "int"),
+    ("icc_pairs", "ICC double-coded trial sessions (n)", "int"),
+    ("icc_training", "ICC, training-case sessions (apart)", "num"),
+    ("icc_training_pairs", "ICC double-coded training-case sessions (n)", "int"),
     ("current_stage", "Current stage", "int"),
     ("current_stage_label", "Stage", "text"),
 ]
@@ -58,7 +63,9 @@ def overview_table(rows: Sequence[dict[str, Any]], hidden: Collection[str] = ())
     columns = overview_columns(hidden)
     note = "Shares are of the denominators named in the headers; a dash means undefined (no denominator)."
     if "icc" not in hidden:
-        note += " ICC(2,1) of the adherence group over double-coded sessions."
+        note += (" ICC(2,1) (two-way random, absolute agreement, single rater) of the adherence score over "
+                 "double-coded trial sessions, 95% CI by McGraw & Wong 1996; its band is every Koo & Li (2016) band "
+                 "the CI spans; training-case sessions are reported apart, never pooled into it.")
     return Table("outcomes", "Implementation outcomes by clinic", [Column(header, kind) for _k, header, kind in columns],
                  [[row[key] for key, _h, _k in columns] for row in rows], note=note)
 

@@ -64,3 +64,42 @@ def test_ci_contains_estimate_and_bad_input():
         icc([[1, 2, 3], [2, 3, float("nan")]])
     with pytest.raises(ICCInputError, match="at least 2 sessions"):
         icc([[1, 2]])
+
+
+def _pingouin_icc(matrix):
+    """pingouin.intraclass_corr (Vallat 2018) at full precision: its CIs are rounded to 2 decimals by default."""
+    pg = pytest.importorskip("pingouin", reason="pingouin (dev dependency) is the independent ICC reference")
+    n, k = matrix.shape
+    long = pd.DataFrame([(i, j, matrix[i, j]) for i in range(n) for j in range(k)], columns=["t", "r", "y"])
+    saved = pg.options.get("round.column.CI95%")
+    pg.options["round.column.CI95%"] = None
+    try:
+        return pg.intraclass_corr(long, "t", "r", "y").set_index("Type")
+    finally:
+        pg.options["round.column.CI95%"] = saved
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_form_and_its_ci_against_pingouin(seed):
+    """McGraw & Wong 1996 CIs (F-based; Satterthwaite df for ICC(A,1)) equal pingouin's to 1e-9."""
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(5, 40)), int(rng.integers(2, 5))
+    true = rng.normal(3, 1, n)
+    matrix = np.column_stack([true + rng.normal(0, rng.uniform(0.2, 1.5), n) + rng.normal(0, 0.4) for _ in range(k)])
+    reference = _pingouin_icc(matrix)
+    for form, name in (("ICC(1,1)", "ICC1"), ("ICC(2,1)", "ICC2"), ("ICC(3,1)", "ICC3"), ("ICC(1,k)", "ICC1k"),
+                       ("ICC(2,k)", "ICC2k"), ("ICC(3,k)", "ICC3k")):
+        ours = icc(matrix, form)
+        low, high = reference.loc[name, "CI95%"]
+        assert ours["value"] == pytest.approx(reference.loc[name, "ICC"], abs=1e-9), form
+        assert (ours["ci_low"], ours["ci_high"]) == (pytest.approx(low, abs=1e-9), pytest.approx(high, abs=1e-9)), form
+
+
+def test_band_read_from_the_ci():
+    # Koo & Li 2016: report the bands the 95 % CI spans; by hand from the cut points .50 / .75 / .90
+    from implementation_outcomes.icc import koo_li_ci_band
+
+    assert koo_li_ci_band(0.42, 0.71) == "poor to moderate"
+    assert koo_li_ci_band(0.76, 0.88) == "good"
+    assert koo_li_ci_band(0.2, 0.95) == "poor to excellent"
+    assert koo_li_ci_band(None, 0.8) is None

@@ -122,8 +122,8 @@ def _session_period(stmt: sa.Select, model, date_from: date | None, date_to: dat
 
 def fidelity_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date | None = None,
                        date_to: date | None = None) -> dict[int, dict[str, Any]]:
-    """``{clinic_id: {adequacy: {rated, adequate, share}, icc: <headline reliability entry>, n_double_coded,
-    same_two_coders}}``: ``clinic_fidelity``'s adequacy (a session's primary coder rating, judged under its scheme
+    """``{clinic_id: {adequacy: {rated, adequate, share}, icc: <headline reliability entry: trial sessions>,
+    icc_training: <training-case sessions, apart>, n_double_coded, same_two_coders}}``: ``clinic_fidelity``'s adequacy (a session's primary coder rating, judged under its scheme
     version) and ICC(2,1) of the adherence group, from two queries (coder ratings, primary assignments)."""
     ids = list(clinic_ids)
     stmt = (sa.select(FidelityRating.clinic_id, FidelityRating.coder_id, FidelityRating.mio_session_id,
@@ -155,6 +155,7 @@ def fidelity_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date | N
         adequate = sum(verdicts)
         out[cid] = {"adequacy": {"rated": len(verdicts), "adequate": adequate,
                                  "share": proportion(adequate, len(verdicts))},
-                    "icc": rel["headline"], "icc_form": ICC_FORM, "n_double_coded": rel["n_double_coded"],
+                    "icc": rel["headline"], "icc_training": rel["by_session_kind"]["training"],
+                    "icc_form": ICC_FORM, "n_double_coded": rel["n_double_coded"],
                     "same_two_coders": rel["same_two_coders"]}
     return out

@@ -6,8 +6,9 @@ Definitions (all computed by the pure modules):
 - session score: a session's *primary* coder rating (the primary assignment's coder, else the first rating), so a
   double-coded session counts once; adequacy by ``fidelity.adequacy_of_ratings`` (the rule of ``evaluate_adequacy``) under the rating's scheme version.
 - reliability: ``icc.icc`` form ICC(2,1) = two-way random effects, absolute agreement, single rater (Shrout &
-  Fleiss 1979; McGraw & Wong ICC(A,1)) over sessions rated by two coders, per group mean and per scale, with the
-  Koo & Li (2016) band of the estimate and of its 95 % CI.
+  Fleiss 1979; McGraw & Wong ICC(A,1)) over trial sessions rated by two coders, per group mean and per scale, with
+  its 95 % CI (McGraw & Wong 1996) and the Koo & Li (2016) band the CI spans (``band_of_ci``); training-case
+  sessions and both pooled are reported apart (``by_session_kind``), never in the headline.
 - drift: ``runchart.run_charts_by_counselor`` of the adherence-group mean of each counselor's trial sessions by
   date (training cases come before delivery and are shown beside the self-reflection ratings instead).
 - self vs coder: ``fidelity.compare_sources`` (never pooled).
@@ -46,6 +47,7 @@ from implementation_outcomes.metrics import (
     fidelity_coverage,
     group_scores,
     icc,
+    koo_li_ci_band,
     run_charts_by_counselor,
 )
 
@@ -54,8 +56,10 @@ from implementation_outcomes.metrics import (
 FIDELITY_ROLES = (Role.DIRECTOR,)
 ICC_FORM = "ICC(2,1)"
 ICC_DESCRIPTION = ("ICC(2,1): two-way random effects, absolute agreement, single rater (Shrout & Fleiss 1979; "
-                   "McGraw & Wong 1996 ICC(A,1)); Koo & Li (2016) bands: < .50 poor, .50-.75 moderate, "
-                   ".75-.90 good, > .90 excellent")
+                   "McGraw & Wong 1996 ICC(A,1)), over double-coded trial sessions (training cases apart); 95% CI "
+                   "McGraw & Wong 1996 (F-based, Satterthwaite df); Koo & Li (2016) bands (< .50 poor, .50-.75 "
+                   "moderate, .75-.90 good, > .90 excellent) read from the 95% CI: the band is every band the CI "
+                   "spans")
 
 
 def headline_group(scheme: dict[str, Any]) -> str:
@@ -238,18 +242,45 @@ def _icc_entry(label: str, key: str, pairs: list[tuple[float, float]]) -> dict[s
         result = icc([list(p) for p in pairs], ICC_FORM)
     except ICCInputError as exc:
         entry.update(value=None, ci_low=None, ci_high=None, band=None, band_ci_low=None, band_ci_high=None,
-                     F=None, p=None, note=str(exc))
+                     band_of_ci=None, F=None, p=None, note=str(exc))
         return entry
     entry.update({k: result[k] for k in ("value", "ci_low", "ci_high", "band", "band_ci_low", "band_ci_high", "F",
                                           "df1", "df2", "p")})
+    entry["band_of_ci"] = koo_li_ci_band(result["ci_low"], result["ci_high"])
     entry["note"] = None if result["value"] is not None else "undefined (no spread between sessions)"
     return entry
+
+
+def _ordered_pairs(double: dict[str, dict[int, Any]], primary_coder: dict[str, int | None]
+                   ) -> tuple[list[tuple[Any, Any]], bool]:
+    """The two ratings of each double-coded session, as columns: the two coders when the whole subset was rated by
+    the same two coders (the two-way model's fixed rater set), else "primary" and "second" coder."""
+    coders = sorted({c for v in double.values() for c in v})
+    same_two = len(coders) == 2
+    ordered: list[tuple[Any, Any]] = []
+    for key, by_coder in sorted(double.items()):
+        if same_two:
+            ordered.append((by_coder[coders[0]], by_coder[coders[1]]))
+        else:
+            first_id = primary_coder.get(key, min(by_coder))
+            first = by_coder.get(first_id, by_coder[min(by_coder)])
+            second = next(r for c, r in sorted(by_coder.items()) if r is not first)
+            ordered.append((first, second))
+    return ordered, same_two
+
+
+#: the session kinds reliability is reported for: trial sessions are the headline, training cases apart
+SESSION_KINDS: dict[str, str] = {"mio": "Trial sessions (headline)", "training": "Training-case sessions",
+                                 "all": "Trial and training-case sessions pooled"}
 
 
 def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignment],
                 scheme: dict[str, Any], schemes: dict[int, dict[str, Any]], headline_only: bool = False
                 ) -> dict[str, Any]:
-    """ICC(2,1) over double-coded sessions, per group mean and per scale of the current scheme.
+    """ICC(2,1) over double-coded *trial* sessions, per group mean and per scale of the current scheme, and the
+    adherence group's ICC of training-case sessions and of both pooled, shown apart (``by_session_kind``):
+    training cases are rated before delivery, by other rules of engagement, and would lift or lower the trial
+    figure if pooled.
 
     ``headline_only`` computes the adherence group alone (``by_group`` holds just it, ``by_scale`` is empty): the
     director's overview shows only that figure for every clinic.
@@ -264,43 +295,45 @@ def reliability(ratings: list[FidelityRating], assignments: list[CodingAssignmen
             by_session.setdefault(r.session_key, {})[r.coder_id] = r
     primary_coder = {a.session_key: a.coder_id for a in assignments if a.role == "primary"}
     double = {k: v for k, v in by_session.items() if len(v) >= 2}
-    coders = sorted({c for v in double.values() for c in v})
-    same_two = len(coders) == 2
-    ordered: list[tuple[FidelityRating, FidelityRating]] = []
-    for key, by_coder in sorted(double.items()):
-        if same_two:
-            ordered.append((by_coder[coders[0]], by_coder[coders[1]]))
-        else:
-            first_id = primary_coder.get(key, min(by_coder))
-            first = by_coder.get(first_id, by_coder[min(by_coder)])
-            second = next(r for c, r in sorted(by_coder.items()) if r is not first)
-            ordered.append((first, second))
-    group_rows, scale_rows = [], []
-    means = [(group_scores(schemes.get(a.scheme_version, scheme), a.scores),
-              group_scores(schemes.get(b.scheme_version, scheme), b.scores)) for a, b in ordered]
+    subsets = {"mio": {k: v for k, v in double.items() if k.startswith("mio:")},
+               "training": {k: v for k, v in double.items() if k.startswith("training:")}, "all": double}
     headline_key = headline_group(scheme)
+    headline_label = next(g["label"] for g in scheme["groups"] if g["key"] == headline_key)
+
+    def means_of(ordered):
+        return [(group_scores(schemes.get(a.scheme_version, scheme), a.scores),
+                 group_scores(schemes.get(b.scheme_version, scheme), b.scores)) for a, b in ordered]
+
+    def group_pairs(means, key):
+        return [(ma[key], mb[key]) for ma, mb in means if ma.get(key) is not None and mb.get(key) is not None]
+
+    ordered, same_two = _ordered_pairs(subsets["mio"], primary_coder)
+    means = means_of(ordered)
+    group_rows, scale_rows = [], []
     for g in scheme["groups"]:
         if headline_only and g["key"] != headline_key:
             continue
-        pairs = [(ma[g["key"]], mb[g["key"]]) for ma, mb in means
-                 if ma.get(g["key"]) is not None and mb.get(g["key"]) is not None]
-        group_rows.append(_icc_entry(g["label"], g["key"], pairs))
+        group_rows.append(_icc_entry(g["label"], g["key"], group_pairs(means, g["key"])))
     for s in [] if headline_only else scheme["scales"]:
         pairs = [(a.scores[s["key"]], b.scores[s["key"]]) for a, b in ordered
                  if a.scores.get(s["key"]) is not None and b.scores.get(s["key"]) is not None]
         scale_rows.append(_icc_entry(s["label"], s["key"], pairs))
     headline = next(r for r in group_rows if r["key"] == headline_key)
+    by_kind = {"mio": {**headline, "session_kind": SESSION_KINDS["mio"], "same_two_coders": same_two}}
+    for kind in ("training", "all"):
+        kind_ordered, kind_same_two = _ordered_pairs(subsets[kind], primary_coder)
+        entry = _icc_entry(headline_label, headline_key, group_pairs(means_of(kind_ordered), headline_key))
+        by_kind[kind] = {**entry, "session_kind": SESSION_KINDS[kind], "same_two_coders": kind_same_two}
     oneway = None
     if not same_two and headline["n"] >= 2:
-        pairs = [(ma[headline_key], mb[headline_key]) for ma, mb in means
-                 if ma.get(headline_key) is not None and mb.get(headline_key) is not None]
         try:
-            oneway = icc([list(p) for p in pairs], "ICC(1,1)")
+            oneway = icc([list(p) for p in group_pairs(means, headline_key)], "ICC(1,1)")
         except ICCInputError:
             oneway = None
     return {"form": ICC_FORM, "description": ICC_DESCRIPTION, "n_double_coded": len(ordered),
+            "n_double_coded_training": len(subsets["training"]),
             "same_two_coders": same_two, "headline": headline, "by_group": group_rows, "by_scale": scale_rows,
-            "one_way_headline": oneway}
+            "by_session_kind": by_kind, "one_way_headline": oneway}
 
 
 def fidelity_figures(clinic: Clinic | None, user=None, date_from: date | None = None, date_to: date | None = None,

@@ -137,7 +137,8 @@ def _check_icc_against_anova(demo, client_for):
     by_session: dict[str, dict[int, float]] = {}
     for r in ratings:
         by_session.setdefault(r.session_key, {})[r.coder_id] = sum(r.scores[k] for k in keys) / len(keys)
-    double = {s: v for s, v in by_session.items() if len(v) == 2}
+    # the headline is over trial sessions; training-case sessions are reported apart
+    double = {s: v for s, v in by_session.items() if len(v) == 2 and s.startswith("mio:")}
     assert len(double) >= 30
     long = pd.DataFrame([{"t": s, "r": str(c), "y": y} for s, v in double.items() for c, y in v.items()])
     table = anova_lm(smf.ols("y ~ C(t) + C(r)", data=long).fit())
@@ -146,7 +147,7 @@ def _check_icc_against_anova(demo, client_for):
     expected = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
     html = client_for(demo.users["director@mio.example"]).get(f"/outcomes/clinics/{clinic.id}/fidelity").get_data(
         as_text=True)
-    shown = re.search(r"Adherence score over (\d+) double-coded sessions: <strong>([0-9.]+)</strong>", html)
+    shown = re.search(r"Adherence score over (\d+) double-coded trial sessions: <strong>([0-9.]+)</strong>", html)
     assert int(shown.group(1)) == n
     assert float(shown.group(2)) == pytest.approx(expected, abs=0.005)
     assert 0.5 < expected < 0.95  # a realistic reliability, not a degenerate one
@@ -203,3 +204,45 @@ def test_trimmed_figures_of_the_joint_display_equal_the_full_ones(demo, period):
             full, core = clinic_feasibility(clinic.id, user, **period), clinic_feasibility(clinic.id, user, **period,
                                                                                            core_only=True)
             assert core == {k: v for k, v in full.items() if k not in ("training_cases", "fim")}
+
+
+def test_headline_ci_and_training_apart_against_pingouin(demo):
+    """Issue 12 items 5 and 9: the headline ICC(2,1) is over trial sessions with its 95 % CI, training-case sessions
+    apart; each value and CI equals pingouin.intraclass_corr (ICC2, full precision) on the pairs chosen here by hand
+    from the rating rows, to 1e-9; the band is every Koo & Li band the CI spans."""
+    pg = pytest.importorskip("pingouin", reason="pingouin (dev dependency) is the independent ICC reference")
+    from implementation_outcomes.overview.services import Filters, overview_rows
+
+    clinic = demo.clinics["HFR-2"]
+    keys = scales_in_group(load_fidelity_scheme(), "mentalization_based")
+    ratings = db.session.execute(sa.select(FidelityRating).where(FidelityRating.clinic_id == clinic.id,
+                                                                 FidelityRating.source == "coder")).scalars().all()
+    by_session: dict[str, dict[int, float]] = {}
+    for r in ratings:
+        by_session.setdefault(r.session_key, {})[r.coder_id] = sum(r.scores[k] for k in keys) / len(keys)
+    with signed_in(demo.users["director@mio.example"]):
+        rel = clinic_fidelity(clinic.id)["reliability"]
+        row = next(r for r in overview_rows(Filters(clinic="HFR-2")))
+    saved = pg.options.get("round.column.CI95%")
+    pg.options["round.column.CI95%"] = None
+    try:
+        for kind in ("mio", "training"):
+            double = {s: v for s, v in by_session.items() if len(v) == 2 and s.startswith(f"{kind}:")}
+            long = pd.DataFrame([{"t": s, "r": str(c), "y": y} for s, v in double.items() for c, y in v.items()])
+            ref = pg.intraclass_corr(long, "t", "r", "y").set_index("Type").loc["ICC2"]
+            entry = rel["by_session_kind"][kind]
+            assert entry["n"] == len(double) >= 3, kind
+            assert entry["value"] == pytest.approx(ref["ICC"], abs=1e-9)
+            assert entry["ci_low"] == pytest.approx(ref["CI95%"][0], abs=1e-9)
+            assert entry["ci_high"] == pytest.approx(ref["CI95%"][1], abs=1e-9)
+    finally:
+        pg.options["round.column.CI95%"] = saved
+    headline = rel["headline"]
+    assert headline["value"] == rel["by_session_kind"]["mio"]["value"]
+    assert (row["icc"], row["icc_ci_low"], row["icc_ci_high"], row["icc_pairs"]) == (
+        headline["value"], headline["ci_low"], headline["ci_high"], headline["n"])
+    assert row["icc_training"] == rel["by_session_kind"]["training"]["value"]
+    cuts = [(0.5, "poor"), (0.75, "moderate"), (0.9, "good"), (9, "excellent")]
+    low_band = next(b for c, b in cuts if headline["ci_low"] < c or (c == 0.9 and headline["ci_low"] <= c))
+    high_band = next(b for c, b in cuts if headline["ci_high"] < c or (c == 0.9 and headline["ci_high"] <= c))
+    assert row["icc_band"] == (low_band if low_band == high_band else f"{low_band} to {high_band}")

@@ -192,8 +192,10 @@ def test_trial_staff_read_no_fidelity_figures_the_director_does(demo, client_for
     assert FIDELITY_FIELDS - {"icc_band"} <= set(d["clinic"]["figures"]) and "icc_band" in d["clinic"]
     every, without = tables.overview_table([]).export_headers(), tables.overview_table([], FIDELITY_FIELDS).export_headers()
     assert d["csv"] == d["sheet"] == every and t["csv"] == t["sheet"] == without
-    assert [h for h in every if h not in without] == ["Coder-rated sessions", "Adequate fidelity (%)", "ICC", "ICC form",
-                                                      "ICC double-coded sessions"]
+    assert [h for h in every if h not in without] == [
+        "Coder-rated sessions", "Adequate fidelity (%)", "ICC, trial sessions", "ICC 95% CI low", "ICC 95% CI high",
+        "ICC band (Koo & Li, from the CI)", "ICC form", "ICC double-coded trial sessions (n)",
+        "ICC, training-case sessions (apart)", "ICC double-coded training-case sessions (n)"]
     assert "fidelity" not in t["sheets"] and "fidelity" in d["sheets"]
     assert t["fidelity_csv"] == 404 and d["fidelity_csv"] == 200
     assert "Sessions with adequate fidelity" in d["html"] and d["html"].count("<svg") == 4
