@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from implementation_outcomes._values import proportion
 from implementation_outcomes.delivery.models import (
     ARM_LABELS,
     MODALITIES,
@@ -191,9 +192,27 @@ def calls_table(calls: Sequence) -> Table:
     return table
 
 
+def _km_ci(km: dict[str, Any]) -> str:
+    if km["ci_low"] is None:
+        return "95% CI undefined (too few starts)"
+    high = "not reached" if km["ci_high"] is None else _num(km["ci_high"])
+    return f"95% CI {_num(km['ci_low'])} to {high} (Brookmeyer-Crowley, log-log)"
+
+
+def time_to_start_table(km: dict[str, Any]) -> Table:
+    """The Kaplan-Meier curve of days to the first session (never-started mothers censored)."""
+    table = Table("time-to-first-session", "Days from randomization to the first session (Kaplan-Meier)", _cols(
+        ("Day", "int"), ("At risk", "int"), ("Started that day", "int"), ("Share not yet started", "num"),
+        ("Standard error (Greenwood)", "num")),
+        note=f"{km['convention']}; n = {km['n']}, {km['never_started']} not started by {km['as_of'].isoformat()}.")
+    table.rows = [[r["time"], r["at_risk"], r["events"], r["survival"], r["se"]] for r in km["curve"]]
+    return table
+
+
 def feasibility_tables(f: dict[str, Any]) -> list[Table]:
     s = f["summary"]
     d = s["days_to_first_session"]
+    km = f["time_to_first_session"]
     summary = Table("feasibility-summary", "Feasibility of delivery (mothers randomized to MIO + TAU)",
                     _cols("Measure", ("Value", "num"), ("Share", "pct"), "Definition"))
     summary.rows = [
@@ -205,8 +224,14 @@ def feasibility_tables(f: dict[str, Any]) -> list[Table]:
         ["Sessions attended", s["attended_sessions"], None, ""],
         ["Sessions of 50-60 minutes", None, s["share_in_duration_window"], "attended sessions with a duration"],
         ["Sessions audio-recorded", None, s["share_recorded"], "attended sessions"],
-        ["Days randomization → first session (median)", d["median"], None,
-         f"IQR {_num(d['q1'])}-{_num(d['q3'])}, n = {d['n']}"],
+        ["Days randomization → first session, Kaplan-Meier median", km["median"], None,
+         f"{_km_ci(km)}; n = {km['n']} mothers, {km['never_started']} not started (censored at "
+         f"{km['as_of'].isoformat()}); median = first day S(t) < 0.5"],
+        ["Not started by the cut-off (censored)", km["never_started"], proportion(km["never_started"], km["n"]),
+         "mothers with no attended session, kept in the Kaplan-Meier estimate as censored"],
+        ["Days randomization → first session, median of starters only", d["median"], None,
+         f"IQR {_num(d['q1'])}-{_num(d['q3'])}, n = {d['n']} who started (biased down: leaves out "
+         f"{km['never_started']} not started)"],
     ]
     dose = Table("dose", "Dose per mother", _cols(
         "Study ID", "Counselor", ("Randomized", "date"), ("First session", "date"), ("Days to first session", "int"),
@@ -228,7 +253,7 @@ def feasibility_tables(f: dict[str, Any]) -> list[Table]:
                            ("Recorded", "pct"), ("≥ 8 sessions with one case", "bool")))
     training.rows = [[r["counselor"], r["case_1"], r["case_2"], r["share_recorded"], r["meets_session_target"]]
                      for r in f["training_cases"]]
-    return [summary, dose, delivery, consultation, training]
+    return [summary, time_to_start_table(km), dose, delivery, consultation, training]
 
 
 def _num(v: float | None) -> str:

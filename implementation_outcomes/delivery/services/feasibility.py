@@ -24,6 +24,7 @@ from implementation_outcomes.metrics import (
     feasibility_summary,
     training_case_progress,
 )
+from implementation_outcomes.survival import first_attended, time_to_first_session
 
 
 def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
@@ -44,13 +45,15 @@ def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
 
 
 def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None,
-                       *, core_only: bool = False) -> dict[str, Any]:
+                       today: date | None = None, *, core_only: bool = False) -> dict[str, Any]:
     """Feasibility of MIO delivery in one clinic as plain data (page and director's overview).
 
     ``summary`` is ``feasibility.feasibility_summary`` over mothers randomized to MIO + TAU and their sessions with
     the deployment's completion threshold (default 8 of 12); ``mothers`` one row per mother (dose, days to first
     session); ``consultation`` ``feasibility.consultation_attendance`` per counselor (>= 70 % requirement);
-    ``training_cases`` attended sessions per counselor and case (>= 8 with at least one case); ``fim`` from
+    ``training_cases`` attended sessions per counselor and case (>= 8 with at least one case);
+    ``time_to_first_session``: ``survival.time_to_first_session``, Kaplan-Meier over every MIO + TAU mother with
+    those not yet started censored at the cut-off (the period's end, else ``today``); ``fim`` from
     ``readiness_fim_scores`` (None until the readiness surveys provide it). With a period (``date_from`` /
     ``date_to``, either optional): mothers screened in it and sessions (trial and training) dated in it.
     ``core_only`` leaves out ``training_cases`` and ``fim`` (the joint display and determinants do not show them;
@@ -66,6 +69,9 @@ def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None,
     session_rows = [pure_session_row(session_values(s), s.participant.study_id) for s in sessions]
     summary = feasibility_summary(mother_rows, session_rows, completion_threshold=threshold)
     days = days_to_first_session(mother_rows, session_rows)
+    as_of = min(date_to, today or date.today()) if date_to else (today or date.today())
+    survival = time_to_first_session([m for m in mother_rows if m["randomized_on"] <= as_of],
+                                     first_attended(session_rows), as_of)
     by_mother: dict[str, list[MioSession]] = {}
     for s in sessions:
         by_mother.setdefault(s.participant.study_id, []).append(s)
@@ -97,6 +103,7 @@ def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None,
         "clinic": {"id": clinic.id, "code": clinic.code, "name": clinic.name},
         "completion_threshold": threshold,
         "summary": {k: v for k, v in summary.items() if k != "dose"},
+        "time_to_first_session": survival,
         "mothers": per_mother,
         "session_status": status_counts,
         "modality": modality,

@@ -128,8 +128,11 @@ def test_feasibility_page_against_hand_computation(world, client_for, add_partic
     assert re.search(r"Mean dose \(sessions attended\)</th><td class=\"num\">3.67</td>", html)
     assert re.search(r"Completed \(≥ 8 sessions\)</th><td class=\"num\">1</td><td class=\"num\">33%</td>", html)
     assert re.search(r"Sessions of 50-60 minutes</th><td class=\"num\">.*?</td><td class=\"num\">82%</td>", html)
-    assert re.search(r"Days randomization → first session \(median\)</th><td class=\"num\">10.50</td>.*?"
-                     r"IQR 8.75-12.25, n = 2", html)
+    assert re.search(r"Days randomization → first session, median of starters only</th><td class=\"num\">10.50</td>"
+                     r".*?IQR 8.75-12.25, n = 2", html)
+    # Kaplan-Meier with SPR1-003 (never started) censored at the cut-off: at day 7, 3 at risk, S = 2/3; at day 14,
+    # 2 at risk, S = 1/3 < 0.5, so the median is 14 days (not 10.5, which leaves her out)
+    assert re.search(r"Kaplan-Meier median</th><td class=\"num\">14.00</td>.*?n = 3 mothers, 1 not started", html)
     n = '<td class="num">'
     assert (f"SPR1-002</th><td>Counselor A2</td><td>2026-03-04</td><td>2026-03-18</td>{n}14</td>{n}3</td>{n}1</td>"
             f"{n}0</td>{n}3</td><td>no</td>") in html
