@@ -15,6 +15,7 @@ Sources
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
@@ -33,6 +34,8 @@ __all__ = [
     "cohen_kappa_table",
     "disagreements",
     "krippendorff_alpha_nominal",
+    "kappa_interval",
+    "kappa_reading",
     "krippendorff_band",
     "landis_koch_band",
     "merge_spans",
@@ -213,7 +216,7 @@ def cohen_kappa_table(x: Sequence[Hashable], y: Sequence[Hashable]) -> dict[str,
 
     po = share of units with the same label; pe = sum over labels c of p_x(c) * p_y(c);
     kappa = (po - pe) / (1 - pe), None when pe == 1 (both coders used one and the same label throughout).
-    Returns {n, po, pe, kappa}. Cohen (1960).
+    Returns {n, po, pe, kappa, se, ci_low, ci_high, confidence, few_units} (``kappa_interval``). Cohen (1960).
     """
     if len(x) != len(y):
         raise AgreementInputError(f"x and y must label the same units: {len(x)} labels vs {len(y)}")
@@ -230,7 +233,65 @@ def cohen_kappa_table(x: Sequence[Hashable], y: Sequence[Hashable]) -> dict[str,
     cx, cy = Counter(x), Counter(y)
     pe = sum(cx[c] * cy.get(c, 0) for c in cx) / (n * n)
     kappa = None if pe == 1 else (po - pe) / (1 - pe)
-    return {"n": n, "po": po, "pe": pe, "kappa": kappa}
+    return {"n": n, "po": po, "pe": pe, "kappa": kappa, **kappa_interval(x, y, kappa, pe)}
+
+
+#: below this many units a kappa's large-sample CI is rough: the page says so beside it
+FEW_UNITS = 30
+
+
+def kappa_interval(x: Sequence[Hashable], y: Sequence[Hashable], kappa: float | None, pe: float,
+                   confidence: float = 0.95) -> dict[str, Any]:
+    """Large-sample standard error of Cohen's kappa and its Wald CI, kappa +/- z * SE.
+
+    Var(kappa) = [sum_i p_ii (1 - (p_i. + p_.i)(1 - kappa))^2 + (1 - kappa)^2 sum_{i != j} p_ij (p_.i + p_j.)^2
+    - (kappa - pe (1 - kappa))^2] / ((1 - pe)^2 n) (Fleiss, Cohen & Everitt 1969, Psychol Bull 72:323-327; the
+    formula of statsmodels ``cohens_kappa`` and SAS PROC FREQ), the CI clipped to kappa's range [-1, 1]. None when
+    kappa is undefined. ``few_units`` is set
+    below ``FEW_UNITS`` units, where the normal approximation is rough.
+    """
+    n = len(x)
+    out: dict[str, Any] = {"se": None, "ci_low": None, "ci_high": None, "confidence": confidence,
+                           "few_units": n < FEW_UNITS}
+    if kappa is None:
+        return out
+    labels = sorted(set(x) | set(y), key=repr)
+    index = {c: i for i, c in enumerate(labels)}
+    p = np.zeros((len(labels), len(labels)))
+    for u, v in zip(x, y, strict=True):
+        p[index[u], index[v]] += 1 / n
+    row, col = p.sum(axis=1), p.sum(axis=0)
+    term_a = float((np.diag(p) * (1 - (row + col) * (1 - kappa)) ** 2).sum())
+    off = p * (col[:, None] + row[None, :]) ** 2
+    np.fill_diagonal(off, 0)
+    term_b = (1 - kappa) ** 2 * float(off.sum())
+    term_c = (kappa - pe * (1 - kappa)) ** 2
+    variance = (term_a + term_b - term_c) / ((1 - pe) ** 2 * n)
+    se = float(np.sqrt(variance)) if variance >= 0 else None
+    if se is not None:
+        z = statistics.NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+        out.update(se=se, ci_low=max(-1.0, kappa - z * se), ci_high=min(1.0, kappa + z * se))
+    return out
+
+
+def kappa_reading(table: Mapping[str, Any]) -> str | None:
+    """A plain sentence where a turn-level kappa's band would mislead, for a ``unit_agreement`` result:
+    one coder never applied the code while the other did (kappa is then 0 whatever the turns: chance agreement
+    equals observed agreement, so "slight" says nothing about the coding), or too few turns for the CI."""
+    n, a, b = table["n"], table["both"] + table["a_only"], table["both"] + table["b_only"]
+    if table.get("kappa") is not None and (a == 0) != (b == 0):
+        marked = a or b
+        who = "the first coder" if a else "the second coder"
+        return (f"Kappa is 0 because only {who} applied the code ({marked} of {n} turns) and the other coder "
+                f"never did: with one coder never using the code, chance agreement equals observed agreement "
+                f"({table['po']:.0%}), so kappa is 0 however the turns read. Compare the {marked} turn"
+                f"{'s' if marked != 1 else ''} rather than the band.")
+    if table.get("few_units"):
+        if table.get("ci_low") is None:
+            return f"Only {n} turns, and no confidence interval can be formed: read the turns, not the band."
+        return (f"Only {n} turns: 95% CI {table['ci_low']:.2f} to {table['ci_high']:.2f} (Fleiss-Cohen-Everitt "
+                f"large-sample SE, rough below {FEW_UNITS} turns); the band is not a verdict.")
+    return None
 
 
 def cohen_kappa(x: Sequence[Hashable], y: Sequence[Hashable]) -> float | None:
@@ -241,7 +302,8 @@ def cohen_kappa(x: Sequence[Hashable], y: Sequence[Hashable]) -> float | None:
 def unit_agreement(turns: Sequence[Span], spans_a: Iterable[Span], spans_b: Iterable[Span]) -> dict[str, Any]:
     """Unit-level agreement for one code: presence per turn for each coder, then Cohen's kappa.
 
-    Returns {n, po, pe, kappa, both, a_only, b_only, neither} (counts of units).
+    Returns {n, po, pe, kappa, se, ci_low, ci_high, confidence, few_units, both, a_only, b_only, neither (counts of
+    units), reading (``kappa_reading``: a plain sentence where the band would mislead, else None)}.
     """
     pa = unit_presence(turns, spans_a)
     pb = unit_presence(turns, spans_b)
@@ -250,6 +312,7 @@ def unit_agreement(turns: Sequence[Span], spans_a: Iterable[Span], spans_b: Iter
     table["a_only"] = sum(1 for u, v in zip(pa, pb, strict=True) if u and not v)
     table["b_only"] = sum(1 for u, v in zip(pa, pb, strict=True) if v and not u)
     table["neither"] = table["n"] - table["both"] - table["a_only"] - table["b_only"]
+    table["reading"] = kappa_reading(table)
     return table
 
 

@@ -266,3 +266,55 @@ def test_alpha_properties(rows):
     if a is not None:
         assert a <= 1 + 1e-12
         assert krippendorff_alpha_nominal(rows[::-1]) == pytest.approx(a)  # coder order does not matter
+
+
+# --- issue 12 item 8: a kappa's CI, and a plain reading where the band would mislead -------------------------------
+def _statsmodels_kappa(x, y):
+    from statsmodels.stats.inter_rater import cohens_kappa
+
+    labels = sorted(set(x) | set(y))
+    table = np.zeros((len(labels), len(labels)))
+    for u, v in zip(x, y, strict=True):
+        table[labels.index(u), labels.index(v)] += 1
+    return cohens_kappa(table)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_kappa_ci_against_statsmodels(seed):
+    """SE and Wald CI of Cohen's kappa (Fleiss, Cohen & Everitt 1969) equal statsmodels' cohens_kappa to 1e-9 (the
+    CI clipped to [-1, 1], kappa's range), on 10-40 units with two or three labels."""
+    from qualitative.agreement import cohen_kappa_table
+
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(10, 41)), int(rng.integers(2, 4))
+    x = rng.integers(0, k, n).tolist()
+    y = [v if rng.random() < 0.7 else int(rng.integers(0, k)) for v in x]
+    ours = cohen_kappa_table(x, y)
+    if ours["kappa"] is None:
+        pytest.skip("degenerate draw: one label throughout")
+    ref = _statsmodels_kappa(x, y)
+    assert ours["kappa"] == pytest.approx(ref.kappa, abs=1e-9)
+    assert ours["se"] == pytest.approx(ref.std_kappa, abs=1e-9)
+    assert ours["ci_low"] == pytest.approx(max(-1, ref.kappa_low), abs=1e-9)
+    assert ours["ci_high"] == pytest.approx(min(1, ref.kappa_upp), abs=1e-9)
+    assert ours["few_units"] == (n < 30)
+
+
+def test_kappa_zero_from_one_coder_marking_one_turn_is_explained():
+    from qualitative.agreement import unit_agreement
+
+    turns = [(i * 10, i * 10 + 10) for i in range(12)]
+    result = unit_agreement(turns, [(30, 35)], [])  # coder A marks turn 4 only; coder B never applies the code
+    # by hand: po = 11/12, pe = (1/12)(0) + (11/12)(1) = 11/12, so kappa = 0
+    assert result["kappa"] == pytest.approx(0.0, abs=1e-15)
+    assert "only the first coder applied the code (1 of 12 turns)" in result["reading"]
+    assert "chance agreement equals observed agreement (92%)" in result["reading"]
+
+
+def test_few_turns_carry_the_ci_in_their_reading():
+    from qualitative.agreement import unit_agreement
+
+    turns = [(i * 10, i * 10 + 10) for i in range(11)]
+    result = unit_agreement(turns, [(0, 5), (20, 25), (40, 45), (60, 65)], [(0, 5), (20, 25), (50, 55), (60, 65)])
+    assert result["n"] == 11 and result["few_units"]
+    assert f"Only 11 turns: 95% CI {result['ci_low']:.2f} to {result['ci_high']:.2f}" in result["reading"]

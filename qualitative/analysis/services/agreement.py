@@ -235,7 +235,8 @@ def coder_ref(user: User) -> str:
 def report_rows(report: AgreementReport) -> tuple[list[str], list[list]]:
     """The report as one flat table (for CSV and Excel): per code x document, per code, pooled, alpha."""
     headers = ["level", "coder_a", "coder_b", "code", "document", "characters", "char_kappa", "char_band",
-               "percent_agreement", "agreement_on_coded", "turns", "unit_kappa", "unit_band", "alpha", "alpha_band"]
+               "percent_agreement", "agreement_on_coded", "turns", "unit_kappa", "unit_band", "alpha", "alpha_band",
+               "unit_kappa_ci_low", "unit_kappa_ci_high", "unit_kappa_reading"]
     # alpha on "code x document" rows is of all chosen coders (not only the pair) on that document
     out: list[list] = []
     for pair in report.pairs:
@@ -243,24 +244,29 @@ def report_rows(report: AgreementReport) -> tuple[list[str], list[list]]:
         for r in pair.rows:
             out.append(["code x document", ea, eb, r["path"], r["document"].name, r["char"]["n"], r["char"]["kappa"],
                         r["char_band"], r["char"]["po"], r["char"]["agreement_on_coded"], r["unit"]["n"],
-                        r["unit"]["kappa"], r["unit_band"], r["alpha"], r["alpha_band"]])
+                        r["unit"]["kappa"], r["unit_band"], r["alpha"], r["alpha_band"], *_ci(r["unit"])])
         for r in pair.per_code:
             out.append(["code", ea, eb, r["path"], "(all documents)", r["char"]["n"], r["char"]["kappa"],
                         r["char_band"], r["char"]["po"], r["char"]["agreement_on_coded"], r["unit"]["n"],
-                        r["unit"]["kappa"], r["unit_band"], None, None])
+                        r["unit"]["kappa"], r["unit_band"], None, None, *_ci(r["unit"])])
         if pair.pooled_char:
             c = pair.pooled_char
             out.append(["pooled", ea, eb, "(all codes)", "(all documents)", c["n"], c["kappa"],
                         landis_koch_band(c["kappa"]), c["po"], c["agreement_on_coded"], None,
-                        pair.pooled_unit_kappa, pair.pooled_band, None, None])
+                        pair.pooled_unit_kappa, pair.pooled_band, None, None, None, None, None])
     everyone = "; ".join(coder_ref(u) for u in report.coders)
     for r in report.alpha_per_code:
         out.append(["alpha", everyone, "", r["path"], "(all documents)", None, None, None, None, None, None, None,
-                    None, r["alpha"], r["band"]])
+                    None, r["alpha"], r["band"], None, None, None])
     if report.codes:
         out.append(["alpha pooled", everyone, "", "(all codes)", "(all documents)", None, None, None, None, None,
-                    None, None, None, report.alpha_pooled, report.alpha_band])
+                    None, None, None, report.alpha_pooled, report.alpha_band, None, None, None])
     return headers, out
+
+
+def _ci(unit: dict) -> list:
+    """A turn-level kappa's 95% CI (Fleiss, Cohen & Everitt 1969) and its plain reading (``kappa_reading``)."""
+    return [unit.get("ci_low"), unit.get("ci_high"), unit.get("reading")]
 
 
 def report_json(report: AgreementReport) -> dict:
