@@ -11,6 +11,9 @@ Rule as computed here ("consistently" = for every pair of a high and a low clini
     gap = min(H) - max(L) when every high rating exceeds every low one (direction "high"),
           min(L) - max(H) when every low rating exceeds every high one (direction "low"), else 0;
     gap >= 2: "strong"; gap == 1: "weak"; gap == 0: "none"; no rating in H or in L: "insufficient".
+A distinction that rests on one clinic in either group (``rests_on_one``) says so wherever it is shown
+(``Distinction.label``): with one case a group's "consistent" difference is that one clinic's rating, so it is
+reported as "strongly distinguishing, resting on one low-implementation clinic", never plainly as "strongly".
 """
 
 from __future__ import annotations
@@ -37,6 +40,28 @@ class Distinction:
     high: tuple[int, ...]  # numeric ratings used, high group
     low: tuple[int, ...]  # numeric ratings used, low group
     left_out: int  # clinics of either group whose rating is mixed or missing
+
+    @property
+    def rests_on_one(self) -> bool:
+        """True when a distinction is claimed from a single clinic in the high or the low group."""
+        return self.strength in ("strong", "weak") and (len(self.high) < 2 or len(self.low) < 2)
+
+    @property
+    def caveat(self) -> str | None:
+        """The plain caveat of ``rests_on_one`` (None otherwise): which group has one clinic."""
+        if not self.rests_on_one:
+            return None
+        groups = [name for name, values in (("high", self.high), ("low", self.low)) if len(values) < 2]
+        return ("rests on one " + " and one ".join(f"{g}-implementation clinic" for g in groups)
+                + ": needs at least two clinics in each group to show a consistent difference")
+
+    @property
+    def label(self) -> str:
+        """How the page names the result: "strongly distinguishing", or with the caveat when it rests on one."""
+        if self.strength not in ("strong", "weak"):
+            return {"none": "does not distinguish", "insufficient": "insufficient ratings"}[self.strength]
+        base = f"{self.strength}ly distinguishing"
+        return f"{base}, {self.caveat}" if self.rests_on_one else base
 
 
 def distinguishes(ratings: Mapping[Hashable, int | str | None], groups: Mapping[Hashable, str]) -> Distinction:

@@ -87,7 +87,8 @@ def quantitative(clinics: list[Clinic], user=None) -> dict[int, dict[str, Any]]:
 def construct_choices(project: QualProject) -> list[dict[str, Any]]:
     """Every ratable construct with its distinction between the project's high and low groups."""
     return [{"id": row["code"].id, "key": row["code"].key, "name": row["code"].name, "path": row["path"],
-             "strength": row["result"].strength, "direction": row["result"].direction, "gap": row["result"].gap}
+             "strength": row["result"].strength, "direction": row["result"].direction, "gap": row["result"].gap,
+             "caveat": row["result"].caveat}
             for row in ratings.distinguishing(project)]
 
 

@@ -61,3 +61,19 @@ def test_clinics_outside_the_groups_are_ignored():
 def test_bad_input_names_the_clinic(ratings, groups, message):
     with pytest.raises(DistinguishingInputError, match=message):
         distinguishes(ratings, groups)
+
+
+def test_a_distinction_resting_on_one_clinic_says_so():
+    """Issue 12 item 9: the published Table 2 has one low-implementation unit, so each of its "strong" verdicts rests
+    on that one unit and is labelled so; with two clinics in each group it is plainly "strongly distinguishing"."""
+    one_low = distinguishes(dict(enumerate((2, 2, 2, 2, -1), start=1)), GROUPS)
+    assert one_low.strength == "strong" and one_low.rests_on_one
+    assert one_low.label == ("strongly distinguishing, rests on one low-implementation clinic: needs at least two "
+                             "clinics in each group to show a consistent difference")
+    two_each = distinguishes({"a": 2, "b": 2, "c": -1, "d": 0}, {"a": "high", "b": "high", "c": "low", "d": "low"})
+    assert two_each.strength == "strong" and not two_each.rests_on_one and two_each.label == "strongly distinguishing"
+    # a mixed rating leaves one numeric rating in a group of two: it rests on one again
+    mixed = distinguishes({"a": 2, "b": "X", "c": -1, "d": 0}, {"a": "high", "b": "high", "c": "low", "d": "low"})
+    assert mixed.rests_on_one and "one high-implementation clinic" in mixed.caveat
+    none = distinguishes({"a": 1, "c": 1}, {"a": "high", "c": "low"})
+    assert not none.rests_on_one and none.caveat is None and none.label == "does not distinguish"

@@ -136,6 +136,10 @@ def test_distinguishing_constructs_from_consensus_and_groups(world):
     # III.J: high {2, 1} vs low {-1, -2} -> gap 2 strong; III.D: high {1} (X left out) vs low {0} -> weak;
     # I.C: high {2, 0} vs low {-1, -2} -> gap 1 weak
     assert verdicts == {"III.J": ("strong", 2), "III.D": ("weak", 1), "I.C": ("weak", 1)}
+    # III.D rests on one high clinic (SPR-2's rating is mixed): it says so; the others have two clinics a group
+    caveats = {d["code"].key: d["result"].caveat for d in service.distinguishing(world.project)}
+    assert caveats["III.D"].startswith("rests on one high-implementation clinic")
+    assert caveats["III.J"] is None and caveats["I.C"] is None
     with pytest.raises(AnalysisInputError, match="no documents"):
         service.set_groups(world.project, {world.clinics["SPR-1"].id: "high", 999999: "low"})
     with pytest.raises(AnalysisInputError, match="high, low or empty"):
