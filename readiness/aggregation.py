@@ -127,6 +127,33 @@ def iccs(scores: Any, groups: Any, group_size: Literal["k0", "mean"] = "k0") -> 
     return {**a, "icc1": float(value1), "icc2": float(value2)}
 
 
+#: below this many groups an ICC's CI is wide and the page says so beside it
+FEW_GROUPS = 5
+
+
+def icc_intervals(anova: Mapping[str, float], k: float, confidence: float = 0.95) -> dict[str, float]:
+    """95 % CIs of ICC(1) and ICC(2) from the one-way ANOVA (``one_way_anova``), F-based.
+
+    F = MSB / MSW with df1 = G - 1, df2 = N - G; F_L = F / F_{1-a/2}(df1, df2), F_U = F x F_{1-a/2}(df2, df1);
+    ICC(1): ((F_L - 1) / (F_L + k - 1), (F_U - 1) / (F_U + k - 1)); ICC(2): (1 - 1/F_L, 1 - 1/F_U) (Shrout &
+    Fleiss 1979; McGraw & Wong 1996 case 1, ICC(1) and ICC(k)). With unequal group sizes k is the adjusted group
+    size and the interval is approximate (Donner 1986, Int Stat Rev 54:67-82). NaN where undefined.
+    """
+    from scipy import stats  # imported where used: scipy.stats costs seconds at start-up
+
+    msb, msw, df1, df2 = anova["msb"], anova["msw"], anova["df_between"], anova["df_within"]
+    nan = {"icc1_ci_low": math.nan, "icc1_ci_high": math.nan, "icc2_ci_low": math.nan, "icc2_ci_high": math.nan}
+    if not all(math.isfinite(v) for v in (msb, msw, k)) or msw <= 0 or df1 < 1 or df2 < 1:
+        return nan
+    alpha = 1 - confidence
+    f_value = msb / msw
+    f_low = f_value / stats.f.ppf(1 - alpha / 2, df1, df2)
+    f_high = f_value * stats.f.ppf(1 - alpha / 2, df2, df1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"icc1_ci_low": float((f_low - 1) / (f_low + k - 1)), "icc1_ci_high": float((f_high - 1) / (f_high + k - 1)),
+                "icc2_ci_low": float(1 - 1 / np.float64(f_low)), "icc2_ci_high": float(1 - 1 / np.float64(f_high))}
+
+
 def icc1(scores: Any, groups: Any, group_size: Literal["k0", "mean"] = "k0") -> float:
     """ICC(1) = (MSB - MSW) / (MSB + (k - 1) MSW); k as in :func:`one_way_anova`, or N/G with "mean" (R)."""
     return iccs(scores, groups, group_size)["icc1"]

@@ -329,12 +329,16 @@ def profile_rows(profiles: dict) -> list[list]:
 
 
 ICC_HEADERS = ["instrument", "subscale", "label", "respondents", "clinics", "k (adjusted group size)",
-               "ICC(1)", "ICC(2)"]
+               "ICC(1)", "ICC(2)", "ICC(1) 95% CI low", "ICC(1) 95% CI high", "ICC(2) 95% CI low",
+               "ICC(2) 95% CI high", "warning"]
 
 
 def icc_rows(profiles: dict) -> list[list]:
+    """ICC(1)/ICC(2) with their F-based 95% CIs (``aggregation.icc_intervals``) and the few-clinics warning."""
     return [[s["instrument"], s["subscale"], s["label"], s["icc"]["n"], s["icc"]["groups"], s["icc"]["k"],
-             s["icc"]["icc1"], s["icc"]["icc2"]] for s in profiles["subscales"]]
+             s["icc"]["icc1"], s["icc"]["icc2"], s["icc"].get("icc1_ci_low"), s["icc"].get("icc1_ci_high"),
+             s["icc"].get("icc2_ci_low"), s["icc"].get("icc2_ci_high"), s["icc"].get("warning")]
+            for s in profiles["subscales"]]
 
 
 def clinic_instrument_scores(clinic_code: str, instrument_key: str, user=None) -> list[dict]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.disclosure import COMPLEMENTARY, PRIMARY
-from readiness.aggregation import MIN_N_FOR_MEAN, RWG_BAR, clinic_summary, iccs
+from readiness.aggregation import FEW_GROUPS, MIN_N_FOR_MEAN, RWG_BAR, clinic_summary, icc_intervals, iccs
 from readiness.instruments import reverse_bounds
 
 
@@ -95,14 +95,19 @@ def across_groups(observations: Iterable[Observation]) -> dict[str, Any]:
     """ICC(1), ICC(2) of person scores on group (one-way ANOVA, unequal sizes; see aggregation.iccs)."""
     obs = [o for o in observations if o.score is not None]
     if not obs:
-        return {"icc1": None, "icc2": None, "n": 0, "groups": 0, "k": None}
+        return {"icc1": None, "icc2": None, "n": 0, "groups": 0, "k": None, "icc1_ci_low": None,
+                "icc1_ci_high": None, "icc2_ci_low": None, "icc2_ci_high": None, "warning": None}
     result = iccs([o.score for o in obs], [o.group for o in obs])
+    intervals = icc_intervals(result, result["k"])
 
     def clean(x: float) -> float | None:
         return None if x is None or math.isnan(x) else float(x)
 
+    groups = int(result["groups"])
     return {"icc1": clean(result["icc1"]), "icc2": clean(result["icc2"]), "n": int(result["n"]),
-            "groups": int(result["groups"]), "k": clean(result["k"])}
+            "groups": groups, "k": clean(result["k"]), **{key: clean(v) for key, v in intervals.items()},
+            "warning": (f"from {groups} clinic{'s' if groups != 1 else ''} only: the 95% CI is wide; read the "
+                        "interval, not the point" if groups < FEW_GROUPS else None)}
 
 
 WITHHELD_FLAG = "withheld_complementary"

@@ -147,3 +147,61 @@ def test_iccs_in_one_pass_and_degenerate_cases():
     # identical group means: MSB = 0 -> ICC(2) undefined (nan), no ZeroDivisionError
     flat = iccs([1, 1, 1, 1], ["a", "a", "b", "b"])
     assert math.isnan(flat["icc2"]) and math.isnan(flat["icc1"])
+
+
+# --- issue 12 item 5: ICC(1)/ICC(2) of readiness carry a CI ---------------------------------------------------------
+@pytest.mark.parametrize("seed", range(6))
+def test_icc_intervals_against_pingouin_on_equal_groups(seed):
+    """With equal group sizes, ICC(1) and ICC(2) (Bliese 2000) are pingouin's one-way ICC1 and ICC1k (groups as
+    targets, members as raters), and their F-based 95% CIs equal pingouin's (full precision) to 1e-9."""
+    pg = pytest.importorskip("pingouin", reason="pingouin (dev dependency) is the independent ICC reference")
+    import pandas as pd
+
+    from readiness.aggregation import icc_intervals, iccs
+
+    rng = np.random.default_rng(seed)
+    n_groups, size = int(rng.integers(3, 12)), int(rng.integers(3, 8))
+    effects = rng.normal(0, 0.6, n_groups)
+    scores = [3 + effects[g] + rng.normal(0, 0.8) for g in range(n_groups) for _ in range(size)]
+    groups = [g for g in range(n_groups) for _ in range(size)]
+    result = iccs(scores, groups)
+    ci = icc_intervals(result, result["k"])
+    long = pd.DataFrame({"target": groups, "rater": [i % size for i in range(len(scores))], "y": scores})
+    saved = pg.options.get("round.column.CI95%")
+    pg.options["round.column.CI95%"] = None
+    try:
+        ref = pg.intraclass_corr(long, "target", "rater", "y").set_index("Type")
+    finally:
+        pg.options["round.column.CI95%"] = saved
+    assert result["icc1"] == pytest.approx(ref.loc["ICC1", "ICC"], abs=1e-9)
+    assert result["icc2"] == pytest.approx(ref.loc["ICC1k", "ICC"], abs=1e-9)
+    assert (ci["icc1_ci_low"], ci["icc1_ci_high"]) == (pytest.approx(ref.loc["ICC1", "CI95%"][0], abs=1e-9),
+                                                       pytest.approx(ref.loc["ICC1", "CI95%"][1], abs=1e-9))
+    assert (ci["icc2_ci_low"], ci["icc2_ci_high"]) == (pytest.approx(ref.loc["ICC1k", "CI95%"][0], abs=1e-9),
+                                                       pytest.approx(ref.loc["ICC1k", "CI95%"][1], abs=1e-9))
+
+
+def test_icc_intervals_unequal_groups_f_test_against_statsmodels():
+    """Unequal groups: the F and its degrees of freedom behind the CI equal statsmodels' one-way ANOVA, and the CI
+    brackets the estimate; fewer than 5 clinics carry a plain warning."""
+    import pandas as pd
+    import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm
+
+    from readiness.aggregation import icc_intervals, iccs
+    from readiness.surveys.results import Observation, across_groups
+
+    rng = np.random.default_rng(4)
+    sizes = [3, 5, 8, 4]
+    groups = [g for g, n in enumerate(sizes) for _ in range(n)]
+    scores = [3 + 0.5 * g + rng.normal(0, 0.7) for g in groups]
+    result = iccs(scores, groups)
+    table = anova_lm(smf.ols("y ~ C(g)", data=pd.DataFrame({"y": scores, "g": groups})).fit())
+    assert result["msb"] / result["msw"] == pytest.approx(table.loc["C(g)", "F"], abs=1e-9)
+    assert (result["df_between"], result["df_within"]) == (table.loc["C(g)", "df"], table.loc["Residual", "df"])
+    ci = icc_intervals(result, result["k"])
+    assert ci["icc1_ci_low"] < result["icc1"] < ci["icc1_ci_high"]
+    assert ci["icc2_ci_low"] < result["icc2"] < ci["icc2_ci_high"]
+    summary = across_groups([Observation(group=str(g), score=s, items=()) for g, s in zip(groups, scores, strict=True)])
+    assert summary["icc1_ci_low"] == pytest.approx(ci["icc1_ci_low"], abs=1e-12)
+    assert summary["warning"].startswith("from 4 clinics only")
