@@ -195,19 +195,25 @@ def _matching_counselor(clinician: ApplicationClinician) -> Person | None:
 
 
 # --- hard gates for the site readiness profile ------------------------------------------------------------------
-def _relevant_applications(agency_ids: list[int], cohort_id: int | None, user=None) -> dict[int, Application]:
-    """Per agency, its application for ``cohort_id``, or else for the latest cohort (by start date) it applied to:
-    one query (plus the clinicians and their inputs) however many agencies."""
+def _applications_newest_first(agency_ids: list[int], cohort_id: int | None, user=None
+                               ) -> dict[int, list[Application]]:
+    """Per agency, its applications (for ``cohort_id`` only, when given), newest cohort first (by start date): one
+    query (plus the clinicians and their inputs) however many agencies."""
     stmt = (sa.select(Application).join(Application.cohort).where(Application.agency_id.in_(list(agency_ids)))
             .options(contains_eager(Application.cohort),
                      selectinload(Application.clinicians).selectinload(ApplicationClinician.eligibility_inputs))
             .order_by(Application.agency_id, TrainingCohort.starts_on.desc(), Application.id.desc()))
     if cohort_id is not None:
         stmt = stmt.where(Application.cohort_id == cohort_id)
-    chosen: dict[int, Application] = {}
+    out: dict[int, list[Application]] = {}
     for application in db.session.execute(scope(stmt, Application, user)).scalars():
-        chosen.setdefault(application.agency_id, application)
-    return chosen
+        out.setdefault(application.agency_id, []).append(application)
+    return out
+
+
+def _relevant_applications(agency_ids: list[int], cohort_id: int | None, user=None) -> dict[int, Application]:
+    """Per agency, its application for ``cohort_id``, or else for the latest cohort (by start date) it applied to."""
+    return {agency: apps[0] for agency, apps in _applications_newest_first(agency_ids, cohort_id, user).items()}
 
 
 def _relevant_application(agency_id: int, cohort_id: int | None, user=None) -> Application | None:
@@ -243,7 +249,27 @@ def _gates(application: Application | None, clinic_id: int | None) -> dict[str, 
             "admin_approvals": {**approval_counts, "all_approved": all_approved},
             "acknowledgement_signed": application.submitted_at is not None and content.acknowledgement_signed(ack),
             "application_status": application.status, "application_id": application.id,
-            "cohort": application.cohort.name}
+            "cohort": application.cohort.name, "cohort_id": application.cohort_id,
+            "cohort_starts_on": application.cohort.starts_on.isoformat()}
+
+
+def _clinic_gates(applications: list[Application], clinic_id: int) -> dict[str, Any]:
+    """A clinic's gates tied to the application and cohort they come from.
+
+    The headline is the newest cohort's application that proposes a clinician at this clinic (an application of
+    the agency that proposes none here says nothing about this clinic's counselors, so it does not reset its
+    gates); ``history`` holds the same facts for each of the clinic's earlier cohorts, newest first, so a new
+    cohort's application never hides what earlier cohorts met; ``newer_without_clinic`` names the agency's newer
+    cohorts whose application proposes no one here. Without any application proposing someone here, the newest
+    application (or none) as before."""
+    mine = [a for a in applications if any(c.clinic_id == clinic_id for c in a.clinicians)]
+    if not mine:
+        gates = _gates(applications[0] if applications else None, clinic_id)
+        return {**gates, "history": [], "newer_without_clinic": []}
+    head = mine[0]
+    newer = [a.cohort.name for a in applications[:applications.index(head)]]  # newest first: before head
+    return {**_gates(head, clinic_id), "history": [_gates(a, clinic_id) for a in mine[1:]],
+            "newer_without_clinic": newer}
 
 
 def hard_gates_for_clinic(clinic_id: int, cohort_id: int | None = None, user=None) -> dict[str, Any]:
@@ -252,7 +278,9 @@ def hard_gates_for_clinic(clinic_id: int, cohort_id: int | None = None, user=Non
     ``{"eligible_counselors": int, "pending": int, "not_eligible": int, "proposed": int,
     "admin_approvals": {"approved": int, "refused": int, "pending": int, "all_approved": bool | None},
     "acknowledgement_signed": bool, "application_status": str | None, "application_id": int | None,
-    "cohort": str | None}``, counting the application's clinicians who work at this clinic.
+    "cohort": str | None, "cohort_id", "cohort_starts_on", "history": [earlier cohorts' facts, newest first],
+    "newer_without_clinic": [cohort names]}``, counting the application's clinicians who work at this clinic; without
+    ``cohort_id`` from the newest cohort's application that proposes a clinician here (:func:`_clinic_gates`).
 
     ``all_approved`` is True when every proposed clinician has both administrative approvals, False when any was
     refused, None otherwise (none proposed, or some pending). ``acknowledgement_signed`` is True once an application
@@ -270,8 +298,8 @@ def hard_gates_for_clinics(clinic_ids: list[int], cohort_id: int | None = None, 
     number of queries; clinics out of scope are left out."""
     clinics = db.session.execute(scope(sa.select(Clinic).where(Clinic.id.in_(list(clinic_ids))), Clinic, user)
                                  ).scalars().all()
-    applications = _relevant_applications(sorted({c.agency_id for c in clinics}), cohort_id, user)
-    return {c.id: _gates(applications.get(c.agency_id), c.id) for c in clinics}
+    applications = _applications_newest_first(sorted({c.agency_id for c in clinics}), cohort_id, user)
+    return {c.id: _clinic_gates(applications.get(c.agency_id, []), c.id) for c in clinics}
 
 
 def hard_gates_for_agency(agency_id: int, cohort_id: int | None = None, user=None) -> dict[str, Any]:

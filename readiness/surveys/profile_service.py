@@ -108,6 +108,25 @@ def normalise_gates(value: Any) -> list[dict] | None:
                             "or gate facts")
 
 
+def gates_source(value: Any) -> dict | None:
+    """Where a clinic's gates come from and what its earlier cohorts met, from the application package's facts:
+    ``{cohort, application_id, application_status, history: [{cohort, application_status, eligible_counselors,
+    gates, gates_status}], newer_without_clinic: [cohort names]}``; None when the provider gave bare gates."""
+    if not isinstance(value, dict) or "cohort" not in value:
+        return None
+
+    def entry(facts: dict) -> dict:
+        gates = normalise_gates(facts)
+        return {"cohort": facts.get("cohort"), "application_id": facts.get("application_id"),
+                "application_status": facts.get("application_status"),
+                "eligible_counselors": facts.get("eligible_counselors"), "proposed": facts.get("proposed"),
+                "gates": gates, "gates_status": _gates_status(gates) if gates is not None else "not_available"}
+
+    return {**{k: v for k, v in entry(value).items() if k not in ("gates", "gates_status")},
+            "history": [entry(h) for h in value.get("history", [])],
+            "newer_without_clinic": list(value.get("newer_without_clinic", []))}
+
+
 def _gates_status(gates: list[dict]) -> str:
     statuses = {g["status"] for g in gates}
     return "not_met" if "fail" in statuses else ("pending" if "pending" in statuses else "met")
@@ -273,6 +292,7 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
         gates = normalise_gates(gate_facts.get(clinic.id))
         profile["gates"] = gates
         profile["gates_status"] = _gates_status(gates) if gates is not None else "not_available"
+        profile["gates_source"] = gates_source(gate_facts.get(clinic.id))
         clinic_profiles.append({
             "code": clinic.code, "name": clinic.name, "agency": clinic.agency.code,
             "waves": [_wave_info(w, sorted(k for k, v in sources[clinic.id].items() if v.id == w.id))
@@ -286,7 +306,7 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
         responded = sum(p["profile"]["data_quality"]["responded"] or 0 for p in members)
         profile = build_site_profile(agency.code, agency_rows.get(agency.code, []),
                                      invited=invited or None, responded=responded if invited else None)
-        profile["gates"], profile["gates_status"] = None, "per_clinic"
+        profile["gates"], profile["gates_status"], profile["gates_source"] = None, "per_clinic", None
         agencies.append({"code": agency.code, "name": agency.name,
                          "clinics": [c.code for c in clinics if c.agency_id == agency.id], "profile": profile})
     return {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "band_rule": BAND_RULE,

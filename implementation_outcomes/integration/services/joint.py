@@ -42,11 +42,13 @@ def display_clinics(user=None) -> list[Clinic]:
 
 def _readiness(profile_entry: dict | None) -> dict[str, Any]:
     if profile_entry is None:
-        return {"components": [], "gates": None, "gates_status": "not_available", "data_quality": None}
+        return {"components": [], "gates": None, "gates_status": "not_available", "gates_source": None,
+                "data_quality": None}
     profile = profile_entry["profile"]
     components = [{"key": key, "label": COMPONENT_LABELS[key], "subscales": profile["components"][key]}
                   for key in (*COMPONENT_ORDER, "unassigned") if profile["components"][key]]
     return {"components": components, "gates": profile["gates"], "gates_status": profile["gates_status"],
+            "gates_source": profile.get("gates_source"),
             "data_quality": profile["data_quality"]}
 
 

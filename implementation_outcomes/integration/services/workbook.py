@@ -53,8 +53,13 @@ def side_by_side(display: dict) -> tuple[list[str], list[list]]:
             for s in component["subscales"]:
                 left.append([f"{component['label']}: {s['label']}", "" if s["mean"] is None else round(s["mean"], 2),
                              s["n"], "" if s["rwg_j"] is None or s["mean"] is None else round(s["rwg_j"], 2)])
+        source = quant["readiness"].get("gates_source")
+        cohort = f" ({source['cohort']})" if source else ""
         for gate in quant["readiness"]["gates"] or []:
-            left.append([f"Hard gate: {gate['label']}", gate["status"], "", ""])
+            left.append([f"Hard gate{cohort}: {gate['label']}", gate["status"], "", ""])
+        for earlier in (source or {}).get("history", []):
+            left.append([f"Hard gates, earlier cohort {earlier['cohort']}", earlier["gates_status"],
+                         earlier["eligible_counselors"], ""])
         right: list[list] = []
         for construct in display["constructs"]:
             cell = _cell(display, c.id, construct["id"])

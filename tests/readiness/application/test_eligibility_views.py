@@ -185,7 +185,8 @@ def test_hard_gates_for_clinic_and_agency(app_ctx, org, make_application):
     assert spr1 == {"eligible_counselors": 2, "pending": 0, "not_eligible": 0, "proposed": 2,
                     "admin_approvals": {"approved": 2, "refused": 0, "pending": 0, "all_approved": True},
                     "acknowledgement_signed": True, "application_status": "under_review",
-                    "application_id": application.id, "cohort": "2026 spring cohort"}
+                    "application_id": application.id, "cohort": "2026 spring cohort", "cohort_id": org.cohort.id,
+                    "cohort_starts_on": "2026-02-02", "history": [], "newer_without_clinic": []}
     spr2 = hard_gates_for_clinic(org.clinics[1].id)
     assert (spr2["eligible_counselors"], spr2["pending"], spr2["not_eligible"]) == (0, 1, 1)
     assert spr2["admin_approvals"] == {"approved": 1, "refused": 0, "pending": 1, "all_approved": None}
@@ -196,7 +197,8 @@ def test_hard_gates_for_clinic_and_agency(app_ctx, org, make_application):
     assert (agency["eligible_counselors"], agency["pending"], agency["not_eligible"], agency["proposed"]) == \
         (2, 1, 1, 4)
     assert set(agency["clinics"]) == {org.clinics[0].id, org.clinics[1].id}
-    assert agency["clinics"][org.clinics[0].id] == spr1
+    assert {k: v for k, v in agency["clinics"][org.clinics[0].id].items()} == {
+        k: v for k, v in spr1.items() if k not in ("history", "newer_without_clinic")}
     with pytest.raises(LookupError):
         hard_gates_for_clinic(999_999)
     with pytest.raises(LookupError):
@@ -248,3 +250,40 @@ def test_accepted_eligible_counselors_enter_adoption_tracking(client, login, org
         assert recorded["invited"].reached_on == application.submitted_at.date()
         assert recorded["eligible"].reached_on == application.decided_at.date()
         assert recorded["eligible"].source == "readiness screening"
+
+
+def test_a_new_cohorts_application_does_not_silently_reset_a_clinics_gates(app_ctx, org, make_application):
+    """Issue 12 item 3: SPR-1 met its gates with the spring cohort (4 eligible clinicians there). A later cohort's
+    application with one clinician, at SPR-2, leaves SPR-1's gates with the spring cohort and names the newer
+    cohort; one with a clinician at SPR-1 becomes SPR-1's headline, with the spring cohort kept in view."""
+    from datetime import date
+
+    from readiness.application.models import TrainingCohort
+    from readiness.surveys.profile_service import gates_source, normalise_gates
+
+    spring = make_application(status="accepted", clinicians=4, inputs=ALL_PASS, clinics=[org.clinics[0]])
+    assert hard_gates_for_clinic(org.clinics[0].id)["eligible_counselors"] == 4
+    autumn = TrainingCohort(name="2026 autumn cohort", starts_on=date(2026, 9, 7), ends_on=date(2027, 2, 1),
+                            created_by_id=org.director.id)
+    db.session.add(autumn)
+    db.session.commit()
+    new = make_application(status="submitted", clinicians=1, cohort=autumn, clinics=[org.clinics[1]])
+    spr1 = hard_gates_for_clinic(org.clinics[0].id)
+    assert (spr1["cohort"], spr1["application_id"], spr1["eligible_counselors"]) == ("2026 spring cohort", spring.id, 4)
+    assert spr1["newer_without_clinic"] == ["2026 autumn cohort"] and spr1["history"] == []
+    spr2 = hard_gates_for_clinic(org.clinics[1].id)
+    assert (spr2["cohort"], spr2["application_id"], spr2["eligible_counselors"]) == ("2026 autumn cohort", new.id, 0)
+    # the autumn application now proposes one clinician at SPR-1 too (no inputs yet: pending)
+    db.session.add(ApplicationClinician(application=new, clinic=org.clinics[0], supervisor=new.supervisors[0],
+                                        name="New Clinician", email="new@spr.example", experience="Some",
+                                        knowledge_reflective_practice="working",
+                                        knowledge_child_development="working", knowledge_parent_needs="advanced"))
+    db.session.commit()
+    db.session.expire_all()
+    spr1 = hard_gates_for_clinic(org.clinics[0].id)
+    assert (spr1["cohort"], spr1["eligible_counselors"], spr1["pending"]) == ("2026 autumn cohort", 0, 1)
+    assert [(h["cohort"], h["eligible_counselors"]) for h in spr1["history"]] == [("2026 spring cohort", 4)]
+    source = gates_source(spr1)
+    assert source["cohort"] == "2026 autumn cohort" and source["application_status"] == "submitted"
+    assert [(h["cohort"], h["gates_status"]) for h in source["history"]] == [("2026 spring cohort", "met")]
+    assert {g["key"]: g["status"] for g in normalise_gates(spr1)}["eligible_counselors"] == "fail"

@@ -250,3 +250,45 @@ def test_profile_prefers_finished_waves_per_instrument(app_ctx, make_wave, respo
     assert aim["n"] == 1 and aim["mean"] is None
     assert clinic["profile"]["data_quality"]["invited"] == 7 and clinic["profile"]["data_quality"]["responded"] == 4
     assert [w["title"] for w in clinic["waves"]] == ["Winter", "Follow-up"]
+
+
+#: the application package's gates provider, before the autouse fixture of this folder replaces it
+_APPLICATION_GATES = profile_service.default_gates_provider
+
+
+def test_gates_name_their_cohort_and_keep_earlier_cohorts_in_view(demo, runner, client, login, monkeypatch):
+    """Issue 12 item 3 on the demo: SPR submits a fall-cohort application proposing one clinician at SPR-1. SPR-1's
+    gates then come from that application, named on the profile page and in ``mio readiness-profile --format
+    json``, with the spring cohort's gates kept beside them; SPR-2, with no one in the fall application, keeps the
+    spring cohort's gates and says a newer application proposes no one there."""
+    from readiness.application.demo import FALL, SPRING
+    from readiness.application.eligibility_services import hard_gates_for_clinic
+    from readiness.application.models import Application, ApplicationClinician, TrainingCohort
+
+    monkeypatch.setattr(profile_service, "default_gates_provider", _APPLICATION_GATES)
+    cohorts = {c.name: c for c in db.session.execute(sa.select(TrainingCohort)).scalars()}
+    agency = db.session.execute(sa.select(Clinic).where(Clinic.code == "SPR-1")).scalar_one().agency
+    spr1, spr2 = (db.session.execute(sa.select(Clinic).where(Clinic.code == code)).scalar_one()
+                  for code in ("SPR-1", "SPR-2"))
+    spring_spr1 = hard_gates_for_clinic(spr1.id, cohorts[SPRING].id)
+    fall = Application(agency=agency, cohort=cohorts[FALL], status="submitted", submitted_at=datetime.now(UTC))
+    db.session.add(fall)
+    db.session.add(ApplicationClinician(application=fall, clinic=spr1, name="Newly Proposed", email="new@spr.example",
+                                        experience="Some", knowledge_reflective_practice="working",
+                                        knowledge_child_development="working", knowledge_parent_needs="advanced"))
+    db.session.commit()
+    result = runner.invoke(args=["readiness-profile", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    by_code = {c["code"]: c["profile"] for c in json.loads(result.output)["clinics"]}
+    source = by_code["SPR-1"]["gates_source"]
+    assert source["cohort"] == FALL and source["application_status"] == "submitted" and source["proposed"] == 1
+    assert [(h["cohort"], h["eligible_counselors"]) for h in source["history"]] == [
+        (SPRING, spring_spr1["eligible_counselors"])]
+    assert by_code["SPR-2"]["gates_source"]["cohort"] == SPRING
+    assert by_code["SPR-2"]["gates_source"]["newer_without_clinic"] == [FALL]
+    director = db.session.execute(sa.select(User).where(User.email == "director@mio.example")).scalar_one()
+    login(director)
+    page = client.get("/readiness/profiles?clinic=SPR-1").data.decode()
+    assert f"Overall for {FALL}" in page and "Earlier cohorts at this clinic" in page and f"{SPRING} (" in page
+    other = client.get("/readiness/profiles?clinic=SPR-2").data.decode()
+    assert f"newer application to {FALL} proposes no clinician here" in other
