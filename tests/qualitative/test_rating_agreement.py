@@ -95,3 +95,27 @@ def test_quadratic_weighted_kappa_edges():
     with pytest.raises(RatingInputError, match="2 ratings vs 1"):
         quadratic_weighted_kappa([0, 1], [0])
     assert quadratic_weighted_kappa(["low", "high"], ["low", "high"], categories=["low", "mid", "high"]) == 1
+
+
+def test_weighted_kappa_bootstrap_ci_against_sklearn_on_the_same_resamples():
+    """Issue 12 item 5: the bootstrap CI of the quadratic-weighted kappa equals the percentiles of sklearn's
+    cohen_kappa_score(weights="quadratic") over the same seeded resamples (numpy default_rng(seed).integers), to
+    1e-9; resamples with one category throughout are left out and counted."""
+    import numpy as np
+    from sklearn.metrics import cohen_kappa_score
+
+    from qualitative.rating_agreement import weighted_kappa_bootstrap_ci
+
+    a = [2, 1, 0, -1, 1, 2, 0, 0, -2, 1, 1, 2]
+    b = [2, 1, 1, -1, 0, 2, 0, -1, -2, 1, 2, 1]
+    result = weighted_kappa_bootstrap_ci(a, b, resamples=500, seed=7)
+    draws = np.random.default_rng(7).integers(0, len(a), size=(500, len(a)))
+    values = []
+    for idx in draws:
+        x, y = [a[i] for i in idx], [b[i] for i in idx]
+        if len(set(x) | set(y)) > 1:
+            values.append(cohen_kappa_score(x, y, labels=[-2, -1, 0, 1, 2], weights="quadratic"))
+    low, high = np.quantile(values, [0.025, 0.975])
+    assert result["ci_low"] == pytest.approx(low, abs=1e-9) and result["ci_high"] == pytest.approx(high, abs=1e-9)
+    assert result["undefined"] == 500 - len(values)
+    assert weighted_kappa_bootstrap_ci(a, b, resamples=500, seed=7) == result  # seeded: reproducible

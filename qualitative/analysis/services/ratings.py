@@ -40,7 +40,12 @@ from qualitative.analysis.services.common import (
 from qualitative.analysis.services.retrieval import SegmentFilter, segments
 from qualitative.distinguishing import MIXED, distinguishes
 from qualitative.models import Code, Coding, Document, QualProject
-from qualitative.rating_agreement import krippendorff_alpha, quadratic_weighted_kappa
+from qualitative.rating_agreement import (
+    FEW_CELLS,
+    krippendorff_alpha,
+    quadratic_weighted_kappa,
+    weighted_kappa_bootstrap_ci,
+)
 
 RATING_CHOICES = [("2", "+2"), ("1", "+1"), ("0", "0"), ("-1", "-1"), ("-2", "-2"), ("X", "X (mixed)"),
                   ("", "Not discussed (no rating)")]
@@ -236,9 +241,13 @@ def rating_agreement(project: QualProject, rater_ids: list[int] | None = None) -
     pairs = []
     for a, b in combinations(chosen, 2):
         both = [k for k in keys if isinstance(cells[k].get(a.id), int) and isinstance(cells[k].get(b.id), int)]
-        kappa = quadratic_weighted_kappa([cells[k][a.id] for k in both], [cells[k][b.id] for k in both]) \
-            if both else None
-        pairs.append({"a": a, "b": b, "n": len(both), "kappa": kappa, "band": landis_koch_band(kappa)})
+        xs, ys = [cells[k][a.id] for k in both], [cells[k][b.id] for k in both]
+        kappa = quadratic_weighted_kappa(xs, ys) if both else None
+        interval = weighted_kappa_bootstrap_ci(xs, ys) if kappa is not None else {"ci_low": None, "ci_high": None}
+        warning = (f"from {len(both)} cells only: read the 95% CI, not the band" if both and len(both) < FEW_CELLS
+                   else None)
+        pairs.append({"a": a, "b": b, "n": len(both), "kappa": kappa, "band": landis_koch_band(kappa),
+                      "ci_low": interval["ci_low"], "ci_high": interval["ci_high"], "warning": warning})
     alpha = None
     if len(chosen) >= 2 and keys:
         data = [[v if isinstance(v := cells[k].get(u.id), int) else None for k in keys] for u in chosen]

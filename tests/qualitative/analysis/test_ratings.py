@@ -116,6 +116,9 @@ def test_rating_agreement_matches_sklearn_and_krippendorff(world):
     assert pair["n"] == len(both) == 10
     expected = cohen_kappa_score(a, b, labels=[-2, -1, 0, 1, 2], weights="quadratic")
     assert pair["kappa"] == pytest.approx(expected)
+    # 10 cells: a seeded bootstrap CI (tested against sklearn in test_rating_agreement) and a plain warning
+    assert pair["ci_low"] <= pair["kappa"] <= pair["ci_high"]
+    assert pair["warning"] == "from 10 cells only: read the 95% CI, not the band"
     cells = sorted(((world.codes[k].id, world.clinics[c].id), v) for (k, c), v in RATINGS.items())
     data = np.array([[v[i] if isinstance(v[i], int) else np.nan for _cell, v in cells] for i in (0, 1)], dtype=float)
     assert result["alpha"] == pytest.approx(krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal"))
