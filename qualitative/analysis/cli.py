@@ -107,7 +107,8 @@ def export_qdpx(path: Path, project_name: str, crlf: bool, positions: str, inclu
     data = refi_export.qdpx_bytes(project, crlf=crlf, progress=progress, positions=positions,
                                   include_unreviewed=include_unreviewed)
     path.write_bytes(data)
-    click.echo(f"Wrote {path} ({len(data):,} bytes, {refi_export.coding_count(project):,} codings).")
+    written = refi_export.coding_count(project, include_unreviewed)
+    click.echo(f"Wrote {path} ({len(data):,} bytes, {written:,} codings).")
 
 
 def _importer(project: QualProject | None, email: str | None) -> User:

@@ -276,9 +276,14 @@ def qdc_bytes(project: QualProject) -> bytes:
     return export_qdc(codes, sets=sets)
 
 
-def coding_count(project: QualProject) -> int:
-    return db.session.execute(sa.select(sa.func.count(Coding.id)).join(Document, Document.id == Coding.document_id)
-                              .where(Document.project_id == project.id)).scalar_one()
+def coding_count(project: QualProject, include_unreviewed: bool = True) -> int:
+    """Codings of the project; without ``include_unreviewed``, only those an export carries (on transcripts whose
+    de-identification has been applied)."""
+    stmt = (sa.select(sa.func.count(Coding.id)).join(Document, Document.id == Coding.document_id)
+            .where(Document.project_id == project.id))
+    if not include_unreviewed:
+        stmt = stmt.where(Document.deidentification == REVIEWED)
+    return db.session.execute(stmt).scalar_one()
 
 
 def safe_filename(name: str, extension: str) -> str:

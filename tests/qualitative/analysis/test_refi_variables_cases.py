@@ -189,3 +189,17 @@ def test_the_web_import_asks_and_records_the_deidentification(world, client, log
     assert {d.deidentification for d in project.documents} == {"applied"}
     event = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "import-deidentified")).scalar_one()
     assert event.user_id == world.users["ana"].id and event.changes["stated_by"] == "ana@example.org"
+
+
+def test_cli_export_counts_the_codings_it_wrote(world, runner, tmp_path):
+    """Transcripts left out take their codings with them, and the summary counts what the file holds."""
+    result = _import(world, _file(), "Counted")
+    assert result.codings == 5
+    out = runner.invoke(args=["export-qdpx", str(tmp_path / "a.qdpx"), "--project", "Counted"])
+    assert out.exit_code == 0, out.output
+    assert "Left out 2 transcript(s)" in out.output and "bytes, 0 codings)" in out.output
+    out = runner.invoke(args=["export-qdpx", str(tmp_path / "b.qdpx"), "--project", "Counted",
+                              "--include-unreviewed"])
+    assert "bytes, 5 codings)" in out.output
+    back = import_qdpx((tmp_path / "b.qdpx").read_bytes())
+    assert sum(len(x.codings) for s in back.sources for x in s.selections) == 5
