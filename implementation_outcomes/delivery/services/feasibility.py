@@ -8,12 +8,13 @@ from typing import Any
 
 from app.models import Clinic
 from implementation_outcomes._values import proportion
-from implementation_outcomes.delivery.models import MODALITIES, SESSION_STATUSES, MioSession
+from implementation_outcomes.delivery.models import MODALITIES, SESSION_STATUSES
 from implementation_outcomes.delivery.services.common import clinic_or_404, counselors, settings
 from implementation_outcomes.delivery.services.screening import mio_mothers
 from implementation_outcomes.delivery.services.sessions import (
+    MioSessionRow,
     consultation_calls,
-    mio_sessions,
+    mio_session_rows,
     pure_session_row,
     session_values,
     training_sessions,
@@ -63,7 +64,8 @@ def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None,
     threshold = settings().completion_threshold
     mothers = mio_mothers(clinic, user, date_from, date_to)
     mother_ids = {m.id for m in mothers}
-    sessions = [s for s in mio_sessions(clinic, user, date_from=date_from, date_to=date_to)
+    # plain rows: the figures read seven columns of each session, not ORM objects
+    sessions = [s for s in mio_session_rows(clinic, user, date_from=date_from, date_to=date_to)
                 if s.participant_id in mother_ids]
     mother_rows = [{"mother_id": m.study_id, "randomized_on": m.randomized_on, "arm": m.arm} for m in mothers]
     session_rows = [pure_session_row(session_values(s), s.participant.study_id) for s in sessions]
@@ -72,7 +74,7 @@ def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None,
     as_of = min(date_to, today or date.today()) if date_to else (today or date.today())
     survival = time_to_first_session([m for m in mother_rows if m["randomized_on"] <= as_of],
                                      first_attended(session_rows), as_of)
-    by_mother: dict[str, list[MioSession]] = {}
+    by_mother: dict[str, list[MioSessionRow]] = {}
     for s in sessions:
         by_mother.setdefault(s.participant.study_id, []).append(s)
     per_mother = []

@@ -8,8 +8,9 @@ randomization, no attended session number twice, mother in MIO + TAU); its messa
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -60,6 +61,47 @@ def mio_sessions_query(clinic: Clinic, user=None, participant: TrialParticipant 
         stmt = stmt.where(MioSession.status == status)
     stmt = in_period(stmt, MioSession.session_date, date_from, date_to)
     return scoped(stmt, MioSession, user)
+
+
+class _Mother(NamedTuple):
+    study_id: str
+
+
+@dataclass(frozen=True)
+class MioSessionRow:
+    """What the feasibility figures read of a MIO session, as a plain row: the same attributes as ``MioSession``
+    (``participant.study_id``, ``attended``, ``recorded``) without building an ORM object per session."""
+
+    participant_id: int
+    session_number: int
+    session_date: date
+    status: str
+    duration_minutes: int | None
+    audio_recorded: bool
+    modality: str
+    participant: _Mother = field(compare=False)
+
+    @property
+    def attended(self) -> bool:
+        return self.status == "attended"
+
+    @property
+    def recorded(self) -> bool:
+        return self.attended and self.audio_recorded
+
+
+def mio_session_rows(clinic: Clinic, user=None, date_from: date | None = None, date_to: date | None = None
+                     ) -> list[MioSessionRow]:
+    """:func:`mio_sessions` (same scope, clinic, period and order) as :class:`MioSessionRow`."""
+    stmt = (sa.select(MioSession.participant_id, MioSession.session_number, MioSession.session_date,
+                      MioSession.status, MioSession.duration_minutes, MioSession.audio_recorded, MioSession.modality,
+                      TrialParticipant.study_id)
+            .join(MioSession.participant)
+            .where(MioSession.clinic_id == clinic.id, TrialParticipant.clinic_id == clinic.id)
+            .order_by(TrialParticipant.study_id, MioSession.session_number, MioSession.session_date, MioSession.id))
+    stmt = in_period(stmt, MioSession.session_date, date_from, date_to)
+    return [MioSessionRow(*row[:7], participant=_Mother(row[7]))
+            for row in db.session.execute(scoped(stmt, MioSession, user))]
 
 
 def mio_sessions(clinic: Clinic, user=None, participant: TrialParticipant | None = None,
