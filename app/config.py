@@ -20,6 +20,21 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+#: "keep me signed in" may last 1 to 30 days (ASVS 3.3.2 asks for re-authentication within 30 days)
+MAX_REMEMBER_DAYS = 30
+
+
+def remember_days(value: str) -> int:
+    """``MIO_REMEMBER_DAYS``, checked: a whole number of days from 1 to ``MAX_REMEMBER_DAYS``."""
+    try:
+        days = int(value.strip())
+    except ValueError:
+        days = 0
+    if not 1 <= days <= MAX_REMEMBER_DAYS:
+        raise ValueError(f"MIO_REMEMBER_DAYS={value!r}: give a whole number of days from 1 to {MAX_REMEMBER_DAYS}.")
+    return days
+
+
 def from_environment(instance_path: str) -> dict:
     """Settings read from the process environment (the production profile keeps secrets there)."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'mio.sqlite')}"
@@ -34,7 +49,7 @@ def from_environment(instance_path: str) -> dict:
     if os.environ.get("MIO_QDPX_SYNC_CODINGS"):  # above this many codings a .qdpx export runs as a background job
         settings["QDPX_SYNC_CODINGS"] = int(os.environ["MIO_QDPX_SYNC_CODINGS"])
     if os.environ.get("MIO_REMEMBER_DAYS"):
-        settings["REMEMBER_DAYS"] = int(os.environ["MIO_REMEMBER_DAYS"])
+        settings["REMEMBER_DAYS"] = remember_days(os.environ["MIO_REMEMBER_DAYS"])
     if os.environ.get("MIO_LOG_FORMAT"):
         settings["LOG_FORMAT"] = os.environ["MIO_LOG_FORMAT"]
     if os.environ.get("MIO_DEBUG"):

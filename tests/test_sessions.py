@@ -298,3 +298,15 @@ def test_a_sign_in_forgets_sessions_that_ended_a_month_ago(app, create_user):
     sign_in(app, user)
     remaining = db.session.execute(sa.select(UserSession.id).order_by(UserSession.id)).scalars().all()
     assert remaining[0] == rows[1].id and len(remaining) == 2
+
+
+def test_the_remember_me_lifetime_comes_from_the_environment_within_30_days(monkeypatch, tmp_path):
+    from app import create_app
+    from app.config import remember_days
+
+    monkeypatch.setenv("MIO_REMEMBER_DAYS", "7")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+    assert app.config["REMEMBER_DAYS"] == 7 and app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=7)
+    for bad in ("0", "31", "two weeks", "-3"):
+        with pytest.raises(ValueError, match="MIO_REMEMBER_DAYS=.*from 1 to 30"):
+            remember_days(bad)
