@@ -264,7 +264,7 @@ class UserSession(db.Model):
     remote_addr: Mapped[str120 | None]
     user_agent: Mapped[str255 | None]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: signed_out, signed_out_here, signed_out_everywhere, password_changed, admin_reset, deactivated
+    #: signed_out, signed_out_here, signed_out_everywhere, password_changed, admin_reset, ended_by_admin, deactivated
     revoked_reason: Mapped[str40 | None]
 
     user: Mapped[User] = relationship()

@@ -310,3 +310,26 @@ def test_the_remember_me_lifetime_comes_from_the_environment_within_30_days(monk
     for bad in ("0", "31", "two weeks", "-3"):
         with pytest.raises(ValueError, match="MIO_REMEMBER_DAYS=.*from 1 to 30"):
             remember_days(bad)
+
+
+def test_an_admin_signs_a_user_out_everywhere_without_a_reset(app, create_user, client, login):
+    admin, staff = create_user(Role.ADMIN), create_user(Role.DIRECTOR, email="lost.laptop@example.org")
+    _token, plain = issue_api_token(staff, "R")
+    db.session.commit()
+    laptop, phone = sign_in(app, staff), sign_in(app, staff, user_agent="phone")
+    idle = sign_in(app, staff, user_agent="old tablet")
+    row = db.session.execute(
+        sa.select(UserSession).where(UserSession.user_agent == "old tablet")
+    ).scalar_one()
+    row.last_seen_at = utcnow() - app.permanent_session_lifetime - timedelta(minutes=1)  # ended by idleness
+    db.session.commit()
+    login(admin)
+    page = client.get("/admin/users").get_data(as_text=True)
+    row_html = page.split("<td>lost.laptop@example.org</td>")[1].split("</tr>")[0]
+    assert '<td class="num">2</td>' in row_html and "Sign out everywhere" in row_html
+    response = client.post(f"/admin/users/{staff.id}/end-sessions", follow_redirects=True)
+    assert "Signed lost.laptop@example.org out everywhere (2 sessions ended)." in response.get_data(
+        as_text=True
+    )
+    assert not is_signed_in(laptop) and not is_signed_in(phone) and not is_signed_in(idle)
+    assert user_for_api_token(plain).id == staff.id  # tokens and password untouched

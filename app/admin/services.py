@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import sessions
 from app.db import db
-from app.models import Agency, ApiToken, Clinic, Person, User
+from app.models import Agency, ApiToken, Clinic, Person, User, UserSession
 from app.paging import contains
 from app.security import hash_password, scoped
 
@@ -115,6 +115,23 @@ def revoke_api_tokens(user: User) -> int:
     for token in tokens:
         token.revoked = True
     return len(tokens)
+
+
+def end_sessions(user: User) -> int:
+    """An admin signs ``user`` out everywhere (a lost laptop, a shared computer); returns how many sessions ended."""
+    ended = sessions.revoke_all(user, "ended_by_admin")
+    db.session.commit()
+    return ended
+
+
+def live_session_counts() -> dict[int, int]:
+    """User id -> number of live sessions, in one grouped query (the accounts page)."""
+    rows = db.session.execute(
+        sa.select(UserSession.user_id, sa.func.count(UserSession.id))
+        .where(sessions.live_clause())
+        .group_by(UserSession.user_id)
+    )
+    return dict(rows.all())
 
 
 def save_user(user: User, data: dict) -> None:

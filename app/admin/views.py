@@ -151,7 +151,8 @@ def person_delete(person_id: int):
 @bp.route("/users")
 @roles_required(Role.ADMIN)
 def users():
-    return render_template("admin/users.html", users=services.users(), confirm=ConfirmForm())
+    return render_template("admin/users.html", users=services.users(), confirm=ConfirmForm(),
+                           sessions=services.live_session_counts())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -201,6 +202,18 @@ def user_reset_password(user_id: int):
                                        revoked=None if form.keep_api_tokens.data else revoked)
     return render_template("admin/reset_password.html", form=form, user=user,
                            tokens=services.active_api_tokens(user)), 400 if request.method == "POST" else 200
+
+
+@bp.route("/users/<int:user_id>/end-sessions", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_end_sessions(user_id: int):
+    """Sign a user out on every device, without touching the password or the API tokens."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ended = services.end_sessions(user)
+    flash(f"Signed {user.email} out everywhere ({ended} session{'s' if ended != 1 else ''} ended).", "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>/delete", methods=["POST"])

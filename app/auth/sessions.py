@@ -151,8 +151,9 @@ def revoke_current(reason: str = "signed_out") -> None:
 
 
 def revoke_all(user: User, reason: str, keep_id: int | None = None) -> int:
-    """End every live session of ``user`` except ``keep_id``; returns how many ended (the caller commits)."""
-    stmt = sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    """End every live session of ``user`` except ``keep_id``; returns how many ended (the caller commits). Rows
+    already dead by idleness or age are left as they are: they open nothing."""
+    stmt = sa.select(UserSession).where(UserSession.user_id == user.id, live_clause())
     if keep_id is not None:
         stmt = stmt.where(UserSession.id != keep_id)
     rows = db.session.execute(stmt).scalars().all()
@@ -161,16 +162,28 @@ def revoke_all(user: User, reason: str, keep_id: int | None = None) -> int:
     return len(rows)
 
 
+def live_clause():
+    """SQL: the session rows that still open pages (not revoked, not expired, not idle too long)."""
+    now = utcnow()
+    return sa.and_(
+        UserSession.revoked_at.is_(None),
+        UserSession.expires_at > now,
+        sa.or_(
+            UserSession.remember.is_(True),
+            UserSession.last_seen_at > now - current_app.permanent_session_lifetime,
+        ),
+    )
+
+
 def live_sessions(user: User) -> list[UserSession]:
     """``user``'s sessions that still open pages, newest activity first (the "Your devices" page)."""
-    now = utcnow()
-    rows = db.session.execute(
-        sa.select(UserSession)
-        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None), UserSession.expires_at > now)
-        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
-    ).scalars()
-    idle = current_app.permanent_session_lifetime
-    return [row for row in rows if row.remember or row.last_seen_at + idle > now]
+    return list(
+        db.session.execute(
+            sa.select(UserSession)
+            .where(UserSession.user_id == user.id, live_clause())
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+        ).scalars()
+    )
 
 
 def rotate(user: User, reason: str) -> None:
