@@ -86,6 +86,9 @@ def test_demo_joint_display_and_determinants(demo, client, login):
     first = quoted[0]
     assert f"/qualitative/documents/{first['document_id']}#coding-{first['coding_id']}" in html
     assert "Statistics by themes" in html and "Side-by-side display" in html and "r<sub>wg(j)</sub>" in html
+    # issue 12 item 3: the gates name the application and cohort they come from
+    assert "hard gates (kept apart from the scores), 2026 spring cohort" in html
+    assert "Readiness gates (2026 spring cohort)" in html and "From the agency's application to" in html
     chosen = display["constructs"][0]["id"]
     narrowed = _text(client.get(f"/integration/projects/{demo.id}/joint?construct={chosen}"))
     assert narrowed.count('class="construct-finding"') == len(display["clinics"])
