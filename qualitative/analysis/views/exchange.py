@@ -184,7 +184,8 @@ def _mapping_page(qda, token, target, project_name, project_id, clinic_id, error
         positions=positions, deidentified=deidentified, readings=refi_import.reading_summary(qda.position_readings) if not undecided else [],
         suggested=refi_import.suggest_user_mapping(qda, candidates), candidates=candidates, errors=errors or [],
         counts={"sources": len(qda.sources), "codes": refi_import.count_codes(qda),
-                "selections": sum(len(s.selections) for s in qda.sources), "notes": len(qda.notes)}), status
+                "selections": sum(len(s.selections) for s in qda.sources), "notes": len(qda.notes),
+                "variables": len(qda.variables), "cases": len(qda.cases), "sets": len(qda.sets)}), status
 
 
 @bp.route("/import-qdpx/confirm", methods=["POST"])

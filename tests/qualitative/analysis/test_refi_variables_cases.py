@@ -180,6 +180,7 @@ def test_the_web_import_asks_and_records_the_deidentification(world, client, log
         "clinic_id": str(world.clinics["SPR-1"].id), "project_id": "0"}, content_type="multipart/form-data")
     page = step1.get_data(as_text=True)
     assert step1.status_code == 200 and 'name="deidentified"' in page and "audit trail" in page
+    assert "5 notes, 6 variables, 1 case and 1 set (code or document groups); all are imported." in page
     token = page.split('name="token" value="')[1].split('"')[0]
     done = client.post("/qualitative/import-qdpx/confirm", data={
         "token": token, "target": "new", "project_name": "Web stated", "project_id": "0",
