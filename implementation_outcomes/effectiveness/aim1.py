@@ -108,19 +108,23 @@ def complete_cases(rows: Sequence[Mapping[str, Any]], time_points: Sequence[str]
 
 
 def fit_mixed(rows: Sequence[Mapping[str, Any]], time_points: Sequence[str]) -> dict[str, Any]:
-    """The REML fit of the module's model: fixed effects, their covariance, variance components."""
+    """The REML fit of the module's model by statsmodels ``MixedLM``: fixed effects, their covariance, variance
+    components. It starts at the profiled REML optimum (``profile_reml``), so the optimizer only confirms it; the
+    start changes the path, not the optimum."""
     from statsmodels.regression.mixed_linear_model import MixedLM
 
     exog, y, groups = design(rows, time_points)
     model = MixedLM(y, exog, groups=groups, exog_re=np.ones((len(y), 1)))
-    start = _moment_start(exog.to_numpy(), y, groups)
+    start = _start(exog.to_numpy(), y, groups)
     with warnings.catch_warnings():
-        # statsmodels warns that pgtol/factr are "not used by MixedLM.fit": they are passed on to L-BFGS-B, whose
-        # tight tolerances put the REML optimum within ~1e-8 of the closed form on balanced data (tests)
-        warnings.simplefilter("ignore")
-        result = model.fit(reml=True, method="lbfgs", pgtol=1e-10, factr=10.0, start_params=start)
+        warnings.simplefilter("ignore")  # convergence chatter; convergence is reported in the result
+        # from the profiled optimum L-BFGS-B stops at once (its gradient is ~0); statsmodels then computes the
+        # covariance of the estimates at that point
+        result = model.fit(reml=True, method="lbfgs", start_params=start)
         if not result.converged:
-            result = model.fit(reml=True, method=["bfgs", "cg"])
+            # statsmodels warns that pgtol/factr are "not used by MixedLM.fit": they reach L-BFGS-B, whose tight
+            # tolerances find the optimum within ~1e-8 from anywhere
+            result = model.fit(reml=True, method="lbfgs", pgtol=1e-10, factr=10.0)
     names = list(exog.columns)
     k = len(names)
     return {"names": names, "params": np.asarray(result.fe_params), "cov": np.asarray(result.cov_params())[:k, :k],
@@ -128,22 +132,53 @@ def fit_mixed(rows: Sequence[Mapping[str, Any]], time_points: Sequence[str]) -> 
             "converged": bool(result.converged), "n_obs": int(len(y)), "n_mothers": int(len(set(groups)))}
 
 
-def _moment_start(x: np.ndarray, y: np.ndarray, groups: np.ndarray):
-    """Starting values near the optimum (fewer likelihood evaluations, each a pass over every mother): OLS fixed
-    effects, and the variance ratio s2_u / s2_e from the OLS residuals' within-mother variance and the variance of
-    their mother means (the ANOVA moment estimators; the REML fit then moves to its own optimum)."""
+def profile_reml(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict[str, Any]:
+    """The REML estimate of the random-intercept model by profiling, from per-mother sums only (no loop over
+    mothers): with g = s2_u / s2_e and w_i = g / (1 + n_i g), V_i^-1 = (I - w_i J) / s2_e, so
+    X'V^-1 X = (X'X - S' diag(w) S) / s2_e with S the per-mother column sums of X (likewise X'V^-1 y, y'V^-1 y);
+    beta(g) is the GLS solution, s2_e(g) = r'V^-1 r s2_e / (N - p), and
+    -2 l_R(g) = (N - p) log s2_e(g) + sum_i log(1 + n_i g) + log det(X'X - S' diag(w) S) + const
+    (Harville 1977, JASA 72:320-338; the profiled form as in lme4, Bates et al. 2015, J Stat Softw 67:1).
+    Minimised over log g by bounded Brent search (and g = 0 tried). Used as the start of statsmodels' fit, which
+    then confirms the optimum in a few evaluations; tests check both against the closed form."""
+    from scipy.optimize import minimize_scalar
+
+    index = np.unique(groups, return_inverse=True)[1]
+    n_g = np.bincount(index).astype(float)
+    sx = np.zeros((len(n_g), x.shape[1]))
+    np.add.at(sx, index, x)
+    sy = np.bincount(index, y, minlength=len(n_g))
+    xtx, xty, yty = x.T @ x, x.T @ y, float(y @ y)
+    n, p = x.shape
+
+    def parts(log_g: float | None):
+        g = 0.0 if log_g is None else math.exp(log_g)
+        w = g / (1 + n_g * g)
+        a = xtx - (sx.T * w) @ sx
+        b = xty - (sx.T * w) @ sy
+        beta = np.linalg.solve(a, b)
+        rss = yty - float(np.sum(w * sy**2)) - float(beta @ b)
+        return g, beta, rss, a
+
+    def objective(log_g: float | None) -> float:
+        g, _beta, rss, a = parts(log_g)
+        sign, logdet = np.linalg.slogdet(a)
+        if rss <= 0 or sign <= 0:
+            return math.inf
+        return (n - p) * math.log(rss / (n - p)) + float(np.sum(np.log1p(n_g * g))) + logdet
+
+    best = minimize_scalar(objective, bounds=(-20.0, 8.0), method="bounded", options={"xatol": 1e-10})
+    log_g = best.x if objective(best.x) <= objective(None) else None
+    g, beta, rss, _a = parts(log_g)
+    s2e = rss / (n - p)
+    return {"beta": beta, "ratio": g, "s2_residual": s2e, "s2_mother": g * s2e}
+
+
+def _start(x: np.ndarray, y: np.ndarray, groups: np.ndarray):
     from statsmodels.regression.mixed_linear_model import MixedLMParams
 
-    beta = np.linalg.lstsq(x, y, rcond=None)[0]
-    resid = y - x @ beta
-    index = np.unique(groups, return_inverse=True)[1]
-    n_i = np.bincount(index)
-    means = np.bincount(index, resid) / n_i
-    dof = len(y) - len(n_i)
-    within = float(((resid - means[index]) ** 2).sum() / dof) if dof > 0 else float(resid.var())
-    within = within if within > 0 else 1.0
-    between = float(np.var(means, ddof=1) - within * np.mean(1 / n_i)) if len(n_i) > 1 else 0.0
-    return MixedLMParams.from_components(fe_params=beta, cov_re=np.array([[max(between, 0.01 * within) / within]]))
+    est = profile_reml(x, y, groups)
+    return MixedLMParams.from_components(fe_params=est["beta"], cov_re=np.array([[max(est["ratio"], 1e-6)]]))
 
 
 def _effects(fit: Mapping[str, Any], time_points: Sequence[str], sd: float | None, transform=None

@@ -33,7 +33,12 @@ PAGES: dict[str | None, list[str]] = {
                              "/integration/", "/integration/projects/1/joint", "/integration/projects/1/determinants",
                              "/integration/projects/1/determinants?level=counselor&outcome=mean_dose",
                              # outcomes overview: the demo's first clinic (SPR-1) and its first counselor
-                             "/outcomes/overview/", "/outcomes/overview/clinics/1", "/outcomes/overview/counselors/2"],
+                             "/outcomes/overview/", "/outcomes/overview/clinics/1", "/outcomes/overview/counselors/2",
+                             # effectiveness: assessments per clinic, a schedule, the results page, windows, import
+                             "/effectiveness/", "/effectiveness/clinics/1/schedule", "/effectiveness/results",
+                             "/effectiveness/windows", "/effectiveness/import", "/effectiveness/reliability"],
+    "assessor@mio.example": ["/effectiveness/", "/effectiveness/clinics/3/schedule",
+                             "/effectiveness/participants/5", "/effectiveness/participants/5/end_of_treatment/pdi_rf"],
     "admin@mio.example": ["/admin/users", "/admin/users/new"],
     "staff.spr@mio.example": ["/", "/admin/people/new", "/readiness/applications/mine"],
     # qualitative: {project} and {document} are the demo project and its first transcript, {coders} its two coders

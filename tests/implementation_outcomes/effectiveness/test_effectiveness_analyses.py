@@ -113,9 +113,16 @@ def test_complete_case_sensitivity_uses_only_complete_mothers():
     assert result["complete_case"]["n_obs"] == len(complete) == 3 * result["complete_case"]["n_mothers"]
     assert result["n_obs"] == len(rows)
     # the complete-case data are balanced again: the closed form holds for them
-    beta, _cov, _s2e, _s2u = closed_form(complete)
+    beta, cov, _s2e, _s2u = closed_form(complete)
     fit = aim1.fit_mixed(complete, TPS)
     assert np.allclose(fit["params"], beta, atol=1e-6, rtol=0)
+    # the refit inside analyse_continuous starts from the ITT fit: same optimum
+    names = fit["names"]
+    c = np.zeros(len(names))
+    c[names.index("mio")] = c[names.index("mio:time[follow_up_3m]")] = 1
+    cc_fu = next(e for e in result["complete_case"]["effects"] if e["time_point"] == "follow_up_3m")
+    assert cc_fu["estimate"] == pytest.approx(c @ beta, abs=1e-6)
+    assert cc_fu["se"] == pytest.approx(math.sqrt(c @ cov @ c), abs=1e-6)
 
 
 def test_too_little_data_says_so():
@@ -257,3 +264,21 @@ def test_clinic_change_difference_equals_welch_from_scipy():
     assert (result["ci_low"], result["ci_high"]) == (pytest.approx(ci.low, rel=1e-9), pytest.approx(ci.high, rel=1e-9))
     assert (result["n_treated"], result["n_control"]) == (len(change["mio_tau"]), len(change["tau"]))
     assert aim1.change_difference(rows[:3], "baseline", "end_of_treatment")["estimate"] is None
+
+
+def test_profiled_reml_start_equals_the_closed_form_and_statsmodels():
+    """The profiled REML estimator (a different estimator from statsmodels' optimizer over the full likelihood)
+    gives the same optimum: the closed form on balanced data, statsmodels' fit on unbalanced data."""
+    rows = balanced()
+    exog, y, groups = aim1.design(rows, TPS)
+    est = aim1.profile_reml(exog.to_numpy(), y, groups)
+    beta, _cov, s2e, s2u = closed_form(rows)
+    assert np.allclose(est["beta"], beta, atol=1e-6, rtol=0)
+    assert est["s2_residual"] == pytest.approx(s2e, abs=1e-6) and est["s2_mother"] == pytest.approx(s2u, abs=1e-6)
+    rows = balanced(n_mothers=60, missing=0.3, seed=8)
+    exog, y, groups = aim1.design(rows, TPS)
+    est = aim1.profile_reml(exog.to_numpy(), y, groups)
+    fit = aim1.fit_mixed(rows, TPS)
+    assert np.allclose(est["beta"], fit["params"], atol=1e-6, rtol=0)
+    assert est["s2_residual"] == pytest.approx(fit["s2_residual"], abs=1e-6)
+    assert est["s2_mother"] == pytest.approx(fit["s2_mother"], abs=1e-6)
