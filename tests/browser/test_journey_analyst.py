@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -146,6 +147,7 @@ def test_analyst_journey(page, screenshot, tmp_path):
     page.get_by_role("link", name="See the result").click()
     page.get_by_label("Document").select_option(label="focus_group_cafe")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
     screenshot(page, "journey3-09-suggestions")
     pending = page.locator("table.data tbody tr").filter(has=page.get_by_role("button", name="Accept"))
     assert pending.count() >= 1
@@ -161,7 +163,7 @@ def test_analyst_journey(page, screenshot, tmp_path):
     page.get_by_label("Quinn Analyst").check()
     page.get_by_label("Robin Second-Coder").check()
     page.get_by_role("button", name="Compare").click()
-    assert page.get_by_role("heading", name="Quinn Analyst and Robin Second-Coder").count() == 1
+    expect(page.get_by_role("heading", name="Quinn Analyst and Robin Second-Coder")).to_have_count(1)
     assert "left out until the sample is revealed" not in page.locator("main").inner_text()
     screenshot(page, "journey3-11-agreement")
     page.get_by_role("link", name=re.compile(r", turn \d+")).first.click()

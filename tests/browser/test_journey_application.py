@@ -113,9 +113,10 @@ def test_application_over_two_sittings_then_submitted_and_locked(page, screensho
     page.get_by_label("Email").fill("rosa.delgado@hfr.example")
     page.get_by_label("Experience with parents in SUD recovery").fill("Ten years supervising a family recovery "
                                                                      "team.")
-    page.get_by_label("Comfort supervising with attention to attachment").select_option(label="Comfortable")
+    # listen before the last change: on a busy machine the fills above can outlast the 1.2 s autosave delay
     with page.expect_request(lambda r: r.url.endswith("/supervisors/autosave")):
-        pass  # sent 1.2 s after the last change; its answer takes another 1.2 s
+        page.get_by_label("Comfort supervising with attention to attachment").select_option(label="Comfortable")
+        # sent 1.2 s after the last change; its answer takes another 1.2 s
     page.get_by_role("button", name="Add supervisor").click()
     expect(page.get_by_text("Saved Rosa Delgado.")).to_be_visible(timeout=10_000)
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
