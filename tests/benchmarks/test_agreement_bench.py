@@ -6,7 +6,6 @@ pooled figures and the disagreement list. The ratios are reported, never asserte
 Run: pytest tests/benchmarks/test_agreement_bench.py -m benchmark --benchmark-enable -s
 """
 
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -15,15 +14,7 @@ from app.db import db
 from qualitative.analysis.services.agreement import agreement_report
 from qualitative.models import Coding, Document
 from tests.benchmarks.qual_bench_data import build_project
-
-
-def _best(fn, rounds: int = 3) -> float:
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from tests.benchmarks.timing import best_of
 
 
 @pytest.mark.benchmark
@@ -41,8 +32,8 @@ def test_agreement_ratio_to_a_sql_count(app_ctx, benchmark):
 
     n = count()
     report = agreement_report(project, ids)  # warm up
-    count_s, fetch_s = _best(count), _best(fetch)
-    report_s = _best(lambda: agreement_report(project, ids), rounds=2)
+    count_s, fetch_s = best_of(count), best_of(fetch)
+    report_s = best_of(lambda: agreement_report(project, ids), rounds=2)
     pair = report.pairs[0]
     benchmark.extra_info.update(codings=n, rows=len(pair.rows), disagreements=len(pair.disagreements),
                                 report_s=round(report_s, 3), count_s=round(count_s, 5), fetch_s=round(fetch_s, 4),

@@ -3,7 +3,6 @@
 Run: pytest tests/benchmarks/test_qdpx_export_bench.py -m benchmark --benchmark-enable -s
 """
 
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -13,15 +12,7 @@ from app.models import User
 from qualitative.analysis.services.refi_export import qdpx_bytes
 from qualitative.models import Code, Coding, Document
 from tests.benchmarks.qual_bench_data import build_project
-
-
-def _best(fn, rounds: int = 3) -> float:
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+from tests.benchmarks.timing import best_of
 
 
 @pytest.mark.benchmark
@@ -43,8 +34,8 @@ def test_qdpx_export_ratio_to_reading_the_rows(app_ctx, benchmark):
 
     chars, n_codes, n_codings, _ = read_rows()
     data = export()  # warm up
-    read_s = _best(read_rows)
-    export_s = _best(export, rounds=2)
+    read_s = best_of(read_rows)
+    export_s = best_of(export, rounds=2)
     benchmark.extra_info.update(codings=n_codings, characters=chars, bytes=len(data), export_s=round(export_s, 3),
                                 read_s=round(read_s, 4), ratio=round(export_s / read_s, 1))
     print(f"\n{n_codings:,} codings, {chars:,} characters, {len(data):,} bytes; export {export_s:.3f} s, "

@@ -6,7 +6,6 @@ Run: pytest tests/benchmarks/test_refi_import_bench.py -m benchmark --benchmark-
 """
 
 import random
-import time
 import zipfile
 from io import BytesIO
 from xml.etree import ElementTree
@@ -14,6 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from qualitative.refiqda import import_qdpx
+from tests.benchmarks.timing import best_of
 from tests.qualitative.refiqda.refi_support import make_zip
 
 WORDS = "az oltás nem kötelező de sokan félnek tőle mert nem bíznak a politikusokban".split()
@@ -51,14 +51,6 @@ def _large_nvivo_qdpx(chars: int = 600_000, selections: int = 330, seed: int = 1
                      "Sources/00000000-0000-4000-8000-000000000003.txt": b"\xef\xbb\xbf" + text.encode()})
 
 
-def _best(fn, rounds: int = 3) -> float:
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
 
 @pytest.mark.benchmark
 def test_nvivo_utf16_import_ratio_to_unzipping_and_parsing(benchmark):
@@ -71,8 +63,8 @@ def test_nvivo_utf16_import_ratio_to_unzipping_and_parsing(benchmark):
 
     project = import_qdpx(data)
     assert project.position_readings[0].reading == "utf16" and len(project.sources[0].selections) == 330
-    base_s = _best(unzip_and_parse)
-    import_s = _best(lambda: import_qdpx(data))
+    base_s = best_of(unzip_and_parse)
+    import_s = best_of(lambda: import_qdpx(data))
     benchmark.extra_info.update(characters=unzip_and_parse(), import_s=round(import_s, 3), base_s=round(base_s, 4),
                                 ratio=round(import_s / base_s, 1))
     print(f"\nimport {import_s:.3f} s, unzip+parse {base_s:.3f} s, ratio {import_s / base_s:.1f}")

@@ -192,18 +192,7 @@ with zipfile.ZipFile(io.BytesIO(VALID)) as _zf:
 @FUZZ
 @given(st.data())
 def test_fuzz_mutated_project_xml_raises_only_refi_errors(data):
-    qde = bytearray(VALID_QDE)
-    for _ in range(data.draw(st.integers(1, 6))):
-        index = data.draw(st.integers(0, len(qde) - 1))
-        action = data.draw(st.sampled_from(["replace", "delete", "insert"]))
-        byte = data.draw(st.sampled_from(list(b'<>"/=&;-0123456789 \x00\xffabcdefxyz{}#:')))
-        if action == "replace":
-            qde[index] = byte
-        elif action == "delete":
-            del qde[index]
-        else:
-            qde.insert(index, byte)
-    _only_refi_errors(make_zip({"project.qde": bytes(qde), **VALID_TEXTS}))
+    _only_refi_errors(make_zip({"project.qde": _mutate(data, VALID_QDE), **VALID_TEXTS}))
 
 
 def test_fixture_archives_survive_truncation_with_refi_errors_only():
