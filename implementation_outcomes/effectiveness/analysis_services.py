@@ -86,8 +86,9 @@ def _require_unblinded(user=None) -> None:
         raise BlindedError("Outcome assessors are blinded to allocation: arm comparisons are not shown to them.")
 
 
-def aim1_estimates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Aim 1 per measure (continuous: mixed model; binary: GEE), in the measures file's order."""
+def aim1_estimates(rows: list[dict[str, Any]], only: list[str] | None = None) -> list[dict[str, Any]]:
+    """Aim 1 per measure (continuous: mixed model; binary: GEE), in the measures file's order (``only``: these
+    measures)."""
     tps = [tp["key"] for tp in measures.time_points()]
     by_measure: dict[str, list] = defaultdict(list)
     for r in rows:
@@ -95,6 +96,8 @@ def aim1_estimates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                          "time_point": r["time_point"], "value": r["value"]})
     out = []
     for m in measures.measures():
+        if only is not None and m["key"] not in only:
+            continue
         data = by_measure.get(m["key"], [])
         result = aim1.analyse_binary(data, tps) if m["analysis"] == "binary" else aim1.analyse_continuous(data, tps)
         result.update(measure=m["key"], label=m["label"], outcome=m["outcome"], direction=m["direction"],
@@ -215,9 +218,11 @@ def estimates(user=None, n_boot: int = 2000, today: date | None = None) -> dict[
     return {"definitions_version": measures.load_definitions()["version"],
             "time_points": [{"key": t["key"], "label": t["label"]} for t in measures.time_points()],
             "aim1": aim1_estimates(rows), "mediation": mediation_estimates(rows, n_boot=n_boot),
-            "followup": followup(rows, user, today), "n_values": len(rows),
-            "missing_data": "missing at random given arm, time point, clinic and the observed outcomes (likelihood "
-                            "based: every observed value is used); complete-case analysis beside it"}
+            "followup": followup(rows, user, today), "n_values": len(rows), "missing_data": MISSING_DATA}
+
+
+MISSING_DATA = ("missing at random given arm, time point, clinic and the observed outcomes (likelihood based: every "
+                "observed value is used); complete-case analysis beside it")
 
 
 #: the per-clinic effects of the joint display: the primary outcomes, change to end of treatment

@@ -100,19 +100,33 @@ def current_results(user=None) -> tuple[dict[str, Any] | None, Job | None]:
 
 
 @job(JOB_KIND)
-def run_analyses(ctx) -> dict[str, Any]:
-    """The background job: the same ``analysis_services.estimates`` as the page, for the requesting user's scope."""
-    user = db.session.get(User, ctx.payload["user_id"])
-    ctx.progress(0, 3, "reading the outcome data")
+def run_analyses(ctx, user_id: int) -> dict[str, Any]:
+    """The background job: the same computations as ``analysis_services.estimates``, for the requesting user's scope,
+    reporting progress per measure (one step per Aim 1 model set, one for Aim 3b, one for the CONSORT boxes)."""
+    user = db.session.get(User, user_id)
+    if user is None or services.is_blinded(user):
+        raise analysis_services.BlindedError("only an unblinded account may run the analyses")
+    defs = measures.measures()
+    total = len(defs) + 3
+
+    def progress(done: int, message: str) -> None:
+        db.session.commit()  # end this job's read transaction: SQLite lets the progress write through only then
+        ctx.progress(done, total, message)
+
+    progress(0, "reading the outcome data")
     rows = analysis_services.long_rows(user)
-    ctx.progress(1, 3, f"Aim 1 models on {len(rows)} values")
-    aim1 = analysis_services.aim1_estimates(rows)
-    ctx.progress(2, 3, "Aim 3b mediation (cluster bootstrap)")
+    aim1 = []
+    for i, m in enumerate(defs, start=1):
+        progress(i, f"Aim 1: {m['label']} ({len(rows)} values in all)")
+        aim1 += analysis_services.aim1_estimates([r for r in rows if r["measure"] == m["key"]], only=[m["key"]])
+    progress(len(defs) + 1, "Aim 3b mediation (cluster bootstrap over counselors)")
+    mediation = analysis_services.mediation_estimates(rows)
+    progress(len(defs) + 2, "CONSORT follow-up")
     result = {"definitions_version": measures.load_definitions()["version"],
               "time_points": [{"key": t["key"], "label": t["label"]} for t in measures.time_points()],
-              "aim1": aim1, "mediation": analysis_services.mediation_estimates(rows),
-              "followup": analysis_services.followup(rows, user), "n_values": len(rows)}
-    ctx.progress(3, 3, "done")
+              "aim1": aim1, "mediation": mediation, "followup": analysis_services.followup(rows, user),
+              "n_values": len(rows), "missing_data": analysis_services.MISSING_DATA}
+    progress(total, "done")
     return clean(result)
 
 
