@@ -30,6 +30,35 @@ from app.disclosure import MIN_GROUP_SIZE
 
 RWG_BAR = 0.70
 MIN_N_FOR_MEAN = MIN_GROUP_SIZE  # the confidentiality threshold lives with the suppression rule (app.disclosure)
+#: rwg(j) is reported only when at least this many respondents answered every item (it describes them)
+MIN_N_FOR_RWG = 3
+GroupSize = Literal["k0", "mean"]
+ICC1_GROUP_SIZES: tuple[GroupSize, ...] = ("k0", "mean")
+
+#: the formulas as pages, exports and the API state them
+ICC1_FORMULAS = {
+    "k0": "ICC(1) = (MSB - MSW) / (MSB + (k - 1) MSW), k = k0 = (N - sum n_g^2 / N) / (G - 1), the adjusted group "
+          "size for unequal groups (Bliese 2000; one-way ANOVA of respondent scores on clinic)",
+    "mean": "ICC(1) = (MSB - MSW) / (MSB + (k - 1) MSW), k = N / G, the mean group size, as R multilevel::ICC1 "
+            "computes it (one-way ANOVA of respondent scores on clinic)",
+}
+ICC1_CONVENTION_LABELS = {"k0": "adjusted group size k0", "mean": "mean group size N / G (R multilevel::ICC1)"}
+ICC_CI_TEXT = ("95% CIs F-based (Shrout & Fleiss 1979; McGraw & Wong 1996), with the same k as the point "
+               "estimate; approximate with unequal groups (Donner 1986)")
+ICC2_FORMULA = ("ICC(2) = (MSB - MSW) / MSB, the reliability of clinic means (Bliese 2000; R multilevel::ICC2); "
+                "no group size enters")
+RWG_J_FORMULA = ("rwg(j) = J (1 - s2 / sEU2) / (J (1 - s2 / sEU2) + s2 / sEU2), s2 the mean of the J item variances "
+                 "(n - 1 denominator), 0 when s2 > sEU2 (James, Demaree & Wolf 1984); null distribution: uniform over "
+                 "the A response options, sEU2 = (A^2 - 1) / 12 (2.0 for A = 5); respondents who left an item "
+                 "unanswered or answered don't know are left out (listwise, as R multilevel::rwg.j), so its n may be "
+                 f"below the scored n; not reported when that n is below {MIN_N_FOR_RWG}")
+
+
+def rwg_null_text(n_options: int | None) -> str | None:
+    """The null of a subscale's rwg(j), e.g. "uniform, A = 5, sEU2 = (25 - 1) / 12 = 2.000"."""
+    if n_options is None:
+        return None
+    return f"uniform, A = {n_options}, sEU2 = ({n_options}^2 - 1) / 12 = {uniform_null_variance(n_options):.3f}"
 
 
 class AggregationError(ValueError):
@@ -116,15 +145,18 @@ def one_way_anova(scores: Any, groups: Any) -> dict[str, float]:
             "df_within": float(n_total - n_groups), "n": float(n_total), "groups": float(n_groups), "k": k}
 
 
-def iccs(scores: Any, groups: Any, group_size: Literal["k0", "mean"] = "k0") -> dict[str, float]:
-    """ICC(1), ICC(2) and the ANOVA they come from, computing the ANOVA once: ``{icc1, icc2, msb, msw, k, ...}``."""
+def iccs(scores: Any, groups: Any, group_size: GroupSize = "k0") -> dict[str, float]:
+    """ICC(1), ICC(2) and the ANOVA they come from, computing the ANOVA once: ``{icc1, icc2, msb, msw, k, k_used,
+    ...}``; ``k`` is always k0, ``k_used`` the group size ICC(1) used (k0, or N / G with ``group_size="mean"``)."""
+    if group_size not in ICC1_GROUP_SIZES:
+        raise AggregationError(f"group_size must be one of {list(ICC1_GROUP_SIZES)}, got {group_size!r}")
     a = one_way_anova(scores, groups)
     msb, msw = np.float64(a["msb"]), np.float64(a["msw"])
-    k = a["k"] if group_size == "k0" else a["n"] / a["groups"]
     with np.errstate(invalid="ignore", divide="ignore"):
+        k = a["k"] if group_size == "k0" else a["n"] / a["groups"]
         value1 = (msb - msw) / (msb + (k - 1) * msw)
         value2 = (msb - msw) / msb
-    return {**a, "icc1": float(value1), "icc2": float(value2)}
+    return {**a, "icc1": float(value1), "icc2": float(value2), "k_used": float(k)}
 
 
 #: below this many groups an ICC's CI is wide and the page says so beside it
@@ -154,7 +186,7 @@ def icc_intervals(anova: Mapping[str, float], k: float, confidence: float = 0.95
                 "icc2_ci_low": float(1 - 1 / np.float64(f_low)), "icc2_ci_high": float(1 - 1 / np.float64(f_high))}
 
 
-def icc1(scores: Any, groups: Any, group_size: Literal["k0", "mean"] = "k0") -> float:
+def icc1(scores: Any, groups: Any, group_size: GroupSize = "k0") -> float:
     """ICC(1) = (MSB - MSW) / (MSB + (k - 1) MSW); k as in :func:`one_way_anova`, or N/G with "mean" (R)."""
     return iccs(scores, groups, group_size)["icc1"]
 
@@ -200,7 +232,8 @@ def _none(x: float) -> float | None:
 def clinic_summary(scores_by_clinic: Mapping[str, Sequence[float | None]],
                    item_matrix_by_clinic: Mapping[str, Sequence[Sequence[float | None]]], n_options: int,
                    min_n: int = MIN_N_FOR_MEAN, rwg_bar: float = RWG_BAR) -> dict[str, dict]:
-    """Per clinic ``{n, mean, sd, rwg_j, n_rwg, suppressed, low_agreement, flags}`` (JSON-ready, None = not shown).
+    """Per clinic ``{n, n_responses, mean, sd, rwg_j, n_rwg, suppressed, low_agreement, flags}`` (JSON-ready,
+    None = not shown); ``n`` counts respondents with a score, ``n_responses`` every response given (scored or not).
 
     Mean and SD are reported only when n >= ``min_n`` (3); otherwise ``suppressed`` and flag "n_below_3".
     ``low_agreement`` (flag "low_agreement") when rwg(j) < ``rwg_bar`` (.70): flagged, not hidden."""
@@ -230,7 +263,7 @@ def clinic_summary(scores_by_clinic: Mapping[str, Sequence[float | None]],
             flags.append("low_agreement")
         if agreement is None:
             flags.append("agreement_not_computable")
-        out[clinic] = {"n": n, "mean": None if suppressed else _none(s["mean"][0]),
+        out[clinic] = {"n": n, "n_responses": int(scores.shape[0]), "mean": None if suppressed else _none(s["mean"][0]),
                        "sd": None if suppressed else _none(s["sd"][0]), "rwg_j": agreement,
                        "n_rwg": int(s["n_rwg"][0]), "suppressed": suppressed, "low_agreement": low, "flags": flags}
     return out

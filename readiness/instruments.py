@@ -10,6 +10,8 @@ An instrument definition is a plain dict (JSON) with this shape (``schema_versio
               branching? (REDCap-like expression), reverse?}],
      subscales: [{key, label, items, reverse_items, score: {method, min_answered_share}, profile_component?}],
                                                    # items: scorable (scorable_items), one numeric range each
+     missing_data?: {answered, dont_know_counts_as_answered},   # what counts as answered for the
+                                                   # min_answered_share rule (readiness/scoring.py reads it)
      profile_component?, scoring_version, history: [{version, date, changes}],
      record_id_field?}                              # REDCap import: key of the first item, the record ID
 
@@ -207,6 +209,21 @@ def scorable_items(definition: dict) -> list[dict]:
     return out
 
 
+def _validate_missing_data(missing: Any) -> None:
+    if missing is None:
+        return
+    if not isinstance(missing, dict):
+        raise InstrumentDefinitionError("missing_data", "must be an object {answered, dont_know_counts_as_answered}")
+    unknown = set(missing) - {"answered", "dont_know_counts_as_answered"}
+    if unknown:
+        raise InstrumentDefinitionError(f"missing_data.{sorted(unknown)[0]}", "unknown field; expected answered, "
+                                        "dont_know_counts_as_answered")
+    if not isinstance(missing.get("dont_know_counts_as_answered"), bool):
+        raise InstrumentDefinitionError("missing_data.dont_know_counts_as_answered", "is required: true or false")
+    if not isinstance(missing.get("answered", ""), str):
+        raise InstrumentDefinitionError("missing_data.answered", "must be text saying what counts as answered")
+
+
 def validate_definition(definition: Any) -> dict:
     """Check an instrument definition against the schema; return it unchanged or raise
     :class:`InstrumentDefinitionError` whose ``path`` names the first bad field."""
@@ -243,6 +260,7 @@ def validate_definition(definition: Any) -> dict:
     component = definition.get("profile_component")
     if component is not None and component not in PROFILE_COMPONENTS:
         raise InstrumentDefinitionError("profile_component", f"unknown component {component!r}")
+    _validate_missing_data(definition.get("missing_data"))
     record_id = definition.get("record_id_field")
     if record_id is not None and (not items or items[0]["key"] != record_id
                                   or items[0]["type"] not in ("text", "integer")):

@@ -98,6 +98,8 @@ def build_site_profile(clinic: str, subscale_summaries: list[dict[str, Any]], *,
         entry = {"instrument": row["instrument"], "subscale": row["subscale"], "label": row.get("label", name),
                  "n": row["n"], "mean": mean, "sd": None if mean is None else row.get("sd"),
                  "rwg_j": None if suppression else row.get("rwg_j"), "n_rwg": row.get("n_rwg"),
+                 "n_responses": row.get("n_responses"), "rwg_null": row.get("rwg_null"),
+                 "scoring_rule": row.get("scoring_rule"),
                  "suppression": suppression, "low_agreement": bool(row.get("low_agreement")) and not suppression,
                  "scale_min": row.get("scale_min", 1), "scale_max": row.get("scale_max", 5),
                  "band": band(mean, row.get("scale_min", 1), row.get("scale_max", 5)), "band_is_heuristic": True}

@@ -8,7 +8,10 @@ mean-scored scales, e.g. Shea et al. 2014 score ORIC subscales as item means):
 2. Reverse-keyed items (subscale ``reverse_items`` or item ``reverse: true``) become ``max + min - x``, min and max
    being the item's substantive range (the don't-know code is not part of it).
 3. A subscale of k items is scored only when at least ``ceil(share * k)`` items are answered
-   (``share`` = ``score.min_answered_share``, 0.8 for the shipped instruments), else it is missing.
+   (``share`` = ``score.min_answered_share``, 0.8 for the shipped instruments), else it is missing. What counts as
+   answered is stated per instrument in its data file, ``missing_data``: a substantive option always; the
+   don't-know option only when ``dont_know_counts_as_answered`` is true (then it counts toward the threshold but
+   never enters the mean; false, the released behaviour, when absent). :func:`answered_rule` states it in words.
 4. ``mean`` = mean of answered items; ``mean_x10`` = that mean x 10 (TCU convention);
    ``sum`` = prorated sum, mean of answered items x k.
 
@@ -41,12 +44,34 @@ def min_answered(share: float, k: int) -> int:
     return math.ceil(round(share * k, 9))
 
 
+def dont_know_counts_as_answered(definition: dict) -> bool:
+    """The instrument's ``missing_data.dont_know_counts_as_answered`` (False when not stated)."""
+    return bool((definition.get("missing_data") or {}).get("dont_know_counts_as_answered", False))
+
+
+def answered_rule(definition: dict, subscale: dict) -> str:
+    """The missing-data rule of one subscale in words, from the instrument's data file (pages and exports)."""
+    k, share = len(subscale["items"]), subscale["score"]["min_answered_share"]
+    text = (f"scored when at least {min_answered(share, k)} of its {k} items are answered "
+            f"({share:.0%} rule); a blank is not answered")
+    dk = definition.get("dont_know_code")
+    if dk is not None:
+        label = definition.get("dont_know_label") or "don't know"
+        text += (f"; '{label}' ({dk}) counts as answered but never enters the mean"
+                 if dont_know_counts_as_answered(definition) else f"; '{label}' ({dk}) is not answered")
+    return text
+
+
 def _options(item: dict, definition: dict) -> set | None:
     if item["type"] == "likert":
         return {o["value"] for o in definition["response_scales"][item["scale"]]}
     if item["type"] in CHOICE_TYPES:
         return {o["value"] for o in item["choices"]}
     return None
+
+
+def _is_code(value: Any, code: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and value == code
 
 
 def _item_value(item: dict, value: Any, definition: dict) -> float | None:
@@ -76,7 +101,10 @@ def _subscale_v1(sub: dict, items: dict, answers: dict, definition: dict) -> dic
         values.append(x)
     k, n = len(sub["items"]), len(values)
     method = sub["score"]["method"]
-    missing = n < min_answered(sub["score"]["min_answered_share"], k)
+    dk = definition.get("dont_know_code")
+    n_dk = sum(1 for key in sub["items"] if dk is not None and _is_code(answers.get(key), dk)) \
+        if dont_know_counts_as_answered(definition) else 0
+    missing = n == 0 or n + n_dk < min_answered(sub["score"]["min_answered_share"], k)
     score = None
     if not missing:
         mean = math.fsum(values) / n
@@ -117,8 +145,9 @@ def score_matrix(definition: dict, answers_matrix: Any, item_keys: list[str] | N
     if x.ndim != 2 or x.shape[1] != len(keys):
         raise ScoringError(f"answers_matrix must be n x {len(keys)} (one column per item), got shape {x.shape}")
     dk = definition.get("dont_know_code")
-    if dk is not None:
-        x[x == dk] = np.nan
+    dont_know = (x == dk) if dk is not None else np.zeros(x.shape, dtype=bool)
+    x[dont_know] = np.nan
+    dk_counts = dont_know_counts_as_answered(definition)
     items = {item["key"]: item for item in definition["items"]}
     column = {key: j for j, key in enumerate(keys)}
     columns_by_options: dict[frozenset, list[int]] = {}
@@ -145,10 +174,11 @@ def score_matrix(definition: dict, answers_matrix: Any, item_keys: list[str] | N
                 lo, hi = reverse_bounds(items[key], definition["response_scales"], dk)  # type: ignore[misc]
                 block[:, j] = hi + lo - block[:, j]
         answered = np.sum(~np.isnan(block), axis=1)
+        counted = answered + (dont_know[:, [column[k] for k in sub["items"]]].sum(axis=1) if dk_counts else 0)
         k = len(sub["items"])
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.nansum(block, axis=1) / answered
-        mean[answered < min_answered(sub["score"]["min_answered_share"], k)] = np.nan
+        mean[(counted < min_answered(sub["score"]["min_answered_share"], k)) | (answered == 0)] = np.nan
         factor = {"mean": 1.0, "mean_x10": 10.0, "sum": float(k)}[sub["score"]["method"]]
         out[sub["key"]] = mean * factor
     return out

@@ -22,5 +22,6 @@ def init_app(app: Flask) -> None:
     add_nav(app, "Readiness surveys", "readiness_surveys.waves", (Role.DIRECTOR,), order=20)
     add_nav(app, "Readiness profiles", "readiness_profiles.index", (Role.DIRECTOR,), order=21)
     add_nav(app, "Instruments", "readiness_instruments.index", (Role.DIRECTOR,), order=22)
+    profile_views.register_api(app)
     cli.register(app)
     app.extensions["mio.demo_seeders"].append(demo.seed)

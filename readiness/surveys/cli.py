@@ -54,13 +54,16 @@ def import_redcap_dictionary(path: str, key: str | None, title: str | None, form
 @click.command("readiness-profile")
 @click.option("--clinic", "clinic_code", default=None, help="One clinic's code (default: every clinic).")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), required=True)
+@click.option("--icc1-group-size", "icc1", type=click.Choice(["k0", "mean"]), default="k0", show_default=True,
+              help="ICC(1)'s group size: k0 (adjusted for unequal groups) or mean (N / G, as R multilevel::ICC1).")
 @with_appcontext
-def readiness_profile(clinic_code: str | None, fmt: str) -> None:
+def readiness_profile(clinic_code: str | None, fmt: str, icc1: str) -> None:
     """Print the site readiness profile: JSON (everything, with ICCs) or CSV (one row per group and subscale)."""
     from readiness.surveys.profile_service import PROFILE_HEADERS, build_profiles, profile_rows
 
     try:
-        profiles = build_profiles(clinic_code.upper() if clinic_code else None, user=CLI_OPERATOR)
+        profiles = build_profiles(clinic_code.upper() if clinic_code else None, user=CLI_OPERATOR,
+                                  icc_group_size=icc1)
     except LookupError as exc:
         raise click.UsageError(f"--clinic: {exc}") from None
     if fmt == "json":

@@ -25,7 +25,18 @@ from app.disclosure import RULE_TEXT as SUPPRESSION_RULE
 from app.disclosure import Cell, suppress
 from app.models import Clinic
 from app.security import scoped
-from readiness.aggregation import MIN_N_FOR_MEAN, RWG_BAR
+from readiness.aggregation import (
+    ICC1_CONVENTION_LABELS,
+    ICC1_FORMULAS,
+    ICC1_GROUP_SIZES,
+    ICC2_FORMULA,
+    ICC_CI_TEXT,
+    MIN_N_FOR_MEAN,
+    MIN_N_FOR_RWG,
+    RWG_BAR,
+    RWG_J_FORMULA,
+    GroupSize,
+)
 from readiness.profile import (
     BAND_RULE,
     COMPONENT_ORDER,
@@ -34,8 +45,10 @@ from readiness.profile import (
     build_gates,
     build_site_profile,
 )
+from readiness.scoring import answered_rule
 from readiness.surveys.models import Instrument, SurveyLink, SurveyWave, SurveyWaveInstrument
 from readiness.surveys.results import (
+    RWG_FEW_FLAG,
     WITHHELD_FLAG,
     across_groups,
     n_options,
@@ -137,7 +150,8 @@ def _subscale_meta(definition: dict, sub: dict) -> dict:
     return {"instrument": definition["key"], "instrument_title": definition["title"], "subscale": sub["key"],
             "label": sub["label"], "profile_component": sub.get("profile_component")
             or definition.get("profile_component") or "unassigned",
-            "scale_min": lo, "scale_max": hi, "options": n_options(definition, sub)}
+            "scale_min": lo, "scale_max": hi, "options": n_options(definition, sub),
+            "scoring_rule": answered_rule(definition, sub)}
 
 
 def _definitions(records: list[SubmittedAnswers]) -> dict[int, dict]:
@@ -235,12 +249,27 @@ def suppression_cells(rows: list[dict], agency_rows: dict[str, dict], agency_of:
             + [Cell(("clinic", row["code"]), row["n"], ("agency", agency_of[row["code"]])) for row in rows])
 
 
+def conventions(icc_group_size: GroupSize = "k0") -> dict[str, Any]:
+    """How every figure of the profile is computed, as the page, the exports, the CLI and the API state it."""
+    return {"icc1_group_size": icc_group_size, "icc1_group_size_label": ICC1_CONVENTION_LABELS[icc_group_size],
+            "icc1_formula": ICC1_FORMULAS[icc_group_size],
+            "icc1_other_group_size": next(g for g in ICC1_GROUP_SIZES if g != icc_group_size),
+            "icc2_formula": ICC2_FORMULA, "icc_ci": ICC_CI_TEXT, "rwg_j_formula": RWG_J_FORMULA,
+            "min_n_rwg_j": MIN_N_FOR_RWG,
+            "band_rule": BAND_RULE, "suppression_rule": SUPPRESSION_RULE,
+            "n": "n = respondents with a score under the subscale's missing-data rule (scoring_rule); responses = "
+                 "every submitted response to the instrument; response rate = submitted links / invited links",
+            "mean_sd": "mean and SD (n - 1 denominator) of respondent subscale scores"}
+
+
 def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider | None = None,
-                   user=None) -> dict:
+                   user=None, icc_group_size: GroupSize = "k0") -> dict:
     """The readiness profile of every visible clinic and of their agencies (see module doc); with ``clinic_code``,
     that clinic only (no agency profile, which would pool one clinic). Every summary row passes through the
     suppression rule (:mod:`app.disclosure`) judged on clinic rows under their agency's pooled row, always over
     the whole agency, so the clinic-only view withholds exactly what the all-clinics view withholds."""
+    if icc_group_size not in ICC1_GROUP_SIZES:
+        raise ValueError(f"icc_group_size must be one of {list(ICC1_GROUP_SIZES)}, got {icc_group_size!r}")
     provider = gates_provider or default_gates_provider
     clinics = _profile_clinics(clinic_code, user)
     sources = profile_waves(clinics, user)
@@ -274,7 +303,7 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
             withhold(row, status[("agency", code)])
         rows = [row for row in rows if row["code"] in shown_codes]
         subscales.append({**{k: v for k, v in meta.items() if k != "options"}, "clinics": rows,
-                          "icc": across_groups([o for o in obs if o.group in shown_codes])})
+                          "icc": across_groups([o for o in obs if o.group in shown_codes], icc_group_size)})
         for row in rows:
             clinic_rows[row["code"]].append(row)
         for code, row in agencies_here.items():
@@ -311,6 +340,7 @@ def build_profiles(clinic_code: str | None = None, gates_provider: GatesProvider
                          "clinics": [c.code for c in clinics if c.agency_id == agency.id], "profile": profile})
     return {"generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "band_rule": BAND_RULE,
             "min_n": MIN_N_FOR_MEAN, "rwg_bar": RWG_BAR, "suppression_rule": SUPPRESSION_RULE,
+            "conventions": conventions(icc_group_size),
             "components": list(COMPONENT_ORDER), "subscales": subscales, "clinics": clinic_profiles,
             "agencies": agencies}
 
@@ -320,8 +350,9 @@ def _wave_info(wave: SurveyWave, instruments: list[str]) -> dict:
             "closes_on": wave.closes_on.isoformat(), "status": wave_status(wave), "instruments": instruments}
 
 
-PROFILE_HEADERS = ["level", "code", "component", "instrument", "subscale", "label", "n", "mean", "sd", "rwg_j",
-                   "band (heuristic)", "flags", "invited", "responded", "response_rate", "wave_id"]
+PROFILE_HEADERS = ["level", "code", "component", "instrument", "subscale", "label", "n", "responses", "mean", "sd",
+                   "rwg_j", "n_rwg_j", "rwg_j_null", "band (heuristic)", "flags", "invited", "responded",
+                   "response_rate", "wave_id", "scoring_rule"]
 
 
 def profile_rows(profiles: dict) -> list[list]:
@@ -338,27 +369,42 @@ def profile_rows(profiles: dict) -> list[list]:
                         flags.append(WITHHELD_FLAG)
                     elif entry["mean"] is None:
                         flags.append(f"n_below_{MIN_N_FOR_MEAN}")
+                    elif entry.get("rwg_j") is None and entry.get("n_rwg") is not None \
+                            and entry["n_rwg"] < MIN_N_FOR_RWG and entry.get("rwg_null"):
+                        flags.append(RWG_FEW_FLAG)
                     if entry["low_agreement"]:
                         flags.append("low_agreement")
                     rows.append([level, group["code"], component, entry["instrument"], entry["subscale"],
-                                 entry["label"], entry["n"], entry["mean"], entry["sd"],
-                                 None if entry["mean"] is None else entry["rwg_j"], entry["band"],
-                                 ";".join(flags), quality["invited"], quality["responded"],
-                                 quality["response_rate"], wave_of.get(entry["instrument"])])
+                                 entry["label"], entry["n"], entry.get("n_responses"), entry["mean"], entry["sd"],
+                                 None if entry["mean"] is None else entry["rwg_j"], entry.get("n_rwg"),
+                                 entry.get("rwg_null"), entry["band"], ";".join(flags), quality["invited"],
+                                 quality["responded"], quality["response_rate"], wave_of.get(entry["instrument"]),
+                                 entry.get("scoring_rule")])
     return rows
 
 
-ICC_HEADERS = ["instrument", "subscale", "label", "respondents", "clinics", "k (adjusted group size)",
-               "ICC(1)", "ICC(2)", "ICC(1) 95% CI low", "ICC(1) 95% CI high", "ICC(2) 95% CI low",
-               "ICC(2) 95% CI high", "warning"]
+ICC_HEADERS = ["instrument", "subscale", "label", "respondents", "clinics", "k (group size ICC(1) used)",
+               "ICC(1) group size", "ICC(1)", "ICC(2)", "ICC(1) 95% CI low", "ICC(1) 95% CI high", "ICC(2) 95% CI low",
+               "ICC(2) 95% CI high", "warning", "ICC(1) formula"]
 
 
 def icc_rows(profiles: dict) -> list[list]:
     """ICC(1)/ICC(2) with their F-based 95% CIs (``aggregation.icc_intervals``) and the few-clinics warning."""
     return [[s["instrument"], s["subscale"], s["label"], s["icc"]["n"], s["icc"]["groups"], s["icc"]["k"],
-             s["icc"]["icc1"], s["icc"]["icc2"], s["icc"].get("icc1_ci_low"), s["icc"].get("icc1_ci_high"),
-             s["icc"].get("icc2_ci_low"), s["icc"].get("icc2_ci_high"), s["icc"].get("warning")]
+             s["icc"]["group_size"], s["icc"]["icc1"], s["icc"]["icc2"], s["icc"].get("icc1_ci_low"),
+             s["icc"].get("icc1_ci_high"), s["icc"].get("icc2_ci_low"), s["icc"].get("icc2_ci_high"),
+             s["icc"].get("warning"), s["icc"]["icc1_formula"]]
             for s in profiles["subscales"]]
+
+
+def notes_rows(profiles: dict) -> list[list]:
+    """The workbook's Notes sheet: every convention the figures follow, and when they were made."""
+    c = profiles["conventions"]
+    return [[c["band_rule"]], [c["suppression_rule"]], [c["n"]], [c["mean_sd"]], [c["rwg_j_formula"]],
+            [f"Low agreement: rwg(j) < {profiles['rwg_bar']:.2f}"], [c["icc1_formula"]], [c["icc2_formula"]],
+            [c["icc_ci"]],
+            [f"ICC(1) here uses the {c['icc1_group_size_label']}; ask for icc1={c['icc1_other_group_size']} for "
+             "the other convention"], [f"Generated {profiles['generated_at']}"]]
 
 
 def clinic_instrument_scores(clinic_code: str, instrument_key: str, user=None) -> list[dict]:

@@ -17,7 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.disclosure import COMPLEMENTARY, PRIMARY
-from readiness.aggregation import FEW_GROUPS, MIN_N_FOR_MEAN, RWG_BAR, clinic_summary, icc_intervals, iccs
+from readiness.aggregation import (
+    FEW_GROUPS,
+    ICC1_FORMULAS,
+    ICC2_FORMULA,
+    MIN_N_FOR_MEAN,
+    MIN_N_FOR_RWG,
+    RWG_BAR,
+    GroupSize,
+    clinic_summary,
+    icc_intervals,
+    iccs,
+    rwg_null_text,
+)
 from readiness.instruments import reverse_bounds
 
 
@@ -74,8 +86,10 @@ def observation(group: str, definition: dict, subscale_key: str, score: float | 
 
 def summarise(observations: Iterable[Observation], options: int | None,
               groups: Iterable[str] | None = None) -> dict[str, dict]:
-    """Per group: ``clinic_summary`` output (n, mean, sd, rwg_j, flags...) with rwg(j) withheld when n < 3.
-    ``options`` is the number of response options A (None: rwg(j) not computable)."""
+    """Per group: ``clinic_summary`` output (n, n_responses, mean, sd, rwg_j, n_rwg, flags...) plus ``rwg_options``
+    (A) and ``rwg_null`` (its stated null). rwg(j) is withheld when n < 3, and when fewer than 3 respondents answered
+    every item (``n_rwg``, the respondents it is computed over; flag "rwg_n_below_3"), because it would describe
+    those few people. ``options`` is the number of response options A (None: rwg(j) not computable)."""
     scores: dict[str, list] = {g: [] for g in groups or []}
     matrices: dict[str, list] = {g: [] for g in groups or []}
     for obs in observations:
@@ -85,32 +99,41 @@ def summarise(observations: Iterable[Observation], options: int | None,
         matrices = {g: [] for g in scores}
     out = clinic_summary(scores, matrices, options or 2)
     for row in out.values():
+        row["rwg_options"], row["rwg_null"] = options, rwg_null_text(options)
         if row["suppressed"]:
             row.update(rwg_j=None, low_agreement=False,
                        flags=[f for f in row["flags"] if f not in ("low_agreement", "agreement_not_computable")])
+        elif options is not None and row["n_rwg"] < MIN_N_FOR_RWG:
+            row.update(rwg_j=None, low_agreement=False,
+                       flags=[f for f in row["flags"] if f not in ("low_agreement", "agreement_not_computable")]
+                       + [RWG_FEW_FLAG])
     return out
 
 
-def across_groups(observations: Iterable[Observation]) -> dict[str, Any]:
-    """ICC(1), ICC(2) of person scores on group (one-way ANOVA, unequal sizes; see aggregation.iccs)."""
+def across_groups(observations: Iterable[Observation], group_size: GroupSize = "k0") -> dict[str, Any]:
+    """ICC(1), ICC(2) of person scores on group (one-way ANOVA, unequal sizes; see aggregation.iccs):
+    ``{icc1, icc2, n, groups, k, group_size, icc1_formula, icc2_formula}``; ``k`` is the group size ICC(1) used
+    (``group_size`` "k0", the adjusted size, or "mean", N / G as R ``multilevel::ICC1``)."""
+    formulas = {"group_size": group_size, "icc1_formula": ICC1_FORMULAS[group_size], "icc2_formula": ICC2_FORMULA}
     obs = [o for o in observations if o.score is not None]
     if not obs:
         return {"icc1": None, "icc2": None, "n": 0, "groups": 0, "k": None, "icc1_ci_low": None,
-                "icc1_ci_high": None, "icc2_ci_low": None, "icc2_ci_high": None, "warning": None}
-    result = iccs([o.score for o in obs], [o.group for o in obs])
-    intervals = icc_intervals(result, result["k"])
+                "icc1_ci_high": None, "icc2_ci_low": None, "icc2_ci_high": None, "warning": None, **formulas}
+    result = iccs([o.score for o in obs], [o.group for o in obs], group_size)
+    intervals = icc_intervals(result, result["k_used"])
 
     def clean(x: float) -> float | None:
         return None if x is None or math.isnan(x) else float(x)
 
     groups = int(result["groups"])
     return {"icc1": clean(result["icc1"]), "icc2": clean(result["icc2"]), "n": int(result["n"]),
-            "groups": groups, "k": clean(result["k"]), **{key: clean(v) for key, v in intervals.items()},
+            "groups": groups, "k": clean(result["k_used"]), **{key: clean(v) for key, v in intervals.items()},
             "warning": (f"from {groups} clinic{'s' if groups != 1 else ''} only: the 95% CI is wide; read the "
-                        "interval, not the point" if groups < FEW_GROUPS else None)}
+                        "interval, not the point" if groups < FEW_GROUPS else None), **formulas}
 
 
 WITHHELD_FLAG = "withheld_complementary"
+RWG_FEW_FLAG = f"rwg_n_below_{MIN_N_FOR_RWG}"
 
 
 def withhold(row: dict, status: str | None) -> dict:
@@ -122,7 +145,7 @@ def withhold(row: dict, status: str | None) -> dict:
     row.update(mean=None, sd=None, rwg_j=None, low_agreement=False, suppressed=True)
     if "band" in row:
         row["band"] = "not_reported"
-    flags = [f for f in row.get("flags", []) if f not in ("low_agreement", "agreement_not_computable")]
+    flags = [f for f in row.get("flags", []) if f not in ("low_agreement", "agreement_not_computable", RWG_FEW_FLAG)]
     if row["suppression"] == COMPLEMENTARY and WITHHELD_FLAG not in flags:
         flags.append(WITHHELD_FLAG)
     row["flags"] = flags
@@ -132,6 +155,7 @@ def withhold(row: dict, status: str | None) -> dict:
 FLAG_LABELS = {
     f"n_below_{MIN_N_FOR_MEAN}": f"n < {MIN_N_FOR_MEAN}: not reported",
     WITHHELD_FLAG: "withheld so that a smaller group cannot be derived by subtraction",
+    RWG_FEW_FLAG: f"rwg(j) not reported: fewer than {MIN_N_FOR_RWG} respondents answered every item",
     "low_agreement": f"low agreement (rwg(j) < {RWG_BAR:.2f})",
     "agreement_not_computable": "agreement not computable",
 }

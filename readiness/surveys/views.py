@@ -12,7 +12,7 @@ from app import paging
 from app.exports import csv_response, interchange_response
 from app.models import Clinic, Role
 from app.security import get_scoped_or_404, roles_required
-from readiness.aggregation import MIN_N_FOR_MEAN
+from readiness.aggregation import MIN_N_FOR_MEAN, RWG_J_FORMULA
 from readiness.surveys import services
 from readiness.surveys.forms import ConfirmForm, ReissueForm, WaveForm
 from readiness.surveys.library import InstrumentImportError, library
@@ -140,7 +140,8 @@ def links_csv(survey_wave_id: int):
 def results(survey_wave_id: int):
     obj = get_scoped_or_404(SurveyWave, survey_wave_id)
     return render_template("readiness/surveys/results.html", wave=obj, stats=services.wave_stats(obj),
-                           blocks=wave_results(obj), flag_labels=FLAG_LABELS, min_n=MIN_N_FOR_MEAN)
+                           blocks=wave_results(obj), flag_labels=FLAG_LABELS, min_n=MIN_N_FOR_MEAN,
+                           rwg_formula=RWG_J_FORMULA)
 
 
 @bp.route("/<int:survey_wave_id>/close", methods=["POST"])

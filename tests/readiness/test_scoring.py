@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from readiness.instruments import load_instrument, validate_definition
+from readiness.instruments import InstrumentDefinitionError, load_instrument, validate_definition
 from readiness.redcap import parse_data_dictionary
 from readiness.scoring import (
     SCORING_RULE_VERSION,
     ScoringError,
+    answered_rule,
     min_answered,
     score_matrix,
     score_response,
@@ -199,3 +200,49 @@ def test_definition_not_mutated_by_scoring(oric):
 def test_numpy_integers_are_accepted(oric):
     answers = {k: np.int64(v) for k, v in oric_answers([4, 5, 3, 4, 2, 5, 3, 4, 4, 3, 5, 2]).items()}
     assert score_response(oric, answers)["change_commitment"]["score"] == pytest.approx(4.6)
+
+
+def test_missing_data_rule_is_read_from_the_data_file(oric):
+    # shipped: don't know is not answered (the data file says so, and scoring reads it)
+    assert oric["missing_data"] == {**oric["missing_data"], "dont_know_counts_as_answered": False}
+    fim = load_instrument("fim")
+    one_dk = {"fim_01": 4, "fim_02": 5, "fim_03": 4, "fim_04": 99}
+    assert score_response(fim, one_dk)["fim"]["score"] is None  # 3 of 4 answered < ceil(0.8 * 4) = 4
+    assert answered_rule(fim, fim["subscales"][0]) == (
+        "scored when at least 4 of its 4 items are answered (80% rule); a blank is not answered; "
+        "'Don't know / not applicable' (99) is not answered")
+    # the other choice, stated in the file: a don't-know counts toward the 80% but never enters the mean
+    counting = copy.deepcopy(fim)
+    counting["missing_data"]["dont_know_counts_as_answered"] = True
+    validate_definition(counting)
+    assert score_response(counting, one_dk)["fim"]["score"] == pytest.approx(13 / 3)  # (4 + 5 + 4) / 3
+    assert score_response(counting, {"fim_01": 4, "fim_02": 99, "fim_03": 99, "fim_04": None})["fim"]["score"] is None
+    assert score_response(counting, {k: 99 for k in one_dk})["fim"]["score"] is None  # nothing to average
+    assert "counts as answered but never enters the mean" in answered_rule(counting, counting["subscales"][0])
+    # the vectorised path follows the same file
+    rng = np.random.default_rng(12)
+    matrix = rng.integers(1, 6, size=(300, 4)).astype(float)
+    matrix[rng.random(matrix.shape) < 0.15] = 99
+    matrix[rng.random(matrix.shape) < 0.05] = np.nan
+    for definition in (fim, counting):
+        vectorised = score_matrix(definition, matrix)["fim"]
+        for row in range(matrix.shape[0]):
+            answers = {f"fim_0{j + 1}": (None if np.isnan(v) else int(v)) for j, v in enumerate(matrix[row])}
+            expected = score_response(definition, answers)["fim"]["score"]
+            assert (expected is None and np.isnan(vectorised[row])) or vectorised[row] == pytest.approx(expected)
+    assert np.isnan(score_matrix(fim, matrix)["fim"]).sum() > np.isnan(score_matrix(counting, matrix)["fim"]).sum()
+
+
+@pytest.mark.parametrize(("missing", "path"), [
+    ("yes", "missing_data"),
+    ({"dont_know_counts_as_answered": "no"}, "missing_data.dont_know_counts_as_answered"),
+    ({"answered": "x"}, "missing_data.dont_know_counts_as_answered"),
+    ({"dont_know_counts_as_answered": False, "extra": 1}, "missing_data.extra"),
+    ({"dont_know_counts_as_answered": False, "answered": 3}, "missing_data.answered"),
+])
+def test_missing_data_field_is_validated(missing, path):
+    definition = copy.deepcopy(load_instrument("fim"))
+    definition["missing_data"] = missing
+    with pytest.raises(InstrumentDefinitionError) as caught:
+        validate_definition(definition)
+    assert caught.value.path == path

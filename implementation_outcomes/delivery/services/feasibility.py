@@ -42,7 +42,8 @@ def readiness_fim_scores(clinic_id: int, user=None) -> dict[str, Any] | None:
     row = rows[0]
     return {"n": row.get("n"), "mean": row.get("mean"), "sd": row.get("sd"), "rwg_j": row.get("rwg_j"),
             "suppressed": bool(row.get("suppressed")), "suppression": row.get("suppression"),
-            "label": row.get("label")}
+            "label": row.get("label"), "n_responses": row.get("n_responses"), "n_rwg": row.get("n_rwg"),
+            "rwg_null": row.get("rwg_null"), "scoring_rule": row.get("scoring_rule")}
 
 
 def clinic_feasibility(clinic_id: int, user=None, date_from: date | None = None, date_to: date | None = None,

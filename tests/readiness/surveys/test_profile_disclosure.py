@@ -1,5 +1,6 @@
 """Complementary suppression on the demo: gather every subscale figure shown anywhere (the profile JSON of
-``mio readiness-profile`` for all clinics and for each clinic, its CSV, the CSV download, wave results, the FIM
+``mio readiness-profile`` and of ``/api/v1/readiness-profile`` for all clinics and for each clinic, its CSV, the
+CSV download, wave results, the FIM
 beside feasibility, the joint display's readiness side), and prove that no withheld figure and no group of fewer
 than 3 respondents follows from any difference or combination of what is shown (audit of tests/test_disclosure.py)."""
 
@@ -82,6 +83,11 @@ def _gather(runner, client, login) -> tuple[Shown, dict]:
     director = db.session.execute(sa.select(User).where(User.email == "director@mio.example")).scalar_one()
     login(director)
     shown.add_csv("csv download", client.get("/readiness/profiles/export.csv").data.decode("utf-8-sig"))
+    api = client.get("/api/v1/readiness-profile")
+    assert api.status_code == 200, api.data
+    shown.add_profiles("api", api.get_json())
+    for clinic in clinics:
+        shown.add_profiles(f"api {clinic.code}", client.get(f"/api/v1/readiness-profile?clinic={clinic.code}").get_json())
     wave_of = {c["code"]: c["wave_of"] for c in everything["clinics"]}
     for wave in db.session.execute(sa.select(SurveyWave)).scalars():
         for block in profile_service.wave_results(wave, director):
@@ -140,3 +146,20 @@ def test_withheld_rows_say_why_in_every_output(demo, runner, client, login):
     page = client.get("/readiness/profiles").data.decode()
     assert "withheld so that a smaller group cannot be derived by subtraction" in page
     assert "complementary suppression" in page
+
+
+def test_api_readiness_profile_refuses_clearly(demo, client, login, create_user):
+    from app.models import Role
+
+    director = db.session.execute(sa.select(User).where(User.email == "director@mio.example")).scalar_one()
+    assert client.get("/api/v1/readiness-profile").status_code == 401
+    login(director)
+    bad = client.get("/api/v1/readiness-profile?icc1=median")
+    assert bad.status_code == 400 and bad.get_json()["field"] == "icc1"
+    missing = client.get("/api/v1/readiness-profile?clinic=XX-9")
+    assert missing.status_code == 404 and missing.get_json()["field"] == "clinic"
+    mean = client.get("/api/v1/readiness-profile?icc1=mean&clinic=hfr-1").get_json()
+    assert mean["conventions"]["icc1_group_size"] == "mean" and [c["code"] for c in mean["clinics"]] == ["HFR-1"]
+    client.post("/auth/logout")
+    login(create_user(Role.TRIAL_STAFF))
+    assert client.get("/api/v1/readiness-profile").status_code == 403
