@@ -127,10 +127,10 @@ def test_scored_n_beside_responses_and_rule_from_the_data_file(app_ctx, make_wav
     fim = load_instrument("fim")
     assert fim["missing_data"]["dont_know_counts_as_answered"] is False
     wave = make_wave(refs=(FIM_REF,), n_links=5)
-    respond(wave.links[0].token, [fim_answers(4)])
-    respond(wave.links[1].token, [fim_answers(5)])
-    respond(wave.links[2].token, [fim_answers(4)])
-    respond(wave.links[3].token, [fim_answers(4, fim_04=99)])  # one don't-know on a 4-item scale: not scored
+    respond(wave.issued_tokens[1], [fim_answers(4)])
+    respond(wave.issued_tokens[2], [fim_answers(5)])
+    respond(wave.issued_tokens[3], [fim_answers(4)])
+    respond(wave.issued_tokens[4], [fim_answers(4, fim_04=99)])  # one don't-know on a 4-item scale: not scored
     login(director)
     page = client.get("/readiness/profiles").data.decode()
     # 4 of 5 links submitted (80 %), FIM scored for 3 of the 4 responses
