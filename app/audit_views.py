@@ -8,13 +8,13 @@ from datetime import UTC, datetime, time
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
-from app import paging
+from app import audit_reads, paging
 from app.db import db
 from app.exports import csv_response
 from app.models import AuditEvent, Role
 from app.security import roles_required
 
-ACTIONS = ("create", "update", "delete")
+ACTIONS = ("create", "update", "delete", *audit_reads.ACTIONS)
 PER_PAGE = 100
 
 
@@ -49,7 +49,7 @@ def register_audit_routes(bp: Blueprint) -> None:
         stmt, filters = audit_query(request.args)
         events = paging.paginate(stmt, paging.page_number(request.args), PER_PAGE)
         entities = db.session.execute(sa.select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)).scalars()
-        return render_template("admin/audit.html", events=events, filters=filters, entities=list(entities),
+        return render_template("admin/audit.html", events=events, filters=filters, entities=list(entities), actions=ACTIONS,
                                args=paging.query_args(filters))
 
     @bp.route("/audit.csv")

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 from flask import Response
 
+from app.audit_reads import note_rows
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -31,6 +33,11 @@ def safe_cell(value):
 
 
 def csv_text(headers: Sequence[str], rows: Iterable[Sequence], comments: Sequence[str] = ()) -> str:
+    return _csv_text_counted(headers, rows, comments)[0]
+
+
+def _csv_text_counted(headers: Sequence[str], rows: Iterable[Sequence], comments: Sequence[str] = ()
+                      ) -> tuple[str, int]:
     """CSV text; ``comments`` become ``# ...`` lines above the header (for R's ``read.csv(comment.char = "#")``),
     and then every text cell is quoted, since R does not read ``#`` as a comment inside a quoted field."""
     buffer = io.StringIO()
@@ -38,15 +45,19 @@ def csv_text(headers: Sequence[str], rows: Iterable[Sequence], comments: Sequenc
         buffer.write("# " + " ".join(comment.splitlines()) + "\r\n")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC if comments else csv.QUOTE_MINIMAL)
     writer.writerow([safe_cell(h) for h in headers])  # headers can carry names typed by users (a document's)
+    count = 0
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
-    return buffer.getvalue()
+        count += 1
+    return buffer.getvalue(), count
 
 
 def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence], comments: Sequence[str] = ()
                  ) -> Response:
+    text, count = _csv_text_counted(headers, rows, comments)
+    note_rows(count)
     return Response(
-        "\ufeff" + csv_text(headers, rows, comments),  # BOM so Excel opens UTF-8 correctly
+        "\ufeff" + text,  # BOM so Excel opens UTF-8 correctly
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )
@@ -82,6 +93,7 @@ def xlsx_bytes(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> b
 
     workbook = Workbook()
     workbook.remove(workbook.active)
+    count = 0
     for title, (headers, rows) in zip(sheet_titles(sheets), sheets.values(), strict=True):
         sheet = workbook.create_sheet(title=title)
         sheet.append([safe_cell(h) for h in headers])
@@ -90,6 +102,8 @@ def xlsx_bytes(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> b
         sheet.freeze_panes = "A2"
         for row in rows:
             sheet.append([safe_cell(v) for v in row])
+            count += 1
+    note_rows(count)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -106,6 +120,7 @@ def guard_csv_text(text: str) -> str:
 def interchange_response(filename: str, text: str, *, exact: bool) -> Response:
     """An interchange CSV (e.g. a REDCap import file): byte for byte as its writer made it when ``exact`` (only for
     a link that names itself an import file for that tool), otherwise guarded, with a BOM for spreadsheets."""
+    note_rows(max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1))
     body = text if exact else "\ufeff" + guard_csv_text(text)
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={filename}"})
 

@@ -83,6 +83,9 @@ def register_extensions(app: Flask) -> None:
 
     app.session_interface = HttpsAwareSessionInterface()
     app.after_request(mark_cookies_secure)  # before Flask-Login's hook, so it runs after it
+    from app import audit_reads
+
+    audit_reads.init_app(app)  # reads, downloads, API reads and sign-ins in the audit trail
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
+from app.audit_reads import note_listed
 from app.db import db
 from app.models import Agency, Clinic
 from app.security import scoped, visible_agency_ids
@@ -182,14 +183,18 @@ def paginate(stmt: sa.Select, page: int, per_page: int, *, scalars: bool = True)
     page = _clamp(page, total, per_page)
     result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items: Iterable = result.scalars() if scalars else result
-    return Page(list(items), page, per_page, total)
+    found = Page(list(items), page, per_page, total)
+    note_listed(len(found.items), total)
+    return found
 
 
 def paginate_list(items: Sequence[T], page: int, per_page: int) -> Page[T]:
     """Page ``page`` of a list already built (and ordered) in Python, clamped like ``paginate``: for lists a query
     cannot produce alone (a filter computed per row), not for paging a query's rows in memory."""
     page = _clamp(page, len(items), per_page)
-    return Page(list(items[(page - 1) * per_page: page * per_page]), page, per_page, len(items))
+    found = Page(list(items[(page - 1) * per_page: page * per_page]), page, per_page, len(items))
+    note_listed(len(found.items), len(items))
+    return found
 
 
 def _clamp(page: int, total: int, per_page: int) -> int:
