@@ -155,18 +155,25 @@ def check_entry(values: Mapping[str, Any]) -> dict[str, str]:
     return errors
 
 
-def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """:func:`_parse_screening_csv`, with malformed CSV (a cell over ``csvinput.MAX_CELL_CHARS``, a NUL byte, an
+#: the most data rows one screening-log import takes (``SCREENING_IMPORT_MAX_ROWS``): a clinic screens a few
+#: hundred mothers a year; a 100,000-row file ran 43 s in one request, past the production worker timeout
+DEFAULT_MAX_ROWS = 5_000
+
+
+def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (),
+                        max_rows: int = DEFAULT_MAX_ROWS) -> list[dict[str, Any]]:
+    """:func:`_parse_screening_csv`, refused before any row is read beyond ``max_rows``; with malformed CSV (a cell over ``csvinput.MAX_CELL_CHARS``, a NUL byte, an
     unclosed quote) refused as a ``ScreeningLogError`` naming where, never an unhandled ``csv.Error``."""
     try:
-        return _parse_screening_csv(data, existing_study_ids)
+        return _parse_screening_csv(data, existing_study_ids, max_rows)
     except csvinput.CellTooLong as exc:
         raise ScreeningLogError(str(exc)) from None
     except csv.Error as exc:
         raise ScreeningLogError(f"file: malformed CSV ({exc})") from None
 
 
-def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = ()) -> list[dict[str, Any]]:
+def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (),
+                         max_rows: int = DEFAULT_MAX_ROWS) -> list[dict[str, Any]]:
     """Every data row of a screening-log CSV as typed values, or ``ScreeningLogError`` with all problems.
 
     Header: ``COLUMNS`` (``REQUIRED_COLUMNS`` must be present; other columns are optional; ``EXPORT_ONLY_COLUMNS``
@@ -206,6 +213,9 @@ def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = 
     for line_number, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
+        if len(rows) >= max_rows:
+            raise ScreeningLogError(f"file: more than {max_rows:,} data rows (row {line_number} is one too many); "
+                                    f"one import takes at most {max_rows:,} rows: split the file")
         if len(cells) > len(header):
             errors.append(f"row {line_number}: {len(cells)} cells but the header names {len(header)} columns")
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from dataclasses import dataclass
 
 from qualitative.parsers.docx import read_docx_lines
 from qualitative.parsers.model import (
@@ -32,6 +33,7 @@ from qualitative.parsers.vtt import has_vtt_header, parse_vtt
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "TranscriptLimits",
     "LABEL_SEPARATOR",
     "SUPPORTED_EXTENSIONS",
     "TURN_SEPARATOR",
@@ -42,6 +44,18 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TranscriptLimits:
+    """What one transcript may hold, so one import, its document page and its speakers page stay bounded work
+    (issue 14: an 8 MB file of 300,000 one-line turns took 40 s to import and its page was 165 MB of HTML). An
+    interview of two hours runs to some 2,000 turns, 10 speakers and 150,000 characters; the defaults leave
+    ten times that. The app's values come from ``QUAL_MAX_TRANSCRIPT_TURNS``, ``_SPEAKERS`` and ``_CHARS``."""
+
+    turns: int = 20_000
+    speakers: int = 100
+    chars: int = 2_000_000
 SUPPORTED_EXTENSIONS = (".txt", ".vtt", ".srt", ".docx")
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -69,7 +83,8 @@ def _parse_text(text: str, extension: str, warnings: list[str]) -> tuple[list[Se
     return parse_plain(text, warnings), "plain_txt", False
 
 
-def parse_transcript(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedTranscript:
+def parse_transcript(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
+                     limits: TranscriptLimits = TranscriptLimits()) -> ParsedTranscript:
     """Read one transcript file into normalised text and turns.
 
     Raises TranscriptFormatError (a ValueError) with a message naming the problem and, where it applies, the line:
@@ -113,4 +128,20 @@ def parse_transcript(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BY
     final_text, turns = assemble(segments, merge_same_speaker=merge)
     if not turns:
         raise TranscriptFormatError(f"{filename}: contains no transcript text")
-    return ParsedTranscript(final_text, turns, fmt, encoding, warnings)
+    parsed = ParsedTranscript(final_text, turns, fmt, encoding, warnings)
+    _check_limits(filename, parsed, limits)
+    return parsed
+
+
+def _check_limits(filename: str, parsed: ParsedTranscript, limits: TranscriptLimits) -> None:
+    if len(parsed.text) > limits.chars:
+        raise TranscriptFormatError(f"{filename}: {len(parsed.text):,} characters is over the {limits.chars:,}-"
+                                    "character limit of one transcript; split it into parts")
+    if len(parsed.turns) > limits.turns:
+        raise TranscriptFormatError(f"{filename}: {len(parsed.turns):,} turns is over the {limits.turns:,}-turn "
+                                    "limit of one transcript; split it into parts")
+    speakers = len(parsed.speakers)
+    if speakers > limits.speakers:
+        raise TranscriptFormatError(f"{filename}: {speakers:,} different speaker labels is over the "
+                                    f"{limits.speakers:,}-speaker limit; are the lines' first words read as "
+                                    "speakers? Label turns as “Name: text”")

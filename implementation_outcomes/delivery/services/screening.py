@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.db import db
@@ -20,6 +21,7 @@ from app.security import scoped
 from implementation_outcomes.delivery.models import ClinicAllocation, MioSession, TrialParticipant
 from implementation_outcomes.delivery.screening_log import (
     COLUMNS,
+    DEFAULT_MAX_ROWS,
     check_entry,
     normalise_entry,
     parse_screening_csv,
@@ -137,7 +139,8 @@ def save_entry(clinic: Clinic, participant: TrialParticipant | None, raw: dict[s
 def import_csv(clinic: Clinic, data: bytes | str, user=None) -> int:
     """Add every row of a screening-log CSV, or none (``ScreeningLogError`` lists each row and field)."""
     existing = [p.study_id for p in participants(clinic, user)]
-    rows = parse_screening_csv(data, existing)
+    rows = parse_screening_csv(data, existing, int(current_app.config.get("SCREENING_IMPORT_MAX_ROWS",
+                                                                           DEFAULT_MAX_ROWS)))
     for row in rows:
         participant = TrialParticipant(clinic_id=clinic.id, **{name: row.get(name) for name in COLUMNS})
         participant.allocation_source = "external" if participant.arm else None

@@ -25,7 +25,7 @@ from app.jobs import Job, JobContext, job
 from app.models import Clinic
 from app.storage import StoredFileNotFound, storage
 from qualitative.models import Document, DocumentTurn, Participant, QualProject
-from qualitative.parsers import DEFAULT_MAX_BYTES, TranscriptFormatError, parse_transcript
+from qualitative.parsers import DEFAULT_MAX_BYTES, TranscriptFormatError, TranscriptLimits, parse_transcript
 
 IMPORT_JOB = "qualitative.import_transcripts"
 NAME_LIMIT = 255
@@ -74,6 +74,14 @@ def max_bytes() -> int:
     return int(current_app.config.get("QUAL_MAX_TRANSCRIPT_BYTES", DEFAULT_MAX_BYTES))
 
 
+def limits() -> TranscriptLimits:
+    """The configured bounds of one transcript (``QUAL_MAX_TRANSCRIPT_TURNS``, ``_SPEAKERS``, ``_CHARS``)."""
+    default, config = TranscriptLimits(), current_app.config
+    return TranscriptLimits(turns=int(config.get("QUAL_MAX_TRANSCRIPT_TURNS", default.turns)),
+                            speakers=int(config.get("QUAL_MAX_TRANSCRIPT_SPEAKERS", default.speakers)),
+                            chars=int(config.get("QUAL_MAX_TRANSCRIPT_CHARS", default.chars)))
+
+
 def _already_imported(settings: ImportSettings, filename: str) -> Document | None:
     if not settings.job_id:
         return None
@@ -90,7 +98,7 @@ def import_one(settings: ImportSettings, filename: str, data: bytes) -> FileOutc
     """Parse one file and write it (document + turns) in a savepoint; never raises for bad input."""
     shown = base_name(filename)
     try:
-        parsed = parse_transcript(shown, data, max_bytes=max_bytes())
+        parsed = parse_transcript(shown, data, max_bytes=max_bytes(), limits=limits())
     except TranscriptFormatError as exc:
         return FileOutcome(shown, False, error=str(exc))
     name = document_name(shown)
