@@ -14,7 +14,6 @@ from app.db import db
 from app.models import AuditEvent, Role
 from tests.security.test_downloads import walk_downloads
 
-
 #: downloads of blank import templates (example rows, no one's data), not built by app.exports
 BLANK_TEMPLATES = {"delivery.screening_template", "effectiveness.import_template"}
 
