@@ -4,6 +4,7 @@ Per agency: ``clinics_per_agency`` clinics; per clinic a supervisor and ``counse
 screening log of ``mothers_per_clinic`` mothers randomized to MIO + TAU plus half as many to TAU (2:1, external
 allocation), ``sessions_per_mother`` MIO sessions of each MIO mother, ``ratings_per_clinic`` coder fidelity ratings
 (about a fifth of the rated sessions double-coded, with their coding assignments),
+effectiveness assessments of every mother at three time points (PDI-RF, PSI-4-SF, BDI-II; some missed),
 one closed AIM survey wave whose ``respondents_per_clinic`` links were all submitted (with scores), and
 ``transcripts_per_clinic`` interview transcripts in the agency's qualitative project, each with
 ``turns_per_transcript`` speaker turns and ``codings_per_transcript`` codings by two analysts.
@@ -135,7 +136,9 @@ class _Generator:
         self.screening_log()
         self.step(f"{self.w.counts.get('trial_participant', 0):,} mothers in the screening logs")
         self.sessions()
-        self.step(f"{self.w.counts.get('mio_session', 0):,} MIO sessions")
+        self.assessments()
+        self.step(f"{self.w.counts.get('mio_session', 0):,} MIO sessions, "
+                  f"{self.w.counts.get('assessment_visit', 0):,} effectiveness assessments")
         self.fidelity()
         self.step(f"{self.w.counts.get('fidelity_rating', 0):,} fidelity ratings")
         self.surveys()
@@ -206,6 +209,7 @@ class _Generator:
         ids = iter(self.w.ids(table, len(self.clinics) * per_clinic))
         rows = []
         self.mio_mothers: list[tuple[int, int, int, date]] = []  # (participant, clinic, counselor, randomized on)
+        self.mothers: list[tuple[int, int, str, date]] = []  # (participant, clinic, arm, randomized on)
         substances = ("opioids", "alcohol", "stimulants", "cannabis", "polysubstance")
         for clinic_id, _agency, code in self.clinics:
             arms = ["mio_tau"] * s.mothers_per_clinic + ["tau"] * (s.mothers_per_clinic // 2)
@@ -219,6 +223,7 @@ class _Generator:
                              "started" if arm == "mio_tau" else "randomized", randomized - timedelta(days=1),
                              randomized, arm, "external", n, counselor, rng.randint(18, 44), rng.randrange(0, 60),
                              rng.choice(substances), rng.random() < 0.6, NOW, NOW))
+                self.mothers.append((pid, clinic_id, arm, randomized))
                 if arm == "mio_tau":
                     self.mio_mothers.append((pid, clinic_id, counselor, randomized))
         self.w.insert(table, ("id", "clinic_id", "study_id", "screened_on", "status", "consented_on", "randomized_on",
@@ -251,6 +256,46 @@ class _Generator:
         self.w.insert(table, ("id", "clinic_id", "participant_id", "counselor_id", "session_number", "session_date",
                               "duration_minutes", "modality", "status", "audio_recorded", "created_at",
                               "updated_at"), rows)
+
+    def assessments(self) -> None:
+        """Effectiveness assessments of every mother at baseline, end of treatment and 3-month follow-up (about 12 %
+        and 20 % missed, with a reason): PDI-RF, PSI-4-SF (total = its three subscales) and BDI-II, MIO + TAU
+        improving more than TAU, so the analyses have statewide-size data (issue 13)."""
+        rng = self.rng
+        visits, scores = [], []
+        plan = []
+        for participant, clinic_id, arm, randomized in self.mothers:
+            level, treated = rng.gauss(0, 1), arm == "mio_tau"
+            for j, (tp, offset, p_missed) in enumerate((("baseline", -1, 0.0), ("end_of_treatment", 112, 0.12),
+                                                         ("follow_up_3m", 203, 0.2))):
+                plan.append((participant, clinic_id, tp, randomized + timedelta(days=offset),
+                             rng.random() < p_missed, level, treated, min(j, 1)))
+        visit_ids = iter(self.w.ids(self.t["assessment_visit"], len(plan)))
+        score_ids = iter(self.w.ids(self.t["outcome_score"], 3 * sum(1 for row in plan if not row[4])))
+        for participant, clinic_id, tp, when, missed, level, treated, after in plan:
+            vid = next(visit_ids)
+            visits.append((vid, clinic_id, participant, tp, "missed" if missed else "completed",
+                           None if missed else when, "unreachable" if missed else None, NOW, NOW))
+            if missed:
+                continue
+            rf = round(min(9, max(-1, 3 + 0.9 * level + after * (1.0 if treated else 0.2) + rng.gauss(0, 0.8))))
+            total = 98 + 12 * level - after * (10 if treated else 2) + rng.gauss(0, 8)
+            pd = int(min(60, max(12, round(total * 0.36))))
+            pcdi = int(min(60, max(12, round(total * 0.30))))
+            dc = int(min(60, max(12, round(total - pd - pcdi))))
+            bdi = round(min(63, max(0, 18 + 5 * level - after * (4 if treated else 1) + rng.gauss(0, 5))))
+            for measure, values in (("pdi_rf", {"rf_overall": rf}),
+                                    ("psi_4_sf", {"total_stress": pd + pcdi + dc, "parental_distress": pd,
+                                                  "parent_child_dysfunctional_interaction": pcdi,
+                                                  "difficult_child": dc}),
+                                    ("bdi_ii", {"total": bdi})):
+                scores.append((next(score_ids), clinic_id, vid, measure, "primary", values, "1.0.0", False, "demo",
+                               NOW, NOW))
+        self.w.insert(self.t["assessment_visit"], ("id", "clinic_id", "participant_id", "time_point", "status",
+                                                   "assessed_on", "missed_reason", "created_at", "updated_at"), visits)
+        self.w.insert(self.t["outcome_score"], ("id", "clinic_id", "visit_id", "measure", "coder_slot", "values",
+                                                "definitions_version", "entered_unblinded", "source", "created_at",
+                                                "updated_at"), scores)
 
     def fidelity(self) -> None:
         """``ratings_per_clinic`` coder ratings per clinic, as the trial rates: about a fifth of the rated sessions
