@@ -23,7 +23,10 @@ from app.security import scoped
 from implementation_outcomes.delivery.services.feasibility import clinic_feasibility
 from implementation_outcomes.delivery.services.fidelity_figures import clinic_fidelity
 from implementation_outcomes.delivery.services.screening import clinic_reach
-from implementation_outcomes.effectiveness.analysis_services import CLINIC_EFFECT_MEASURES, clinic_effects
+from implementation_outcomes.effectiveness.analysis_services import (
+    CLINIC_EFFECT_MEASURES,
+    clinic_effects_by_clinic,
+)
 from implementation_outcomes.implementation.services.activities import clinic_stages
 from implementation_outcomes.implementation.services.adoption import clinic_adoption
 from qualitative.analysis.services import ratings
@@ -52,7 +55,7 @@ def _readiness(profile_entry: dict | None) -> dict[str, Any]:
             "data_quality": profile["data_quality"]}
 
 
-def _outcomes(clinic: Clinic, user=None) -> dict[str, Any]:
+def _outcomes(clinic: Clinic, user=None, effects: dict[str, Any] | None = None) -> dict[str, Any]:
     reach = clinic_reach(clinic.id, user)
     feasibility = clinic_feasibility(clinic.id, user, core_only=True)
     fidelity = clinic_fidelity(clinic.id, user, adequacy_only=True)
@@ -76,14 +79,16 @@ def _outcomes(clinic: Clinic, user=None) -> dict[str, Any]:
                    for s in stages["stages"]] if stages else [],
         "fidelity_by_counselor": fidelity["adequacy"]["by_counselor"],
         "mothers": feasibility["mothers"], "consultation": feasibility["consultation"],
-        "effects": clinic_effects(clinic.id, user),
+        "effects": effects if effects is not None else clinic_effects_by_clinic([clinic.id], user)[clinic.id],
     }
 
 
 def quantitative(clinics: list[Clinic], user=None) -> dict[int, dict[str, Any]]:
     """``{clinic_id: {"readiness": {...}, "outcomes": {...}}}`` for the given clinics."""
     profiles = {p["code"]: p for p in build_profiles(user=user)["clinics"]} if clinics else {}
-    return {c.id: {"readiness": _readiness(profiles.get(c.code)), "outcomes": _outcomes(c, user)} for c in clinics}
+    effects = clinic_effects_by_clinic([c.id for c in clinics], user) if clinics else {}
+    return {c.id: {"readiness": _readiness(profiles.get(c.code)), "outcomes": _outcomes(c, user, effects[c.id])}
+            for c in clinics}
 
 
 def construct_choices(project: QualProject) -> list[dict[str, Any]]:

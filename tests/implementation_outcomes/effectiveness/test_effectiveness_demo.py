@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from app.audit import acting_as
 from app.db import db
@@ -107,3 +108,20 @@ def test_blinding_and_scope_on_the_results(demo, factories, client, login, runne
     assert out.exit_code != 0 and "blinded" in out.output
     out = runner.invoke(args=["effectiveness", "--format", "json", "--n-boot", "200"])
     assert out.exit_code == 0 and json.loads(out.output)["aim1"][0]["effects"][0]["time_point"] == "end_of_treatment"
+
+
+def test_clinic_effects_of_all_clinics_at_once_equal_each_clinic_alone(demo, factories):
+    """The joint display reads every clinic's effects from one query (``clinic_effects_by_clinic``); each equals
+    ``clinic_effects`` of that clinic alone (its own query), for a director and a scoped trial staff member; a blinded
+    outcome assessor gets none."""
+    from app.models import Clinic
+
+    clinic_ids = db.session.execute(sa.select(Clinic.id).order_by(Clinic.code)).scalars().all()
+    for user in (factories.user(Role.DIRECTOR), factories.user(Role.TRIAL_STAFF, agency=demo.agencies["SPR"])):
+        together = analysis_services.clinic_effects_by_clinic(clinic_ids, user)
+        assert set(together) == set(clinic_ids)
+        for cid in clinic_ids:
+            assert together[cid] == analysis_services.clinic_effects(cid, user)
+        assert any(e["estimate"] is not None for fx in together.values() for e in fx.values())
+    assessor = factories.user(Role.OUTCOME_ASSESSOR)
+    assert analysis_services.clinic_effects_by_clinic(clinic_ids, assessor) == {cid: {} for cid in clinic_ids}
