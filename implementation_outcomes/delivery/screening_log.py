@@ -101,8 +101,19 @@ def normalise_entry(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
     return values, errors
 
 
-def check_entry(values: Mapping[str, Any]) -> dict[str, str]:
-    """Problems with one typed entry, by field (empty when valid)."""
+#: the study's study-ID pattern unless the deployment sets ``STUDY_ID_PATTERN``: up to 5 letters, up to 3 digits,
+#: an optional hyphen, then 1-6 digits (SPR1-001, HFR1-042, M00001); never a name or a date
+DEFAULT_STUDY_ID_PATTERN = r"^[A-Za-z]{1,5}[0-9]{0,3}-?[0-9]{1,6}$"
+#: free-text fields of a participant record that the identifier detector reads
+FREE_TEXT_FIELDS: tuple[str, ...] = ("reason",)
+
+
+def check_entry(values: Mapping[str, Any], study_id_pattern: str | None = None) -> dict[str, str]:
+    """Problems with one typed entry, by field (empty when valid). The study ID must match ``study_id_pattern``
+    (shown in the message) and hold no date; free text (``FREE_TEXT_FIELDS``) must hold no e-mail address, phone
+    number, street address or date of birth (``qualitative.deidentify.detectors.identifiers_in``)."""
+    from qualitative.deidentify.detectors import identifiers_in
+
     errors: dict[str, str] = {}
     study_id = values.get("study_id")
     if not study_id:
@@ -110,6 +121,19 @@ def check_entry(values: Mapping[str, Any]) -> dict[str, str]:
     elif not STUDY_ID_RE.match(str(study_id)):
         errors["study_id"] = (f"{study_id!r} is not a study ID: letters, digits, '-' and '_' only, up to 40 "
                               "characters, e.g. SPR1-001")
+    elif identifiers_in(str(study_id), any_date=True):
+        kind, found = identifiers_in(str(study_id), any_date=True)[0]
+        errors["study_id"] = f"{study_id!r} holds a {kind} ({found!r}): a study ID never holds a name or a date"
+    elif study_id_pattern and not re.fullmatch(study_id_pattern, str(study_id)):
+        errors["study_id"] = (f"{study_id!r} does not follow this study's study-ID pattern {study_id_pattern} "
+                              "(e.g. SPR1-001); a study ID never holds a name or a date")
+    for field in FREE_TEXT_FIELDS:
+        text = values.get(field)
+        found = identifiers_in(str(text)) if text else []
+        if found:
+            kinds = ", ".join(sorted({f"a {kind} ({shown!r})" for kind, shown in found}))
+            errors[field] = (f"holds what looks like an identifier: {kinds}. Remove it (mothers are study IDs "
+                             "only) and save again")
     if values.get("screened_on") is None:
         errors["screened_on"] = "the screening date is required"
     status = values.get("status")
@@ -161,11 +185,12 @@ DEFAULT_MAX_ROWS = 5_000
 
 
 def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (),
-                        max_rows: int = DEFAULT_MAX_ROWS) -> list[dict[str, Any]]:
+                        max_rows: int = DEFAULT_MAX_ROWS,
+                        study_id_pattern: str | None = DEFAULT_STUDY_ID_PATTERN) -> list[dict[str, Any]]:
     """:func:`_parse_screening_csv`, refused before any row is read beyond ``max_rows``; with malformed CSV (a cell over ``csvinput.MAX_CELL_CHARS``, a NUL byte, an
     unclosed quote) refused as a ``ScreeningLogError`` naming where, never an unhandled ``csv.Error``."""
     try:
-        return _parse_screening_csv(data, existing_study_ids, max_rows)
+        return _parse_screening_csv(data, existing_study_ids, max_rows, study_id_pattern)
     except csvinput.CellTooLong as exc:
         raise ScreeningLogError(str(exc)) from None
     except csv.Error as exc:
@@ -173,7 +198,8 @@ def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (
 
 
 def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (),
-                         max_rows: int = DEFAULT_MAX_ROWS) -> list[dict[str, Any]]:
+                         max_rows: int = DEFAULT_MAX_ROWS,
+                         study_id_pattern: str | None = DEFAULT_STUDY_ID_PATTERN) -> list[dict[str, Any]]:
     """Every data row of a screening-log CSV as typed values, or ``ScreeningLogError`` with all problems.
 
     Header: ``COLUMNS`` (``REQUIRED_COLUMNS`` must be present; other columns are optional; ``EXPORT_ONLY_COLUMNS``
@@ -221,7 +247,7 @@ def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = 
             continue
         raw = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name in COLUMNS}
         values, problems = normalise_entry(raw)
-        for name, message in check_entry(values).items():
+        for name, message in check_entry(values, study_id_pattern).items():
             problems.setdefault(name, message)
         study_id = values.get("study_id")
         if study_id and "study_id" not in problems:

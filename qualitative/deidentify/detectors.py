@@ -42,6 +42,15 @@ DATE_OF_BIRTH = re.compile(
     re.IGNORECASE,
 )
 
+#: a US street address: a house number, up to four words, a street type ("1234 North Elm Street", "12 Oak Ave.")
+STREET_ADDRESS = re.compile(
+    r"(?<![\w-])\d{1,6}[A-Za-z]?\s+(?:[A-Za-z0-9.'’-]+\s+){0,4}?"
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|"
+    r"circle|cir|highway|hwy|parkway|pkwy|square|sq)\b\.?",
+    re.IGNORECASE,
+)
+ANY_DATE = re.compile(rf"(?<![0-9A-Za-z]){_DATE}(?![0-9A-Za-z])", re.IGNORECASE)  # "_" may join it (file names)
+
 _WORD = re.compile(r"[^\W\d_][\w'’\-]*")
 _SENTENCE_END = '.!?…:;"“”([{\n'
 _CLITIC = re.compile(r"['’](?:s|m|re|ve|ll|d|t)?$", re.IGNORECASE)  # Ana's, I'm, We'll, Jones'
@@ -118,3 +127,17 @@ def capitalised_names(
         else:
             spans.append((start, end))
     return spans
+
+
+def identifiers_in(text: str, *, any_date: bool = False) -> list[tuple[str, str]]:
+    """``(kind, text found)`` for each e-mail address, phone number, street address and date of birth in a short
+    free-text field (a decline reason, a note, a study ID, a file name); with ``any_date`` every date counts (a
+    study ID or a file name holds no date). For refusing identifiers before they are saved."""
+    found: list[tuple[str, str]] = []
+    for kind, spans in (("e-mail address", emails(text)), ("phone number", phones(text)),
+                        ("date of birth", dates_of_birth(text))):
+        found += [(kind, text[a:b]) for a, b in spans]
+    found += [("street address", m.group(0)) for m in STREET_ADDRESS.finditer(text)]
+    if any_date:
+        found += [("date", m.group(0)) for m in ANY_DATE.finditer(text) if ("date of birth", m.group(0)) not in found]
+    return found

@@ -22,6 +22,7 @@ from implementation_outcomes.delivery.models import ClinicAllocation, MioSession
 from implementation_outcomes.delivery.screening_log import (
     COLUMNS,
     DEFAULT_MAX_ROWS,
+    DEFAULT_STUDY_ID_PATTERN,
     check_entry,
     normalise_entry,
     parse_screening_csv,
@@ -103,7 +104,7 @@ def save_entry(clinic: Clinic, participant: TrialParticipant | None, raw: dict[s
     Choosing "randomized" here records an assignment made outside the platform (``allocation_source`` external).
     """
     values, errors = normalise_entry(raw)
-    for name, message in check_entry(values).items():
+    for name, message in check_entry(values, study_id_pattern()).items():
         errors.setdefault(name, message)
     study_id = values.get("study_id")
     if study_id and "study_id" not in errors and _study_id_taken(clinic, study_id, participant and participant.id):
@@ -136,11 +137,16 @@ def save_entry(clinic: Clinic, participant: TrialParticipant | None, raw: dict[s
     return participant
 
 
+def study_id_pattern() -> str:
+    """This deployment's study-ID pattern (``STUDY_ID_PATTERN``, else ``screening_log.DEFAULT_STUDY_ID_PATTERN``)."""
+    return current_app.config.get("STUDY_ID_PATTERN") or DEFAULT_STUDY_ID_PATTERN
+
+
 def import_csv(clinic: Clinic, data: bytes | str, user=None) -> int:
     """Add every row of a screening-log CSV, or none (``ScreeningLogError`` lists each row and field)."""
     existing = [p.study_id for p in participants(clinic, user)]
     rows = parse_screening_csv(data, existing, int(current_app.config.get("SCREENING_IMPORT_MAX_ROWS",
-                                                                           DEFAULT_MAX_ROWS)))
+                                                                           DEFAULT_MAX_ROWS)), study_id_pattern())
     for row in rows:
         participant = TrialParticipant(clinic_id=clinic.id, **{name: row.get(name) for name in COLUMNS})
         participant.allocation_source = "external" if participant.arm else None
