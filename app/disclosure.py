@@ -14,7 +14,7 @@ Control*, ch. 4, "cell suppression"):
    sum or difference of shown totals, however combined, gives it.
 
 Checked exactly (rational Gaussian elimination over the leaves of the hierarchy; n = 0 groups carry nothing and
-are left out). Which cell is withheld next: among the shown cells whose withholding breaks the recovery, the
+are left out; each top-level tree alone, as trees share no respondent). Which cell is withheld next: among the shown cells whose withholding breaks the recovery, the
 withheld group's parent first (clinic figures, the unit of analysis, are kept), then its siblings by smallest n,
 then any other cell by smallest n (``prefer="sibling"`` puts siblings before parents). Deterministic for the same
 input.
@@ -136,6 +136,20 @@ class Hierarchy:
         return out
 
 
+def _trees(h: Hierarchy) -> list[list[Cell]]:
+    """The cells of each top-level tree. Trees share no leaf, so a total over one tree's leaves is a combination of
+    shown totals only if it is one of that tree's shown totals (and a small union spanning trees has a small part
+    in one tree): each tree is judged alone, which keeps the work linear in the number of trees."""
+    root_of: dict[Hashable, Hashable] = {}
+    for key in h.cells:
+        chain = [key, *h.ancestors(key)]
+        root_of[key] = chain[-1]
+    trees: dict[Hashable, list[Cell]] = {}
+    for key, cell in h.cells.items():
+        trees.setdefault(root_of[key], []).append(cell)
+    return list(trees.values())
+
+
 def recoverable(cells: Iterable[Cell], withheld: Iterable[Hashable],
                 threshold: int = MIN_GROUP_SIZE) -> list[tuple[str, frozenset]]:
     """What the shown cells (those not ``withheld``) give away: ``[(description, leaves)]`` for every withheld cell
@@ -143,6 +157,9 @@ def recoverable(cells: Iterable[Cell], withheld: Iterable[Hashable],
     Empty when the table is safe. The audit :func:`suppress` satisfies, also used by the tests."""
     h = cells if isinstance(cells, Hierarchy) else Hierarchy(cells)
     hidden = set(withheld)
+    trees = _trees(h)
+    if len(trees) > 1:
+        return [found for tree in trees for found in recoverable(Hierarchy(tree), hidden, threshold)]
     space = h.span(k for k in h.cells if k not in hidden)
     found = []
     for key in sorted(hidden, key=repr):
@@ -191,6 +208,9 @@ def suppress(cells: Iterable[Cell], threshold: int = MIN_GROUP_SIZE,
     """Status of every cell: ``"primary"`` (n below ``threshold``, n = 0 included), ``"complementary"`` (withheld
     so that nothing withheld can be derived) or None (shown). See the module docstring for the rule."""
     h = Hierarchy(cells)
+    trees = _trees(h)
+    if len(trees) > 1:
+        return {k: v for tree in trees for k, v in suppress(tree, threshold, prefer).items()}
     status: dict[Hashable, str | None] = {k: (PRIMARY if c.n < threshold else None) for k, c in h.cells.items()}
     while True:
         hidden = {k for k, s in status.items() if s}
