@@ -208,10 +208,12 @@ def suppress(cells: Iterable[Cell], threshold: int = MIN_GROUP_SIZE,
     """Status of every cell: ``"primary"`` (n below ``threshold``, n = 0 included), ``"complementary"`` (withheld
     so that nothing withheld can be derived) or None (shown). See the module docstring for the rule."""
     h = Hierarchy(cells)
+    status: dict[Hashable, str | None] = {k: (PRIMARY if c.n < threshold else None) for k, c in h.cells.items()}
+    if not any(0 < c.n < threshold for c in h.cells.values()):
+        return status  # nothing under the threshold with respondents: nothing to protect, nothing more withheld
     trees = _trees(h)
     if len(trees) > 1:
         return {k: v for tree in trees for k, v in suppress(tree, threshold, prefer).items()}
-    status: dict[Hashable, str | None] = {k: (PRIMARY if c.n < threshold else None) for k, c in h.cells.items()}
     while True:
         hidden = {k for k, s in status.items() if s}
         problems = recoverable(h, hidden, threshold)
