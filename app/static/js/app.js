@@ -10,6 +10,24 @@
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
+    // A table wider than its box scrolls sideways: make that box reachable by keyboard and name it (WCAG 2.1.1;
+    // axe "scrollable-region-focusable"). Only boxes that really scroll become tab stops, re-checked on resize.
+    function markScrollableTables() {
+      document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+        var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+        if (scrolls && !wrap.hasAttribute("tabindex")) {
+          var caption = wrap.querySelector("caption");
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table (scrolls sideways)");
+          wrap.setAttribute("data-scroll-marked", "");
+        } else if (!scrolls && wrap.hasAttribute("data-scroll-marked")) {
+          ["tabindex", "role", "aria-label", "data-scroll-marked"].forEach(function (a) { wrap.removeAttribute(a); });
+        }
+      });
+    }
+    markScrollableTables();
+    window.addEventListener("resize", markScrollableTables);
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
