@@ -147,6 +147,26 @@ def reach_pct_sensitivity(cascade: Mapping[str, Any], numerator: str = "enrolled
     return proportion(cascade[numerator], cascade["offered"] + cascade["lost_undetermined"])
 
 
+def reach_pct_of_eligible(cascade: Mapping[str, Any], numerator: str = "enrolled") -> float | None:
+    """RE-AIM reach over everyone eligible = numerator / eligible (offered or not); None if undefined.
+
+    Shown beside the platform's headline reach (numerator / eligible and offered): the two differ by the eligible
+    mothers who were never offered the study. Source: RE-AIM "Calculating and reporting on Reach" (participants /
+    eligible target population).
+    """
+    if numerator not in REACH_NUMERATORS:
+        raise ScreeningLogError(f"numerator {numerator!r} is not one of {', '.join(REACH_NUMERATORS)}")
+    return proportion(cascade[numerator], cascade["eligible"])
+
+
+#: what "Reach" means wherever it is shown (overview column, CSV, API)
+REACH_DEFINITIONS: dict[str, str] = {
+    "reach": "enrolled / eligible and offered",
+    "reach_sensitivity": "enrolled / (eligible and offered + lost or eligibility undetermined)",
+    "reach_eligible": "enrolled / eligible (RE-AIM: offered or not)",
+}
+
+
 _FLOW_NODES: tuple[tuple[str, str, str, str | None], ...] = (
     # (id, label, CONSORT section, parent)
     ("screened", "Screened (assessed for eligibility)", "enrollment", None),

@@ -18,6 +18,7 @@ from flask_login import current_user
 from app.api import bp
 from implementation_outcomes.overview import services
 from implementation_outcomes.overview.views import COUNSELOR_ROLES, VIEW_ROLES
+from implementation_outcomes.reach import REACH_DEFINITIONS
 
 
 def _json_default(value: Any) -> Any:
@@ -53,7 +54,7 @@ def outcomes():
         rows = services.overview_rows(filters)
     except services.FilterError as exc:
         abort(_json({"error": "Bad request", "field": exc.field, "detail": str(exc), "status": 400}, 400))
-    return _json({"filters": filters.query_args(), "clinics": rows})
+    return _json({"filters": filters.query_args(), "definitions": REACH_DEFINITIONS, "clinics": rows})
 
 
 def outcomes_clinic(clinic_id: int):

@@ -41,6 +41,7 @@ from implementation_outcomes.implementation.services.adoption import (
     adoption_figures_by_clinic,
     counselor_adoption,
 )
+from implementation_outcomes.reach import reach_pct_of_eligible
 
 #: the overview's fidelity figures (columns of the rows, headline figures of a clinic)
 FIDELITY_FIELDS = frozenset({"rated_sessions", "adequate_share", "icc", "icc_form", "icc_pairs", "icc_band",
@@ -138,7 +139,8 @@ def _stage_label(number: int | None) -> str | None:
 def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, Any]]:
     """One plain row per clinic (keys = ``tables.OVERVIEW_COLUMNS`` plus ``clinic_id``), in clinic-code order.
 
-    reach / reach_sensitivity: enrolled / offered and enrolled / (offered + lost); adoption: delivering / eligible
+    reach / reach_eligible / reach_sensitivity: enrolled / offered, enrolled / eligible (RE-AIM) and enrolled /
+    (offered + lost); adoption: delivering / eligible
     counselors; penetration: delivering / trained; mean_dose, completion_share, share_50_60 over mothers randomized
     to MIO + TAU; adequate_share: share of sessions whose primary coder rating is adequate; icc: ICC(2,1) of the
     adherence group over double-coded sessions; current_stage: highest stage with a completed activity.
@@ -162,7 +164,8 @@ def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, A
         rows.append(_without({
             "clinic_id": clinic.id, "clinic": clinic.code, "clinic_name": clinic.name, "agency": clinic.agency.code,
             "screened": cascade["screened"], "offered": cascade["offered"], "enrolled": cascade["enrolled"],
-            "reach": r["main"], "reach_sensitivity": r["sensitivity"],
+            "reach": r["main"], "reach_eligible": reach_pct_of_eligible(cascade),
+            "reach_sensitivity": r["sensitivity"],
             "eligible": staff["eligible"], "delivering": staff["delivering"], "adoption": staff["adoption_of_eligible"],
             "trained": pen["trained"], "penetration": pen["penetration"],
             "adoption_flags": adoption[clinic.id]["flagged_counselors"],
@@ -212,7 +215,7 @@ def clinic_overview(clinic_id: int, filters: Filters | None = None, user=None) -
         "figures": _without({
             "screened": reach["cascade"]["screened"], "offered": reach["cascade"]["offered"],
             "enrolled": reach["cascade"]["enrolled"], "reach": enrolled["main"],
-            "reach_sensitivity": enrolled["sensitivity"],
+            "reach_sensitivity": enrolled["sensitivity"], "reach_eligible": reach_pct_of_eligible(reach["cascade"]),
             "eligible": staff["eligible"], "delivering": staff["delivering"], "adoption": staff["adoption_of_eligible"],
             "trained": pen["trained"], "penetration": pen["penetration"],
             "adoption_flags": adoption["flagged_counselors"],

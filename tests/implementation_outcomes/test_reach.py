@@ -4,10 +4,12 @@ import pytest
 
 from implementation_outcomes.errors import OutcomeDataError, ScreeningLogError
 from implementation_outcomes.reach import (
+    REACH_DEFINITIONS,
     consort_flow,
     reach_cascade,
     reach_cascade_by_clinic,
     reach_pct,
+    reach_pct_of_eligible,
     reach_pct_sensitivity,
 )
 from implementation_outcomes.representativeness import (
@@ -58,6 +60,18 @@ def test_reach_pct_and_sensitivity():
     assert reach_pct(reach_cascade([])) is None
     with pytest.raises(ScreeningLogError, match="numerator"):
         reach_pct(c, "screened")
+
+
+def test_reach_of_everyone_eligible_by_hand():
+    """RE-AIM reach over the eligible (offered or not): enrolled 5 / eligible 8 (one eligible mother never offered),
+    shown beside the headline enrolled / offered = 5 / 7."""
+    c = reach_cascade(log())
+    assert reach_pct_of_eligible(c) == pytest.approx(5 / 8)
+    assert reach_pct_of_eligible(c, "randomized") == pytest.approx(4 / 8)
+    assert reach_pct_of_eligible(reach_cascade([])) is None
+    with pytest.raises(ScreeningLogError, match="numerator"):
+        reach_pct_of_eligible(c, "screened")
+    assert REACH_DEFINITIONS["reach"] == "enrolled / eligible and offered"
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,11 @@ def test_cli_equals_service_equals_downloads_equals_api(demo, client_for, args, 
     assert sheet == [table.export_headers(), *table.export_rows()]
     api = client.get(f"/api/v1/outcomes{query}")
     assert api.status_code == 200 and api.get_json()["clinics"] == json.loads(json.dumps(rows))
+    # "Reach" names its denominator wherever it stands (issue 12.4), with RE-AIM's enrolled / eligible beside it
+    assert api.get_json()["definitions"]["reach"] == "enrolled / eligible and offered"
+    assert "Reach (enrolled / offered)" in lines[0] and "Reach, RE-AIM (enrolled / eligible)" in lines[0]
+    for row in rows:
+        assert row["reach"] == (row["enrolled"] / row["offered"] if row["offered"] else None)
 
 
 def test_cli_refuses_bad_filters(demo):
