@@ -57,7 +57,7 @@ def test_director_reads_outcomes_downloads_excel_and_drills_down(page, screensho
     assert page.get_by_role("heading", level=1).inner_text().startswith("Outcomes · SPR-1")
     spr = next(r for r in rows if r["clinic"] == "SPR-1")
     cards = page.get_by_role("list", name="Headline figures").inner_text()
-    assert f"Reach {_shown(spr['reach'], 'pct')}" in cards and f"{spr['delivering']} / {spr['eligible']}" in cards
+    assert f"Reach (enrolled / offered) {_shown(spr['reach'], 'pct')}" in cards and f"{spr['delivering']} / {spr['eligible']}" in cards
     assert page.get_by_role("link", name="Feasibility").is_visible()
     screenshot(page, "journey-outcomes-clinic")
 
