@@ -369,7 +369,11 @@ def test_new_coding_vs_taguette(benchmark, app, app_ctx, factories, database_url
     (tmp_path / "taguette").mkdir()
     (tmp_path / "instance").mkdir()
     taguette = TaguetteClient(venv, tmp_path / "taguette", text)
-    platform = PlatformClient(database_url, tmp_path / "instance", email, turns, code_ids)
+    try:
+        platform = PlatformClient(database_url, tmp_path / "instance", email, turns, code_ids)
+    except BaseException:
+        taguette.close()  # a platform server that fails to start must not leave Taguette running
+        raise
     try:
         for system in (platform, taguette):  # warm-up: templates, caches, connections
             for n in SIZES:
