@@ -107,11 +107,11 @@ def test_director_reads_a_clinic_readiness_profile(page, screenshot):
     profile = page.get_by_role("region", name="HFR-1 · Holyoke Outpatient Clinic")
     capacity = profile.get_by_role("table", name="Innovation-specific capacity · HFR-1")
     efficacy = capacity.get_by_role("row", name=re.compile(r"^ORIC · Change efficacy"))
-    expect(efficacy.get_by_role("cell").nth(0)).to_have_text("6")  # n
+    expect(efficacy.get_by_role("cell").nth(0)).to_have_text("6 (of 6)")  # n scored (of responses)
     expect(efficacy.get_by_role("cell").nth(1)).to_have_text(re.compile(r"^\d\.\d\d$"))  # mean
-    expect(efficacy.get_by_role("cell").nth(3)).to_have_text(re.compile(r"^0\.\d\d$"))  # rwg(j)
+    expect(efficacy.get_by_role("cell").nth(3)).to_have_text(re.compile(r"^0\.\d\d \(n 6\)$"))  # rwg(j) and the n it was computed over
     fim = capacity.get_by_role("row", name=re.compile(r"^FIM · Feasibility"))
-    expect(fim.get_by_role("cell")).to_have_text(["2", "n/a", "n/a", "n/a", "not reported"])
+    expect(fim.get_by_role("cell")).to_have_text(["2 (of 6)", "n/a", "n/a", "n/a", "not reported"])
     expect(profile.get_by_text("Not reported (n < 3): FIM · Feasibility")).to_be_visible()
     expect(profile.get_by_role("complementary", name="Hard gates for HFR-1")).to_be_visible()
     compared = page.get_by_role("table", name="FIM · Feasibility by clinic")
