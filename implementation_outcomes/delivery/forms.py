@@ -126,6 +126,11 @@ class SettingsForm(FlaskForm):
     double_coding_share = FloatField(
         "Share of recorded sessions double-coded", validators=[InputRequired(), NumberRange(min=0, max=1)],
         description="0 to 1; 0.2 = a fifth of each batch of sessions goes to a second coder.")
+    study_id_pattern = StringField(
+        "Study-ID pattern", validators=[Optional(), Length(max=200)], filters=[lambda v: (v or "").strip() or None],
+        render_kw={"spellcheck": "false", "autocomplete": "off"},
+        description="A regular expression every study ID must match in full, e.g. ^SPR[0-9]-[0-9]{3}$. Empty = the "
+                    "deployment's default. It may not accept a name such as Jane_Doe_1990-01-01.")
 
 
 class SchemeJsonForm(FlaskForm):

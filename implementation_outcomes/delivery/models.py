@@ -279,6 +279,9 @@ class DeliverySettings(Audited, db.Model):
     completion_threshold: Mapped[int] = mapped_column(default=8)
     double_coding_share: Mapped[float] = mapped_column(default=0.2)
     double_coding_seed: Mapped[str120]
+    #: the study's study-ID pattern (``screening_log.study_id_pattern_problem`` checks it); empty = the deployment's
+    #: ``STUDY_ID_PATTERN``, else ``screening_log.DEFAULT_STUDY_ID_PATTERN``
+    study_id_pattern: Mapped[str | None] = mapped_column(sa.String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     __table_args__ = (

@@ -104,6 +104,75 @@ def normalise_entry(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
 #: the study's study-ID pattern unless the deployment sets ``STUDY_ID_PATTERN``: up to 5 letters, up to 3 digits,
 #: an optional hyphen, then 1-6 digits (SPR1-001, HFR1-042, M00001); never a name or a date
 DEFAULT_STUDY_ID_PATTERN = r"^[A-Za-z]{1,5}[0-9]{0,3}-?[0-9]{1,6}$"
+#: longest study-ID pattern the director may set (a study ID itself is at most 40 characters)
+MAX_STUDY_ID_PATTERN_LENGTH = 200
+#: name-like identifiers no study-ID pattern may accept (issue 14: ``Jane_Doe_1990-01-01`` was typed as a study ID)
+NAME_LIKE_IDS: tuple[str, ...] = ("Jane_Doe_1990-01-01", "Jane_Doe_19900101", "Jane_Doe", "JaneDoe", "Jane-Doe",
+                                  "Doe_Jane", "Jane Doe", "Doe, Jane", "jane.doe@example.org", "JaneDoe1990-01-01")
+
+
+def study_id_pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be a study's study-ID pattern, or ``None``: it must compile as a Python regular
+    expression (matched in full against the study ID), be at most ``MAX_STUDY_ID_PATTERN_LENGTH`` characters,
+    nest no variable repeat or alternative inside a repeat (``(a+)+``, ``(a|a)*``: exponential backtracking, OWASP
+    "Regular expression Denial of Service"), and accept none of ``NAME_LIKE_IDS``."""
+    if len(pattern) > MAX_STUDY_ID_PATTERN_LENGTH:
+        return f"is {len(pattern)} characters long; at most {MAX_STUDY_ID_PATTERN_LENGTH}"
+    try:
+        compiled = re.compile(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"is not a regular expression: {exc}"
+    nested = _nested_repeat(pattern)
+    if nested:
+        return (f"repeats a part that itself varies ({nested}); such patterns can take exponential time. "
+                "Write it without a repeat inside a repeat")
+    for name_like in NAME_LIKE_IDS:
+        if compiled.fullmatch(name_like):
+            return f"accepts {name_like!r}, which is a name, not a study ID; make it stricter (e.g. SPR1-001)"
+    return None
+
+
+def _nested_repeat(pattern: str) -> str | None:
+    """The first repeat (max > 1) holding a variable repeat or an alternative, shown as text; ``None`` if none."""
+    from re import _constants as c  # the stdlib parser re.compile itself uses
+    from re import _parser as sre_parse
+
+    repeats = {c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)}
+
+    def varies(items) -> bool:
+        for op, av in items:
+            if op in repeats and (av[0] != av[1] or varies(av[2])):
+                return True
+            if op is c.BRANCH:
+                return True
+            if op is c.SUBPATTERN and varies(av[3]):
+                return True
+            if op in (c.ASSERT, c.ASSERT_NOT) and varies(av[1]):
+                return True
+        return False
+
+    def walk(items) -> str | None:
+        for op, av in items:
+            if op in repeats:
+                if av[1] > 1 and varies(av[2]):
+                    high = "" if av[1] == c.MAXREPEAT else av[1]
+                    return f"a part repeated {{{av[0]},{high}}} times holds a variable part"
+                found = walk(av[2])
+            elif op is c.SUBPATTERN:
+                found = walk(av[3])
+            elif op is c.BRANCH:
+                found = next((f for f in map(walk, av[1]) if f), None)
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                found = walk(av[1])
+            else:
+                found = None
+            if found:
+                return found
+        return None
+
+    return walk(sre_parse.parse(pattern))
+
+
 #: free-text fields of a participant record that the identifier detector reads
 FREE_TEXT_FIELDS: tuple[str, ...] = ("reason",)
 

@@ -13,7 +13,11 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.models import Role
-from implementation_outcomes.delivery.screening_log import DEFAULT_STUDY_ID_PATTERN, check_entry
+from implementation_outcomes.delivery.screening_log import (
+    DEFAULT_STUDY_ID_PATTERN,
+    check_entry,
+    study_id_pattern_problem,
+)
 from qualitative.deidentify.detectors import identifiers_in
 
 BASE = {"screened_on": date(2026, 3, 1), "status": "declined"}
@@ -90,3 +94,81 @@ def test_the_import_refuses_with_row_and_field(app, populated, login, client):
     assert response.status_code == 400
     assert "row 2, field &#39;study_id&#39;" in text or "row 2, field 'study_id'" in text
     assert "a street address" in text
+
+
+# --- the study's own study-ID pattern (set by the director on /outcomes/settings) --------------------------------
+
+@pytest.mark.parametrize("pattern", [DEFAULT_STUDY_ID_PATTERN, r"^WLK-\d{4}$", r"(?:[A-Z]{2}-)?\d{3}",
+                                     r"^(SPR|HFR)\d-\d{3}$", r"(?:-[0-9]{3}){1,2}"])
+def test_study_id_patterns_a_study_would_use_are_accepted(pattern):
+    assert study_id_pattern_problem(pattern) is None
+
+
+@pytest.mark.parametrize(("pattern", "message"), [
+    (r".*", "accepts 'Jane_Doe_1990-01-01', which is a name"),
+    (r"[A-Za-z_]+", "accepts 'Jane_Doe', which is a name"),
+    (r"[A-Za-z]+(\d{4}-\d\d-\d\d)?", "accepts 'JaneDoe', which is a name"),
+    (r"[A-Z][a-z]+[ ,_-]+[A-Z][a-z]+", "accepts 'Jane_Doe', which is a name"),
+    (r"([0-9", "is not a regular expression: unterminated character set"),
+    (r"(?P<x>1)(?P<x>2)", "is not a regular expression: redefinition of group name"),
+    ("S" * 201, "is 201 characters long; at most 200"),
+    (r"(a+)+b", "can take exponential time"),  # the OWASP ReDoS example
+    (r"(?:[A-Z]+-)*\d+", "can take exponential time"),
+    (r"(a|aa)*$", "can take exponential time"),
+])
+def test_bad_study_id_patterns_are_refused_with_the_reason(pattern, message):
+    assert message in study_id_pattern_problem(pattern)
+
+
+def _settings(pattern: str) -> dict:
+    return {"completion_threshold": "8", "double_coding_share": "0.2", "study_id_pattern": pattern}
+
+
+def test_the_directors_pattern_takes_effect_for_the_form_and_the_import(app, populated, login, client):
+    from implementation_outcomes.delivery.models import DeliverySettings, TrialParticipant
+    from implementation_outcomes.delivery.screening_log import COLUMNS
+
+    for participant in db.session.execute(sa.select(TrialParticipant)).scalars():
+        participant.study_id = "WLK-0900"  # the walk's entry, given an ID both patterns below accept
+    db.session.commit()
+    director, staff = populated["users"][Role.DIRECTOR], populated["users"][Role.TRIAL_STAFF]
+    login(director)
+    assert client.get("/outcomes/settings").status_code == 200
+    # a name-accepting pattern, a broken one and a pattern the logged WLK-0900 does not follow: 400, naming the field
+    for pattern, message in [(r"[A-Za-z_]+\d*", "accepts &#39;Jane_Doe_19900101&#39;"), (r"^WLK-(\d{4}", "is not a regular"),
+                             (r"^SPR\d-\d{3}$", "rejects 1 study ID(s) already in the screening log (WLK-0900)")]:
+        refused = client.post("/outcomes/settings", data=_settings(pattern))
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 400 and "Study-ID pattern" in text and message in text, pattern
+    db.session.rollback()
+    assert db.session.scalar(sa.select(DeliverySettings.study_id_pattern)) is None  # nothing saved
+    assert client.post("/outcomes/settings", data=_settings(r"^WLK-\d{4}$")).status_code == 302
+    db.session.rollback()
+    assert db.session.scalar(sa.select(DeliverySettings.study_id_pattern)) == r"^WLK-\d{4}$"
+
+    client.post("/auth/logout")
+    login(staff)
+    url = f"/outcomes/clinics/{populated['clinic'].id}/screening-log/new"
+    form = {"screened_on": "2026-03-01", "status": "declined", "counselor_id": "0", "arm": "",
+            "primary_substance": "", "medication_treatment": "", "reason": "Too busy / scheduling"}
+    refused = client.post(url, data={**form, "study_id": "SPR1-001"})  # the deployment default would accept it
+    assert refused.status_code == 400 and "pattern ^WLK-\\d{4}$" in refused.get_data(as_text=True)
+    assert client.post(url, data={**form, "study_id": "WLK-0001"}).status_code == 302
+    body = ",".join(COLUMNS) + "\r\n" + "SPR1-002,2026-03-02,declined,Too busy / scheduling" + "," * 7 + "\r\n"
+    imported = client.post(f"/outcomes/clinics/{populated['clinic'].id}/screening-log/import",
+                           data={"file": (io.BytesIO(body.encode()), "log.csv")}, content_type="multipart/form-data")
+    assert imported.status_code == 400 and "pattern ^WLK-\\d{4}$" in imported.get_data(as_text=True)
+    db.session.rollback()
+    assert sorted(db.session.execute(sa.select(TrialParticipant.study_id)).scalars()) == ["WLK-0001", "WLK-0900"]
+
+
+def test_an_empty_pattern_falls_back_to_the_deployment_setting(app, populated, login, client, monkeypatch):
+    from implementation_outcomes.delivery.services.common import save_settings, study_id_pattern
+
+    assert study_id_pattern() == DEFAULT_STUDY_ID_PATTERN
+    monkeypatch.setitem(app.config, "STUDY_ID_PATTERN", r"^M\d{5}$")
+    assert study_id_pattern() == r"^M\d{5}$"
+    save_settings(8, 0.2, r"^walk.*\d$", populated["users"][Role.DIRECTOR])  # the walk's generic ID is walk...
+    assert study_id_pattern() == r"^walk.*\d$"
+    save_settings(8, 0.2, "  ", populated["users"][Role.DIRECTOR])
+    assert study_id_pattern() == r"^M\d{5}$"

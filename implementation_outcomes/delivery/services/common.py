@@ -3,16 +3,19 @@ the fidelity scheme in force. Every query of agency data goes through ``scoped``
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.db import db
 from app.forms import FormRefused
 from app.models import Clinic, Person
 from app.security import get_scoped_or_404, scoped
-from implementation_outcomes.delivery.models import DeliverySettings, FidelityScheme
+from implementation_outcomes.delivery.models import DeliverySettings, FidelityScheme, TrialParticipant
+from implementation_outcomes.delivery.screening_log import DEFAULT_STUDY_ID_PATTERN, study_id_pattern_problem
 from implementation_outcomes.feasibility import DEFAULT_COMPLETION_THRESHOLD
 from implementation_outcomes.fidelity import load_fidelity_scheme
 
@@ -70,20 +73,54 @@ def settings() -> DeliverySettings:
     return row
 
 
-def save_settings(completion_threshold: int, double_coding_share: float) -> DeliverySettings:
-    """Store the director's settings (validated by the form: threshold 1..12, share 0..1)."""
+def deployment_study_id_pattern() -> str:
+    """The deployment's default study-ID pattern (``STUDY_ID_PATTERN``, else ``DEFAULT_STUDY_ID_PATTERN``)."""
+    return current_app.config.get("STUDY_ID_PATTERN") or DEFAULT_STUDY_ID_PATTERN
+
+
+def study_id_pattern() -> str:
+    """The study's study-ID pattern: the director's setting, else the deployment's default. The screening-log form,
+    its CSV import (web and ``mio outcomes import-screening-log``) all read it here."""
+    return settings().study_id_pattern or deployment_study_id_pattern()
+
+
+def save_settings(completion_threshold: int, double_coding_share: float,
+                  study_id_pattern: str | None = None, user=None) -> DeliverySettings:
+    """Store the director's settings (validated by the form: threshold 1..12, share 0..1). A study-ID pattern
+    (empty = the deployment's default) must pass ``study_id_pattern_problem`` and be followed by every study ID
+    already in the screening logs the user sees, else nothing is saved."""
     if not 1 <= completion_threshold <= 12:
         raise DeliveryError({"completion_threshold": "must be a whole number of sessions, 1 to 12"})
     if not 0 <= double_coding_share <= 1:
         raise DeliveryError({"double_coding_share": "must be between 0 and 1 (e.g. 0.2 for a fifth)"})
+    pattern = (study_id_pattern or "").strip() or None
+    if pattern is not None:
+        problem = study_id_pattern_problem(pattern)
+        if problem is None:
+            problem = _ids_not_following(pattern, user)
+        if problem:
+            raise DeliveryError({"study_id_pattern": f"Study-ID pattern {pattern!r} {problem}"})
     row = settings()
     if row.id is None:
         row.double_coding_seed = secrets.token_hex(16)
         db.session.add(row)
     row.completion_threshold = completion_threshold
     row.double_coding_share = double_coding_share
+    row.study_id_pattern = pattern
     db.session.commit()
     return row
+
+
+def _ids_not_following(pattern: str, user=None) -> str | None:
+    """A refusal naming the logged study IDs ``pattern`` would reject (up to five), or ``None``."""
+    compiled = re.compile(pattern)
+    ids = db.session.execute(scoped(sa.select(TrialParticipant.study_id), TrialParticipant, user)).scalars()
+    misfits = sorted(i for i in ids if not compiled.fullmatch(i))
+    if not misfits:
+        return None
+    shown = ", ".join(misfits[:5]) + (", ..." if len(misfits) > 5 else "")
+    return (f"rejects {len(misfits)} study ID(s) already in the screening log ({shown}); correct them first or "
+            "widen the pattern")
 
 
 def ensure_settings_row() -> DeliverySettings:

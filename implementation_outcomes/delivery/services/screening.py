@@ -23,7 +23,6 @@ from implementation_outcomes.delivery.models import ClinicAllocation, MioSession
 from implementation_outcomes.delivery.screening_log import (
     COLUMNS,
     DEFAULT_MAX_ROWS,
-    DEFAULT_STUDY_ID_PATTERN,
     check_entry,
     normalise_entry,
     parse_screening_csv,
@@ -33,6 +32,7 @@ from implementation_outcomes.delivery.services.common import (
     clinic_or_404,
     counselor_in_clinic,
     in_period,
+    study_id_pattern,
 )
 from implementation_outcomes.errors import ScreeningLogError
 from implementation_outcomes.metrics import (
@@ -138,11 +138,6 @@ def save_entry(clinic: Clinic, participant: TrialParticipant | None, raw: dict[s
         participant.allocation_source = "external"
     db.session.commit()
     return participant
-
-
-def study_id_pattern() -> str:
-    """This deployment's study-ID pattern (``STUDY_ID_PATTERN``, else ``screening_log.DEFAULT_STUDY_ID_PATTERN``)."""
-    return current_app.config.get("STUDY_ID_PATTERN") or DEFAULT_STUDY_ID_PATTERN
 
 
 def import_csv(clinic: Clinic, data: bytes | str, user=None) -> int:

@@ -30,6 +30,7 @@ from implementation_outcomes.delivery.services.common import (
     clinic_or_404,
     counselors,
     current_scheme,
+    deployment_study_id_pattern,
     save_settings,
     settings,
 )
@@ -250,7 +251,7 @@ def settings_page():
     form = SettingsForm(obj=settings())
 
     def save():
-        save_settings(form.completion_threshold.data, form.double_coding_share.data)
+        save_settings(form.completion_threshold.data, form.double_coding_share.data, form.study_id_pattern.data)
         return "Saved the delivery settings.", url_for("delivery.settings_page")
 
-    return edit_page(form, save, "delivery/settings.html")
+    return edit_page(form, save, "delivery/settings.html", default_pattern=deployment_study_id_pattern())
