@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -51,6 +52,32 @@ def _drop_schema(schema: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     engine.dispose()
+
+
+@contextmanager
+def own_database_app(config: dict, seed=None, actor: str = "tests:seed"):
+    """An app on a database of its own (a fresh SQLite file, or a fresh PostgreSQL schema under TEST_DATABASE_URL),
+    migrated to head and, if ``seed`` is given, seeded with ``seed(app)`` inside an app context as ``actor``. Used by
+    the browser tests' live server and the page benchmarks; the schema is dropped afterwards."""
+    from flask_migrate import upgrade
+
+    from app.audit import acting_as
+
+    url, schema = _database_url()
+    application = create_app({**config, "SQLALCHEMY_DATABASE_URI": url})
+    try:
+        with application.app_context():
+            upgrade()
+            if seed is not None:
+                with acting_as(actor):
+                    seed(application)
+            db.session.remove()
+        yield application
+    finally:
+        with application.app_context():
+            db.engine.dispose()
+        if schema:
+            _drop_schema(schema)
 
 
 @pytest.fixture(scope="session")

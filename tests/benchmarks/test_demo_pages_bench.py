@@ -28,11 +28,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
-from app.audit import acting_as
 from app.db import db
 from app.demo import demo_password
-from tests.conftest import _database_url, _drop_schema
+from tests.conftest import own_database_app
 
 ROUNDS = int(os.environ.get("MIO_BENCH_ROUNDS", "20"))
 RESULTS: dict[str, dict] = {}
@@ -48,29 +46,19 @@ SQL = {
 
 @pytest.fixture(scope="module")
 def demo():
-    from flask_migrate import upgrade
-
     from app.demo import seed
     from app.models import User
     from qualitative.models import QualProject
 
-    url, schema = _database_url()
-    application = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                              "WTF_CSRF_ENABLED": False})
-    with application.app_context():
-        upgrade()
-        with acting_as("bench:seed-demo"):
-            seed(application)
-        project = db.session.execute(sa.select(QualProject.id).order_by(QualProject.id)).scalars().first()
-        analysts = db.session.execute(sa.select(User.id).where(
-            User.email.in_(("analyst@mio.example", "analyst2@mio.example"))).order_by(User.email)).scalars().all()
-        db.session.remove()
-    yield application, project, analysts
-    _write_summary(application)
-    with application.app_context():
-        db.engine.dispose()
-    if schema:
-        _drop_schema(schema)
+    config = {"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
+    with own_database_app(config, seed=seed, actor="bench:seed-demo") as application:
+        with application.app_context():
+            project = db.session.execute(sa.select(QualProject.id).order_by(QualProject.id)).scalars().first()
+            analysts = db.session.execute(sa.select(User.id).where(
+                User.email.in_(("analyst@mio.example", "analyst2@mio.example"))).order_by(User.email)).scalars().all()
+            db.session.remove()
+        yield application, project, analysts
+        _write_summary(application)
 
 
 def _percentiles(seconds: list[float]) -> tuple[float, float]:

@@ -34,14 +34,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.audit import acting_as
 from app.db import db
 from app.models import Role, User
 from app.scale.bulk import SCALE_AGENCY_PREFIX, SCALE_EMAIL_DOMAIN
 from app.scale.generate import generate, spec_for
 from app.security import hash_password
-from tests.conftest import _database_url, _drop_schema
+from tests.conftest import own_database_app
 
 PASSWORD = "bench-scale-password-2026"
 ROUNDS = int(os.environ.get("MIO_BENCH_ROUNDS", "20"))
@@ -68,48 +67,40 @@ def _spread(values: list, n: int) -> list:
 
 @pytest.fixture(scope="module")
 def scale():
-    from flask_migrate import upgrade
-
-    url, schema = _database_url()
-    application = create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                              "WTF_CSRF_ENABLED": False})
-    with application.app_context():
-        upgrade()
-        started = time.perf_counter()
-        with acting_as("bench:generate-scale"):
-            counts = generate(spec_for(os.environ.get("MIO_BENCH_SCALE", "1")))
-            db.session.commit()
-        build = time.perf_counter() - started
-        print(f"\ngenerated {sum(counts.values()):,} rows in {build:.0f} s "
-              f"({db.engine.dialect.name}): " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
-        t = db.metadata.tables
-        clinics = db.session.execute(sa.select(t["clinic"].c.id, t["clinic"].c.code)
-                                     .where(t["clinic"].c.code.startswith(SCALE_AGENCY_PREFIX))
-                                     .order_by(t["clinic"].c.id)).all()
-        documents = db.session.execute(sa.select(t["qual_document"].c.id).order_by(t["qual_document"].c.id)).scalars()
-        projects = db.session.execute(sa.select(t["qual_project"].c.id).order_by(t["qual_project"].c.id)).scalars()
-        analysts = db.session.execute(sa.select(User.id).where(User.email.like(f"analyst%{SCALE_EMAIL_DOMAIN}"))
-                                      .order_by(User.id)).scalars().all()
-        with acting_as("bench:users"):
-            director = User(email="director@bench.example", name="Bench Director", role=Role.DIRECTOR,
-                            password_hash=hash_password(PASSWORD))
-            manager = User(email="manager@bench.example", name="Bench Analyst", role=Role.ANALYST,
-                           password_hash=hash_password(PASSWORD))
-            db.session.add_all([director, manager])
-            db.session.flush()
-            project_ids = _spread(list(projects), ROTATION)
-            db.session.execute(sa.insert(t["qual_project_member"]), [
-                {"project_id": pid, "user_id": manager.id, "privilege": "manage"} for pid in project_ids])
-            db.session.commit()
-        data = Scale(application, db.engine, counts, [tuple(c) for c in _spread(clinics, ROTATION)],
-                     _spread(list(documents), ROTATION), project_ids, list(analysts), build)
-    yield data
-    _write_summary(data)
-    with application.app_context():
-        db.engine.dispose()
-    if schema:
-        _drop_schema(schema)
-
+    config = {"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
+    with own_database_app(config) as application:
+        with application.app_context():
+            started = time.perf_counter()
+            with acting_as("bench:generate-scale"):
+                counts = generate(spec_for(os.environ.get("MIO_BENCH_SCALE", "1")))
+                db.session.commit()
+            build = time.perf_counter() - started
+            print(f"\ngenerated {sum(counts.values()):,} rows in {build:.0f} s "
+                  f"({db.engine.dialect.name}): " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
+            t = db.metadata.tables
+            clinics = db.session.execute(sa.select(t["clinic"].c.id, t["clinic"].c.code)
+                                         .where(t["clinic"].c.code.startswith(SCALE_AGENCY_PREFIX))
+                                         .order_by(t["clinic"].c.id)).all()
+            documents = db.session.execute(sa.select(t["qual_document"].c.id).order_by(t["qual_document"].c.id)).scalars()
+            projects = db.session.execute(sa.select(t["qual_project"].c.id).order_by(t["qual_project"].c.id)).scalars()
+            analysts = db.session.execute(sa.select(User.id).where(User.email.like(f"analyst%{SCALE_EMAIL_DOMAIN}"))
+                                          .order_by(User.id)).scalars().all()
+            with acting_as("bench:users"):
+                director = User(email="director@bench.example", name="Bench Director", role=Role.DIRECTOR,
+                                password_hash=hash_password(PASSWORD))
+                manager = User(email="manager@bench.example", name="Bench Analyst", role=Role.ANALYST,
+                               password_hash=hash_password(PASSWORD))
+                db.session.add_all([director, manager])
+                db.session.flush()
+                project_ids = _spread(list(projects), ROTATION)
+                db.session.execute(sa.insert(t["qual_project_member"]), [
+                    {"project_id": pid, "user_id": manager.id, "privilege": "manage"} for pid in project_ids])
+                db.session.commit()
+            data = Scale(application, db.engine, counts, [tuple(c) for c in _spread(clinics, ROTATION)],
+                         _spread(list(documents), ROTATION), project_ids, list(analysts), build)
+            db.session.remove()
+        yield data
+        _write_summary(data)
 
 def _client(scale: Scale, email: str):
     client = scale.app.test_client()

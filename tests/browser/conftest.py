@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
-from app.audit import acting_as
-from app.db import db
-from tests.conftest import _database_url, _drop_schema
+from tests.conftest import own_database_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,28 +22,17 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def live_server():
     """The demo platform on 127.0.0.1:<free port>, in a thread, on its own database."""
-    from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
     from app.demo import seed
 
-    url, schema = _database_url()
-    application = create_app({"TESTING": False, "SECRET_KEY": "browser-tests", "SQLALCHEMY_DATABASE_URI": url,
-                              "WTF_CSRF_ENABLED": True})
-    with application.app_context():
-        upgrade()
-        with acting_as("browser-tests:seed-demo"):
-            seed(application)
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with application.app_context():
-        db.engine.dispose()
-    if schema:
-        _drop_schema(schema)
+    config = {"TESTING": False, "SECRET_KEY": "browser-tests", "WTF_CSRF_ENABLED": True}
+    with own_database_app(config, seed=seed, actor="browser-tests:seed-demo") as application:
+        server = make_server("127.0.0.1", 0, application, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}"
+        server.shutdown()
 
 
 @pytest.fixture(scope="session")
