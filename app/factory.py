@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # GET only (POST is refused with 405); tokens, not cookies, authenticate scripts
     app.extensions["mio.demo_seeders"] = []
     app.extensions["mio.nav"] = []
+    app.extensions["mio.work"] = []
     from app.main import add_nav
     from app.models import Role
 

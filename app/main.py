@@ -38,7 +38,12 @@ def nav_for(user) -> list[NavItem]:
 @bp.route("/")
 @login_required
 def home():
-    return render_template("home.html", nav_items=nav_for(current_user))
+    """Each role's work queues (``app.worklist``): counts and links straight to the work; the navigation stays in
+    the layout."""
+    from app.worklist import work_for
+
+    queues = work_for(current_user)
+    return render_template("home.html", queues=queues, pending=sum(q.count for q in queues))
 
 
 @bp.route("/healthz")

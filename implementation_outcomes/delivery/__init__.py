@@ -21,5 +21,12 @@ def init_app(app: Flask) -> None:
     add_nav(app, "Training cases", "delivery.index", (Role.AGENCY_STAFF,), order=21)
     add_nav(app, "Fidelity", "delivery.fidelity_index", (Role.DIRECTOR, Role.FIDELITY_CODER), order=22)
     add_nav(app, "My coding queue", "delivery.coder_queue", (Role.FIDELITY_CODER,), order=23)
+    from app.worklist import add_work
+    from implementation_outcomes.delivery import worklist
+
+    add_work(app, (Role.FIDELITY_CODER,), worklist.sessions_to_rate, order=10)
+    add_work(app, (Role.TRIAL_STAFF,), worklist.awaiting_randomization, order=10)
+    add_work(app, (Role.TRIAL_STAFF,), worklist.awaiting_counselor, order=11)
+    add_work(app, (Role.DIRECTOR,), worklist.fidelity_below_line, order=12)
     app.cli.add_command(outcomes)
     app.extensions["mio.demo_seeders"].append(seed_delivery)

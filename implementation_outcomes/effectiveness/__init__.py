@@ -24,4 +24,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(effectiveness_command)
     add_nav(app, "Assessments", "effectiveness.index", (Role.TRIAL_STAFF, Role.DIRECTOR, Role.OUTCOME_ASSESSOR),
             order=24)
+    from app.worklist import add_work
+    from implementation_outcomes.effectiveness import worklist
+
+    add_work(app, (Role.TRIAL_STAFF, Role.OUTCOME_ASSESSOR), worklist.assessments_due, order=12)
     add_nav(app, "Effectiveness", "effectiveness.results_page", results.RESULTS_ROLES, order=6)

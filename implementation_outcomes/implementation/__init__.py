@@ -32,6 +32,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_nav(app, "Adoption & activities", "implementation.overview", VIEW_ROLES, order=30)
     add_nav(app, "Strategies", "implementation.strategies", VIEW_ROLES, order=31)
+    from app.models import Role
+    from app.worklist import add_work
+    from implementation_outcomes.implementation import worklist
+
+    add_work(app, (Role.DIRECTOR,), worklist.adoption_contradictions, order=14)
     app.extensions["mio.demo_seeders"].append(seed_demo)
 
     from readiness.application.signals import counselors_eligible

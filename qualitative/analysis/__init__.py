@@ -21,6 +21,14 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     add_nav(app, "Qualitative analysis", "analysis.index", QUAL_ROLES, order=41)
+    from app.models import Role
+    from app.worklist import add_work
+    from qualitative.analysis import worklist
+
+    add_work(app, (Role.DIRECTOR,), worklist.uncoded_backlog, order=13)
+    for order, provider in enumerate((worklist.documents_to_code, worklist.suggestions_to_review,
+                                      worklist.blind_samples_waiting, worklist.disagreements), start=10):
+        add_work(app, (Role.ANALYST,), provider, order=order)
     register_commands(app)
     app.config.setdefault("QDPX_SYNC_CODINGS", 20000)
     app.extensions["mio.demo_seeders"].append(seed_analysis)

@@ -23,4 +23,9 @@ def init_app(app):
     app.register_blueprint(bp)
     add_nav(app, "Application", "application.mine", (Role.AGENCY_STAFF,), order=20)
     add_nav(app, "Applications", "application.index", (Role.DIRECTOR,), order=20)
+    from app.worklist import add_work
+    from readiness.application import worklist
+
+    add_work(app, (Role.DIRECTOR,), worklist.applications_to_review, order=10)
+    add_work(app, (Role.AGENCY_STAFF,), worklist.application_to_finish, order=10)
     app.extensions["mio.demo_seeders"].append(seed_demo)

@@ -22,6 +22,11 @@ def init_app(app: Flask) -> None:
     add_nav(app, "Readiness surveys", "readiness_surveys.waves", (Role.DIRECTOR,), order=20)
     add_nav(app, "Readiness profiles", "readiness_profiles.index", (Role.DIRECTOR,), order=21)
     add_nav(app, "Instruments", "readiness_instruments.index", (Role.DIRECTOR,), order=22)
+    from app.worklist import add_work
+    from readiness.surveys import worklist
+
+    add_work(app, (Role.DIRECTOR,), worklist.waves_closing, order=11)
+    add_work(app, (Role.AGENCY_STAFF,), worklist.open_surveys, order=11)
     profile_views.register_api(app)
     cli.register(app)
     app.extensions["mio.demo_seeders"].append(demo.seed)
