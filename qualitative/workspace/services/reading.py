@@ -180,7 +180,8 @@ def coding_dicts(document: Document, user, coding_ids) -> list[dict]:
 def codings_etag(document: Document, user) -> str:
     """A validator for ``codings_payload(document, user)``: it changes whenever a visible coding is added, removed
     or changed (each change raises ``Coding.version``; a new coding has a new, larger id), when a memo on one of them
-    is added or removed, and when the reader's blind status flips. Two aggregate queries over the document's index;
+    is added or removed, when a coder is renamed, and when the reader's blind status flips. Two aggregate queries
+    over the document's index and one over its coders;
     the payload itself is not built."""
     visible = visible_codings_filter(user, document)
     codings = db.session.execute(scope(
@@ -192,5 +193,11 @@ def codings_etag(document: Document, user) -> str:
         .where(Memo.project_id == document.project_id, Memo.target_type == "coding",
                Memo.target_id.in_(sa.select(Coding.id).where(Coding.document_id == document.id, visible)),
                visible_memos_clause(user, document.project_id))).one()
-    key = f"{document.id}|{user.id}|{codes_blind(user, document)}|{document.deidentification}|{tuple(codings)}|{tuple(memos)}"
+    # the payload names each coding's coder: a renamed coder changes it (a document has few coders, so this is small)
+    coders = db.session.execute(
+        sa.select(User.id, User.name).where(User.id.in_(
+            sa.select(Coding.coder_id).where(Coding.document_id == document.id, visible).distinct()))
+        .order_by(User.id)).all()
+    key = (f"{document.id}|{user.id}|{codes_blind(user, document)}|{document.deidentification}|{tuple(codings)}"
+           f"|{tuple(memos)}|{[tuple(c) for c in coders]}")
     return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -154,6 +154,13 @@ def test_poll_with_etag_answers_304_until_something_changes(
     )
     assert created.status_code == 201
     etag = changed(etag)
+    # the payload names each coding's coder: renaming a coder changes it
+    manager = db.session.get(type(people["manager"]), people["manager"].id)
+    manager.name = "Renamed Coder"
+    db.session.commit()
+    renamed = _poll(client, document_id, etag)
+    assert renamed.status_code == 200 and "Renamed Coder" in renamed.get_data(as_text=True)
+    etag = renamed.headers["ETag"]
 
     # the ETag is per reader: another user's poll with this one's ETag gets the full payload
     reader = app.test_client()
