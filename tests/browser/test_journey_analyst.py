@@ -129,7 +129,7 @@ def test_analyst_journey(page, screenshot, tmp_path):
     _drag_select(page, turn_selector, SELECTION)
     assert SELECTION[:20] in page.locator(".selection-info").inner_text()
     page.get_by_label("Find a code").fill("Available Resources")
-    page.locator("#code-list li.match input[type=checkbox]").first.check()
+    page.locator('#code-list li.match[data-codable="true"]').first.click()
     screenshot(page, "journey3-07-selection-and-picker")
     with page.expect_response(re.compile(rf"/documents/{document_id}/codings$")) as created:
         page.get_by_role("button", name="Apply codes").click()

@@ -63,7 +63,7 @@ def test_coding_changes_apply_deltas_and_polls_revalidate(browser, live_server):
     turn.focus()
     turn.press("Shift+End")
     page.get_by_label("Find a code").fill("Available Resources")
-    page.locator("#code-list li.match input[type=checkbox]").first.check()
+    page.locator('#code-list li.match[data-codable="true"]').first.click()
     with page.expect_response(re.compile(rf"/documents/{document_id}/codings$")) as created:
         page.get_by_role("button", name="Apply codes").click()
     assert created.value.status == 201
@@ -110,12 +110,12 @@ def test_coding_changes_apply_deltas_and_polls_revalidate(browser, live_server):
     answer = second.evaluate("""async () => {
         const root = document.querySelector("[data-workspace]");
         const turn = document.querySelector(".utterance");
-        const code = document.querySelector("#code-list input[type=checkbox]");
+        const code = document.querySelector('#code-list li[data-codable="true"]');
         const response = await fetch(root.getAttribute("data-create-url"), {method: "POST", credentials: "same-origin",
           headers: {"Content-Type": "application/json", "Accept": "application/json",
                     "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content},
           body: JSON.stringify({turn_id: Number(turn.getAttribute("data-turn-id")), start: 0, end: 5,
-                                code_ids: [Number(code.value)]})});
+                                code_ids: [Number(code.getAttribute("data-code-id"))]})});
         return {status: response.status, body: await response.json()};
     }""")
     assert answer["status"] == 201, answer

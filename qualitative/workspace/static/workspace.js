@@ -34,7 +34,7 @@
     el.__text = el.textContent;
     byTurn[el.getAttribute("data-turn-id")] = el;
   });
-  document.querySelectorAll(".code-list li[data-code-id]").forEach(function (li) {
+  document.querySelectorAll("#code-list li[data-code-id]").forEach(function (li) {
     var colour = li.getAttribute("data-color");
     state.codes[li.getAttribute("data-code-id")] = { label: li.getAttribute("data-label"), color: colour };
     if (/^#[0-9a-fA-F]{6}$/.test(colour)) { li.style.setProperty("--code-color", colour); }
@@ -100,7 +100,7 @@
   function refreshDetail() {
     if (state.active !== null) {
       var still = findCoding(state.active);
-      if (still) { openDetail(still); } else { closeDetail(); }
+      if (still) { openDetail(still, null, true); } else { closeDetail(false); }
     }
   }
 
@@ -202,7 +202,7 @@
       button.className = "coding-button";
       button.textContent = code.label;
       button.setAttribute("aria-label", code.label + ", coded by " + c.coder + (c.mine ? " (you)" : "") + ": show");
-      button.addEventListener("click", function () { openDetail(c); });
+      button.addEventListener("click", function () { openDetail(c, button); });
       var coder = document.createElement("abbr");
       coder.className = "coder";
       coder.title = c.coder;
@@ -224,6 +224,7 @@
     var codings = visibleCodings();
     utterances.forEach(function (el) { renderTurn(el, codings); });
     document.querySelectorAll("ul.margin[data-turn-id]").forEach(function (list) { renderMargin(list, codings); });
+    updateCounts();
   }
 
   function renderTurns(turnIds) {
@@ -233,6 +234,7 @@
       var list = document.querySelector('ul.margin[data-turn-id="' + turnId + '"]');
       if (list) { renderMargin(list, codings); }
     });
+    updateCounts();
   }
 
   // --- offsets within an utterance (UTF-16 code units, as DOM ranges count) ---------------------------------
@@ -363,7 +365,7 @@
       if (hl && window.getSelection().isCollapsed) {
         var id = Number((hl.getAttribute("data-codings") || "").split(" ")[0]);
         var coding = findCoding(id);
-        if (coding) { openDetail(coding); }
+        if (coding) { openDetail(coding, el); }
       }
     });
   });
@@ -372,53 +374,154 @@
     if (sel && sel.rangeCount && (utteranceOf(sel.anchorNode) || utteranceOf(sel.focusNode))) { readSelection(); }
   });
 
-  // --- code picker -------------------------------------------------------------------------------------------
+  // --- code picker: an ARIA tree (flat items with aria-level), multi-select, filter as you type ----------------
+  var treeItems = codeList ? Array.prototype.slice.call(codeList.querySelectorAll('[role="treeitem"]')) : [];
+  var codeTip = document.getElementById("code-tip");
+  var pickedInfo = document.getElementById("code-picked");
+
+  function depthOf(li) { return Number(li.getAttribute("data-depth")) || 0; }
+
+  function descendantsOf(li) {
+    var out = [], depth = depthOf(li);
+    for (var j = treeItems.indexOf(li) + 1; j < treeItems.length && depthOf(treeItems[j]) > depth; j += 1) { out.push(treeItems[j]); }
+    return out;
+  }
+
+  function collapsedAbove(li) {
+    // hidden by a collapsed ancestor (walk up through the lower levels before it)
+    var depth = depthOf(li);
+    for (var j = treeItems.indexOf(li) - 1; j >= 0 && depth > 0; j -= 1) {
+      var d = depthOf(treeItems[j]);
+      if (d < depth) {
+        if (treeItems[j].getAttribute("aria-expanded") === "false") { return true; }
+        depth = d;
+      }
+    }
+    return false;
+  }
+
   function filterCodes() {
     var query = (codeSearch.value || "").trim().toLowerCase();
-    var items = Array.prototype.slice.call(codeList.querySelectorAll("li[data-code-id]"));
-    items.forEach(function (li) {
+    treeItems.forEach(function (li) {
       var matches = !query || li.getAttribute("data-search").indexOf(query) !== -1;
-      li.hidden = !matches;
+      li.hidden = query ? !matches : collapsedAbove(li);
       li.classList.toggle("match", !!query && matches);
     });
-    // keep the headings of visible codes
-    if (query) {
-      items.forEach(function (li) {
-        if (!li.hidden) {
-          var depth = Number((li.className.match(/depth-(\d)/) || [0, 0])[1]);
-          for (var j = items.indexOf(li) - 1; j >= 0 && depth > 0; j -= 1) {
-            var d = Number((items[j].className.match(/depth-(\d)/) || [0, 0])[1]);
-            if (d < depth) { items[j].hidden = false; depth = d; }
-          }
+    if (query) {  // keep the headings of visible codes, as context
+      treeItems.forEach(function (li) {
+        if (li.hidden) { return; }
+        var depth = depthOf(li);
+        for (var j = treeItems.indexOf(li) - 1; j >= 0 && depth > 0; j -= 1) {
+          var d = depthOf(treeItems[j]);
+          if (d < depth) { treeItems[j].hidden = false; depth = d; }
         }
       });
     }
+    var focusable = treeItems.filter(function (li) { return li.getAttribute("tabindex") === "0"; })[0];
+    if (!focusable || focusable.hidden) { rove(visibleItems()[0]); }
   }
 
-  function checkedCodes() {
-    return Array.prototype.slice.call(codeList.querySelectorAll("input[type=checkbox]:checked")).map(function (box) {
-      return Number(box.value);
+  function visibleItems() { return treeItems.filter(function (li) { return !li.hidden; }); }
+
+  function rove(li, focus) {
+    if (!li) { return; }
+    treeItems.forEach(function (other) { other.setAttribute("tabindex", other === li ? "0" : "-1"); });
+    if (focus) { li.focus(); }
+  }
+
+  function setExpanded(li, open) {
+    if (!li.hasAttribute("aria-expanded")) { return; }
+    li.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!(codeSearch.value || "").trim()) {
+      descendantsOf(li).forEach(function (child) { child.hidden = collapsedAbove(child); });
+    }
+  }
+
+  function pickedCodes() {
+    return treeItems.filter(function (li) { return li.getAttribute("aria-selected") === "true"; }).map(function (li) {
+      return Number(li.getAttribute("data-code-id"));
+    });
+  }
+
+  function showPicked() {
+    if (!pickedInfo) { return; }
+    var labels = treeItems.filter(function (li) { return li.getAttribute("aria-selected") === "true"; })
+      .map(function (li) { return li.getAttribute("data-label"); });
+    pickedInfo.textContent = labels.length ? "Picked: " + labels.join("; ") : "";
+  }
+
+  function togglePick(li) {
+    if (li.getAttribute("data-codable") !== "true") { setExpanded(li, li.getAttribute("aria-expanded") === "false"); return; }
+    li.setAttribute("aria-selected", li.getAttribute("aria-selected") === "true" ? "false" : "true");
+    showPicked();
+  }
+
+  function clearPicks() {
+    treeItems.forEach(function (li) { if (li.hasAttribute("aria-selected")) { li.setAttribute("aria-selected", "false"); } });
+    showPicked();
+  }
+
+  function showTip(li) {
+    if (!codeTip) { return; }
+    var note = li ? document.getElementById("code-note-" + li.getAttribute("data-code-id")) : null;
+    if (!note) { codeTip.hidden = true; return; }
+    codeTip.textContent = "";
+    var title = document.createElement("strong");
+    title.className = "tip-title";
+    title.textContent = li.getAttribute("data-label");
+    codeTip.appendChild(title);
+    Array.prototype.forEach.call(note.querySelectorAll(".note-line"), function (line) {
+      var p = document.createElement("p");
+      p.textContent = line.textContent.trim();
+      codeTip.appendChild(p);
+    });
+    codeTip.hidden = false;
+    // beside the item: to the left of the sidebar, level with the item (clamped to the window)
+    var rect = li.getBoundingClientRect();
+    var top = Math.max(8, Math.min(rect.top, window.innerHeight - codeTip.offsetHeight - 8));
+    codeTip.style.setProperty("top", top + "px");
+    codeTip.style.setProperty("left", Math.max(8, rect.left - codeTip.offsetWidth - 12) + "px");
+  }
+
+  // the counts beside the codes follow the codings the page holds (the visible ones)
+  function updateCounts() {
+    if (!codeList) { return; }
+    var counts = {};
+    visibleCodings().forEach(function (c) { counts[c.code_id] = (counts[c.code_id] || 0) + 1; });
+    treeItems.forEach(function (li) {
+      if (li.getAttribute("data-codable") !== "true") { return; }
+      var n = li.querySelector(".code-count .n");
+      if (n) { n.textContent = String(counts[li.getAttribute("data-code-id")] || 0); }
     });
   }
 
   function applyCodes() {
     if (!state.selection) { say("Select some text in a turn first.", true); return; }
-    var ids = checkedCodes();
+    var ids = pickedCodes();
     if (!ids.length) {
-      // the first code that matches the search itself (headings shown only as context do not count)
-      var first = codeList.querySelector("li.match[data-code-id] input[type=checkbox]");
-      if (first && codeSearch.value.trim()) { ids = [Number(first.value)]; }
+      // the focused code, else the first code that matches the search itself (headings shown as context do not count)
+      var focused = document.activeElement;
+      if (focused && focused.getAttribute && focused.getAttribute("role") === "treeitem" && focused.getAttribute("data-codable") === "true") {
+        ids = [Number(focused.getAttribute("data-code-id"))];
+      } else if (codeSearch.value.trim()) {
+        var first = codeList.querySelector('li.match[data-codable="true"]');
+        if (first) { ids = [Number(first.getAttribute("data-code-id"))]; }
+      }
     }
-    if (!ids.length) { say("Tick one or more codes (or type to find one and press Enter).", true); return; }
+    if (!ids.length) { say("Pick one or more codes (or type to find one and press Enter).", true); return; }
+    codeSelection(ids);
+  }
+
+  function codeSelection(ids) {
     var selection = state.selection;
-    request("POST", root.getAttribute("data-create-url"), {
+    return request("POST", root.getAttribute("data-create-url"), {
       turn_id: selection.turnId, start: selection.start, end: selection.end, code_ids: ids
     }).then(function (result) {
       if (!result.ok) { say(result.data.error || result.data.detail || "The coding was not saved.", true); return; }
       applyDelta(result.data.created, []);
       var labels = result.data.created.map(function (c) { return (state.codes[c.code_id] || {}).label; });
       say("Coded with " + labels.join(", ") + "." + (result.data.skipped.length ? " " + result.data.skipped.join(" ") : ""));
-      codeList.querySelectorAll("input[type=checkbox]:checked").forEach(function (box) { box.checked = false; });
+      clearPicks();
       codeSearch.value = "";
       filterCodes();
       window.getSelection().removeAllRanges();
@@ -429,37 +532,104 @@
     }).catch(function () { say("The server could not be reached; nothing was saved.", true); });
   }
 
+  function onTreeKey(event) {
+    var li = event.target.closest ? event.target.closest('[role="treeitem"]') : null;
+    if (!li) { return; }
+    var items = visibleItems();
+    var i = items.indexOf(li);
+    var key = event.key;
+    if (key === "ArrowDown" || key === "ArrowUp") {
+      event.preventDefault();
+      if (key === "ArrowUp" && i === 0) { codeSearch.focus(); return; }
+      rove(items[Math.max(0, Math.min(items.length - 1, i + (key === "ArrowDown" ? 1 : -1)))], true);
+    } else if (key === "Home" || key === "End") {
+      event.preventDefault();
+      rove(key === "Home" ? items[0] : items[items.length - 1], true);
+    } else if (key === "ArrowRight") {
+      event.preventDefault();
+      if (li.getAttribute("aria-expanded") === "false") { setExpanded(li, true); } else if (li.hasAttribute("aria-expanded")) { rove(items[i + 1], true); }
+    } else if (key === "ArrowLeft") {
+      event.preventDefault();
+      if (li.getAttribute("aria-expanded") === "true") { setExpanded(li, false); return; }
+      for (var j = i - 1; j >= 0; j -= 1) { if (depthOf(items[j]) < depthOf(li)) { rove(items[j], true); return; } }
+    } else if (key === " ") {
+      event.preventDefault();
+      togglePick(li);
+    } else if (key === "Enter") {
+      event.preventDefault();
+      applyCodes();
+    } else if (key === "Escape") {
+      if (state.selection) { event.preventDefault(); state.selection.el.focus(); }
+    }
+  }
+
   if (codeList && codeSearch && canCode) {
     codeSearch.addEventListener("input", filterCodes);
     codeSearch.addEventListener("keydown", function (event) {
       if (event.key === "Enter") { event.preventDefault(); applyCodes(); }
       if (event.key === "ArrowDown") {
-        var first = codeList.querySelector("li.match[data-code-id] input[type=checkbox]") ||
-          codeList.querySelector("li[data-code-id]:not([hidden]) input[type=checkbox]");
-        if (first) { event.preventDefault(); first.focus(); }
+        var first = codeList.querySelector('li.match[data-codable="true"]') || visibleItems()[0];
+        if (first) { event.preventDefault(); rove(first, true); }
       }
       if (event.key === "Escape" && state.selection) { state.selection.el.focus(); }
     });
-    codeList.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") { event.preventDefault(); applyCodes(); }
+    codeList.addEventListener("keydown", onTreeKey);
+    codeList.addEventListener("click", function (event) {
+      var li = event.target.closest ? event.target.closest('[role="treeitem"]') : null;
+      if (!li) { return; }
+      rove(li, true);
+      togglePick(li);
+    });
+    codeList.addEventListener("focusin", function (event) {
+      var li = event.target.closest ? event.target.closest('[role="treeitem"]') : null;
+      if (li) { showTip(li); }
+    });
+    codeList.addEventListener("focusout", function () { if (codeTip) { codeTip.hidden = true; } });
+    codeList.addEventListener("mouseover", function (event) {
+      var li = event.target.closest ? event.target.closest('[role="treeitem"]') : null;
+      if (li) { showTip(li); }
+    });
+    codeList.addEventListener("mouseleave", function () {
+      var focused = document.activeElement;
+      if (focused && focused.getAttribute && focused.getAttribute("role") === "treeitem") { showTip(focused); } else if (codeTip) { codeTip.hidden = true; }
     });
     document.getElementById("apply-codes").addEventListener("click", applyCodes);
   }
 
-  // --- the coding detail panel -------------------------------------------------------------------------------
-  function openDetail(coding) {
+  // --- the coding detail: a popover beside the highlight (or margin label) that opened it ----------------------
+  var opener = null;  // the element focus returns to when the popover closes
+  var openerTurn = null;  // its turn's utterance, should the opener be redrawn meanwhile (a margin button)
+
+  function anchorFor(coding) {
+    var hl = document.querySelector('.utterance .hl[data-codings~="' + coding.id + '"]');
+    return hl || document.getElementById("coding-" + coding.id);
+  }
+
+  function placeDetail(anchor) {
+    if (!anchor) { return; }
+    var box = root.getBoundingClientRect();
+    var rect = anchor.getBoundingClientRect();
+    var width = detail.offsetWidth || 360;
+    var left = Math.max(0, Math.min(rect.left - box.left, box.width - width));
+    detail.style.setProperty("top", (rect.bottom - box.top + 6) + "px");
+    detail.style.setProperty("left", left + "px");
+  }
+
+  function openDetail(coding, from, keepFocus) {
     if (!detail) { return; }
+    var first = state.active !== coding.id || detail.hidden;
     state.active = coding.id;
+    if (from) { opener = from; }
+    if (from || !openerTurn) { openerTurn = coding.pieces.length ? byTurn[coding.pieces[0].turn_id] : null; }
     var code = state.codes[coding.code_id] || { label: "code " + coding.code_id };
     detail.hidden = false;
     detail.querySelector(".detail-code").textContent = code.label;
-    var piece = coding.pieces[0];
-    var el = piece ? byTurn[piece.turn_id] : null;
     var quote = detail.querySelector(".detail-quote");
-    quote.textContent = el ? coding.pieces.map(function (p) { return byTurn[p.turn_id] ? byTurn[p.turn_id].__text.slice(p.start, p.end) : ""; }).join(" … ") : "";
+    quote.textContent = coding.pieces.map(function (p) { return byTurn[p.turn_id] ? byTurn[p.turn_id].__text.slice(p.start, p.end) : ""; }).join(" … ");
     setColour(quote, code.color);
     detail.querySelector(".detail-coder").textContent = "Coded by " + coding.coder + (coding.mine ? " (you)" : " — read-only") +
-      (coding.source !== "manual" ? " · from an auto-coding suggestion" : "");
+      (coding.source !== "manual" ? " · from an auto-coding suggestion" : "") +
+      (coding.pieces.length > 1 ? " · spans " + coding.pieces.length + " turns" : "");
     detail.querySelector(".detail-edit").hidden = !(coding.mine && canCode);
     var select = document.getElementById("detail-code-select");
     if (select) { select.value = String(coding.code_id); }
@@ -468,16 +638,23 @@
       "&next=" + encodeURIComponent(root.getAttribute("data-page-url") + "#coding-" + coding.id);
     memo.textContent = coding.memos ? "Memos on this coding (" + coding.memos + ")" : "Write a memo on this coding";
     renderAll();
-    var item = document.getElementById("coding-" + coding.id);
-    if (item && item.scrollIntoView && document.activeElement && !detail.contains(document.activeElement)) {
-      item.scrollIntoView({ block: "nearest" });
+    placeDetail(anchorFor(coding) || opener);
+    if (first && !keepFocus) {
+      var target = (coding.mine && canCode && select) ? select : detail.querySelector(".detail-close");
+      target.focus();
     }
   }
 
-  function closeDetail() {
+  function closeDetail(returnFocus) {
     state.active = null;
     if (detail) { detail.hidden = true; }
     renderAll();
+    if (returnFocus) {
+      var back = opener && document.body.contains(opener) ? opener : openerTurn;
+      if (back) { back.focus(); }
+    }
+    opener = null;
+    openerTurn = null;
   }
 
   function update(coding, body) {
@@ -496,8 +673,8 @@
 
   function onDetail(action) {
     var coding = findCoding(state.active);
-    if (!coding) { closeDetail(); return; }
-    if (action === "close") { closeDetail(); return; }
+    if (!coding) { closeDetail(true); return; }
+    if (action === "close") { closeDetail(true); return; }
     if (action === "code") {
       update(coding, { code_id: Number(document.getElementById("detail-code-select").value) });
       return;
@@ -510,9 +687,8 @@
           if (result.status === 409) { state.signature = ""; load(true, true); }
           return;
         }
-        state.active = null;
-        detail.hidden = true;
         applyDelta([], [result.data.deleted]);
+        closeDetail(true);
         say("Removed the coding.");
       }).catch(function () { say("The server could not be reached; nothing was removed.", true); });
       return;
@@ -551,6 +727,13 @@
     detail.addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest("[data-detail]") : null;
       if (button) { onDetail(button.getAttribute("data-detail")); }
+    });
+    detail.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); closeDetail(true); }
+    });
+    window.addEventListener("resize", function () {
+      var coding = state.active !== null ? findCoding(state.active) : null;
+      if (coding && !detail.hidden) { placeDetail(anchorFor(coding) || opener); }
     });
   }
 
