@@ -178,13 +178,36 @@ def read_qdc_upload(project: QualProject, data: bytes, dotted: bool = False) -> 
         tree_codes, sets = read_qdc(data)
     except RefiQdaError as exc:
         raise CodebookImportError(f"not a readable REFI-QDA codebook: {exc}") from None
-    known = {stable_guid("code", c.key): c.key for c in codes(project)}
+    project_codes = codes(project)
+    known = {stable_guid("code", c.key): c.key for c in project_codes}
     known.update({stable_guid("code", c["key"]): c["key"] for c in _cfir()})
     used: set[str] = set(known.values())
+    # A file from another tool has its own GUIDs: re-importing it (or a later export of the same codebook) must find
+    # the codes it made the first time, by their place in the tree (the names from the root, case and spaces aside).
+    by_id = {c.id: c for c in project_codes}
+
+    def path_of(code: Code) -> tuple[str, ...]:
+        names: list[str] = []
+        seen: set[int] = set()
+        while code is not None and code.id not in seen:
+            seen.add(code.id)
+            names.append(_fold(code.name))
+            code = by_id.get(code.parent_id)
+        return tuple(reversed(names))
+
+    by_path: dict[tuple[str, ...], str] = {}
+    for c in project_codes:
+        by_path.setdefault(path_of(c), c.key)
+    file_paths: dict[int, tuple[str, ...]] = {}
+    stack = [(c, ()) for c in tree_codes]
+    while stack:
+        item, above = stack.pop()
+        file_paths[id(item)] = (*above, _fold(item.name))
+        stack.extend((child, file_paths[id(item)]) for child in item.children)
 
     def key_for(code) -> str:
         if code.guid not in known:
-            known[code.guid] = key_from_name(code.name, used, upper=True)
+            known[code.guid] = by_path.get(file_paths[id(code)]) or key_from_name(code.name, used, upper=True)
         return known[code.guid]
 
     code_rows = qda_codes_to_rows(tree_codes, key_for)
@@ -202,6 +225,10 @@ def read_qdc_upload(project: QualProject, data: bytes, dotted: bool = False) -> 
         groups.append({"name": name, "description": item.description or None,
                        "keys": [known[g] for g in item.code_refs]})
     return code_rows, groups
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 def import_groups(project: QualProject, groups: list[dict]) -> int:

@@ -186,3 +186,33 @@ def test_foreign_qdc_codes_get_keys_from_their_names(client, login, people, proj
     assert codes["TRANSPORT-PROBLEMS"].definition == "Rides" and not codes["BARRIERS"].codable
     broken = _upload(client, project, "broken.qdc", b"<CodeBook><Codes>")
     assert broken.status_code == 400 and b"not a readable REFI-QDA codebook" in broken.data
+
+
+def test_reimporting_a_foreign_qdc_finds_its_codes_instead_of_duplicating_them(client, login, people, project):
+    """A foreign tool's GUIDs are not this platform's ``stable_guid``: the second import of the same file, or of the
+    same codebook exported again with fresh GUIDs (as ATLAS.ti does), must update the codes by their place in the tree
+    (names from the root), not add ``BARRIERS-2``. A same-named code under another parent stays a separate code."""
+    def qdc(barriers: str, transport: str, name: str = "Transport problems", rides: str = "Rides") -> bytes:
+        return f"""<?xml version="1.0" encoding="utf-8"?>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="ATLAS.ti"><Codes>
+ <Code guid="{barriers}" name="Barriers" isCodable="false">
+  <Code guid="{transport}" name="{name}" isCodable="true"><Description>{rides}</Description></Code>
+ </Code>
+ <Code guid="0b3e7c3a-4d9f-4a0c-9c63-3e4f5a6b7c82" name="Facilitators" isCodable="false">
+  <Code guid="1c4f8d4b-5e0a-4b1d-8d74-4f5a6b7c8d93" name="Transport problems" isCodable="true"/>
+ </Code></Codes></CodeBook>""".encode()
+
+    login(people["manager"])
+    first = qdc("6f1c5a1e-2b7d-4e8a-9a41-1c2f3d4e5f60", "7a2d6b2f-3c8e-4f9b-8b52-2d3e4f5a6b71")
+    assert _upload(client, project, "atlas.qdc", first).status_code == 302
+    before = _codes(project)
+    assert _upload(client, project, "atlas.qdc", first).status_code == 302
+    again = qdc("9e0a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b", "8d9e0f1a-2b3c-4d4e-9f5a-6b7c8d9e0f1a",
+                name="  transport   PROBLEMS ", rides="Rides and bus fares")
+    response = _upload(client, project, "atlas-again.qdc", again)
+    assert response.status_code == 302
+    after = _codes(project)
+    assert set(after) == set(before), sorted(set(after) - set(before))
+    assert after["TRANSPORT-PROBLEMS"].definition == "Rides and bus fares"
+    under = {c.parent.key for c in after.values() if c.name.strip().casefold().startswith("transport")}
+    assert under == {"BARRIERS", "FACILITATORS"}
