@@ -40,6 +40,7 @@ __all__ = [
     "ParsedTranscript",
     "TranscriptFormatError",
     "Turn",
+    "limit_problem",
     "parse_transcript",
 ]
 
@@ -134,14 +135,21 @@ def parse_transcript(filename: str, data: bytes, max_bytes: int = DEFAULT_MAX_BY
 
 
 def _check_limits(filename: str, parsed: ParsedTranscript, limits: TranscriptLimits) -> None:
-    if len(parsed.text) > limits.chars:
-        raise TranscriptFormatError(f"{filename}: {len(parsed.text):,} characters is over the {limits.chars:,}-"
-                                    "character limit of one transcript; split it into parts")
-    if len(parsed.turns) > limits.turns:
-        raise TranscriptFormatError(f"{filename}: {len(parsed.turns):,} turns is over the {limits.turns:,}-turn "
-                                    "limit of one transcript; split it into parts")
-    speakers = len(parsed.speakers)
+    problem = (limit_problem(filename, len(parsed.text), 0, 0, limits)
+               or limit_problem(filename, 0, len(parsed.turns), len(parsed.speakers), limits))
+    if problem:
+        raise TranscriptFormatError(problem)
+
+
+def limit_problem(label: str, chars: int, turns: int, speakers: int, limits: TranscriptLimits) -> str | None:
+    """The refusal of a transcript (named ``label``: a file name, or a REFI-QDA source) over one of ``limits``,
+    characters first (they can be counted before the turns are), or ``None``. Every transcript import uses it."""
+    if chars > limits.chars:
+        return (f"{label}: {chars:,} characters is over the {limits.chars:,}-character limit of one transcript; "
+                "split it into parts")
+    if turns > limits.turns:
+        return f"{label}: {turns:,} turns is over the {limits.turns:,}-turn limit of one transcript; split it into parts"
     if speakers > limits.speakers:
-        raise TranscriptFormatError(f"{filename}: {speakers:,} different speaker labels is over the "
-                                    f"{limits.speakers:,}-speaker limit; are the lines' first words read as "
-                                    "speakers? Label turns as “Name: text”")
+        return (f"{label}: {speakers:,} different speaker labels is over the {limits.speakers:,}-speaker limit; are "
+                "the lines' first words read as speakers? Label turns as “Name: text”")
+    return None

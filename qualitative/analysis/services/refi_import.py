@@ -47,6 +47,7 @@ from qualitative.models import (
     Variable,
     VariableValue,
 )
+from qualitative.parsers import limit_problem
 from qualitative.refiqda import (
     READING_LABELS,
     PositionsUndecided,
@@ -57,6 +58,7 @@ from qualitative.refiqda import (
 )
 from qualitative.refiqda.values import format_variable_value
 from qualitative.workspace.services.deidentify import APPLIED, SKIPPED
+from qualitative.workspace.services.transcripts import limits
 
 
 def read_qdpx(data: bytes, positions: str | None = None) -> QdaProject:
@@ -65,11 +67,27 @@ def read_qdpx(data: bytes, positions: str | None = None) -> QdaProject:
     if not data:
         raise AnalysisInputError("The file is empty.", "file")
     try:
-        return import_qdpx(data, positions=positions)
+        qda = import_qdpx(data, positions=positions)
     except PositionsUndecided:
         raise
     except RefiQdaError as exc:
         raise AnalysisInputError(f"This is not a readable REFI-QDA project: {exc}", "file") from None
+    check_limits(qda)
+    return qda
+
+
+def check_limits(qda: QdaProject) -> None:
+    """Each source within the transcript limits of a file import (``transcripts.limits()``: turns, speakers,
+    characters; turns as ``speaker_turns`` reads them on import): else AnalysisInputError naming the source."""
+    bounds = limits()
+    for source in qda.sources:
+        label = f"Source “{source.name or source.guid}” of the .qdpx"
+        problem = limit_problem(label, len(source.text), 0, 0, bounds)
+        if problem is None:
+            turns = speaker_turns(source.text)
+            problem = limit_problem(label, 0, len(turns), len({s for s, _, _ in turns if s}), bounds)
+        if problem:
+            raise AnalysisInputError(f"Nothing imported. {problem}.", "file")
 
 
 def user_label(qda: QdaProject, guid: str | None) -> str:
@@ -220,6 +238,7 @@ def import_project(qda: QdaProject, importer: User, user_map: dict[str, int | No
     other tool). They are then marked de-identified (``applied``), so exports carry them without asking each time;
     the statement, who made it and which documents it covers go to the audit trail and the import memo. Without
     it they are marked ``skipped`` and an export leaves them out unless a manager includes them."""
+    check_limits(qda)
     plans = plan_sources(qda, clinics, default_clinic)
     users = {u.id: u for u in db.session.execute(
         sa.select(User).where(User.id.in_([v for v in user_map.values() if v]))).scalars()}
