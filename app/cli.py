@@ -36,6 +36,8 @@ COMMANDS: dict[str, str] = {
     "seed-demo": "Load the demo: two agencies, four clinics as in the hybrid trial, one account per role (credentials "
     "printed).",
     "shell": "Run a shell in the app context.",
+    "suggestion-quality": "Precision and recall of auto-coding suggestions per construct against the analysts' own "
+    "codings.",
     "worker": "Run background jobs from Redis (needs REDIS_URL); without Redis, jobs run inside the web process.",
 }
 

@@ -3,23 +3,42 @@
 Rule (RULE_VERSION): the text of each speaker turn is lowercased (length-preserving) and lemmatized with spaCy's
 blank English pipeline and lookup lemmatizer (spacy-lookups-data); a PhraseMatcher on lemma sequences finds each
 codebook lexicon term. Every hit is widened to its enclosing speaker turn and hits are merged per code per turn.
+Callers pass only what interviewees said: interviewer and moderator turns are left out (``interviewee_turn``).
 A valence hint comes from cue lemmas within CUE_WINDOW tokens of a hit (barrier cues such as "not", "n't", "no",
 "never", "hard to", "lack of"; facilitator cues such as "help", "support", "easy"), and, when asked for, from the
 VADER compound score of the turn (Hutto & Gilbert 2014; |compound| >= 0.05) if no cue decided it.
-score = 1 - 0.5 ** h where h counts the tokens of all hits for the code in the turn: a monotone confidence for
-sorting, not a probability. Suggestions are never counted as a coder in agreement statistics.
+
+Score (a monotone confidence for ranking, not a probability): score = 1 - exp(-E), with the evidence E of a code
+in a turn the sum, over the *distinct* lexicon terms matched, of
+    strength(t) = (1 + (tokens(t) - 1) / 2) / codes(t)      a phrase is stronger than a word; a term shared by
+                                                             several codes is split between them
+                  x MENTION_WEIGHT for a role construct      naming a role ("counselor", "mom") mentions who, it is
+                  (key starting with a MENTION_PREFIXES)     not evidence of the construct by itself
+                  x idf(t) = ln(1 + N / df(t)) / ln(1 + N)   N turns given, df(t) of them with the term: a word the
+                                                             interviewee uses in most turns is background (1 when
+                                                             in one turn only; a smoothed inverse document
+                                                             frequency, Sparck Jones 1972)
+plus CONTEXT_BONUS when a second distinct term of the same code lies within CUE_WINDOW tokens of a hit (the
+context window). Suggestions under MIN_SCORE are not made. Suggestions are never counted as a coder in agreement
+statistics.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from qualitative.agreement import Span, unit_presence
 
-RULE_VERSION = "cfir-lexicon-2025.1"
+RULE_VERSION = "cfir-lexicon-2026.2"
 CUE_WINDOW = 5  # tokens either side of a hit
+MENTION_PREFIXES: tuple[str, ...] = ("IV.ROLE.",)  # CFIR 2.0 Individuals: Roles subdomain
+MENTION_WEIGHT = 0.3
+CONTEXT_BONUS = 0.5
+MIN_SCORE = 0.5  # one specific word in one turn scores 1 - e^-1 = 0.63; a role word alone 0.26
 VADER_THRESHOLD = 0.05  # Hutto & Gilbert (2014) conventional cut-off for the compound score
 BARRIER_CUES: tuple[str, ...] = (
     "not", "no", "never", "nobody", "nothing", "hard to", "lack of", "lack", "barrier", "struggle", "difficult",
@@ -36,6 +55,8 @@ __all__ = [
     "AutocodeInputError",
     "Autocoder",
     "Suggestion",
+    "interviewee_turn",
+    "is_interviewer_label",
     "lower_same_length",
     "suggestion_quality",
 ]
@@ -75,6 +96,22 @@ def lower_same_length(text: str) -> str:
     if len(low) == len(text):  # no lowercase mapping shortens text, so equal length means aligned
         return low
     return "".join(ch.lower()[0] for ch in text)
+
+
+_INTERVIEWER = re.compile(
+    r"^\s*(?:interviewer|facilitator|co-?facilitator|moderator|note-?taker|researcher)\b", re.IGNORECASE)
+
+
+def is_interviewer_label(label: str | None) -> bool:
+    """"Interviewer", "Facilitator 2", "Moderator": the research team's side of the conversation."""
+    return bool(label) and _INTERVIEWER.match(label) is not None
+
+
+def interviewee_turn(speaker: str | None, participant_id: int | None) -> bool:
+    """The speaker rule: a turn is the interviewee's unless its speaker is not mapped to a participant and its label
+    names the research team (interviewer, facilitator, moderator, note-taker, researcher). Suggestions and joint
+    display exemplar quotes use only interviewee turns."""
+    return participant_id is not None or not is_interviewer_label(speaker)
 
 
 class Autocoder:
@@ -132,11 +169,12 @@ class Autocoder:
             self.matcher.add(label, [self.nlp(term)])
             self._kind[self.nlp.vocab.strings[label]] = (kind, term)
 
-    def suggest(self, text: str, turns: Sequence[Span] | None = None) -> list[Suggestion]:
+    def suggest(self, text: str, turns: Sequence[Span] | None = None, min_score: float = MIN_SCORE) -> list[Suggestion]:
         """Suggestions for ``text`` split into speaker ``turns`` ((start, end) offsets; None = one unit).
 
-        Returns suggestions ordered by turn, then by codebook order; one per code per turn with a hit.
-        Pass turn spans that cover what was said (not the speaker label) so names like "Counselor" do not hit.
+        Returns suggestions ordered by turn, then by codebook order; one per code per turn whose score reaches
+        ``min_score``. Pass turn spans that cover what interviewees said (not the speaker label, not the
+        interviewer's questions) so names like "Counselor" and questions like "To start..." do not hit.
         """
         if turns is None:
             turns = [(0, len(text))]
@@ -144,12 +182,27 @@ class Autocoder:
             if not (0 <= s <= e <= len(text)):
                 raise AutocodeInputError(f"turns[{i}]: ({s}, {e}) is not inside the text of length {len(text)}")
         texts = (lower_same_length(text[s:e]) for s, e in turns)
-        out: list[Suggestion] = []
+        matched = []
+        df: dict[str, int] = {}
         for (start, end), doc in zip(turns, self.nlp.pipe(texts, batch_size=256), strict=True):
-            out.extend(self._turn_suggestions(doc, start, end, text))
+            hits, cues = self._matches(doc)
+            matched.append((start, end, doc, hits, cues))
+            for term in {term for term, _, _ in hits}:
+                df[term] = df.get(term, 0) + 1
+        idf = {term: math.log(1 + len(turns) / n) / math.log(1 + len(turns)) for term, n in df.items()}
+        out: list[Suggestion] = []
+        for start, end, doc, hits, cues in matched:
+            if hits:
+                out.extend(s for s in self._turn_suggestions(doc, start, end, text, hits, cues, idf)
+                           if s.score >= min_score)
         return out
 
-    def _turn_suggestions(self, doc: Any, start: int, end: int, text: str) -> list[Suggestion]:
+    def strength(self, term: str, code: str) -> float:
+        """Lexicon strength of a (lemmatized) term for a code, before idf (see the module docstring)."""
+        weight = (1 + (len(term.split()) - 1) / 2) / len(self._term_codes[term])
+        return weight * MENTION_WEIGHT if code.startswith(MENTION_PREFIXES) else weight
+
+    def _matches(self, doc: Any) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
         hits: list[tuple[str, int, int]] = []
         cues: list[tuple[str, int, int]] = []
         for match_id, s, e in self.matcher(doc):
@@ -158,20 +211,22 @@ class Autocoder:
                 hits.append((term, s, e))
             else:
                 cues.append((kind, s, e))
-        if not hits:
-            return []
+        return hits, cues
+
+    def _turn_suggestions(self, doc: Any, start: int, end: int, text: str, hits, cues,
+                          idf: Mapping[str, float]) -> list[Suggestion]:
         per_code: dict[str, dict[str, Any]] = {}
         for term, s, e in hits:
             votes = {k for k, cs, ce in cues if cs < e + CUE_WINDOW and ce > s - CUE_WINDOW}
             for code in self._term_codes[term]:
                 agg = per_code.setdefault(
-                    code, {"terms": [], "spans": [], "h": 0, "barrier": 0, "facilitator": 0}
+                    code, {"terms": [], "spans": [], "hits": [], "barrier": 0, "facilitator": 0}
                 )
                 if term not in agg["terms"]:
                     agg["terms"].append(term)
                 last = doc[e - 1]
                 agg["spans"].append((start + doc[s].idx, start + last.idx + len(last)))
-                agg["h"] += e - s
+                agg["hits"].append((term, s, e))
                 for k in votes:
                     agg[k] += 1
         compound: float | None = None
@@ -191,7 +246,11 @@ class Autocoder:
                 )
             else:
                 valence = "neutral"
-            score = round(1 - 0.5 ** agg["h"], 6)
+            evidence = sum(self.strength(t, code) * idf[t] for t in agg["terms"])
+            if any(t1 != t2 and s2 < e1 + CUE_WINDOW and e2 > s1 - CUE_WINDOW
+                   for t1, s1, e1 in agg["hits"] for t2, s2, e2 in agg["hits"]):
+                evidence += CONTEXT_BONUS
+            score = round(1 - math.exp(-evidence), 6)
             out.append(Suggestion(code, start, end, agg["terms"], valence, score, sorted(set(agg["spans"]))))
         return out
 

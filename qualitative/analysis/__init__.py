@@ -1,7 +1,7 @@
 """The analysis side of qualitative projects: auto-coding suggestions, inter-coder agreement with blind samples,
 retrieval and matrices, CFIR construct ratings per clinic, and REFI-QDA exchange.
 
-``init_app`` registers the blueprint, the navigation entry, the ``mio`` commands (agreement, export-qdpx,
+``init_app`` registers the blueprint, the navigation entry, the ``mio`` commands (agreement, suggestion-quality, export-qdpx,
 import-qdpx), the background jobs and the demo seeder (which runs after the workspace seeder).
 """
 

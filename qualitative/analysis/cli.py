@@ -16,6 +16,7 @@ from app.exports import csv_text
 from app.models import Clinic, Role, User
 from qualitative.analysis.services import agreement as agreement_service
 from qualitative.analysis.services import refi_export, refi_import
+from qualitative.analysis.services import suggestions as suggestions_service
 from qualitative.analysis.services.common import AnalysisInputError, coders
 from qualitative.models import Privilege, ProjectMember, QualProject
 from qualitative.refiqda import CODEPOINTS, READINGS, PositionsUndecided
@@ -75,6 +76,37 @@ def agreement(project_name: str, coder_names: tuple[str, ...], fmt: str) -> None
     else:
         headers, rows = agreement_service.report_rows(report)
         click.echo(csv_text(headers, rows), nl=False)
+
+
+@click.command("suggestion-quality")
+@click.option("--project", "project_name", required=True, help="Project name.")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=None,
+              help="Count only suggestions scoring at least this (the top of the ranked list).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+@with_appcontext
+def suggestion_quality(project_name: str, min_score: float | None, fmt: str) -> None:
+    """Precision and recall of auto-coding suggestions per construct against the analysts' own codings."""
+    project = _project(project_name)
+    report = suggestions_service.quality(project, min_score=min_score)
+    headers = ["construct", "tp", "fp", "fn", "precision", "recall"]
+
+    def fig(value):
+        return "" if value is None else f"{value:.2f}"
+
+    rows = [[r["path"], r["tp"], r["fp"], r["fn"], fig(r["precision"]), fig(r["recall"])] for r in report["rows"]]
+    if report["overall"] is not None:
+        o = report["overall"]
+        rows.append(["All constructs (pooled)", o["tp"], o["fp"], o["fn"], fig(o["precision"]), fig(o["recall"])])
+    if fmt == "csv":
+        click.echo(csv_text(headers, rows), nl=False)
+        return
+    floor = f"; suggestions scoring >= {min_score:g}" if min_score is not None else ""
+    click.echo(f"Rule {report['rule_version']}; {report['documents']} documents coded by hand; unit = speaker turn"
+               f"{floor}.")
+    width = max([len(headers[0])] + [len(str(r[0])) for r in rows])
+    click.echo(f"{headers[0]:<{width}}  {'tp':>4} {'fp':>4} {'fn':>4} {'prec':>5} {'recall':>6}")
+    for r in rows:
+        click.echo(f"{r[0]:<{width}}  {r[1]:>4} {r[2]:>4} {r[3]:>4} {r[4]:>5} {r[5]:>6}")
 
 
 @click.command("export-qdpx")
@@ -203,3 +235,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(agreement)
     app.cli.add_command(export_qdpx)
     app.cli.add_command(import_qdpx)
+    app.cli.add_command(suggestion_quality)

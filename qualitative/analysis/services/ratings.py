@@ -38,6 +38,7 @@ from qualitative.analysis.services.common import (
     turns_by_document,
 )
 from qualitative.analysis.services.retrieval import SegmentFilter, segments
+from qualitative.autocode import interviewee_turn
 from qualitative.distinguishing import MIXED, distinguishes
 from qualitative.models import Code, Coding, Document, QualProject
 from qualitative.rating_agreement import (
@@ -298,7 +299,9 @@ def construct_ratings_for_clinic(project_id: int, clinic_id: int, viewer) -> lis
 
     Each item: code_id, key, name, path, rating (int or None), mixed, label ("+2".."X"), rationale, and
     exemplars: [{coding_id, document_id, document, speaker, quote}] (the codings linked as evidence that ``viewer``
-    may see: the blind rule leaves out another coder's coding on a document the viewer codes blind). The caller
+    may see: the blind rule leaves out another coder's coding on a document the viewer codes blind; the speaker
+    rule, ``qualitative.autocode.interviewee_turn``, leaves out a coding inside an interviewer's or moderator's
+    turn, so a question is never shown as what a clinic said). The caller
     decides whether the viewer may open the project at all (``qualitative.access.project_for``).
     """
     rows = db.session.execute(sa.select(ConsensusRating).where(
@@ -319,6 +322,8 @@ def construct_ratings_for_clinic(project_id: int, clinic_id: int, viewer) -> lis
     exemplars: dict[int, list[dict]] = defaultdict(list)
     for rating_id, coding, doc in links:
         turn = turn_at(turns[doc.id], coding.start)
+        if turn is not None and not interviewee_turn(turn.speaker, turn.participant_id):
+            continue
         exemplars[rating_id].append({"coding_id": coding.id, "document_id": doc.id, "document": doc.name,
                                      "speaker": turn.speaker if turn else None,
                                      "quote": doc.text[coding.start:coding.end]})

@@ -20,7 +20,7 @@ from app.db import db
 from qualitative.analysis.models import VALENCES, Suggestion, SuggestionStatus
 from qualitative.analysis.services.blind import blinded_document_ids, visible_codings_clause
 from qualitative.analysis.services.common import AnalysisInputError, code_tree, turns_by_document, units
-from qualitative.autocode import RULE_VERSION, Autocoder
+from qualitative.autocode import RULE_VERSION, Autocoder, interviewee_turn
 from qualitative.autocode import Suggestion as AutoSuggestion
 from qualitative.autocode import suggestion_quality as _quality
 from qualitative.models import Code, Coding, Document, QualProject
@@ -51,7 +51,10 @@ def autocode_document(document: Document, autocoder: Autocoder, key_to_id: dict[
                       requested_by_id: int | None) -> dict[str, int]:
     """Suggest codes for one document; returns counts {added, updated, removed, unchanged, decided}."""
     turns = turns_by_document([document.id])[document.id]
-    made = autocoder.suggest(document.text, units(turns, len(document.text)))
+    spoken = [t for t in turns if interviewee_turn(t.speaker, t.participant_id)]
+    # interviewer and moderator turns are never suggested; a document without turns is one unit
+    made = autocoder.suggest(document.text, [(t.start, t.end) for t in spoken] if turns
+                             else units(turns, len(document.text)))
     existing = db.session.execute(
         sa.select(Suggestion).where(Suggestion.document_id == document.id, Suggestion.rule_version == RULE_VERSION)
     ).scalars().all()
@@ -139,6 +142,8 @@ def suggestion_query(project_id: int, user, code_id: int | None = None, document
 
 
 def status_counts(project_id: int, user) -> dict[str, int]:
+    """Suggestions per status as the list shows them (current rule version, blind documents left out): the one
+    count the hub, the list and an in-place decision all read."""
     stmt = suggestion_query(project_id, user, status=None).subquery()
     rows = db.session.execute(sa.select(stmt.c.status, sa.func.count()).group_by(stmt.c.status)).all()
     return {status: 0 for status in SuggestionStatus.ALL} | dict(rows)
@@ -219,25 +224,27 @@ def decide_many(project: QualProject, user, action: str, code_id: int | None = N
 # --- quality ------------------------------------------------------------------------------------------------
 
 
-def quality(project: QualProject, user) -> dict:
+def quality(project: QualProject, user=None, min_score: float | None = None) -> dict:
     """Per construct precision and recall of the suggestions against analysts' own (manual) codings.
 
     Compared on the documents some analyst coded by hand (codings with source "manual"), at turn level, by
     ``qualitative.autocode.suggestion_quality``. All suggestions of the current rule version count, whatever
     their review status; codings accepted from suggestions are left out, so the suggestions are not judged
     against themselves. The documents are laid end to end (each offset shifted past the previous text) so one
-    call covers the whole project.
+    call covers the whole project. ``overall`` pools the constructs (micro-average: the sums of tp, fp and fn).
+    ``min_score`` keeps only suggestions scoring at least that (the precision of the top of the ranked list).
+    ``user`` None (the command line) compares against every analyst's codings; otherwise what ``user`` may see.
     """
     manual = db.session.execute(
         sa.select(Coding.document_id, Coding.code_id, Coding.start, Coding.end)
         .join(Document, Document.id == Coding.document_id)
         .where(Document.project_id == project.id, Coding.source == "manual",
-               visible_codings_clause(user, project.id))
+               visible_codings_clause(user, project.id) if user is not None else sa.true())
     ).all()
     doc_ids = sorted({row.document_id for row in manual})
     tree = code_tree(project.id)
     if not doc_ids:
-        return {"documents": 0, "rows": [], "rule_version": RULE_VERSION}
+        return {"documents": 0, "rows": [], "overall": None, "rule_version": RULE_VERSION}
     lengths = dict(db.session.execute(
         sa.select(Document.id, sa.func.length(Document.text)).where(Document.id.in_(doc_ids))).all())
     turns = turns_by_document(doc_ids)
@@ -256,10 +263,14 @@ def quality(project: QualProject, user) -> dict:
         for s in db.session.execute(
             sa.select(Suggestion).where(Suggestion.project_id == project.id, Suggestion.rule_version == RULE_VERSION,
                                         Suggestion.document_id.in_(doc_ids))).scalars()
+        if min_score is None or s.score >= min_score
     ]
     by_key = {c.key: c for c in tree.codes.values()}
     figures = _quality(suggested, analyst, all_turns)
     rows = [{"code": by_key[key], "path": tree.paths[by_key[key].id], **values}
             for key, values in figures.items() if key in by_key]
     rows.sort(key=lambda r: (r["code"].position, r["code"].id))
-    return {"documents": len(doc_ids), "rows": rows, "rule_version": RULE_VERSION}
+    tp, fp, fn = (sum(r[k] for r in rows) for k in ("tp", "fp", "fn"))
+    overall = {"tp": tp, "fp": fp, "fn": fn, "precision": tp / (tp + fp) if tp + fp else None,
+               "recall": tp / (tp + fn) if tp + fn else None}
+    return {"documents": len(doc_ids), "rows": rows, "overall": overall, "rule_version": RULE_VERSION}

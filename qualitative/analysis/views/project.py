@@ -15,9 +15,9 @@ from qualitative.analysis.models import (
     BlindSample,
     ConsensusRating,
     ConstructRating,
-    Suggestion,
     SuggestionStatus,
 )
+from qualitative.analysis.services import suggestions as suggestion_service
 from qualitative.analysis.services.blind import (
     blinded_document_ids,
     visible_codings_clause,
@@ -57,8 +57,7 @@ def hub(qual_project_id: int):
         "codings": _count(sa.select(Coding.id).join(Document, Document.id == Coding.document_id)
                           .where(Document.project_id == project.id,
                                  visible_codings_clause(current_user, project.id))),
-        "pending": _count(sa.select(Suggestion.id).where(Suggestion.project_id == project.id,
-                                                         Suggestion.status == SuggestionStatus.PENDING)),
+        "pending": suggestion_service.status_counts(project.id, current_user)[SuggestionStatus.PENDING],
         "samples": _count(sa.select(BlindSample.id).where(BlindSample.project_id == project.id)),
         "ratings": _count(sa.select(ConstructRating.id).where(ConstructRating.project_id == project.id)),
         "consensus": _count(sa.select(ConsensusRating.id).where(ConsensusRating.project_id == project.id)),

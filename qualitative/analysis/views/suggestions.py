@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import paging
@@ -16,6 +16,7 @@ from qualitative.analysis.models import VALENCES, Suggestion, SuggestionStatus
 from qualitative.analysis.services import suggestions as service
 from qualitative.analysis.services.common import AnalysisInputError, code_tree
 from qualitative.analysis.views.blueprint import bp
+from qualitative.autocode import MIN_SCORE
 from qualitative.models import Document, Privilege
 
 PAGE_SIZE = 50
@@ -38,15 +39,17 @@ def _filters() -> dict:
 @bp.route("/projects/<int:qual_project_id>/suggestions")
 @roles_required(*QUAL_ROLES)
 def suggestions(qual_project_id: int):
-    """Suggestions, 50 a page (``app.paging``), filtered by code, document, valence and status (pending first)."""
+    """Suggestions, 50 a page (``app.paging``), filtered by code, document, valence and status (pending first),
+    strongest first (``sort=score``, the default) or in reading order (``sort=position``)."""
     project = project_for(current_user, qual_project_id, Privilege.READ)
     filters = _filters()
     status = paging.choice(request.args, "status", {s: s for s in (*SuggestionStatus.ALL, "all")}) \
         or SuggestionStatus.PENDING
     stmt = service.suggestion_query(project.id, current_user, status=None if status == "all" else status, **filters)
-    rows = paging.paginate(stmt.order_by(Suggestion.document_id, Suggestion.start, Suggestion.code_id,
-                                         Suggestion.end, Suggestion.id),
-                           paging.page_number(request.args), PAGE_SIZE)
+    sort = paging.choice(request.args, "sort", {"score": "score", "position": "position"}) or "score"
+    reading = (Suggestion.document_id, Suggestion.start, Suggestion.code_id, Suggestion.end, Suggestion.id)
+    order = reading if sort == "position" else (Suggestion.score.desc(), *reading)
+    rows = paging.paginate(stmt.order_by(*order), paging.page_number(request.args), PAGE_SIZE)
     tree = code_tree(project.id)
     documents = db.session.execute(sa.select(Document).where(Document.project_id == project.id)
                                    .order_by(Document.name)).scalars().all()
@@ -56,8 +59,8 @@ def suggestions(qual_project_id: int):
         counts=service.status_counts(project.id, current_user),
         codes=[c for c in tree.ordered() if c.codable], paths=tree.paths, documents=documents, valences=VALENCES,
         can_code=allows(privilege, Privilege.CODE), can_run=allows(privilege, Privilege.CODE),
-        action_form=ActionForm(), bulk_form=BulkDecisionForm(), rule_version=service.RULE_VERSION,
-        args=paging.query_args({**filters, "status": status}))
+        action_form=ActionForm(), bulk_form=BulkDecisionForm(), rule_version=service.RULE_VERSION, min_score=MIN_SCORE,
+        sort=sort, args=paging.query_args({**filters, "status": status, "sort": sort}))
 
 
 @bp.route("/projects/<int:qual_project_id>/suggestions/run", methods=["POST"])
@@ -88,13 +91,20 @@ def suggestion_decide(qual_project_id: int, suggestion_id: int, action: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     suggestion = service.get_suggestion(project, suggestion_id, current_user)
+    in_place = request.accept_mimetypes.best == "application/json"  # the list's fetch: answer, do not redirect
     try:
         changed = service.decide(suggestion, current_user, action)
     except AnalysisInputError as exc:
+        if in_place:
+            return jsonify(error=str(exc), field=exc.field), 409
         flash(str(exc), "error")
         return _back(project.id)
     verb = "Accepted" if action == "accept" else "Rejected"
-    flash(f"{verb} the suggestion." if changed else f"The suggestion was already {action}ed.", "success")
+    message = f"{verb} the suggestion." if changed else f"The suggestion was already {action}ed."
+    if in_place:
+        return jsonify(id=suggestion.id, status=suggestion.status, changed=changed, message=message,
+                       coding_id=suggestion.coding_id, counts=service.status_counts(project.id, current_user))
+    flash(message, "success")
     return _back(project.id)
 
 

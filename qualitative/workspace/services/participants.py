@@ -15,13 +15,11 @@ import sqlalchemy as sa
 
 from app.db import db
 from qualitative.access import scope
+from qualitative.autocode import is_interviewer_label
 from qualitative.models import Document, DocumentTurn, Participant, QualProject
 from qualitative.workspace.services.codebook import cfir_roles
 
 PSEUDONYM_LIMIT = 120
-#: labels of the people asking the questions: not mapped to participants by default
-_INTERVIEWER = re.compile(r"^\s*(?:interviewer|facilitator|co-?facilitator|moderator|note-?taker|researcher)\b",
-                          re.IGNORECASE)
 
 
 class ParticipantError(ValueError):
@@ -36,9 +34,9 @@ class SpeakerRow:
     mixed: bool  # the label's turns point at different participants
 
 
-def is_interviewer(label: str) -> bool:
-    """"Interviewer", "Facilitator 2", "Moderator": the research team's side of the conversation."""
-    return _INTERVIEWER.match(label) is not None
+#: "Interviewer", "Facilitator 2", "Moderator": not mapped to participants by default (the one speaker rule,
+#: ``qualitative.autocode.interviewee_turn``, also keeps their turns out of suggestions and exemplar quotes)
+is_interviewer = is_interviewer_label
 
 
 _ROLE_HINTS = (

@@ -92,6 +92,21 @@ def test_consensus_needs_a_rationale_and_feeds_the_joint_display(world, evidence
     assert service.construct_ratings_for_clinic(p.id, world.clinics["HFR-2"].id, manager) == []
 
 
+def test_exemplar_quotes_leave_out_interviewer_turns(world):
+    """The speaker rule (qualitative.autocode.interviewee_turn): a question is never a clinic's exemplar quote,
+    unless the analyst mapped that speaker to a participant."""
+    p, culture, spr, manager = world.project, world.codes["III.D"], world.clinics["SPR-1"], world.users["manager"]
+    doc = world.document("SPR-1 interview 2", spr, [
+        ("Interviewer", "To start, how would you describe the culture?"),
+        ("Counselor", "People here trust each other."),
+        ("Moderator", "And the culture of supervision?")])
+    ana = world.users["ana"]
+    ids = [world.code_turn(doc, i, culture, ana).id for i in range(3)]
+    service.save_consensus(p, culture, spr, manager, "1", "Trust.", ids)
+    (row,) = service.construct_ratings_for_clinic(p.id, spr.id, manager)
+    assert [(e["coding_id"], e["speaker"]) for e in row["exemplars"]] == [(ids[1], "Counselor")]
+
+
 def _rate(world, table):
     """table: {(code key, clinic code): (ana's, ben's)} with "X" mixed and None missing."""
     for (key, clinic), values in table.items():
