@@ -32,6 +32,7 @@ from qualitative.analysis.models import (
     ConstructRating,
     Suggestion,
 )
+from qualitative.autocode import RULE_VERSION
 from qualitative.models import Code, Coding, Document, Privilege, ProjectMember, QualProject
 from readiness.application.models import Application, TrainingCohort
 from readiness.surveys import services as surveys
@@ -309,7 +310,7 @@ def test_analyst_queues_by_membership(client, login, factories, two_agencies):
                                            (5, "accepted", mine, docs[0], code),
                                            (0, "pending", theirs, other_doc, code_t)):
         _add(Suggestion(project_id=project.id, document_id=doc.id, code_id=c.id, start=start, end=start + 4,
-                        rule_version="1", status=status))
+                        rule_version=RULE_VERSION, status=status))
     sample = _add(BlindSample(project_id=mine.id, name="Sample 1"))
     _add(BlindSampleCoder(sample_id=sample.id, user_id=me.id), BlindSampleCoder(sample_id=sample.id, user_id=other.id))
     _add(BlindSampleDocument(sample_id=sample.id, document_id=docs[2].id),  # waiting for me

@@ -27,6 +27,7 @@ from qualitative.analysis.models import (
     Suggestion,
     SuggestionStatus,
 )
+from qualitative.analysis.services import suggestions as suggestion_service
 from qualitative.models import Code, Coding, Document, Privilege, ProjectMember, QualProject
 
 
@@ -64,7 +65,8 @@ def uncoded_backlog(user) -> WorkItem:
 
 
 def suggestions_to_review(user) -> WorkItem:
-    where = sa.and_(Suggestion.status == SuggestionStatus.PENDING, Suggestion.project_id.in_(_projects(user, CODERS)))
+    where = sa.and_(Suggestion.status == SuggestionStatus.PENDING, Suggestion.project_id.in_(_projects(user, CODERS)),
+                    suggestion_service.reviewable(user))  # the same count as the project's list and hub
     per_project = db.session.execute(scoped(
         sa.select(Suggestion.project_id, QualProject.name, sa.func.count(Suggestion.id))
         .join(QualProject, QualProject.id == Suggestion.project_id).where(where)

@@ -23,6 +23,11 @@ def _blinded_stmt(user_id: int):
     )
 
 
+def blinded_documents_stmt(user_id: int) -> sa.Select:
+    """The ids of the documents ``user_id`` codes blind, as a subquery for ``not_in`` (every project)."""
+    return _blinded_stmt(user_id)
+
+
 def blinded_document_ids(user, project_id: int | None = None) -> set[int]:
     """Documents on which ``user`` codes blind (a coder of an active blind sample holding them)."""
     if user is None or not getattr(user, "is_authenticated", False):

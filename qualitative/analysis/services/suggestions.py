@@ -18,7 +18,8 @@ from flask import abort
 
 from app.db import db
 from qualitative.analysis.models import VALENCES, Suggestion, SuggestionStatus
-from qualitative.analysis.services.blind import blinded_document_ids, visible_codings_clause
+from qualitative.analysis.services import blind
+from qualitative.analysis.services.blind import visible_codings_clause
 from qualitative.analysis.services.common import AnalysisInputError, code_tree, turns_by_document, units
 from qualitative.autocode import RULE_VERSION, Autocoder, interviewee_turn
 from qualitative.autocode import Suggestion as AutoSuggestion
@@ -118,11 +119,18 @@ def autocode_project(project_id: int, requested_by_id: int | None,
 # --- review -------------------------------------------------------------------------------------------------
 
 
+def reviewable(user) -> sa.ColumnElement[bool]:
+    """The suggestions ``user`` reviews in any project: the current rule version, none on a document they code blind.
+    The list, the hub (``status_counts``) and the home page's queue all count through this one condition."""
+    return sa.and_(Suggestion.rule_version == RULE_VERSION,
+                   Suggestion.document_id.not_in(blind.blinded_documents_stmt(user.id)))
+
+
 def suggestion_query(project_id: int, user, code_id: int | None = None, document_id: int | None = None,
                      valence: str | None = None, status: str | None = SuggestionStatus.PENDING) -> sa.Select:
     """Suggestions of the current rule version, filtered; documents the user codes blind are left out (the
     auto-coder would otherwise prompt both blind coders alike)."""
-    stmt = sa.select(Suggestion).where(Suggestion.project_id == project_id, Suggestion.rule_version == RULE_VERSION)
+    stmt = sa.select(Suggestion).where(Suggestion.project_id == project_id, reviewable(user))
     if code_id:
         stmt = stmt.where(Suggestion.code_id == code_id)
     if document_id:
@@ -135,9 +143,6 @@ def suggestion_query(project_id: int, user, code_id: int | None = None, document
         if status not in SuggestionStatus.ALL:
             raise AnalysisInputError(f"status must be one of {', '.join(SuggestionStatus.ALL)}", "status")
         stmt = stmt.where(Suggestion.status == status)
-    hidden = blinded_document_ids(user, project_id)
-    if hidden:
-        stmt = stmt.where(Suggestion.document_id.not_in(sorted(hidden)))
     return stmt
 
 
