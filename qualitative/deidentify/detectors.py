@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from qualitative.deidentify.wordlists import COMMON_WORDS, TITLES
 
@@ -141,3 +142,123 @@ def identifiers_in(text: str, *, any_date: bool = False) -> list[tuple[str, str]
     if any_date:
         found += [("date", m.group(0)) for m in ANY_DATE.finditer(text) if ("date of birth", m.group(0)) not in found]
     return found
+
+
+# --- file and document names ---------------------------------------------------------------------------------
+#: words a transcript's file name is made of besides names: never taken for a name
+FILE_NAME_WORDS = frozenset(
+    """
+    interview interviews transcript transcripts transcription transcribed focus group groups fg session sessions
+    final draft clean cleaned copy notes note part audio video recording recorded call zoom teams otter meeting
+    version edited redacted deidentified identified raw new old baseline followup follow wave round site clinic
+    staff counselor counsellor counselors mother mothers mom supervisor supervisors director leader leaders
+    facilitator interviewer participant participants respondent speaker english spanish translated translation
+    day week month morning afternoon evening intake exit pilot pre post mid docx txt vtt srt transcript
+    """.split()
+)
+NAME_REPLACEMENTS = {"name": "[NAME]", "e-mail address": "[EMAIL]", "phone number": "[PHONE]",
+                     "street address": "[ADDRESS]", "date of birth": "[DOB]"}
+_LETTERS = re.compile(r"[^\W\d_]+")
+_NAME_GAP = re.compile(r"[\s_.\-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class NameFinding:
+    """An identifier in a file or document name: ``[start, end)`` code points, its kind (a key of
+    ``NAME_REPLACEMENTS``), the text, and whether it is certain (a known name, an e-mail, phone, address or birth
+    date) or only possible (a capitalised word that is no common word: a person should look)."""
+
+    start: int
+    end: int
+    kind: str
+    text: str
+    certain: bool
+
+
+def _name_tokens(name: str) -> Iterator[tuple[int, int]]:
+    """Runs of letters, split where a lower-case letter meets an upper-case one (JaneSmith -> Jane, Smith)."""
+    for run in _LETTERS.finditer(name):
+        start = run.start()
+        for i in range(run.start() + 1, run.end()):
+            if name[i].isupper() and name[i - 1].islower():
+                yield start, i
+                start = i
+        yield start, run.end()
+
+
+def _known_variants(known_names: Iterable[str]) -> set[str]:
+    """Case-folded full names, and each word of two letters or more of them that is not a common word or a
+    title (a first or a last name alone identifies too)."""
+    variants: set[str] = set()
+    for raw in known_names:
+        name = " ".join(str(raw).split())
+        if len(name) < 2:
+            continue
+        variants.add(name.casefold())
+        for word in _LETTERS.findall(name):
+            folded = word.casefold()
+            if len(word) >= 2 and folded not in COMMON_WORDS and folded not in TITLES \
+                    and folded not in FILE_NAME_WORDS:
+                variants.add(folded)
+    return variants
+
+
+def identifiers_in_name(name: str, known_names: Iterable[str] = (),
+                        common_words: Iterable[str] = ()) -> list[NameFinding]:
+    """Identifiers in a file or document name (``Interview_Jane_Smith_2026-03-01``), sorted and not overlapping.
+
+    Certain: an e-mail address, phone number, street address or date of birth (``identifiers_in``, read with
+    ``_`` as a space), and any word or full name of ``known_names`` (the transcript's speakers, the clinic's staff,
+    the names redacted from its text), in any case. Possible: a capitalised word (not all capitals, two letters or
+    more) that is neither a common word (``COMMON_WORDS``, ``FILE_NAME_WORDS``, ``common_words``: clinic and
+    agency names) nor a title. Name words next to each other (joined by nothing, a space, ``_``, ``-`` or ``.``)
+    form one finding. A date without a birth cue is kept: transcripts are named by their interview date."""
+    spaced = name.replace("_", " ")
+    findings: list[NameFinding] = []
+    for kind, pattern in (("e-mail address", EMAIL), ("phone number", PHONE), ("street address", STREET_ADDRESS)):
+        source = name if kind == "e-mail address" else spaced
+        findings += [NameFinding(m.start(), m.end(), kind, name[m.start():m.end()], True)
+                     for m in pattern.finditer(source)]
+    findings += [NameFinding(m.start("date"), m.end("date"), "date of birth", name[m.start("date"):m.end("date")],
+                             True) for m in DATE_OF_BIRTH.finditer(spaced)]
+    known = _known_variants(known_names)
+    common = COMMON_WORDS | FILE_NAME_WORDS | TITLES | {w.casefold() for w in common_words}
+    for full in sorted((k for k in known if " " in k), key=len, reverse=True):  # full names, spaces as any gap
+        words = [re.escape(w) for w in full.split()]
+        pattern = re.compile(r"(?<![^\W\d_])" + r"[\s_.\-]*".join(words) + r"(?![^\W\d_])", re.IGNORECASE)
+        findings += [NameFinding(m.start(), m.end(), "name", m.group(0), True) for m in pattern.finditer(name)]
+    for start, end in _name_tokens(name):
+        token = name[start:end]
+        folded = token.casefold()
+        if folded in known:
+            findings.append(NameFinding(start, end, "name", token, True))
+        elif len(token) >= 2 and token[0].isupper() and not token.isupper() and folded not in common \
+                and folded.removesuffix("s") not in common:
+            findings.append(NameFinding(start, end, "name", token, False))
+    return _merge_name_findings(name, findings)
+
+
+def _merge_name_findings(name: str, findings: list[NameFinding]) -> list[NameFinding]:
+    """Drop findings inside a kept one (certain first, then longer); join neighbouring name findings."""
+    kept: list[NameFinding] = []
+    for f in sorted(findings, key=lambda f: (not f.certain, f.start - f.end, f.start)):
+        if all(f.end <= k.start or k.end <= f.start for k in kept):
+            kept.append(f)
+    kept.sort(key=lambda f: f.start)
+    merged: list[NameFinding] = []
+    for f in kept:
+        last = merged[-1] if merged else None
+        if last is not None and last.kind == f.kind == "name" and _NAME_GAP.fullmatch(name[last.end:f.start]):
+            merged[-1] = NameFinding(last.start, f.end, "name", name[last.start:f.end], last.certain or f.certain)
+        else:
+            merged.append(f)
+    return merged
+
+
+def redacted_name(name: str, findings: Iterable[NameFinding]) -> str:
+    """``name`` with each finding replaced by its placeholder (``NAME_REPLACEMENTS``)."""
+    out, cursor = [], 0
+    for f in sorted(findings, key=lambda f: f.start):
+        out += [name[cursor:f.start], NAME_REPLACEMENTS[f.kind]]
+        cursor = f.end
+    return "".join([*out, name[cursor:]])

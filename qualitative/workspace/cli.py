@@ -22,10 +22,15 @@ from qualitative.models import Document, QualProject
 @click.option("--kind", type=click.Choice(list(Document.KINDS)), required=True)
 @click.option("--date", "interview_date", default=None, help="Date of the interview, YYYY-MM-DD.")
 @click.option("--interviewer", default=None, help="Interviewer (initials or role).")
+@click.option("--name", "document_name", default=None,
+              help="Name of the document (one file only); needed when the file name holds a name or other identifier.")
 @with_appcontext
 def import_transcript(paths: tuple[str, ...], project_name: str, clinic_code: str, kind: str,
-                      interview_date: str | None, interviewer: str | None) -> None:
-    """Import transcripts (.txt, .docx, .vtt, .srt, Otter .txt) into a project; each file all-or-nothing."""
+                      interview_date: str | None, interviewer: str | None, document_name: str | None) -> None:
+    """Import transcripts (.txt, .docx, .vtt, .srt, Otter .txt) into a project; each file all-or-nothing.
+
+    A file whose name holds a person's name (a possible one, a speaker's or a staff member's), an e-mail, phone
+    number, street address or birth date is refused: rename the file, or give the document a --name."""
     from qualitative.workspace.services.transcripts import ImportSettings, import_files, summary
 
     project = db.session.execute(
@@ -42,6 +47,8 @@ def import_transcript(paths: tuple[str, ...], project_name: str, clinic_code: st
             when = date.fromisoformat(interview_date)
         except ValueError:
             raise click.UsageError(f"--date: {interview_date!r} is not a date like 2026-03-15.") from None
+    if document_name is not None and len(paths) != 1:
+        raise click.UsageError("--name names one document: import one file with it.")
     settings = ImportSettings(project.id, clinic.id, kind, when, (interviewer or "").strip() or None)
 
     def reader(path: str):
@@ -54,7 +61,7 @@ def import_transcript(paths: tuple[str, ...], project_name: str, clinic_code: st
     with acting_as("cli:import-transcript"):
         outcomes = []
         for number, path in enumerate(paths, start=1):
-            outcome = import_files(settings, [(path, reader(path))], 1)[0]
+            outcome = import_files(settings, [(path, reader(path), document_name)], 1)[0]
             outcomes.append(outcome)
             if outcome.ok:
                 click.echo(f"[{number}/{total}] {outcome.filename}: imported as “{outcome.name}” "

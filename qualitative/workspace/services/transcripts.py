@@ -10,7 +10,9 @@ pseudonym are linked to that participant at once.
 from __future__ import annotations
 
 import errno
+import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -24,8 +26,10 @@ from app.db import db
 from app.jobs import Job, JobContext, job
 from app.models import Clinic
 from app.storage import StoredFileNotFound, storage
+from qualitative.deidentify.detectors import redacted_name
 from qualitative.models import Document, DocumentTurn, Participant, QualProject
 from qualitative.parsers import DEFAULT_MAX_BYTES, TranscriptFormatError, TranscriptLimits, parse_transcript
+from qualitative.workspace.services import naming
 
 IMPORT_JOB = "qualitative.import_transcripts"
 NAME_LIMIT = 255
@@ -58,6 +62,9 @@ class ImportSettings:
     interviewer: str | None = None
     user_id: int | None = None
     job_id: str | None = None
+    #: a name holding identifiers is redacted (the upload job: its names were shown to the uploader) instead of
+    #: refused (the command line: the operator renames the file or passes --name)
+    redact_names: bool = False
 
 
 def base_name(filename: str) -> str:
@@ -94,14 +101,44 @@ def _already_imported(settings: ImportSettings, filename: str) -> Document | Non
     ).scalar_one_or_none()
 
 
-def import_one(settings: ImportSettings, filename: str, data: bytes) -> FileOutcome:
-    """Parse one file and write it (document + turns) in a savepoint; never raises for bad input."""
+def safe_file_label(filename: str, clinic_id: int | None = None) -> str:
+    """The file name as it may be stored or shown in a report: with any identifier in its stem redacted."""
+    shown = base_name(filename)
+    stem = document_name(shown)
+    found = naming.findings(stem, clinic_id)
+    return redacted_name(stem, found) + os.path.splitext(shown)[1] if found else shown
+
+
+def import_one(settings: ImportSettings, filename: str, data: bytes, name: str | None = None) -> FileOutcome:
+    """Parse one file and write it (document + turns) in a savepoint; never raises for bad input.
+
+    The document is named ``name`` (chosen by a person) or after the file. A name holding identifiers (the
+    clinic's staff, the transcript's speakers, ``naming.findings``) is refused, or with ``settings.redact_names``
+    redacted with a warning; a file name holding them is stored as the document's name plus its extension."""
     shown = base_name(filename)
     try:
         parsed = parse_transcript(shown, data, max_bytes=max_bytes(), limits=limits())
     except TranscriptFormatError as exc:
-        return FileOutcome(shown, False, error=str(exc))
-    name = document_name(shown)
+        return FileOutcome(safe_file_label(shown, settings.clinic_id), False, error=str(exc))
+    speakers = [t.speaker for t in parsed.turns]
+    stem_found = naming.findings(document_name(shown), settings.clinic_id, speakers)
+    chosen = (name or "").strip()[:NAME_LIMIT] or document_name(shown)
+    found = naming.findings(chosen, settings.clinic_id, speakers, confirmed=bool(name)) if name else stem_found
+    warnings = list(parsed.warnings)
+    if found and settings.redact_names:
+        chosen = redacted_name(chosen, found)[:NAME_LIMIT]
+        warnings.insert(0, f"The name held {len(found)} identifier(s) ({', '.join(sorted({f.kind for f in found}))}"
+                           f"); the document is named “{chosen}”. Rename it if needed.")
+    elif found:
+        label = "The name you gave" if name else f"The file name “{shown}”"
+        proposal = redacted_name(chosen, found)
+        return FileOutcome(redacted_name(document_name(shown), stem_found) + os.path.splitext(shown)[1]
+                           if stem_found else shown, False,
+                           error=f"{label} holds {naming.describe(found)}; nothing imported. Rename the file or "
+                                 f"give the document a name (e.g. --name “{proposal}”)")
+    if stem_found:
+        shown = (chosen + os.path.splitext(shown)[1])[:NAME_LIMIT]
+    name = chosen
     clash = db.session.execute(
         sa.select(Document.id).where(Document.project_id == settings.project_id, Document.name == name)
     ).first()
@@ -131,17 +168,18 @@ def import_one(settings: ImportSettings, filename: str, data: bytes) -> FileOutc
     except SQLAlchemyError as exc:
         return FileOutcome(shown, False, error=f"{shown}: could not be saved ({type(exc).__name__}); nothing was kept")
     return FileOutcome(shown, True, document.id, name, len(parsed.turns), parsed.format, len(parsed.speakers),
-                       list(parsed.warnings))
+                       warnings)
 
 
 def import_files(settings: ImportSettings, files: Iterable[tuple[str, Callable[[], bytes]]], total: int,
                  progress: Callable[[int, int, str], None] | None = None) -> list[FileOutcome]:
-    """Import a batch: ``files`` yields (filename, reader). Names repeated within the batch fail (the second one).
+    """Import a batch: ``files`` yields (filename, reader) or (filename, reader, name a person chose). Names
+    repeated within the batch fail (the second one).
     The caller commits."""
     outcomes: list[FileOutcome] = []
-    for number, (filename, read) in enumerate(files, start=1):
+    for number, (filename, read, *chosen) in enumerate(files, start=1):
         if progress:
-            progress(number - 1, total, f"Reading {base_name(filename)} ({number} of {total})")
+            progress(number - 1, total, f"Reading file {number} of {total}")  # no name: it may hold one
         done = _already_imported(settings, filename)
         if done is not None:  # a re-run of the same job after a crash: this file is already in (and deleted)
             outcomes.append(FileOutcome(base_name(filename), True, done.id, done.name, len(done.turns),
@@ -152,7 +190,7 @@ def import_files(settings: ImportSettings, files: Iterable[tuple[str, Callable[[
         except OSError as exc:
             outcomes.append(FileOutcome(base_name(filename), False, error=f"{base_name(filename)}: cannot be read ({exc.strerror})"))
             continue
-        outcomes.append(import_one(settings, filename, data))
+        outcomes.append(import_one(settings, filename, data, chosen[0] if chosen else None))
     if progress:
         progress(total, total, summary(outcomes))
     return outcomes
@@ -173,21 +211,89 @@ UPLOAD_PREFIX = "transcript-upload/"
 UPLOAD_KEEP = timedelta(days=7)
 
 
-def save_uploads(files) -> tuple[str, list[dict]]:
+def save_uploads(files, names: list[str] | None = None) -> tuple[str, list[dict]]:
     """Put uploaded FileStorage objects into the shared storage (``app.storage``, so a worker on another machine
-    reads them) under a fresh batch prefix; return (prefix, [{"filename", "key"}]). The caller commits (with the
-    job that reads them)."""
+    reads them) under a fresh batch prefix; return (prefix, [{"filename", "key"}]). ``names``: the file names to
+    store instead of the uploaded ones (with identifiers redacted). The caller commits (with the job that reads
+    them)."""
     files_store = storage()
     files_store.purge_expired()
     batch = f"{UPLOAD_PREFIX}{uuid.uuid4().hex}/"
     saved = []
     for number, upload in enumerate(files):
         key = f"{batch}{number:04d}"
-        name = base_name(upload.filename or f"file {number + 1}")
+        name = names[number] if names else base_name(upload.filename or f"file {number + 1}")
         files_store.put(key, upload.stream, content_type=upload.mimetype or "application/octet-stream",
                         filename=name, expires_in=UPLOAD_KEEP)
         saved.append({"filename": name, "key": key})
     return batch, saved
+
+
+PENDING_PREFIX = "transcript-pending/"
+
+
+def name_problems(files, clinic_id: int) -> list[dict]:
+    """Per uploaded file: ``{"number", "filename", "findings", "proposal"}`` (proposal: the document name with
+    identifiers redacted), for the files whose name holds any (``naming.findings``)."""
+    problems = []
+    for number, upload in enumerate(files):
+        stem = document_name(base_name(upload.filename or ""))
+        found = naming.findings(stem, clinic_id)
+        if found:
+            problems.append({"number": number, "filename": base_name(upload.filename), "findings": found,
+                             "proposal": redacted_name(stem, found)})
+    return problems
+
+
+def stage_for_naming(user_id: int, files, problems: list[dict], payload: dict) -> tuple[str, dict]:
+    """Keep an upload whose file names hold identifiers until the uploader confirms a name for each: the files
+    are stored under their proposed names, and the job's payload (without the original names) under a token
+    only this user can use. Returns (token, pending payload). The caller commits."""
+    proposals = {p["number"]: p["proposal"] for p in problems}
+    names = [proposals[n] + os.path.splitext(base_name(f.filename))[1] if n in proposals else base_name(f.filename)
+             for n, f in enumerate(files)]
+    batch, saved = save_uploads(files, names)
+    for number, item in enumerate(saved):
+        item["proposal"] = proposals.get(number)
+    pending = {**payload, "files": saved, "batch": batch}
+    token = uuid.uuid4().hex
+    storage().put(f"{PENDING_PREFIX}{user_id}-{token}", json.dumps(pending).encode(), content_type="application/json",
+                  filename="pending.json", expires_in=UPLOAD_KEEP)
+    return token, pending
+
+
+def pending_upload(user_id: int, token: str) -> dict | None:
+    """The staged payload of ``token`` (this user's only), or ``None``."""
+    if not re.fullmatch(r"[0-9a-f]{32}", token or ""):
+        return None
+    try:
+        return json.loads(storage().get(f"{PENDING_PREFIX}{user_id}-{token}"))
+    except StoredFileNotFound:
+        return None
+
+
+def confirm_names(pending: dict, chosen: dict[int, str]) -> dict[int, str]:
+    """Check the names the uploader typed for the flagged files (``{file number: name}``); returns problems by
+    file number (empty name, too long, a name already in the project, or a certain identifier)."""
+    errors: dict[int, str] = {}
+    for number, item in enumerate(pending["files"]):
+        if item.get("proposal") is None:
+            continue
+        name = " ".join((chosen.get(number) or "").split())
+        if not name:
+            errors[number] = "give the document a name"
+        elif len(name) > NAME_LIMIT:
+            errors[number] = f"at most {NAME_LIMIT} characters"
+        elif found := naming.findings(name, pending["clinic_id"], confirmed=True):
+            errors[number] = f"“{name}” holds {naming.describe(found)}"
+        else:
+            item["name"] = name
+            item["filename"] = name + os.path.splitext(item["filename"])[1]
+    return errors
+
+
+def discard_pending(user_id: int, token: str) -> None:
+    storage().delete(f"{PENDING_PREFIX}{user_id}-{token}")
 
 
 @job(IMPORT_JOB)
@@ -196,7 +302,7 @@ def import_transcripts_job(ctx: JobContext, project_id: int, clinic_id: int, kin
                            user_id: int | None = None) -> dict:
     """Import uploaded transcripts; idempotent (a re-run skips the files this job already imported)."""
     settings = ImportSettings(project_id, clinic_id, kind, date.fromisoformat(interview_date) if interview_date else None,
-                              interviewer, user_id, ctx.job_id)
+                              interviewer, user_id, ctx.job_id, redact_names=True)
 
     def reader(key: str) -> Callable[[], bytes]:
         def read() -> bytes:
@@ -209,7 +315,12 @@ def import_transcripts_job(ctx: JobContext, project_id: int, clinic_id: int, kin
     try:
         if db.session.get(QualProject, project_id) is None or db.session.get(Clinic, clinic_id) is None:
             raise ValueError("The project or clinic was deleted before the import ran.")
-        outcomes = import_files(settings, [(f["filename"], reader(f["key"])) for f in files], len(files), ctx.progress)
+        outcomes = import_files(settings, [(f["filename"], reader(f["key"]), f.get("name")) for f in files],
+                                len(files), ctx.progress)
+        renamed = [{**f, "filename": o.filename} for f, o in zip(files, outcomes, strict=True)]
+        if renamed != files:  # a name redacted after parsing (a speaker's): the job's record keeps only the new one
+            db.session.execute(sa.update(Job).where(Job.id == ctx.job_id).values(payload={**ctx.payload,
+                                                                                         "files": renamed}))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -254,8 +365,13 @@ def turn_counts(document_ids: list[int]) -> dict[int, int]:
 
 
 def update_attributes(document: Document, data: dict) -> None:
-    """Name, kind, clinic, date and interviewer; the name stays unique within the project."""
+    """Name, kind, clinic, date and interviewer; the name stays unique within the project. A new name holding an
+    identifier (``naming.findings`` with the document's speakers; only the certain ones when ``data["confirmed"]``,
+    the user having seen the proposal) raises ``naming.IdentifyingName`` and nothing is saved."""
     name = data["name"].strip()
+    if name != document.name:
+        naming.check(f"“{name}”", name, clinic_id=data["clinic_id"], confirmed=bool(data.get("confirmed")),
+                     speakers=[t.speaker for t in document.turns])
     clash = db.session.execute(sa.select(Document.id).where(
         Document.project_id == document.project_id, Document.name == name, Document.id != document.id)).first()
     if clash:

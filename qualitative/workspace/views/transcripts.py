@@ -11,6 +11,7 @@ from app.db import db
 from app.jobs import enqueue
 from app.models import Clinic
 from app.security import roles_required
+from app.storage import storage
 from qualitative.access import (
     QUAL_ROLES,
     document_for,
@@ -24,6 +25,7 @@ from qualitative.workspace.forms import ConfirmForm, DocumentForm, ParticipantFo
 from qualitative.workspace.services import participants as people
 from qualitative.workspace.services import transcripts as service
 from qualitative.workspace.services.codebook import cfir_role_label, cfir_roles
+from qualitative.workspace.services.naming import IdentifyingName
 
 
 def clinic_choices() -> list[tuple[int, str]]:
@@ -46,20 +48,61 @@ def upload(qual_project_id: int):
         if not files:
             form.files.errors.append("Choose one or more files.")
         else:
-            batch, saved = service.save_uploads(files)
             payload = {
                 "project_id": project.id, "clinic_id": form.clinic_id.data, "kind": form.kind.data,
                 "interview_date": form.interview_date.data.isoformat() if form.interview_date.data else None,
                 "interviewer": (form.interviewer.data or "").strip() or None, "user_id": current_user.id,
-                "files": saved, "batch": batch,
             }
-            names = ", ".join(f["filename"] for f in saved)
-            job = enqueue(service.IMPORT_JOB, payload, title=f"Import {len(saved)} transcript(s) into {project.name}"[:255],
-                          user_id=current_user.id, result_url=url_for("qualitative.imports", qual_project_id=project.id))
-            flash(f"Importing {names}.", "info")
-            return redirect(url_for("jobs.show", job_id=job.id))
+            problems = service.name_problems(files, form.clinic_id.data)
+            if problems:  # ask for names first: the original file names are stored nowhere
+                token, pending = service.stage_for_naming(current_user.id, files, problems, payload)
+                db.session.commit()
+                return render_template("qualitative/upload_names.html", project=project, token=token,
+                                       files=pending["files"], problems={p["number"]: p for p in problems},
+                                       errors={}, values={}, form=ConfirmForm())
+            batch, saved = service.save_uploads(files)
+            return _start_import(project, {**payload, "files": saved, "batch": batch})
     status = 400 if request.method == "POST" else 200
     return render_template("qualitative/upload.html", project=project, form=form), status
+
+
+def _start_import(project, payload: dict):
+    names = ", ".join(f["filename"] for f in payload["files"])
+    job = enqueue(service.IMPORT_JOB, payload, title=f"Import {len(payload['files'])} transcript(s) into {project.name}"[:255],
+                  user_id=current_user.id, result_url=url_for("qualitative.imports", qual_project_id=project.id))
+    flash(f"Importing {names}.", "info")
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.route("/projects/<int:qual_project_id>/upload/names", methods=["POST"])
+@roles_required(*QUAL_ROLES)
+def upload_names(qual_project_id: int):
+    """The uploader's names for files whose names held identifiers (the proposal redacts them); then the import
+    starts. "Cancel" deletes the staged files."""
+    project = project_for(current_user, qual_project_id, Privilege.CODE)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description="The form has expired; upload the files again.")
+    token = request.form.get("token", "")
+    pending = service.pending_upload(current_user.id, token)
+    if pending is None or pending.get("project_id") != project.id:
+        abort(400, description="The upload has expired or is unknown; upload the files again.")
+    if request.form.get("action") == "cancel":
+        storage().delete_prefix(pending["batch"])
+        service.discard_pending(current_user.id, token)
+        db.session.commit()
+        flash("Cancelled: the uploaded files were deleted.", "info")
+        return redirect(url_for("qualitative.upload", qual_project_id=project.id))
+    chosen = {}
+    for key, value in request.form.items():
+        if key.startswith("name-") and key[5:].isdigit():
+            chosen[int(key[5:])] = value
+    errors = service.confirm_names(pending, chosen)
+    if errors:
+        return render_template("qualitative/upload_names.html", project=project, token=token, files=pending["files"],
+                               problems={}, errors=errors, values=chosen, form=ConfirmForm()), 400
+    service.discard_pending(current_user.id, token)
+    return _start_import(project, {k: pending[k] for k in ("project_id", "clinic_id", "kind", "interview_date",
+                                                             "interviewer", "user_id", "files", "batch")})
 
 
 @bp.route("/projects/<int:qual_project_id>/imports")
@@ -75,11 +118,17 @@ def document_edit(document_id: int):
     document = document_for(current_user, document_id, Privilege.CODE)
     form = DocumentForm(obj=document)
     form.clinic_id.choices = clinic_choices()
+    proposal = None
     if form.validate_on_submit():
         try:
             service.update_attributes(document, {
                 "name": form.name.data, "kind": form.kind.data, "clinic_id": form.clinic_id.data,
-                "interview_date": form.interview_date.data, "interviewer": form.interviewer.data})
+                "interview_date": form.interview_date.data, "interviewer": form.interviewer.data,
+                # the same name sent again after its proposal was shown: the user has looked at it
+                "confirmed": request.form.get("checked_name") == form.name.data})
+        except IdentifyingName as exc:
+            form.name.errors.append(str(exc))
+            proposal = exc.proposal if any(not f.certain for f in exc.findings) else None
         except ValueError as exc:
             form.name.errors.append(str(exc))
         else:
@@ -87,7 +136,7 @@ def document_edit(document_id: int):
             return redirect(url_for("qualitative.project", qual_project_id=document.project_id))
     status = 400 if request.method == "POST" else 200
     return render_template("qualitative/document_form.html", document=document, project=document.project,
-                           form=form, confirm=ConfirmForm()), status
+                           form=form, confirm=ConfirmForm(), checked_name=form.name.data if proposal else None), status
 
 
 @bp.route("/documents/<int:document_id>/delete", methods=["POST"])
