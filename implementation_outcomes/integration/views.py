@@ -28,7 +28,8 @@ NOTES = ["Joint displays after Fetters, Curry & Creswell (2013) and Guetterman, 
 
 
 def quote_link(exemplar: dict, external: bool = False) -> str:
-    return url_for("qualitative.workspace", document_id=exemplar["document_id"], _external=external) \
+    return url_for("qualitative.workspace", document_id=exemplar["document_id"], coding=exemplar["coding_id"],
+                   _external=external) \
         + f"#coding-{exemplar['coding_id']}"
 
 

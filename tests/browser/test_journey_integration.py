@@ -31,7 +31,7 @@ def test_director_reads_joint_displays_and_determinants(page, screenshot, tmp_pa
     assert clinic.get_by_role("table", name=re.compile("HFR-2: implementation outcomes")).is_visible()
     quote_link = clinic.locator("blockquote.exemplar a").first
     href = quote_link.get_attribute("href")
-    assert re.search(r"/qualitative/documents/\d+#coding-\d+$", href)
+    assert re.search(r"/qualitative/documents/\d+\?coding=\d+#coding-\d+$", href)
     clinic.scroll_into_view_if_needed()
     screenshot(page, "integration-side-by-side-hfr2")
     quote_link.click()

@@ -22,7 +22,7 @@ def _open_document(page) -> int:
     page.get_by_role("link", name="MIO implementation interviews 2026").first.click()
     page.wait_for_load_state()
     href = page.get_by_role("link", name=DOCUMENT, exact=True).get_attribute("href")
-    with page.expect_response(re.compile(r"/codings\.json$")) as first:
+    with page.expect_response(re.compile(r"/codings\.json(\?first=\d+&last=\d+)?$")) as first:
         page.goto(href)
     assert first.value.status == 200
     page.locator(".margin li button").first.wait_for()
@@ -30,7 +30,7 @@ def _open_document(page) -> int:
 
 
 def _poll(page):
-    with page.expect_response(re.compile(r"/codings\.json$")) as polled:
+    with page.expect_response(re.compile(r"/codings\.json(\?first=\d+&last=\d+)?$")) as polled:
         page.clock.run_for(16_000)
     return polled.value
 

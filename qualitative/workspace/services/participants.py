@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.db import db
+from app.paging import Page, paginate
 from qualitative.access import scope
 from qualitative.autocode import is_interviewer_label
 from qualitative.models import Document, DocumentTurn, Participant, QualProject
@@ -70,20 +71,44 @@ def turn_counts(project: QualProject) -> dict[int, tuple[int, int]]:
     return {pid: (docs, turns) for pid, docs, turns in rows}
 
 
+#: speaker labels on one page of the speakers page (a transcript holds at most QUAL_MAX_TRANSCRIPT_SPEAKERS, 100,
+#: but documents imported before that limit may hold many more)
+SPEAKERS_PER_PAGE = 50
+
+
+def _speaker_stmt(document: Document) -> sa.Select:
+    """One row per speaker label, in order of first appearance: its first turn's index, its turn count, and whether
+    its turns point at more than one participant (or at one and at none). Grouped in SQL: no loop over turns."""
+    pid = DocumentTurn.participant_id
+    return (sa.select(DocumentTurn.speaker.label("label"), sa.func.min(DocumentTurn.index).label("first"),
+                      sa.func.count(DocumentTurn.id).label("turns"),
+                      sa.func.count(sa.distinct(pid)).label("distinct_ids"),
+                      sa.func.count(pid).label("mapped_turns"))
+            .where(DocumentTurn.document_id == document.id, DocumentTurn.speaker.is_not(None),
+                   DocumentTurn.speaker != "")
+            .group_by(DocumentTurn.speaker).order_by(sa.func.min(DocumentTurn.index), DocumentTurn.speaker))
+
+
+def _speaker_rows(document: Document, rows) -> list[SpeakerRow]:
+    """SpeakerRows of grouped rows; the participant shown is that of the label's first turn (one query)."""
+    firsts = [r.first for r in rows]
+    first_participant = dict(db.session.execute(
+        sa.select(DocumentTurn.index, DocumentTurn.participant_id)
+        .where(DocumentTurn.document_id == document.id, DocumentTurn.index.in_(firsts))).all()) if firsts else {}
+    return [SpeakerRow(r.label, r.turns, first_participant.get(r.first),
+                       r.distinct_ids > 1 or (r.distinct_ids == 1 and r.mapped_turns < r.turns))
+            for r in rows]
+
+
 def speakers(document: Document) -> list[SpeakerRow]:
     """Distinct speaker labels in order of first appearance, with their turn counts and current participant."""
-    rows: dict[str, SpeakerRow] = {}
-    for turn in document.turns:
-        if not turn.speaker:
-            continue
-        row = rows.get(turn.speaker)
-        if row is None:
-            rows[turn.speaker] = SpeakerRow(turn.speaker, 1, turn.participant_id, False)
-        else:
-            row.turns += 1
-            if row.participant_id != turn.participant_id:
-                row.mixed = True
-    return list(rows.values())
+    return _speaker_rows(document, db.session.execute(_speaker_stmt(document)).all())
+
+
+def speaker_page(document: Document, page: int, per_page: int = SPEAKERS_PER_PAGE) -> Page[SpeakerRow]:
+    """One page of ``speakers(document)``: a COUNT and one grouped LIMIT/OFFSET query."""
+    found = paginate(_speaker_stmt(document), page, per_page, scalars=False)
+    return Page(_speaker_rows(document, found.items), found.page, found.per_page, found.total)
 
 
 def _check(project: QualProject, pseudonym: str, role: str | None, exclude_id: int | None = None) -> str:
@@ -121,14 +146,21 @@ def update_participant(participant: Participant, project: QualProject, data: dic
     db.session.commit()
 
 
-def suggested_pseudonym(project: QualProject, document: Document, label: str, taken: set[str]) -> str:
+def pseudonyms_taken(project: QualProject) -> set[str]:
+    """The project's pseudonyms, folded: read once for a page of suggestions."""
+    return {p.lower() for p in db.session.execute(
+        sa.select(Participant.pseudonym).where(Participant.project_id == project.id)).scalars()}
+
+
+def suggested_pseudonym(project: QualProject, document: Document, label: str, taken: set[str],
+                        existing: set[str] | None = None) -> str:
     """A pseudonym for a new participant: "<clinic code> <label>" when the label is already a role or
-    pseudonym (e.g. "SPR-1 Supervisor"), otherwise "<clinic code> participant N"."""
+    pseudonym (e.g. "SPR-1 Supervisor"), otherwise "<clinic code> participant N". ``existing`` is
+    ``pseudonyms_taken(project)`` when the caller has it (read here otherwise)."""
     from qualitative.deidentify import is_role_label
 
     base = f"{document.clinic.code} {label}" if is_role_label(label) or label.startswith("Participant") else None
-    existing = {p.lower() for p in db.session.execute(
-        sa.select(Participant.pseudonym).where(Participant.project_id == project.id)).scalars()} | taken
+    existing = (pseudonyms_taken(project) if existing is None else existing) | taken
     if base and base.lower() not in existing:
         return base
     n = 1
@@ -141,7 +173,9 @@ def map_speakers(project: QualProject, document: Document, choices: dict[str, di
     """Apply the mapping page: for each label, ``{"participant_id": id}`` (existing), ``{"new": {pseudonym,
     cfir_role, clinic_id}}`` or ``{}`` (not a participant). All checked before anything is written.
     Returns the number of turns changed. Commits."""
-    labels = {row.label for row in speakers(document)}
+    labels = set(db.session.execute(
+        sa.select(DocumentTurn.speaker).where(DocumentTurn.document_id == document.id,
+                                              DocumentTurn.speaker.in_(list(choices))).distinct()).scalars())
     valid_ids = {p.id for p in participants(project)}
     new_pseudonyms: set[str] = set()
     for label, choice in choices.items():
@@ -164,9 +198,10 @@ def map_speakers(project: QualProject, document: Document, choices: dict[str, di
         else:
             targets[label] = choice.get("participant_id")
     changed = 0
-    for turn in document.turns:
-        if turn.speaker in targets and turn.participant_id != targets[turn.speaker]:
-            turn.participant_id = targets[turn.speaker]
-            changed += 1
+    for label, target in targets.items():  # one UPDATE per label, not a loop over the turns
+        changed += db.session.execute(
+            sa.update(DocumentTurn).where(DocumentTurn.document_id == document.id, DocumentTurn.speaker == label,
+                                          DocumentTurn.participant_id.is_distinct_from(target))
+            .values(participant_id=target).execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return changed

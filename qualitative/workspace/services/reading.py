@@ -30,6 +30,7 @@ from qualitative.analysis.services.blind import codes_blind, visible_codings_fil
 from qualitative.models import Code, Coding, Document, DocumentTurn, Memo
 from qualitative.offsets import codepoint_to_utf16, utf16_length
 from qualitative.workspace.services.deidentify import PENDING
+from qualitative.workspace.services.windows import window_turns
 
 
 def initials(name: str) -> str:
@@ -112,21 +113,35 @@ def coding_dict(coding, views: list[TurnView], starts: list[int], user_id: int,
     }
 
 
-def workspace(document: Document, user) -> Workspace:
-    """Everything the coding page shows, in a constant number of queries."""
+def workspace(document: Document, user, turns: list[DocumentTurn] | None = None) -> Workspace:
+    """Everything the coding page shows, in a constant number of queries. ``turns`` (ordered by index) is the window
+    the page shows (``turn_page``): only the codings overlapping it are read, each with its pieces in these turns,
+    so the work follows the window, not the document; None is the whole document. ``code_counts`` is always over
+    the whole document (one grouped query)."""
     user_id = user.id  # once: ``current_user`` is a proxy, costly to read thousands of times
-    views = _turn_views(document, load_turns(document))
+    views = _turn_views(document, load_turns(document) if turns is None else turns)
     visible = visible_codings_filter(user, document)
-    codings = load_codings(document, visible)
+    if turns is None:
+        codings = load_codings(document, visible)
+        code_counts = Counter(c.code_id for c in codings)
+    else:
+        lo = min((v.turn.start for v in views), default=0)
+        hi = max((v.turn.end for v in views), default=0)
+        codings = load_codings(document, sa.and_(visible, Coding.start < hi, Coding.end > lo))
+        code_counts = Counter(dict(db.session.execute(scope(
+            sa.select(Coding.code_id, sa.func.count(Coding.id))
+            .where(Coding.document_id == document.id, visible).group_by(Coding.code_id), Coding)).all()))
     codes = project_codes(document.project_id)
     coder_ids = {c.coder_id for c in codings} | {user_id}
     coders = {u.id: u for u in db.session.execute(sa.select(User).where(User.id.in_(coder_ids))).scalars()}
     names = {uid: (u.name, initials(u.name)) for uid, u in coders.items()}
+    coding_ids = [c.id for c in codings] if turns is not None else None
     memo_rows = db.session.execute(
         sa.select(Memo.target_type, Memo.target_id, sa.func.count(Memo.id))
         .where(Memo.project_id == document.project_id, visible_memos_clause(user, document.project_id),
                sa.or_(sa.and_(Memo.target_type == "document", Memo.target_id == document.id),
                       sa.and_(Memo.target_type == "coding",
+                              Memo.target_id.in_(coding_ids) if coding_ids is not None else
                               Memo.target_id.in_(sa.select(Coding.id).where(Coding.document_id == document.id,
                                                                              visible)))))
         .group_by(Memo.target_type, Memo.target_id)
@@ -134,16 +149,21 @@ def workspace(document: Document, user) -> Workspace:
     memo_counts = {(t, i): n for t, i, n in memo_rows}
     starts = [v.turn.start for v in views]
     dicts = [coding_dict(c, views, starts, user_id, names, memo_counts) for c in codings]
+    if turns is not None:  # a filtered window is not contiguous: keep the codings with a piece in a shown turn
+        dicts = [d for d in dicts if d["pieces"]]
     by_turn = {v.turn.id: v for v in views}
     for item in dicts:
         if item["pieces"]:
             by_turn[item["pieces"][0]["turn_id"]].codings.append(item)
-    return Workspace(document, views, codes, dicts, coders, memo_counts, Counter(c.code_id for c in codings),
+    return Workspace(document, views, codes, dicts, coders, memo_counts, code_counts,
                      blind=codes_blind(user, document))
 
 
-def codings_payload(document: Document, user) -> dict:
-    ws = workspace(document, user)
+def codings_payload(document: Document, user, window: tuple[int, int] | None = None) -> dict:
+    """The codings the page shows: all of the document's, or those overlapping the turns whose index lies in
+    ``window`` (first, last), inclusive: what one page of the workspace shows (``turn_page``)."""
+    turns = None if window is None else window_turns(document, *window)
+    ws = workspace(document, user, turns)
     return {"document_id": document.id, "codings": ws.codings,
             "blocked": document.deidentification == PENDING, "blind": ws.blind}
 
@@ -177,7 +197,7 @@ def coding_dicts(document: Document, user, coding_ids) -> list[dict]:
     return [coding_dict(r, views, starts, user_id, coders, memo_counts) for r in rows]
 
 
-def codings_etag(document: Document, user) -> str:
+def codings_etag(document: Document, user, window: tuple[int, int] | None = None) -> str:
     """A validator for ``codings_payload(document, user)``: it changes whenever a visible coding is added, removed
     or changed (each change raises ``Coding.version``; a new coding has a new, larger id), when a memo on one of them
     is added or removed, when a coder is renamed, and when the reader's blind status flips. Two aggregate queries
@@ -198,6 +218,6 @@ def codings_etag(document: Document, user) -> str:
         sa.select(User.id, User.name).where(User.id.in_(
             sa.select(Coding.coder_id).where(Coding.document_id == document.id, visible).distinct()))
         .order_by(User.id)).all()
-    key = (f"{document.id}|{user.id}|{codes_blind(user, document)}|{document.deidentification}|{tuple(codings)}"
+    key = (f"{document.id}|{window}|{user.id}|{codes_blind(user, document)}|{document.deidentification}|{tuple(codings)}"
            f"|{tuple(memos)}|{[tuple(c) for c in coders]}")
     return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -11,12 +11,13 @@ from flask import abort, flash, jsonify, make_response, redirect, render_templat
 from flask_login import current_user
 
 from app.db import db
+from app.paging import page_number, text_arg
 from app.security import roles_required
 from qualitative.access import QUAL_ROLES, allows, coding_for, document_for
 from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import CodingEditForm, CodingForm, MemoForm, VersionForm
-from qualitative.workspace.services import attributes, reading
+from qualitative.workspace.services import attributes, reading, windows
 from qualitative.workspace.services import coding as service
 from qualitative.workspace.services import memos as memo_service
 from qualitative.workspace.services.codebook import cfir_role_label, tree
@@ -44,24 +45,24 @@ def workspace(document_id: int):
     blocked = document.deidentification == PENDING
     if blocked and not can_code:
         return render_template("qualitative/blocked.html", document=document, project=project), 200
-    ws = reading.workspace(document, current_user)
-    query = (request.args.get("q") or "").strip()
+    query = text_arg(request.args, "q", 200)
     code_filter = request.args.get("code", type=int)
-    visible_turns = ws.turns
-    if query:
-        folded = query.casefold()
-        visible_turns = [v for v in visible_turns if folded in v.text.casefold()]
-    if code_filter:
-        with_code = {p["turn_id"] for c in ws.codings if c["code_id"] == code_filter for p in c["pieces"]}
-        visible_turns = [v for v in visible_turns if v.turn.id in with_code]
+    focus = windows.focus(document, current_user, request.args)
+    page = windows.turn_page(document, current_user, page_number(request.args) if request.args.get("page") else 0,
+                             query=query, code_id=code_filter, at=focus)
+    ws = reading.workspace(document, current_user, page.items)
+    filtered = bool(query or code_filter)
+    total_turns = windows.turn_count(document) if filtered else page.total
     code_labels = {c.id: (f"{c.display_key} {c.name}", c.colour or "#999999") for c in ws.codes}
-    at = request.args.get("at", type=int)  # a code-point position (links from the analysis pages)
-    focus_turn_id = next((v.turn.id for v in ws.turns if at is not None and v.turn.start <= at < max(v.turn.end,
-                                                                                                   v.turn.start + 1)),
-                         None)
+    args = {key: value for key, value in (("q", query), ("code", code_filter)) if value}
+    window = (page.items[0].index, page.items[-1].index) if page.items else (0, -1)
     return render_template(
-        "qualitative/workspace.html", document=document, project=project, ws=ws, turns=visible_turns,
-        filtered=bool(query or code_filter), query=query, focus_turn_id=focus_turn_id, code_filter=code_filter, code_labels=code_labels,
+        "qualitative/workspace.html", document=document, project=project, ws=ws, turns=ws.turns, page=page,
+        page_args=args, total_turns=total_turns, focus_missing=focus.missing,
+        codings_url=url_for("qualitative.codings_json", document_id=document.id, first=window[0], last=window[1]),
+        page_url=url_for("qualitative.workspace", document_id=document.id, page=page.page, **args),
+        filtered=filtered, query=query, focus_turn_id=focus.turn_id, code_filter=code_filter,
+        code_labels=code_labels,
         edit_prefix=url_for("qualitative.coding_edit", coding_id=0).removesuffix("0/edit"),
         code_tree=tree([c for c in ws.codes if c.active]), can_code=can_code and not blocked, blocked=blocked,
         can_manage=allows(project.my_privilege, Privilege.MANAGE), role_label=cfir_role_label,
@@ -71,17 +72,29 @@ def workspace(document_id: int):
     )
 
 
+def _window(args) -> tuple[int, int] | None:
+    """``first`` and ``last`` turn indexes (inclusive) of the page asking (both or neither): its codings only."""
+    raw = {name: (args.get(name) or "").strip() for name in ("first", "last")}
+    if not any(raw.values()):
+        return None
+    for name, value in raw.items():
+        if not (value.isascii() and value.lstrip("-").isdigit() and len(value) < 10):
+            abort(400, description=f"The “{name}” parameter: “{value[:20]}” is not a turn index (0, 1, 2, …).")
+    return int(raw["first"]), int(raw["last"])
+
+
 @bp.route("/documents/<int:document_id>/codings.json")
 @roles_required(*QUAL_ROLES)
 def codings_json(document_id: int):
     document = document_for(current_user, document_id)
     if document.deidentification == PENDING and not allows(document.project.my_privilege, Privilege.CODE):
         abort(403)
-    etag = reading.codings_etag(document, current_user)
+    window = _window(request.args)
+    etag = reading.codings_etag(document, current_user, window)
     if request.if_none_match.contains_weak(etag):
         response = make_response("", 304)
     else:
-        response = jsonify(reading.codings_payload(document, current_user))
+        response = jsonify(reading.codings_payload(document, current_user, window))
     response.set_etag(etag, weak=True)  # weak: the gzip and identity encodings share it
     # participant data: no browser or proxy cache keeps it (``no-store``, ASVS 8.2.1, as on every response); the
     # page's script keeps the codings it loaded and sends If-None-Match itself, so the 304 saves the body all the same
@@ -184,7 +197,9 @@ def coding_new(document_id: int):
     document = document_for(current_user, document_id, Privilege.CODE)
     form = CodingForm()
     form.code_ids.choices = _code_choices(document)
-    turns = reading.load_turns(document)
+    # the turns of one workspace page (the one holding the turn asked for or posted), not all 20,000 of a long one
+    turns = windows.page_around(document, request.form.get("turn_id", type=int) if request.method == "POST"
+                                else request.args.get("turn", type=int) or request.args.get("near", type=int))
     form.turn_id.choices = [(0, "— any turn —")] + [
         (t.id, f"{t.index + 1}. {t.speaker or 'no speaker'}: {document.text[t.start:t.end][:60]}") for t in turns]
     if request.method == "GET":
@@ -206,7 +221,7 @@ def coding_new(document_id: int):
             if created:
                 flash(f"Coded “{document.text[start:end][:80]}” with {len(created)} code"
                       f"{'s' if len(created) != 1 else ''}.", "success")
-            return redirect(url_for("qualitative.workspace", document_id=document.id) + f"#coding-{created[0].id}"
+            return redirect(url_for("qualitative.workspace", document_id=document.id, coding=created[0].id) + f"#coding-{created[0].id}"
                             if created else url_for("qualitative.workspace", document_id=document.id))
     status = 400 if request.method == "POST" else 200
     return render_template("qualitative/coding_form.html", document=document, project=document.project, form=form,
@@ -239,7 +254,7 @@ def coding_edit(coding_id: int):
             errors.append(str(exc))
         else:
             flash("Saved the coding.", "success")
-            return redirect(url_for("qualitative.workspace", document_id=document.id) + f"#coding-{coding.id}")
+            return redirect(url_for("qualitative.workspace", document_id=document.id, coding=coding.id) + f"#coding-{coding.id}")
     return render_template("qualitative/coding_form.html", document=document, project=document.project, form=form,
                            errors=errors, coding=coding, quote=document.text[coding.start:coding.end],
                            delete_form=VersionForm(formdata=None, version=coding.version)), status

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.db import db
 from app.jobs import enqueue
 from app.models import Clinic
+from app.paging import page_number
 from app.security import roles_required
 from app.storage import storage
 from qualitative.access import (
@@ -158,7 +159,8 @@ def speakers(document_id: int):
     """Map each speaker label to a participant: an existing one, a new one (pseudonym, CFIR role), or none."""
     document = document_for(current_user, document_id, Privilege.CODE)
     project = document.project
-    rows = people.speakers(document)
+    page = people.speaker_page(document, page_number(request.args))
+    rows = page.items
     existing = people.participants(project)
     errors: list[str] = []
     if request.method == "POST":
@@ -186,15 +188,18 @@ def speakers(document_id: int):
             errors.append(str(exc))
         else:
             flash(f"Saved the speaker mapping ({changed} turn{'s' if changed != 1 else ''} changed).", "success")
+            if page.has_next:
+                return redirect(url_for("qualitative.speakers", document_id=document.id, page=page.next_num))
             return redirect(url_for("qualitative.workspace", document_id=document.id))
     taken: set[str] = set()
     suggestions = []
+    pseudonyms = people.pseudonyms_taken(project)
     for row in rows:
-        suggestion = people.suggested_pseudonym(project, document, row.label, taken)
+        suggestion = people.suggested_pseudonym(project, document, row.label, taken, pseudonyms)
         taken.add(suggestion.lower())
         suggestions.append(suggestion)
     return render_template(
-        "qualitative/speakers.html", document=document, project=project, rows=rows, participants=existing,
+        "qualitative/speakers.html", document=document, project=project, rows=rows, page=page, participants=existing,
         suggestions=suggestions, roles=role_choices(), role_label=cfir_role_label, clinics=clinic_choices(),
         is_interviewer=people.is_interviewer, suggested_role=people.suggested_role,
         errors=errors, form=ConfirmForm(), values=request.form,

@@ -84,7 +84,9 @@ def test_demo_joint_display_and_determinants(demo, client, login):
     assert page.status_code == 200
     html = _text(page)
     first = quoted[0]
-    assert f"/qualitative/documents/{first['document_id']}#coding-{first['coding_id']}" in html
+    # the link opens the page of the (paged) transcript that holds the coding
+    assert f"/qualitative/documents/{first['document_id']}?coding={first['coding_id']}#coding-{first['coding_id']}" \
+        in html
     assert "Statistics by themes" in html and "Side-by-side display" in html and "r<sub>wg(j)</sub>" in html
     # issue 12 item 3: the gates name the application and cohort they come from
     assert "hard gates (kept apart from the scores), 2026 spring cohort" in html

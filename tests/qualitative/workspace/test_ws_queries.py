@@ -70,4 +70,5 @@ def test_query_count_does_not_grow_with_codings(client, login, people, import_te
     small_counts = _queries_for(client, small_id)
     large_counts = _queries_for(client, large_id)
     assert large_counts == small_counts, (small_counts, large_counts)
-    assert small_counts[0] <= 20
+    # 22: the page of turns costs a COUNT of the turns, and the counts beside the codes a grouped query of their own
+    assert small_counts[0] <= 22
