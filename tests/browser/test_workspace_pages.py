@@ -48,7 +48,7 @@ def test_coding_on_page_two_of_a_long_transcript(page):
     turn.focus()
     turn.press("Shift+End")
     page.get_by_label("Find a code").fill("Available Resources")
-    page.locator("#code-list li.match input[type=checkbox]").first.check()
+    page.locator('#code-list li.match[data-codable="true"]').first.click()
     with page.expect_response(re.compile(rf"/documents/{document_id}/codings$")) as created:
         page.get_by_role("button", name="Apply codes").click()
     assert created.value.status == 201

@@ -7,6 +7,8 @@ poll whose If-None-Match still matches."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -59,6 +61,8 @@ def workspace(document_id: int):
     return render_template(
         "qualitative/workspace.html", document=document, project=project, ws=ws, turns=ws.turns, page=page,
         page_args=args, total_turns=total_turns, focus_missing=focus.missing,
+        # the picker counts what the page holds (its script recounts as codings change); the filter, the document
+        page_counts=Counter(c["code_id"] for c in ws.codings),
         codings_url=url_for("qualitative.codings_json", document_id=document.id, first=window[0], last=window[1]),
         page_url=url_for("qualitative.workspace", document_id=document.id, page=page.page, **args),
         filtered=filtered, query=query, focus_turn_id=focus.turn_id, code_filter=code_filter,
