@@ -41,10 +41,14 @@ class WorkItem:
     detail: str | None = None  # one sentence: how the count is defined
     links: tuple[WorkLink, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)  # first items without a page of their own to link to
+    #: True when each link/note is one of the ``count`` items; False when they group them (per project, per clinic)
+    itemized: bool = True
 
     @property
     def more(self) -> int:
-        """How many items the first links/notes leave out."""
+        """How many items the first links/notes leave out (0 when the links group the items)."""
+        if not self.itemized:
+            return 0
         return max(0, self.count - max(len(self.links), len(self.notes)))
 
 
@@ -67,11 +71,11 @@ def home_role(user) -> str:
 
 
 def work_for(user) -> list[WorkItem]:
-    """Every queue that applies to ``user``, in registration order within ``order``."""
+    """Every queue that applies to ``user``: those with work first, each part in ``order``."""
     if not user.is_authenticated:
         return []
     role = home_role(user)
     providers = sorted((p for p in current_app.extensions.get("mio.work", []) if role in p.roles),
                        key=lambda p: p.order)
-    items = [p.provider(user) for p in providers]
-    return [item for item in items if item is not None]
+    items = [item for item in (p.provider(user) for p in providers) if item is not None]
+    return sorted(items, key=lambda item: item.count == 0)  # work first; the order stands within each part

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.db import db
 from app.models import Role
+from app.worklist import FIRST_LINKS, WorkItem, WorkLink
 from implementation_outcomes.adoption import COUNSELOR_STEPS
 from implementation_outcomes.delivery.models import (
     CodingAssignment,
@@ -150,8 +151,18 @@ def test_director_queues_exact(client, login, factories, two_agencies):
     login(director)
     assert queues(client) == {"applications_to_review": 3, "waves_closing": 2, "fidelity_below_line": 1,
                               "uncoded_backlog": 2, "adoption_contradictions": 6}
-    assert d1.name in client.get("/").get_data(as_text=True)
+    html = client.get("/").get_data(as_text=True)
+    assert d1.name in html
+    # the contradictions link per clinic (three links for six counselors): no "and 3 more"
+    assert "more</p>" not in html
     assert_links_open(client)
+
+
+def test_more_counts_items_beyond_the_first_links():
+    links = tuple(WorkLink(f"item {i}", f"/x/{i}") for i in range(FIRST_LINKS))
+    assert WorkItem("k", "Things", FIRST_LINKS + 2, links=links).more == 2
+    assert WorkItem("k", "Things", FIRST_LINKS, links=links).more == 0
+    assert WorkItem("k", "Things", 40, links=links[:2], itemized=False).more == 0  # links that group the items
 
 
 def test_director_with_nothing_to_do_says_so(client, login, factories):

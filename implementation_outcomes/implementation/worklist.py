@@ -21,7 +21,9 @@ def adoption_contradictions(user) -> WorkItem:
     flagged = [(cid, code, figures[cid]["flagged_counselors"]) for cid, code in clinics
                if figures[cid]["flagged_counselors"]]
     links = tuple(WorkLink(f"{code}: {n} counselor{'s' if n != 1 else ''}",
-                           url_for("implementation.clinic_adoption", clinic_id=cid)) for cid, code, n in flagged[:FIRST_LINKS])
+                           url_for("implementation.clinic_adoption", clinic_id=cid))
+                  for cid, code, n in flagged[:FIRST_LINKS])
     return WorkItem("adoption_contradictions", "Counselors whose recorded adoption the data contradict",
                     sum(n for *_rest, n in flagged), url_for("implementation.overview"), "Adoption & activities",
-                    "Steps recorded by hand that the delivery data contradict, or prove without a record.", links)
+                    "Steps recorded by hand that the delivery data contradict, or prove without a record.", links,
+                    itemized=False)

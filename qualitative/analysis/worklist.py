@@ -74,7 +74,8 @@ def suggestions_to_review(user) -> WorkItem:
     links = tuple(WorkLink(f"{name}: {n} pending", url_for("analysis.suggestions", qual_project_id=pid))
                   for pid, name, n in per_project[:FIRST_LINKS])
     return WorkItem("suggestions_to_review", "Suggestions to review", sum(n for *_r, n in per_project), None,
-                    detail="Auto-coding suggestions waiting for your accept or reject.", links=links)
+                    detail="Auto-coding suggestions waiting for your accept or reject.", links=links,
+                    itemized=False)
 
 
 def blind_samples_waiting(user) -> WorkItem:

@@ -37,13 +37,16 @@ PAGES: dict[str | None, list[str]] = {
                              # effectiveness: assessments per clinic, a schedule, the results page, windows, import
                              "/effectiveness/", "/effectiveness/clinics/1/schedule", "/effectiveness/results",
                              "/effectiveness/windows", "/effectiveness/import", "/effectiveness/reliability"],
-    "assessor@mio.example": ["/effectiveness/", "/effectiveness/clinics/3/schedule",
+    "assessor@mio.example": ["/", "/effectiveness/", "/effectiveness/clinics/3/schedule",
                              "/effectiveness/participants/5", "/effectiveness/participants/5/end_of_treatment/pdi_rf"],
-    "admin@mio.example": ["/admin/users", "/admin/users/new"],
+    "admin@mio.example": ["/", "/admin/users", "/admin/users/new"],
+    # every role's home page (its work queues, app/worklist.py)
+    "coder@mio.example": ["/"],
+    "trial.spr@mio.example": ["/"],
     "staff.spr@mio.example": ["/", "/admin/people/new", "/readiness/applications/mine"],
     # qualitative: {project} and {document} are the demo project and its first transcript, {coders} its two coders
     "analyst@mio.example": [
-        "/qualitative/", "{project}", "/qualitative/documents/{document}", "{project}/codebook", "{project}/suggestions",
+        "/", "/qualitative/", "{project}", "/qualitative/documents/{document}", "{project}/codebook", "{project}/suggestions",
         "{project}/agreement", "{project}/agreement?run=1&{coders}", "{project}/ratings", "{project}/segments",
     ],
 }
