@@ -59,6 +59,7 @@ def health():
 
 
 def template_helpers(app: Flask) -> None:
+    from app import formatting
     from app.security import set_security_headers
 
     app.after_request(set_security_headers)
@@ -72,13 +73,15 @@ def template_helpers(app: Flask) -> None:
         return value.strftime(fmt) + (" UTC" if "H" in fmt else "") if value else ""
 
     @app.template_filter("num")
-    def format_number(value, digits: int = 2):
-        if value is None:
-            return "n/a"
-        if isinstance(value, int):
-            return f"{value:,}"
-        return f"{value:.{digits}f}"
+    def format_number(value, kind: str | int = "num"):
+        """``app.formatting.number``; ``kind`` may be given as its decimals (0 count, 1 mean, 2 coefficient,
+        3 p-value), the same conventions."""
+        return formatting.number(value, formatting.KIND_OF_DIGITS.get(kind, kind) if isinstance(kind, int) else kind)
 
     @app.template_filter("pct")
-    def format_pct(value, digits: int = 0):
-        return "n/a" if value is None else f"{100 * value:.{digits}f}%"
+    def format_pct(value):
+        return formatting.pct(value)
+
+    @app.template_filter("figure")
+    def format_cell(value, kind: str = "text"):
+        return formatting.cell(value, kind)

@@ -57,6 +57,9 @@ def validate_catalogue(catalogue: Any) -> None:
             errors.append(f"{path}.phase: {stage.get('phase')!r} is not a declared phase")
         if not isinstance(stage.get("label"), str) or not stage["label"].strip():
             errors.append(f"{path}.label: must be a non-empty string")
+        short = stage.get("short_label", stage.get("label"))
+        if not isinstance(short, str) or not 0 < len(short.strip()) <= 24:
+            errors.append(f"{path}.short_label: must be a non-empty string of at most 24 characters (tables show it)")
         activities = stage.get("activities")
         if not isinstance(activities, list) or not activities:
             errors.append(f"{path}.activities: must be a non-empty list")

@@ -282,9 +282,16 @@ class DeliverySettings(Audited, db.Model):
     #: the study's study-ID pattern (``screening_log.study_id_pattern_problem`` checks it); empty = the deployment's
     #: ``STUDY_ID_PATTERN``, else ``screening_log.DEFAULT_STUDY_ID_PATTERN``
     study_id_pattern: Mapped[str | None] = mapped_column(sa.String(200))
+    #: the director's targets the overview colours cells against (shares 0..1; none set = no colouring)
+    reach_target: Mapped[float | None]
+    adoption_target: Mapped[float | None]
+    completion_target: Mapped[float | None]
+    fidelity_target: Mapped[float | None]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         sa.CheckConstraint("completion_threshold BETWEEN 1 AND 12", name="completion_threshold_range"),
         sa.CheckConstraint("double_coding_share >= 0 AND double_coding_share <= 1", name="double_coding_share_range"),
+        *(sa.CheckConstraint(f"{name} IS NULL OR ({name} >= 0 AND {name} <= 1)", name=f"{name}_range")
+          for name in ("reach_target", "adoption_target", "completion_target", "fidelity_target")),
     )

@@ -1,8 +1,8 @@
 """Display and download tables built from the services' plain dicts: the page shows a ``Table`` and the same
 ``Table`` is written to CSV/Excel (``app.exports``), so a download always holds what the page shows.
 
-Cells stay raw values (numbers, dates, booleans); the template formats them by column kind and the export writes
-shares as percentages rounded to 0.1.
+Cells stay raw values (numbers, dates, booleans); the template formats them by column kind and the export rounds
+them as the page does (``app.formatting``: shares as whole percentages).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app import formatting
 from implementation_outcomes._values import proportion
 from implementation_outcomes.delivery.models import (
     ARM_LABELS,
@@ -27,7 +28,9 @@ SMD_FLAG = 0.1  # |d| >= 0.1: a meaningful imbalance (Austin 2009)
 @dataclass
 class Column:
     header: str
-    kind: str = "text"  # text | int | num | pct | date | bool
+    kind: str = "text"  # text | int | mean | num | p | pct | date | bool (``app.formatting`` writes each kind)
+    key: str | None = None  # the row key it shows, where a page needs it (targets, column groups)
+    group: str | None = None  # the column group it belongs to (the overview's reach, adoption, ...)
 
 
 @dataclass
@@ -46,12 +49,12 @@ class Table:
 
 
 def _export_cell(value: Any, kind: str) -> Any:
+    """A cell as the page shows it (``app.formatting.rounded``: shares as whole percentages, means 1 decimal,
+    coefficients 2), still a number so a spreadsheet can compute with it."""
     if value is None:
         return ""
-    if kind == "pct":
-        return round(100 * value, 1)
-    if kind == "num":
-        return round(float(value), 3)
+    if kind in formatting.NUMERIC_KINDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return formatting.rounded(value, kind)
     if kind == "bool":
         return "yes" if value else "no"
     if isinstance(value, date):

@@ -136,6 +136,12 @@ def _stage_label(number: int | None) -> str | None:
     return stage["label"] if stage else None
 
 
+def stage_short_labels() -> dict[str, str]:
+    """``{stage label: short label}`` from the activity catalogue: tables show the short one, the full one as its
+    title, so a long stage name never wraps a row."""
+    return {s["label"]: s.get("short_label", s["label"]) for s in catalogue()["stages"]}
+
+
 def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, Any]]:
     """One plain row per clinic (keys = ``tables.OVERVIEW_COLUMNS`` plus ``clinic_id``), in clinic-code order.
 

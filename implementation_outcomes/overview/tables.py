@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from app import formatting
 from implementation_outcomes.delivery.tables import Column, Table
 
 #: (row key, header, kind) of the overview table, in order: the page, the downloads and the CLI share it
@@ -26,7 +27,7 @@ OVERVIEW_COLUMNS: list[tuple[str, str, str]] = [
     ("penetration", "Penetration (delivering / trained)", "pct"),
     ("adoption_flags", "Counselors whose adoption records contradict the data", "int"),
     ("mio_mothers", "Mothers in MIO + TAU", "int"),
-    ("mean_dose", "Mean dose (sessions)", "num"),
+    ("mean_dose", "Mean dose (sessions)", "mean"),
     ("completion_share", "Completed", "pct"),
     ("share_50_60", "Sessions of 50-60 min", "pct"),
     ("rated_sessions", "Coder-rated sessions", "int"),
@@ -42,6 +43,42 @@ OVERVIEW_COLUMNS: list[tuple[str, str, str]] = [
     ("current_stage", "Current stage", "int"),
     ("current_stage_label", "Stage", "text"),
 ]
+
+#: the column groups of the overview table (key, heading, first row key .. last row key); clinic and agency stay
+#: outside every group, always shown
+COLUMN_GROUPS: list[tuple[str, str, str, str]] = [
+    ("reach", "Reach", "screened", "reach_sensitivity"),
+    ("adoption", "Adoption", "eligible", "adoption_flags"),
+    ("feasibility", "Feasibility", "mio_mothers", "share_50_60"),
+    ("fidelity", "Fidelity", "rated_sessions", "icc_training_pairs"),
+    ("stage", "Stage", "current_stage", "current_stage_label"),
+]
+
+
+def _group_of() -> dict[str, str]:
+    keys = [key for key, _h, _k in OVERVIEW_COLUMNS]
+    out: dict[str, str] = {}
+    for group, _heading, first, last in COLUMN_GROUPS:
+        for key in keys[keys.index(first):keys.index(last) + 1]:
+            out[key] = group
+    return out
+
+
+GROUP_OF: dict[str, str] = _group_of()
+
+
+def column_groups(table: Table) -> list[dict[str, Any]]:
+    """The header row above the column headers: ``{key, heading, columns}`` per run of columns in table order
+    (``key`` None for the ungrouped clinic and agency, which span both header rows)."""
+    headings = {g: h for g, h, _f, _l in COLUMN_GROUPS}
+    runs: list[dict[str, Any]] = []
+    for column in table.columns:
+        if runs and runs[-1]["key"] == column.group:
+            runs[-1]["columns"].append(column)
+        else:
+            runs.append({"key": column.group, "heading": headings.get(column.group, ""), "columns": [column]})
+    return runs
+
 
 #: the charted outcomes: (name, row key, title)
 CHARTED: list[tuple[str, str, str]] = [
@@ -67,7 +104,8 @@ def overview_table(rows: Sequence[dict[str, Any]], hidden: Collection[str] = ())
         note += (" ICC(2,1) (two-way random, absolute agreement, single rater) of the adherence score over "
                  "double-coded trial sessions, 95% CI by McGraw & Wong 1996; its band is every Koo & Li (2016) band "
                  "the CI spans; training-case sessions are reported apart, never pooled into it.")
-    return Table("outcomes", "Implementation outcomes by clinic", [Column(header, kind) for _k, header, kind in columns],
+    return Table("outcomes", "Implementation outcomes by clinic",
+                 [Column(header, kind, key, GROUP_OF.get(key)) for key, header, kind in columns],
                  [[row[key] for key, _h, _k in columns] for row in rows], note=note)
 
 
@@ -104,14 +142,10 @@ def clinic_tables(c: dict[str, Any], step_labels: dict[str, str]) -> list[Table]
 
 
 def _display(value: Any, kind: str) -> Any:
-    """A headline value in a two-column table (mixed kinds): shares as percentages with one decimal."""
+    """A headline value in a two-column table (mixed kinds), written as everywhere else (``app.formatting``)."""
     if value is None:
         return None
-    if kind == "pct":
-        return f"{100 * value:.1f} %"
-    if kind == "num":
-        return f"{value:.3f}" if isinstance(value, float) else value
-    return value
+    return formatting.cell(value, kind) if kind != "text" else value
 
 
 def counselor_tables(c: dict[str, Any]) -> list[Table]:

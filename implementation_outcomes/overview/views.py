@@ -10,13 +10,16 @@ from flask import Blueprint, abort, render_template, request, url_for
 
 from app.charts import bar_chart_svg
 from app.exports import csv_response, xlsx_response
+from app.forms import edit_page
 from app.models import Role
 from app.security import roles_required
 from implementation_outcomes.delivery.charts import run_chart_svg
 from implementation_outcomes.implementation.blueprint import svg
 from implementation_outcomes.implementation.charts import funnels_svg
 from implementation_outcomes.implementation.services.adoption import STEP_LABELS
+from implementation_outcomes.delivery.services.common import TARGETS, save_targets, settings, targets
 from implementation_outcomes.overview import services, tables
+from implementation_outcomes.overview.forms import TargetsForm
 
 bp = Blueprint("overview", __name__, url_prefix="/outcomes/overview",
                template_folder=os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"))
@@ -26,6 +29,8 @@ bp = Blueprint("overview", __name__, url_prefix="/outcomes/overview",
 VIEW_ROLES = (Role.DIRECTOR, Role.TRIAL_STAFF)
 #: one counselor's fidelity ratings and steps: the director only (as the fidelity pages)
 COUNSELOR_ROLES = (Role.DIRECTOR,)
+#: who sets the targets the overview colours its cells against
+TARGET_ROLES = (Role.DIRECTOR,)
 
 
 def _filters() -> services.Filters:
@@ -57,9 +62,26 @@ def index():
     rows, hidden = _rows(filters), services.hidden_fields()
     charts = [(name, bar_chart_svg(f"chart-{name}", title, [(r["clinic"], r[key]) for r in rows]),
                tables.chart_table(rows, name)) for name, key, title in tables.charted(hidden)]
-    return render_template("overview/index.html", rows=rows, outcomes_table=tables.overview_table(rows, hidden),
-                           charts=charts, hidden=hidden, filters=filters, agencies=services.visible_agencies(),
-                           args=filters.query_args())
+    outcomes_table = tables.overview_table(rows, hidden)
+    return render_template("overview/index.html", rows=rows, outcomes_table=outcomes_table,
+                           groups=tables.column_groups(outcomes_table), targets=targets(), target_labels=TARGETS,
+                           stage_short=services.stage_short_labels(), charts=charts, hidden=hidden, filters=filters,
+                           agencies=services.visible_agencies(), args=filters.query_args())
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@roles_required(*TARGET_ROLES)
+def targets_page():
+    """The director's targets: the overview colours reach, adoption, completion and adequate fidelity against them."""
+    row = settings()
+    form = TargetsForm.build({column: getattr(row, column) for column, _k, _l in TARGETS},
+                             formdata=request.form if request.method == "POST" else None)
+
+    def save():
+        save_targets(form.shares())
+        return "Saved the targets.", url_for("overview.index")
+
+    return edit_page(form, save, "overview/targets.html")
 
 
 @bp.route("/tables/<name>.<fmt>")

@@ -123,6 +123,38 @@ def _ids_not_following(pattern: str, user=None) -> str | None:
             "widen the pattern")
 
 
+#: the director's targets: (settings column, overview row key, label), shares 0..1
+TARGETS: tuple[tuple[str, str, str], ...] = (
+    ("reach_target", "reach", "Reach (enrolled / offered)"),
+    ("adoption_target", "adoption", "Adoption (delivering / eligible)"),
+    ("completion_target", "completion_share", "Feasibility: mothers completing MIO"),
+    ("fidelity_target", "adequate_share", "Fidelity: sessions rated adequate"),
+)
+
+
+def targets() -> dict[str, float]:
+    """``{overview row key: target share}`` for the targets the director has set (unset ones are left out)."""
+    row = settings()
+    return {key: getattr(row, column) for column, key, _label in TARGETS if getattr(row, column) is not None}
+
+
+def save_targets(values: dict[str, float | None]) -> DeliverySettings:
+    """Store the targets (``{settings column: share 0..1 or None}``); all of them or none (a bad one is refused by
+    name before anything is written)."""
+    errors = {column: "must be a share from 0 to 1 (0% to 100%)" for column, _k, _l in TARGETS
+              if values.get(column) is not None and not 0 <= values[column] <= 1}
+    if errors:
+        raise DeliveryError(errors)
+    row = settings()
+    if row.id is None:
+        row.double_coding_seed = secrets.token_hex(16)
+        db.session.add(row)
+    for column, _key, _label in TARGETS:
+        setattr(row, column, values.get(column))
+    db.session.commit()
+    return row
+
+
 def ensure_settings_row() -> DeliverySettings:
     """The stored settings row (created with defaults and a fresh double-coding seed if missing); not committed."""
     row = settings()
