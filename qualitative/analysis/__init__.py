@@ -7,6 +7,18 @@ import-qdpx), the background jobs and the demo seeder (which runs after the work
 
 from __future__ import annotations
 
+#: the analysis pages in the project's one tab bar, between the workspace's (``qualitative.workspace.WORKSPACE_TABS``)
+ANALYSIS_TABS = (
+    (25, "Analysis overview", "analysis.hub", ()),
+    (30, "Suggestions", "analysis.suggestions", ("analysis.suggestions_", "analysis.suggestion_")),
+    (50, "Coded segments", "analysis.segments", ("analysis.segments_",)),
+    (55, "Matrices", "analysis.matrices", ("analysis.matrix_",)),
+    (60, "Agreement", "analysis.agreement", ("analysis.agreement_",)),
+    (65, "Blind samples", "analysis.blind_samples", ("analysis.blind_sample_",)),
+    (70, "CFIR ratings", "analysis.ratings", ("analysis.ratings_", "analysis.rating_")),
+    (80, "Exports", "analysis.exchange", ("analysis.export_",)),
+)
+
 
 def init_app(app) -> None:
     from app.main import add_nav
@@ -18,8 +30,11 @@ def init_app(app) -> None:
     from qualitative.analysis.cli import register as register_commands
     from qualitative.analysis.demo import seed_analysis
     from qualitative.analysis.views import bp
+    from qualitative.workspace import add_project_tab
 
     app.register_blueprint(bp)
+    for order, label, endpoint, current in ANALYSIS_TABS:
+        add_project_tab(app, label, endpoint, "read", order, current)
     add_nav(app, "Qualitative analysis", "analysis.index", QUAL_ROLES, order=41)
     from app.models import Role
     from app.worklist import add_work

@@ -33,12 +33,12 @@ def autocode_job(ctx, qual_project_id: int, user_id: int | None = None) -> dict:
 
 @job("qual.export_qdpx")
 def export_qdpx_job(ctx, qual_project_id: int, crlf: bool = False, positions: str = "codepoints",
-                    include_unreviewed: bool = False) -> dict:
+                    include_unreviewed: bool = False, only_coder_id: int | None = None) -> dict:
     project = db.session.get(QualProject, qual_project_id)
     if project is None:
         raise ValueError(f"project {qual_project_id} no longer exists")
     data = refi_export.qdpx_bytes(project, crlf=crlf, positions=positions, include_unreviewed=include_unreviewed,
-                                  progress=lambda done, total, message: ctx.progress(done, total, message))
+                                  only_coder_id=only_coder_id, progress=lambda done, total, message: ctx.progress(done, total, message))
     filename = refi_export.safe_filename(project.name, "qdpx")
     storage().purge_expired()
     # committed with the job's result, so a download never sees half a file

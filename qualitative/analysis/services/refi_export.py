@@ -116,9 +116,11 @@ def audit_unreviewed_export(project: QualProject, documents: list[Document], use
 
 
 def build_qda_project(project: QualProject, progress: Callable[[int, int, str], None] | None = None,
-                      include_unreviewed: bool = False) -> QdaProject:
+                      include_unreviewed: bool = False, only_coder_id: int | None = None) -> QdaProject:
     """The project as REFI-QDA dataclasses (see the module for the mapping). Transcripts whose de-identification has
-    not been applied are left out, with their codings and the memos on them, unless ``include_unreviewed``."""
+    not been applied are left out, with their codings and the memos on them, unless ``include_unreviewed``.
+    ``only_coder_id``: only that user's codings and memos (what a manager who codes a blind sample may export
+    before it is revealed: everything else of the project, texts and codebook included, is as usual)."""
     guid = GuidMap(project.id)
     codes, code_guid = _codes(project.id, guid)
     stored = _stored_variables(project.id, guid)
@@ -138,13 +140,16 @@ def build_qda_project(project: QualProject, progress: Callable[[int, int, str], 
     for coding in db.session.execute(  # plain rows, not ORM objects: large projects have many codings
             sa.select(Coding.id, Coding.document_id, Coding.code_id, Coding.coder_id, Coding.start, Coding.end,
                       Coding.created_at).join(Document, Document.id == Coding.document_id)
-            .where(Document.project_id == project.id).order_by(Coding.start, Coding.end, Coding.id)):
+            .where(Document.project_id == project.id,
+                   Coding.coder_id == only_coder_id if only_coder_id is not None else sa.true())
+            .order_by(Coding.start, Coding.end, Coding.id)):
         if coding.document_id in kept:
             codings_by_doc[coding.document_id].append(coding)
     kept_codings = {c.id for rows in codings_by_doc.values() for c in rows}
     memos = [m for m in db.session.execute(sa.select(Memo).where(Memo.project_id == project.id).order_by(Memo.id))
              .scalars() if not (m.target_type == "document" and m.target_id not in kept)
-             and not (m.target_type == "coding" and m.target_id not in kept_codings)]
+             and not (m.target_type == "coding" and m.target_id not in kept_codings)
+             and (only_coder_id is None or m.author_id == only_coder_id)]
     user_ids = {c.coder_id for rows in codings_by_doc.values() for c in rows} | {m.author_id for m in memos}
     if project.created_by_id:
         user_ids.add(project.created_by_id)
@@ -261,8 +266,9 @@ def _cases(project, documents, clinics, variables, guid) -> list[QdaCase]:
 
 
 def qdpx_bytes(project: QualProject, crlf: bool = False, progress=None, positions: str = CODEPOINTS,
-               include_unreviewed: bool = False) -> bytes:
-    return export_qdpx(build_qda_project(project, progress, include_unreviewed), crlf=crlf, positions=positions)
+               include_unreviewed: bool = False, only_coder_id: int | None = None) -> bytes:
+    return export_qdpx(build_qda_project(project, progress, include_unreviewed, only_coder_id), crlf=crlf,
+                       positions=positions)
 
 
 def qdc_bytes(project: QualProject) -> bytes:

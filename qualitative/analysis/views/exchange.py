@@ -38,6 +38,7 @@ def exchange(qual_project_id: int):
                            codings=refi_export.coding_count(project),
                            unreviewed=refi_export.unreviewed_documents(project),
                            limit=current_app.config.get("QDPX_SYNC_CODINGS", 20000),
+                           blinded=len(blinded_document_ids(current_user, project.id)),
                            can_export=allows(project.my_privilege, Privilege.MANAGE))
 
 
@@ -49,10 +50,9 @@ def export_qdpx(qual_project_id: int):
     form = ExportForm()
     if not form.validate_on_submit():
         abort(400)
-    if blinded_document_ids(current_user, project.id):
-        flash("You code documents of a blind sample in this project; the export would show you the other coders' "
-              "codings. Reveal the sample first (or ask another manager to export).", "error")
-        return redirect(url_for("analysis.exchange", qual_project_id=project.id))
+    # a manager coding a blind sample exports only their own codings and memos until the sample is revealed (the
+    # exchange page says so before the button); the whole project would show them the other coders' work
+    blinded = bool(blinded_document_ids(current_user, project.id))
     crlf = bool(form.crlf.data)
     positions = form.positions.data if form.positions.data in READINGS else CODEPOINTS
     include = bool(form.include_unreviewed.data)
@@ -60,7 +60,8 @@ def export_qdpx(qual_project_id: int):
         unreviewed = refi_export.unreviewed_documents(project)
         if unreviewed:
             refi_export.audit_unreviewed_export(project, unreviewed, current_user.id, current_user.email)
-    options = {"crlf": crlf, "positions": positions, "include_unreviewed": include}
+    options = {"crlf": crlf, "positions": positions, "include_unreviewed": include,
+               "only_coder_id": current_user.id if blinded else None}
     if refi_export.coding_count(project) > current_app.config.get("QDPX_SYNC_CODINGS", 20000):
         record = enqueue("qual.export_qdpx", {"qual_project_id": project.id, **options},
                          f"Export {project.name} as REFI-QDA", user_id=current_user.id)
@@ -68,8 +69,9 @@ def export_qdpx(qual_project_id: int):
         db.session.commit()
         return redirect(url_for("jobs.show", job_id=record.id))
     data = refi_export.qdpx_bytes(project, **options)
+    name = project.name + (f" - {current_user.name} only" if blinded else "")
     return Response(data, mimetype=QDPX_MIME, headers={
-        "Content-Disposition": f"attachment; filename={refi_export.safe_filename(project.name, 'qdpx')}"})
+        "Content-Disposition": f"attachment; filename={refi_export.safe_filename(name, 'qdpx')}"})
 
 
 @bp.route("/exports/<string:job_id>.qdpx")

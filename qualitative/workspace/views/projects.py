@@ -28,6 +28,21 @@ def project_links(project) -> list[tuple[str, str]]:
     return out
 
 
+@bp.app_template_global()
+def project_tabs(project) -> list[tuple[str, str, bool]]:
+    """The project's tab bar for the user's privilege: (label, href, current) in order (``add_project_tab``)."""
+    endpoint = request.endpoint or ""
+    out = []
+    for _order, label, target, need, current in sorted(current_app.extensions.get("qualitative.project_tabs", []),
+                                                        key=lambda t: t[0]):
+        if not allows(project.my_privilege, need):
+            continue
+        here = endpoint == target or any(endpoint == c or (endpoint.startswith(c) and c.endswith((".", "_")))
+                                         for c in current)
+        out.append((label, url_for(target, qual_project_id=project.id), here))
+    return out
+
+
 @bp.route("/")
 @roles_required(*QUAL_ROLES)
 def projects():

@@ -300,14 +300,33 @@ def test_export_pages_direct_and_through_a_job(world, rich, client, login, app):
     assert client.get("/qualitative/exports/not-a-job.qdpx").status_code == 404
 
 
-def test_a_blind_coder_cannot_export_the_others_codings(world, rich, client, login):
+def test_a_blind_manager_exports_their_own_codings_until_the_sample_is_revealed(world, rich, client, login):
     from qualitative.analysis.services import blind
 
     manager, ana = world.users["manager"], world.users["ana"]
-    blind.create_sample(world.project, "R1", [rich[0].id], [manager.id, ana.id], None, manager.id)
+    mine = world.code_turn(rich[1], 1, world.codes["III.J"], manager)
+    sample = blind.create_sample(world.project, "R1", [rich[0].id], [manager.id, ana.id], None, manager.id)
     login(manager)
-    response = client.post(f"/qualitative/projects/{world.project.id}/exchange/qdpx", follow_redirects=True)
-    assert response.status_code == 200 and "Reveal the sample first" in response.get_data(as_text=True)
+    url = f"/qualitative/projects/{world.project.id}/exchange"
+    page = client.get(url).get_data(as_text=True)
+    # told before clicking
+    assert "You code 1 document of a blind sample in this project" in page
+    assert "only your own codings and memos" in page and "with your codings only (.qdpx)" in page
+    response = client.post(f"{url}/qdpx")
+    assert response.status_code == 200 and "Manager_only.qdpx" in response.headers["Content-Disposition"]
+    assert response.data == refi_export.qdpx_bytes(world.project, only_coder_id=manager.id)
+    qda = refi_export.build_qda_project(world.project, only_coder_id=manager.id)
+    selections = [sel for src in qda.sources for sel in src.selections]
+    assert [(sel.start, sel.end) for sel in selections] == [(mine.start, mine.end)]  # Ana's and Ben's are left out
+    assert {sel.creating_user for sel in selections} == {qda.users[0].guid} and qda.users[0].name == "Manager"
+    # the manager's memos on the project and a document stay; the one on Ana's coding goes with the coding
+    assert sorted(n.text for n in qda.notes) == ["Noisy room.", "Round one done."]
+    assert len(qda.sources) == 2  # the transcripts themselves are all there
+    blind.set_blind(sample, False)  # revealed: the whole project
+    assert "blind sample" not in client.get(url).get_data(as_text=True)
+    whole = client.post(f"{url}/qdpx")
+    assert whole.data == refi_export.qdpx_bytes(world.project)
+    assert len([sel for src in refi_export.build_qda_project(world.project).sources for sel in src.selections]) == 5
 
 
 def test_cli_export_and_import(world, rich, runner, tmp_path):
