@@ -10,14 +10,18 @@ is recorded in the audit trail as the document's ``deidentification`` changing t
 
 from __future__ import annotations
 
+import os
+
 import sqlalchemy as sa
 
 from app.db import db
 from app.models import Person
 from qualitative.deidentify import Redaction, RedactionError, apply_redactions, propose_redactions
+from qualitative.deidentify.detectors import NAME_REPLACEMENTS, redacted_name
 from qualitative.models import Coding, Document, RedactionProposal
 from qualitative.offsets import OffsetError, utf16_to_codepoint
 from qualitative.parsers.model import LABEL_SEPARATOR, Turn
+from qualitative.workspace.services import naming
 
 PENDING, APPLIED, SKIPPED = "pending", "applied", "skipped"
 STATE_LABELS = {PENDING: "De-identification pending", APPLIED: "De-identified", SKIPPED: "De-identification skipped"}
@@ -194,12 +198,68 @@ def undecided_count(document: Document) -> int:
         RedactionProposal.document_id == document.id, RedactionProposal.status == "proposed")).scalar_one()
 
 
-def apply(document: Document) -> int:
-    """Apply the accepted redactions: new text and turns, codings moved, every proposal deleted.
-    Returns the number of redactions applied. Caller commits."""
+#: proposal kinds whose original text is a person's name (looked for in the document's name too)
+NAME_KINDS = ("speaker", "participant_name", "name", "manual")
+
+
+def _name_context(document: Document, rows: list[RedactionProposal]) -> dict:
+    return {"clinic_id": document.clinic_id, "speakers": [t.speaker for t in document.turns],
+            "extra_names": [p.original for p in rows if p.status == "accepted" and p.kind in NAME_KINDS]}
+
+
+def name_after(document: Document) -> str:
+    """The document's name as applying will leave it: identifiers redacted (``naming.findings`` with the clinic's
+    staff, the speakers and the accepted redactions of names as known names)."""
+    found = naming.findings(document.name, **_name_context(document, proposals(document)))
+    return redacted_name(document.name, found)
+
+
+def _redact_names(document: Document, chosen: str | None, context: dict) -> None:
+    """Rename the document (``chosen``, held to the certain findings, or ``name_after``), redact its stored file
+    name and description alike, and scrub the rows written under the old name (``naming.scrub_records``)."""
+    old_name, old_source = document.name, document.source_filename
+    found = naming.findings(old_name, **context)
+    replacements = {f.text: NAME_REPLACEMENTS[f.kind] for f in found}
+    new_name = redacted_name(old_name, found)
+    chosen = " ".join((chosen or "").split())
+    if chosen and chosen != new_name:
+        if len(chosen) > 255:
+            raise DeidentificationError("The document's new name is longer than 255 characters.")
+        if held := naming.findings(chosen, confirmed=True, **context):
+            raise DeidentificationError(f"The document's new name “{chosen}” holds {naming.describe(held)}.")
+        new_name = chosen
+    if new_name != old_name:
+        clash = db.session.execute(sa.select(Document.id).where(
+            Document.project_id == document.project_id, Document.name == new_name, Document.id != document.id)).first()
+        if clash:
+            raise DeidentificationError(f"The project already has a document named “{new_name}”; choose another "
+                                        "name for this one.")
+        document.name = new_name
+        replacements[old_name] = new_name
+    if old_source:
+        stem, extension = os.path.splitext(old_source)
+        in_source = naming.findings(stem, **context)
+        if in_source:
+            document.source_filename = (redacted_name(stem, in_source) + extension)[:255]
+            replacements.update({f.text: NAME_REPLACEMENTS[f.kind] for f in in_source})
+            replacements[old_source] = document.source_filename
+    if document.description:
+        in_description = naming.findings(document.description, confirmed=True, **context)
+        if in_description:
+            document.description = redacted_name(document.description, in_description)
+            replacements.update({f.text: NAME_REPLACEMENTS[f.kind] for f in in_description})
+    naming.scrub_records(document, replacements)
+
+
+def apply(document: Document, name: str | None = None) -> int:
+    """Apply the accepted redactions: new text and turns, codings moved, every proposal deleted; the document's
+    name, stored file name and description lose the same names (``name``: the analyst's choice of the new name),
+    and the audit trail and import jobs written under the old name are scrubbed. Returns the number of redactions
+    applied. Caller commits."""
     if document.deidentification == APPLIED:
         raise DeidentificationError("This transcript is already de-identified.")
     rows = proposals(document)
+    context = _name_context(document, rows)
     undecided = [p for p in rows if p.status == "proposed"]
     if undecided:
         raise DeidentificationError(
@@ -228,6 +288,7 @@ def apply(document: Document) -> int:
     document.deidentification = APPLIED
     for proposal in rows:
         db.session.delete(proposal)
+    _redact_names(document, name, context)
     db.session.flush()
     return len(accepted)
 

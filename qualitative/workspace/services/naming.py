@@ -70,3 +70,57 @@ def check(label: str, name: str, **context) -> None:
     found = findings(name, **context)
     if found:
         raise IdentifyingName(label, name, found)
+
+
+def replace_words(value, replacements: dict[str, str]):
+    """``value`` (JSON: dicts, lists, strings) with each key of ``replacements`` replaced in every string, where
+    it stands as a whole word (not inside a longer run of letters)."""
+    if isinstance(value, dict):
+        return {k: replace_words(v, replacements) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_words(v, replacements) for v in value]
+    if isinstance(value, str):
+        for old in sorted(replacements, key=len, reverse=True):
+            value = re.sub(r"(?<![^\W\d_])" + re.escape(old) + r"(?![^\W\d_])", lambda _m, o=old: replacements[o],
+                           value, flags=re.IGNORECASE)
+        return value
+    return value
+
+
+def scrub_records(document, replacements: dict[str, str]) -> dict[str, int]:
+    """Rewrite the rows that were written about ``document`` before its name was redacted: its audit trail rows (and
+    its project's, which may list document names) and the project's transcript import jobs (payload, result,
+    messages). The trail is otherwise append-only; this one rewrite is itself recorded, with counts only. Returns
+    ``{"audit_rows", "jobs"}`` changed. The caller commits."""
+    from app.audit import current_actor
+    from app.jobs import Job
+    from app.models import AuditEvent
+    from qualitative.workspace.services.transcripts import IMPORT_JOB
+
+    replacements = {old: new for old, new in replacements.items() if old and len(old) >= 2 and old != new}
+    counts = {"audit_rows": 0, "jobs": 0}
+    if not replacements:
+        return counts
+    db.session.flush()  # the audit row of the rename itself is written by this flush
+    events = db.session.execute(sa.select(AuditEvent).where(sa.or_(
+        sa.and_(AuditEvent.entity == "qual_document", AuditEvent.entity_id == str(document.id)),
+        sa.and_(AuditEvent.entity == "qual_project", AuditEvent.entity_id == str(document.project_id))))).scalars()
+    for event in events:
+        changes = replace_words(event.changes, replacements)
+        if changes != event.changes:
+            event.changes = changes
+            counts["audit_rows"] += 1
+    jobs = db.session.execute(sa.select(Job).where(Job.kind == IMPORT_JOB)).scalars()
+    for job in jobs:
+        if (job.payload or {}).get("project_id") != document.project_id:
+            continue
+        before = [job.title, job.payload, job.result, job.message, job.error]
+        after = replace_words(before, replacements)
+        if after != before:
+            job.title, job.payload, job.result, job.message, job.error = after
+            counts["jobs"] += 1
+    user_id, actor = current_actor()
+    db.session.add(AuditEvent(user_id=user_id, actor=actor[:255], action="redact-name", entity="qual_document",
+                              entity_id=str(document.id), changes={"name": document.name, **counts}))
+    db.session.flush()
+    return counts

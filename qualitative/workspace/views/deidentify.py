@@ -27,6 +27,7 @@ def _page(document, status: int = 200, propose_form=None, manual_form=None, erro
         manual_form=manual_form or ManualRedactionForm(formdata=None), confirm=ConfirmForm(),
         undecided=sum(1 for p in rows if p.status == "proposed"), errors=errors or [],
         can_skip=allows(document.project.my_privilege, Privilege.MANAGE), state_labels=service.STATE_LABELS,
+        name_after=service.name_after(document) if document.deidentification != service.APPLIED else document.name,
     ), status
 
 
@@ -116,7 +117,7 @@ def deidentify_apply(document_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        count = service.apply(document)
+        count = service.apply(document, request.form.get("name"))
     except service.DeidentificationError as exc:
         db.session.rollback()
         return _page(document, 400, errors=[str(exc)])

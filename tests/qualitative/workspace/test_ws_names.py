@@ -161,3 +161,60 @@ def test_renaming_runs_the_check(client, login, people, project, org, import_tex
     assert kept.status_code == 302
     db.session.rollback()
     assert db.session.get(Document, document.id).name == "Interview Brookside"
+
+
+def _legacy_document(import_text, project):
+    """A transcript named after its participant before names were checked: its audit rows and import job hold
+    the name (as they did)."""
+    from app.jobs import JobStatus
+    from qualitative.workspace.services.transcripts import IMPORT_JOB
+
+    data = (b"Interviewer: Thanks for coming, Maria.\n\nMaria Lopez: Glad to. My cousin Jo-Anne drove me.\n")
+    document = import_text("m07.txt", data, deidentified=False)
+    document.name, document.source_filename = "Interview_Maria_Lopez_2026-03-01", "Interview_Maria_Lopez_2026-03-01.txt"
+    db.session.add(Job(kind=IMPORT_JOB, title=f"Import 1 transcript(s) into {project.name}", status=JobStatus.DONE,
+                       payload={"project_id": project.id, "files": [{"filename": document.source_filename}]},
+                       message="1 of 1 files imported.",
+                       result={"imported": [{"filename": document.source_filename, "name": document.name}]}))
+    db.session.commit()
+    assert _stored_anywhere("Lopez")  # the starting point: the name is kept in three places
+    return document
+
+
+def test_de_identification_redacts_the_name_and_scrubs_the_trail_and_the_job(client, login, people, project,
+                                                                             import_text):
+    document = _legacy_document(import_text, project)
+    login(people["coder"])
+    url = f"/qualitative/documents/{document.id}/deidentify"
+    assert client.post(f"{url}/propose", data={"extra_names": ""}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="Interview_[NAME]_2026-03-01"' in page  # proposed before applying
+    assert client.post(f"{url}/review", data={"action": "accept-rest"}).status_code == 302
+    refused = client.post(f"{url}/apply", data={"name": "Interview Maria"})  # a redacted name is certain
+    assert refused.status_code == 400 and "holds a name (“Maria”)" in refused.get_data(as_text=True)
+    db.session.rollback()
+    assert client.post(f"{url}/apply", data={"name": "Interview_[NAME]_2026-03-01"}).status_code == 302
+    db.session.expire_all()
+    document = db.session.get(Document, document.id)
+    assert document.deidentification == "applied"
+    assert (document.name, document.source_filename) == ("Interview_[NAME]_2026-03-01",
+                                                         "Interview_[NAME]_2026-03-01.txt")
+    for secret in ("Maria", "Lopez"):
+        assert _stored_anywhere(secret) == [], secret
+    job = db.session.execute(sa.select(Job)).scalar_one()
+    assert job.result["imported"][0] == {"filename": "Interview_[NAME]_2026-03-01.txt",
+                                         "name": "Interview_[NAME]_2026-03-01"}
+    [scrub] = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "redact-name")).scalars()
+    assert scrub.entity_id == str(document.id) and scrub.changes["jobs"] == 1 and scrub.changes["audit_rows"] >= 2
+
+
+def test_applying_with_the_proposed_name_by_default(project, import_text, people):
+    from qualitative.workspace.services import deidentify
+
+    document = _legacy_document(import_text, project)
+    deidentify.propose(document)
+    deidentify.accept_undecided(document)
+    assert deidentify.name_after(document) == "Interview_[NAME]_2026-03-01"
+    deidentify.apply(document)
+    db.session.commit()
+    assert document.name == "Interview_[NAME]_2026-03-01" and _stored_anywhere("Maria") == []
