@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import click
@@ -43,7 +44,7 @@ def import_screening_log(clinic_code: str, path: str) -> None:
         data = fh.read()
     try:
         with acting_as("cli:import-screening-log"):
-            added = import_csv(clinic, data, _Operator())
+            added = import_csv(clinic, data, _Operator(), filename=os.path.basename(path))
     except ScreeningLogError as exc:
         for message in exc.errors:
             click.echo(message, err=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -249,17 +249,31 @@ def check_entry(values: Mapping[str, Any], study_id_pattern: str | None = None) 
 
 
 #: the most data rows one screening-log import takes (``SCREENING_IMPORT_MAX_ROWS``): a clinic screens a few
-#: hundred mothers a year; a 100,000-row file ran 43 s in one request, past the production worker timeout
-DEFAULT_MAX_ROWS = 5_000
+#: hundred mothers a year, a pooled multi-site log some tens of thousands; the upload itself stops at
+#: ``MAX_CONTENT_LENGTH`` (25 MB, some 300,000 rows of this log)
+DEFAULT_MAX_ROWS = 200_000
+#: above this many data rows (``SCREENING_IMPORT_JOB_ROWS``) an import runs as a background job with a progress
+#: page: a 100,000-row file took 43 s in one request, past the production worker timeout
+DEFAULT_JOB_ROWS = 2_000
+#: rows between two progress reports
+PROGRESS_EVERY = 1_000
+
+
+def estimated_rows(data: bytes) -> int:
+    """Data rows of a CSV file counted by its non-blank lines after the header: exact unless a quoted cell holds
+    line breaks (then an overestimate). Decides only where an import runs; the parser counts the real rows."""
+    return max(0, sum(1 for line in data.splitlines() if line.strip()) - 1)
 
 
 def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (),
                         max_rows: int = DEFAULT_MAX_ROWS,
-                        study_id_pattern: str | None = DEFAULT_STUDY_ID_PATTERN) -> list[dict[str, Any]]:
+                        study_id_pattern: str | None = DEFAULT_STUDY_ID_PATTERN,
+                        progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """:func:`_parse_screening_csv`, refused before any row is read beyond ``max_rows``; with malformed CSV (a cell over ``csvinput.MAX_CELL_CHARS``, a NUL byte, an
-    unclosed quote) refused as a ``ScreeningLogError`` naming where, never an unhandled ``csv.Error``."""
+    unclosed quote) refused as a ``ScreeningLogError`` naming where, never an unhandled ``csv.Error``.
+    ``progress(rows checked)`` is called every ``PROGRESS_EVERY`` rows."""
     try:
-        return _parse_screening_csv(data, existing_study_ids, max_rows, study_id_pattern)
+        return _parse_screening_csv(data, existing_study_ids, max_rows, study_id_pattern, progress)
     except csvinput.CellTooLong as exc:
         raise ScreeningLogError(str(exc)) from None
     except csv.Error as exc:
@@ -268,7 +282,8 @@ def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (
 
 def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (),
                          max_rows: int = DEFAULT_MAX_ROWS,
-                         study_id_pattern: str | None = DEFAULT_STUDY_ID_PATTERN) -> list[dict[str, Any]]:
+                         study_id_pattern: str | None = DEFAULT_STUDY_ID_PATTERN,
+                         progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """Every data row of a screening-log CSV as typed values, or ``ScreeningLogError`` with all problems.
 
     Header: ``COLUMNS`` (``REQUIRED_COLUMNS`` must be present; other columns are optional; ``EXPORT_ONLY_COLUMNS``
@@ -332,6 +347,8 @@ def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = 
                 errors.append(f"row {line_number}, field '{name}': {problems[name]}")
         values["row"] = line_number
         rows.append(values)
+        if progress is not None and len(rows) % PROGRESS_EVERY == 0:
+            progress(len(rows))
     if errors:
         raise ScreeningLogError(errors)
     if not rows:

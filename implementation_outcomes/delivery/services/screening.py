@@ -8,7 +8,8 @@ mother, under a row lock on the clinic's allocation record, and only the arm of 
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,13 +17,15 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app.audit import current_actor
 from app.db import db
-from app.models import Clinic
+from app.models import AuditEvent, Clinic
 from app.security import scoped
 from implementation_outcomes.delivery.models import ClinicAllocation, MioSession, TrialParticipant
 from implementation_outcomes.delivery.screening_log import (
     COLUMNS,
     DEFAULT_MAX_ROWS,
+    PROGRESS_EVERY,
     check_entry,
     normalise_entry,
     parse_screening_csv,
@@ -140,21 +143,46 @@ def save_entry(clinic: Clinic, participant: TrialParticipant | None, raw: dict[s
     return participant
 
 
-def import_csv(clinic: Clinic, data: bytes | str, user=None) -> int:
-    """Add every row of a screening-log CSV, or none (``ScreeningLogError`` lists each row and field)."""
-    existing = [p.study_id for p in participants(clinic, user)]
-    rows = parse_screening_csv(data, existing, int(current_app.config.get("SCREENING_IMPORT_MAX_ROWS",
-                                                                           DEFAULT_MAX_ROWS)), study_id_pattern())
-    for row in rows:
+def import_csv(clinic: Clinic, data: bytes | str, user=None, *, filename: str | None = None,
+               progress: Callable[[str, int], None] | None = None) -> int:
+    """Add every row of a screening-log CSV, or none (``ScreeningLogError`` lists each row and field): every row is
+    checked before the first is written, and all are written in one transaction with an ``import`` audit event
+    (who, clinic, file, rows) beside each row's own ``create`` event. ``progress(phase, rows)`` reports "check"
+    and then "save" every ``PROGRESS_EVERY`` rows (the background job's progress page)."""
+    existing = db.session.execute(scoped(
+        sa.select(TrialParticipant.study_id).where(TrialParticipant.clinic_id == clinic.id), TrialParticipant,
+        user)).scalars().all()
+    rows = parse_screening_csv(data, existing, max_import_rows(), study_id_pattern(),
+                               progress=(lambda n: progress("check", n)) if progress else None)
+    # flushed in steps (one transaction: nothing is visible to others until the commit) so progress is real; on
+    # SQLite, whose one writer would then lock out the job's progress reports, in one flush at the end
+    stepwise = db.session.get_bind().dialect.name != "sqlite"
+    for number, row in enumerate(rows, start=1):
         participant = TrialParticipant(clinic_id=clinic.id, **{name: row.get(name) for name in COLUMNS})
         participant.allocation_source = "external" if participant.arm else None
         db.session.add(participant)
+        if number % PROGRESS_EVERY == 0:
+            if stepwise:
+                db.session.flush()
+            if progress:
+                progress("save", number)
+    user_id, actor = current_actor()
+    db.session.execute(sa.insert(AuditEvent), [{
+        "at": datetime.now(UTC), "user_id": user_id, "actor": actor[:255], "action": "import",
+        "entity": "screening_log", "entity_id": f"clinic_id={clinic.id}"[:40],
+        "changes": {"clinic": {"old": None, "new": clinic.code}, "rows": {"old": None, "new": len(rows)},
+                    "file": {"old": None, "new": filename}}}])
     try:
         db.session.commit()
     except IntegrityError as exc:  # a concurrent entry took a study ID between the check and the write
         db.session.rollback()
         raise ScreeningLogError("file: a study ID in the file was added by someone else meanwhile; import again") from exc
     return len(rows)
+
+
+def max_import_rows() -> int:
+    """The most data rows one import takes (``SCREENING_IMPORT_MAX_ROWS``, default ``DEFAULT_MAX_ROWS``)."""
+    return int(current_app.config.get("SCREENING_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
 
 
 def delete_entry(participant: TrialParticipant) -> None:

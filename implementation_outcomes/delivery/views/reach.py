@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.db import db
 from app.forms import edit_page
+from app.jobs.models import Job
 from app.models import Role
 from app.security import get_scoped_or_404, roles_required
 from implementation_outcomes.delivery import tables
 from implementation_outcomes.delivery.charts import consort_svg
 from implementation_outcomes.delivery.forms import ConfirmForm, ImportForm, ParticipantForm, RandomizeForm
 from implementation_outcomes.delivery.models import ARM_LABELS, SCREENING_STATUS_LABELS, TrialParticipant
-from implementation_outcomes.delivery.screening_log import COLUMNS, template_csv
+from implementation_outcomes.delivery.screening_log import COLUMNS, estimated_rows, template_csv
 from implementation_outcomes.delivery.services import screening
+from implementation_outcomes.delivery.services import screening_import as large
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,
     clinic_or_404,
@@ -132,19 +136,53 @@ def participant_randomize(trial_participant_id: int):
 @bp.route("/clinics/<int:clinic_id>/screening-log/import", methods=["GET", "POST"])
 @roles_required(*LOG_ROLES)
 def screening_import(clinic_id: int):
+    """A file of up to ``SCREENING_IMPORT_JOB_ROWS`` rows is imported in the request; a larger one is staged and
+    imported by a background job, whose progress page the user is sent to (``services.screening_import``)."""
     clinic = clinic_or_404(clinic_id)
     form = ImportForm()
     problems: list[str] = []
     if form.validate_on_submit():
+        data = form.file.data.read()
+        filename = os.path.basename((form.file.data.filename or "screening-log.csv").replace("\\", "/"))[:200]
+        rows = estimated_rows(data)
         try:
-            added = screening.import_csv(clinic, form.file.data.read())
+            if rows > large.job_threshold():
+                limit = screening.max_import_rows()
+                if rows > limit:
+                    raise ScreeningLogError(f"file: {rows:,} data rows; one import takes at most {limit:,} rows: "
+                                            "split the file")
+                record = large.start_import_job(clinic, data, filename, rows, current_user)
+                flash(f"Importing {rows:,} rows of {filename} in the background: every row is checked before any "
+                      "is saved.", "info")
+                return redirect(url_for("jobs.show", job_id=record.id))
+            added = screening.import_csv(clinic, data, filename=filename)
             flash(f"Imported {added} screening-log rows into {clinic.code}.", "success")
             return redirect(url_for("delivery.screening_log", clinic_id=clinic.id))
         except ScreeningLogError as exc:
             problems = exc.errors
     status = 400 if request.method == "POST" else 200
     return render_template("delivery/import.html", clinic=clinic, form=form, problems=problems, columns=COLUMNS,
-                           today=date.today()), status
+                           today=date.today(), job_rows=large.job_threshold(),
+                           max_rows=screening.max_import_rows()), status
+
+
+@bp.route("/clinics/<int:clinic_id>/screening-log/import/<job_id>")
+@roles_required(*LOG_ROLES)
+def screening_import_result(clinic_id: int, job_id: str):
+    """The outcome of a background import: rows added, or every problem by row and field (nothing saved)."""
+    clinic = clinic_or_404(clinic_id)
+    record = db.session.get(Job, job_id[:36])
+    if (record is None or record.kind != large.JOB_KIND or (record.payload or {}).get("clinic_id") != clinic.id
+            or (record.created_by_id != current_user.id and current_user.role != Role.DIRECTOR)):
+        abort(404)
+    if not record.finished:
+        return redirect(url_for("jobs.show", job_id=record.id))
+    outcome = record.result or {}
+    form = ImportForm(formdata=None)
+    return render_template("delivery/import.html", clinic=clinic, form=form, problems=outcome.get("problems") or [],
+                           problem_count=outcome.get("problem_count"), job=record, added=outcome.get("added"),
+                           columns=COLUMNS, today=date.today(), job_rows=large.job_threshold(),
+                           max_rows=screening.max_import_rows()), 200
 
 
 @bp.route("/screening-log-template.csv")
