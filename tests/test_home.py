@@ -228,7 +228,7 @@ def _mothers(factories, clinic, today):
     return out
 
 
-def reference_due(clinic_ids: list[int], today: date) -> int:
+def reference_due(clinic_ids: list[int], today: date, statuses=("due", "overdue")) -> int:
     """The same count from the pure schedule rules (``schedule.mother_schedule``), mother by mother."""
     tps = effectiveness.time_points()
     n = 0
@@ -240,7 +240,7 @@ def reference_due(clinic_ids: list[int], today: date) -> int:
         entries = schedule.mother_schedule(tps, consented_on=p.consented_on, screened_on=p.screened_on,
                                            randomized_on=p.randomized_on, today=today, recorded=recorded,
                                            withdrawn_on=w.withdrawn_on if w else None)
-        n += sum(e["status"] in ("due", "overdue") for e in entries)
+        n += sum(e["status"] in statuses for e in entries)
     return n
 
 
@@ -251,8 +251,13 @@ def test_trial_staff_queues_scoped(client, login, factories, two_agencies):
     _mothers(factories, cb, today)
     expected_due = reference_due([ca.id], today)
     assert expected_due == 2  # baseline of the first mother, end of treatment of the third (by hand, from the rules)
+    expected_missed = reference_due([ca.id], today, ("window_closed",))
+    # by hand: the baselines of mothers 2, 3, 4, 5 and 6 (the sixth's closed on her randomization day, yesterday) and
+    # the fifth mother's end of treatment (she withdrew after it closed; her 3-month window was open: withdrawn)
+    assert expected_missed == 6
     login(factories.user(Role.TRIAL_STAFF, agency=a))
-    assert queues(client) == {"awaiting_randomization": 2, "awaiting_counselor": 1, "assessments_due": expected_due}
+    assert queues(client) == {"awaiting_randomization": 2, "awaiting_counselor": 1, "assessments_due": expected_due,
+                              "assessments_missed": expected_missed}
     assert f"S{cb.id:03d}" not in client.get("/").get_data(as_text=True)
     assert_links_open(client)
 
@@ -263,11 +268,48 @@ def test_assessor_sees_assessments_due_blind_to_arm(client, login, factories, tw
     _mothers(factories, ca, today)
     _mothers(factories, cb, today)
     login(factories.user(Role.OUTCOME_ASSESSOR))
-    assert queues(client) == {"assessments_due": reference_due([ca.id, cb.id], today)}
+    assert queues(client) == {"assessments_due": reference_due([ca.id, cb.id], today),
+                              "assessments_missed": reference_due([ca.id, cb.id], today, ("window_closed",))}
     section = client.get("/").get_data(as_text=True).split('id="your-work"')[1].split("</section>")[0]
     for revealing in ("MIO", "TAU", "arm", "counselor", "randomiz"):
         assert revealing.lower() not in section.lower(), revealing
     assert_links_open(client)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_assessment_queues_match_the_schedule_rules_on_random_mothers(client, login, factories, seed):
+    """The SQL of both queues against ``schedule.mother_schedule`` over random dates, visits and withdrawals."""
+    import random
+
+    rng = random.Random(seed)
+    clinic = factories.clinic()
+    today = date.today()
+    for i in range(60):
+        consented = today - timedelta(days=rng.randint(0, 400))
+        status = rng.choice(("consented", "randomized", "started", "declined"))
+        randomized = consented + timedelta(days=rng.randint(0, 30)) if status in ("randomized", "started") else None
+        if randomized and randomized > today:
+            randomized = today
+        p = _add(TrialParticipant(clinic_id=clinic.id, study_id=f"R{seed}{i:03d}", screened_on=consented,
+                                  consented_on=None if rng.random() < 0.1 else consented, status=status,
+                                  reason="other" if status == "declined" else None,
+                                  arm=rng.choice(("mio_tau", "tau")) if randomized else None, randomized_on=randomized,
+                                  allocation_source="external" if randomized else None))
+        for tp in ("baseline", "end_of_treatment", "follow_up_3m"):
+            if rng.random() < 0.25:
+                missed = rng.random() < 0.5
+                _add(AssessmentVisit(clinic_id=clinic.id, participant_id=p.id, time_point=tp,
+                                     status="missed" if missed else "completed",
+                                     assessed_on=None if missed else today,
+                                     missed_reason="unreachable" if missed else None))
+        if rng.random() < 0.2:
+            _add(Withdrawal(clinic_id=clinic.id, participant_id=p.id, data_use="may_use",
+                            withdrawn_on=consented + timedelta(days=rng.randint(0, max(0, (today - consented).days)))))
+    login(factories.user(Role.OUTCOME_ASSESSOR))
+    got = queues(client)
+    assert got["assessments_due"] == reference_due([clinic.id], today)
+    assert got["assessments_missed"] == reference_due([clinic.id], today, ("window_closed",))
+    assert got["assessments_due"] + got["assessments_missed"] > 0
 
 
 # --- fidelity coder -----------------------------------------------------------------------------------------------

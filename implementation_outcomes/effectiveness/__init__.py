@@ -28,4 +28,5 @@ def init_app(app: Flask) -> None:
     from implementation_outcomes.effectiveness import worklist
 
     add_work(app, (Role.TRIAL_STAFF, Role.OUTCOME_ASSESSOR), worklist.assessments_due, order=12)
+    add_work(app, (Role.TRIAL_STAFF, Role.OUTCOME_ASSESSOR), worklist.assessments_missed, order=13)
     add_nav(app, "Effectiveness", "effectiveness.results_page", results.RESULTS_ROLES, order=6)

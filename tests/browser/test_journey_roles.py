@@ -26,7 +26,7 @@ BUDGET = {
     "analyst": 2,  # Sign in; the project's pending suggestions, from the home page
     "trial_staff": 2,  # Sign in; "Randomize <study ID>", from the home page
     "agency_staff": 2,  # Sign in (open surveys and their answers are on the home page); the application page
-    "outcome_assessor": 5,  # Sign in; Assessments; a clinic's schedule; a mother; "Enter" a measure
+    "outcome_assessor": 3,  # Sign in; the mother, from the home page; "Enter" a measure or "Record ... as missed"
 }
 
 
@@ -132,20 +132,24 @@ def test_agency_staff_see_their_surveys_and_reach_their_application(page, screen
     assert clicks.count <= BUDGET["agency_staff"], clicks.count
 
 
-def test_outcome_assessor_reaches_an_assessment_form(page, screenshot):
+def test_outcome_assessor_reaches_the_assessment_to_record(page, screenshot):
+    """An assessment due is entered (Sign in · the mother · Enter); on the demo every assessment is recorded or its
+    window closed, so the day's task is explaining a missed one (Sign in · the mother · "Record ... as missed")."""
     clicks = Clicks(page)
     clicks.sign_in("assessor@mio.example")
     screenshot(page, "home-outcome-assessor")
     work = page.locator("section.worklist")
     for revealing in ("MIO + TAU", "Treatment as usual", "counselor"):
         expect(work.get_by_text(revealing)).to_have_count(0)
-    queue = _queue(page, "Assessments due now")
-    if _count(page, "Assessments due now"):  # straight from the home page when an assessment is due
-        clicks.click(queue.get_by_role("link").first)
-    else:  # the demo's assessments are all recorded: the schedule is the way in
-        clicks.click(page.get_by_role("navigation", name="Main").get_by_role("link", name="Assessments"))
-        clicks.click(page.get_by_role("link", name="SPR-1", exact=True))
-        clicks.click(page.locator("table.data tbody").get_by_role("link").first)
-    clicks.click(page.get_by_role("link", name=re.compile(r"^Enter")).first)
-    expect(page.get_by_role("button", name=re.compile(r"^Save"))).to_be_visible()
+    if _count(page, "Assessments due now"):
+        clicks.click(_queue(page, "Assessments due now").get_by_role("link").first)
+        clicks.click(page.get_by_role("link", name=re.compile(r"^Enter")).first)
+        expect(page.get_by_role("button", name=re.compile(r"^Save"))).to_be_visible()
+    else:
+        assert _count(page, "Missed assessments to explain") >= 1
+        link = _queue(page, "Missed assessments to explain").get_by_role("link").first
+        time_point = link.inner_text().split(": ", 1)[1].split(",")[0]  # "SPR1-022: Baseline, target ..."
+        clicks.click(link)
+        clicks.click(page.get_by_role("link", name=f"Record {time_point.lower()} as missed…"))
+        expect(page.get_by_role("button", name="Record")).to_be_visible()
     assert clicks.count <= BUDGET["outcome_assessor"], clicks.count
