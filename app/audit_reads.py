@@ -33,6 +33,8 @@ PARTICIPANT_READS: dict[str, str] = {
     "delivery.sessions_page": "MIO sessions of a clinic's mothers",
     "delivery.session_edit": "a MIO session",
     "delivery.rate_mio": "a recorded MIO session for fidelity rating",
+    "delivery.recording_mio": "the audio recording of a MIO session",
+    "delivery.recording_training": "the audio recording of a training-case session",
     "qualitative.workspace": "a transcript",
     "qualitative.document_edit": "a transcript's details",
     "qualitative.speakers": "a transcript's speakers",

@@ -50,6 +50,8 @@ def from_environment(instance_path: str) -> dict:
         settings["QDPX_SYNC_CODINGS"] = int(os.environ["MIO_QDPX_SYNC_CODINGS"])
     if os.environ.get("MIO_REMEMBER_DAYS"):
         settings["REMEMBER_DAYS"] = remember_days(os.environ["MIO_REMEMBER_DAYS"])
+    if os.environ.get("MIO_MEDIA_MAX_MB"):  # largest session recording accepted (app.media); <= MAX_CONTENT_LENGTH
+        settings["MEDIA_MAX_BYTES"] = int(float(os.environ["MIO_MEDIA_MAX_MB"]) * 1024 * 1024)
     if os.environ.get("MIO_LOG_FORMAT"):
         settings["LOG_FORMAT"] = os.environ["MIO_LOG_FORMAT"]
     if os.environ.get("MIO_DEBUG"):
@@ -68,6 +70,7 @@ DEFAULTS: dict = {
     "REMEMBER_DAYS": 14,  # "keep me signed in" lasts this long (MIO_REMEMBER_DAYS); the cookie and the server agree
     "WTF_CSRF_TIME_LIMIT": None,  # drafts must survive long sittings; the session itself bounds the token
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    "MEDIA_MAX_BYTES": 24 * 1024 * 1024,  # a session recording (app.media); the request around it must fit above
     # sign-in and password-change failures: per account and address, free tries then doubling waits
     # (app.auth.passwords.progressive_delay); failures are forgotten after a success or a day
     "LOGIN_FREE_FAILURES": 3,

@@ -96,9 +96,42 @@ def validate_scheme(scheme: Any) -> None:
         for i, key in enumerate(group_keys):
             if not any(isinstance(s, Mapping) and s.get("group") == key for s in scales):
                 errors.append(f"groups[{i}]: group {key!r} has no scales")
+        for i, s in enumerate(scales):
+            if isinstance(s, Mapping) and "anchors" in s:
+                _check_anchors(s["anchors"], f"scales[{i}].anchors", errors)
+    if "anchors" in scheme:
+        _check_anchors(scheme["anchors"], "anchors", errors)
     _check_rule(scheme.get("adequacy_rule"), "adequacy_rule", group_keys, scale_keys, errors)
     if errors:
         raise FidelitySchemeError(errors)
+
+
+def _check_anchors(anchors: Any, path: str, errors: list[str]) -> None:
+    """Anchors map a rating level (a number written as a string, JSON keys being strings) to the words a coder reads
+    for it (a level outside a scale's range is simply never offered)."""
+    if not isinstance(anchors, Mapping) or not anchors:
+        errors.append(f"{path}: must be an object of level -> text")
+        return
+    for level, text in anchors.items():
+        try:
+            float(level)
+        except (TypeError, ValueError):
+            errors.append(f"{path}.{level}: the level must be a number")
+            continue
+        if not isinstance(text, str) or not text.strip():
+            errors.append(f"{path}.{level}: must be a non-empty text")
+
+
+def scale_levels(scheme: Mapping[str, Any], key: str) -> list[tuple[int, str]] | None:
+    """The choices a coder picks from for one scale: each whole level of its range with its anchor text (the
+    scale's own ``anchors``, else the scheme's, else no text: the level alone), lowest first. ``None`` when the
+    range's bounds are not whole numbers (the form then asks for a number) or it spans more than 11 levels."""
+    lo, hi = scale_range(scheme, key)
+    if not (float(lo).is_integer() and float(hi).is_integer()) or hi - lo > 10:
+        return None
+    scale = next(s for s in scheme["scales"] if s["key"] == key)
+    anchors = {float(k): v for k, v in (scale.get("anchors") or scheme.get("anchors") or {}).items()}
+    return [(level, anchors.get(float(level), "")) for level in range(int(lo), int(hi) + 1)]
 
 
 def _check_rule(node: Any, path: str, groups: Sequence[str], scales: Sequence[str], errors: list[str]) -> None:

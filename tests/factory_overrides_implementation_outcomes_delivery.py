@@ -43,3 +43,6 @@ OVERRIDES["FidelityRating"] = lambda f, agency, clinic, marker, cache: {
                "pe_problem_solving": 2, "mb_mother_mental_states": 4, "mb_child_mental_states": 4,
                "mb_affect_regulation": 4, "mb_linking_states_behaviour": 4, "mb_curious_stance": 4},
 }
+OVERRIDES["SessionRecording"] = lambda f, agency, clinic, marker, cache: {
+    "mio_session_id": _mio_session(f, agency, clinic, marker, cache).id, "content_type": "audio/wav", "size": 0,
+}

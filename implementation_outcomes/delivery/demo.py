@@ -9,7 +9,10 @@ drifts.
 from __future__ import annotations
 
 import hashlib
+import io
+import math
 import random
+import wave
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -19,6 +22,7 @@ import sqlalchemy as sa
 from app.db import db
 from app.demo import DemoContext
 from app.models import Role, User
+from app.storage import storage
 from implementation_outcomes.delivery.models import (
     ClinicAllocation,
     CodingAssignment,
@@ -26,9 +30,11 @@ from implementation_outcomes.delivery.models import (
     DeliverySettings,
     FidelityRating,
     MioSession,
+    SessionRecording,
     TrainingCaseSession,
     TrialParticipant,
 )
+from implementation_outcomes.delivery.services import recordings
 from implementation_outcomes.delivery.services.common import DEFAULT_DOUBLE_CODING_SHARE, packaged_scheme
 from implementation_outcomes.metrics import double_coding_sample, generate_allocation_sequence
 
@@ -226,12 +232,48 @@ def _fidelity(rng: random.Random, clinic, sessions: list, profile: Profile, coun
             db.session.add(FidelityRating(clinic_id=clinic.id, source="coder", coder=coder, entered_by=coder,
                                           scheme_version=0, scores=_scores(rng, scheme, true, bias, 0.45),
                                           rated_on=s.session_date + timedelta(days=rng.randint(3, 12)), **link))
+    coded_keys = set(keys)
+    _backlog(clinic, [s for s in recorded if _stable_key(s) not in coded_keys], coders)
     for s in sessions:
         if s.kind == "training" and s.status == "attended":
             true = _true_levels(rng, s, profile, counselor_level, drifting, order)
             db.session.add(FidelityRating(clinic_id=clinic.id, source="self", entered_by=staff, scheme_version=0,
                                           scores=_scores(rng, scheme, true, 0.45, 0.5), rated_on=s.session_date,
                                           training_case_session=s))
+
+
+BACKLOG_PER_CLINIC = 6
+
+
+def _backlog(clinic, uncoded: list, coders: list[User]) -> None:
+    """A coder's work in hand: the ``BACKLOG_PER_CLINIC`` latest recorded trial sessions not yet coded are assigned
+    (alternating coders, no random draw, so every other demo figure stays as it was) but not rated, and carry a
+    short stored recording (``demo_recording``) for the rating form's player; older uncoded sessions stay
+    unassigned, for the director's "assign" button."""
+    recent = sorted((s for s in uncoded if s.kind == "mio"), key=lambda s: (s.session_date, _stable_key(s)))
+    recent = recent[-BACKLOG_PER_CLINIC:]
+    audio = demo_recording()
+    for i, s in enumerate(recent):
+        db.session.add(CodingAssignment(clinic_id=clinic.id, coder=coders[i % len(coders)], role="primary", batch=1,
+                                        mio_session=s))
+        db.session.flush()
+        info = storage().put(recordings.storage_key(s), audio, content_type="audio/wav",
+                             filename=f"{s.participant.study_id}-session-{s.session_number}.wav")
+        db.session.add(SessionRecording(clinic_id=clinic.id, mio_session=s, storage_key=info.key,
+                                        content_type=info.content_type, size=info.size, filename=info.filename))
+
+
+def demo_recording(seconds: float = 4.0, rate: int = 8000) -> bytes:
+    """A short WAV (8 kHz, 8-bit mono): a soft 440 Hz tone fading in and out, standing in for a session's audio."""
+    frames = bytes(int(128 + 60 * math.sin(2 * math.pi * 440 * n / rate) * math.sin(math.pi * n / (seconds * rate)))
+                   for n in range(int(seconds * rate)))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return out.getvalue()
 
 
 def _stable_key(session) -> str:

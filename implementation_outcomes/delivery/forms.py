@@ -26,6 +26,7 @@ from implementation_outcomes.delivery.models import (
     SESSION_STATUSES,
 )
 from implementation_outcomes.delivery.screening_log import SUBSTANCES
+from implementation_outcomes.fidelity import scale_levels
 
 
 def _blank(choices: dict[str, str], label: str = "— none —") -> list[tuple[str, str]]:
@@ -140,7 +141,25 @@ class SchemeJsonForm(FlaskForm):
     note = StringField("What changed", validators=[Optional(), Length(max=255)])
 
 
-def scale_fields(scheme: dict) -> list[tuple[str, str, float, float]]:
-    """(key, label, min, max) per scale, for the rating form."""
+def scale_fields(scheme: dict) -> list[dict]:
+    """Per scale, for the rating form: key, label, group, min, max, the choices with their anchor text
+    (``fidelity.scale_levels``; ``None`` = a number box) and the name of its note field."""
     rr = scheme["rating_range"]
-    return [(s["key"], s["label"], s.get("min", rr["min"]), s.get("max", rr["max"])) for s in scheme["scales"]]
+    return [{"key": s["key"], "label": s["label"], "group": s["group"], "lo": s.get("min", rr["min"]),
+             "hi": s.get("max", rr["max"]), "levels": scale_levels(scheme, s["key"]), "note": f"note_{s['key']}"}
+            for s in scheme["scales"]]
+
+
+def rating_form_values(scheme: dict, form) -> dict[str, str]:
+    """The rating form's posted values: one per scale, its note, and the session note."""
+    names = [n for f in scale_fields(scheme) for n in (f["key"], f["note"])] + ["session_note"]
+    return {name: form.get(name, "") for name in names}
+
+
+def rating_labels(scheme: dict) -> dict[str, str]:
+    """What a rating form's error message starts with, by field: the scale's label, "Note on <label>", the session
+    note's name, so a coder reads "Collaboration and shared agenda: choose a rating", never a key."""
+    labels = {f["key"]: f["label"] for f in scale_fields(scheme)}
+    labels.update({f["note"]: f"Note on {f['label']}" for f in scale_fields(scheme)})
+    labels.update({"session_note": "Note on the session", "recording": "Recording"})
+    return labels

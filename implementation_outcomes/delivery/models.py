@@ -256,6 +256,9 @@ class FidelityRating(TimestampMixin, _RatedSession, AgencyScoped, db.Model):
     scheme_version: Mapped[int]
     scores: Mapped[dict]
     rated_on: Mapped[date]
+    #: the coder's note per scale (scale key -> text; only scales with a note) and on the session as a whole
+    scale_notes: Mapped[dict | None]
+    session_note: Mapped[str | None] = mapped_column(sa.Text)
 
     coder: Mapped[User | None] = relationship(foreign_keys=[coder_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
@@ -267,6 +270,30 @@ class FidelityRating(TimestampMixin, _RatedSession, AgencyScoped, db.Model):
         sa.CheckConstraint("source IN ('coder','self')", name="source_known"),
         sa.CheckConstraint("source = 'self' OR coder_id IS NOT NULL", name="coder_named"),
         sa.CheckConstraint("source = 'coder' OR training_case_session_id IS NOT NULL", name="self_on_training_case"),
+    )
+
+
+class SessionRecording(TimestampMixin, _RatedSession, AgencyScoped, db.Model):
+    """The audio recording of one session, kept by the platform (``app.storage`` under ``storage_key``; checked
+    and played by ``app.media``). One per session; a new upload replaces it."""
+
+    __tablename__ = "session_recording"
+
+    id: Mapped[intpk]
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinic.id"), index=True)
+    storage_key: Mapped[str255] = mapped_column(unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    filename: Mapped[str255 | None]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    mio_session: Mapped[MioSession | None] = relationship()
+    training_case_session: Mapped[TrainingCaseSession | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(ONE_SESSION, name="one_session"),
+        sa.UniqueConstraint("mio_session_id", name="uq_session_recording_mio_session_id"),
+        sa.UniqueConstraint("training_case_session_id", name="uq_session_recording_training_case_session_id"),
     )
 
 

@@ -91,7 +91,7 @@ def test_fidelity_coder_reaches_the_next_session_to_rate(browser, live_server, s
     screenshot(page, "home-fidelity-coder")
     assert _count(page, "Sessions to rate") >= 1
     clicks.click(_queue(page, "Sessions to rate").get_by_role("link", name=re.compile(r"^Rate ")).first)
-    expect(page.get_by_role("button", name=re.compile(r"^Save"))).to_be_visible()  # the rating form
+    expect(page.get_by_role("button", name="Save and next")).to_be_visible()  # the rating form
     assert clicks.count <= BUDGET["fidelity_coder"], clicks.count
     context.close()
 

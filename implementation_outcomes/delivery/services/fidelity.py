@@ -24,6 +24,7 @@ from implementation_outcomes.delivery.models import (
     FidelityRating,
     FidelityScheme,
     MioSession,
+    SessionRecording,
     TrainingCaseSession,
 )
 from implementation_outcomes.delivery.services.common import (
@@ -166,7 +167,8 @@ def _session_meta(session) -> dict[str, Any]:
 
 
 def coder_queue(coder: User) -> dict[str, list[dict[str, Any]]]:
-    """The coder's assigned sessions split into ``to_rate`` and ``rated`` (metadata only)."""
+    """The coder's assigned sessions split into ``to_rate`` and ``rated`` (metadata only, and whether the platform
+    holds the session's recording)."""
     stmt = (sa.select(CodingAssignment).where(CodingAssignment.coder_id == coder.id)
             .options(sa.orm.selectinload(CodingAssignment.mio_session).selectinload(MioSession.participant),
                      sa.orm.selectinload(CodingAssignment.mio_session).selectinload(MioSession.counselor),
@@ -176,11 +178,27 @@ def coder_queue(coder: User) -> dict[str, list[dict[str, Any]]]:
     done = {r.session_key for r in db.session.execute(scoped(
         sa.select(FidelityRating).where(FidelityRating.coder_id == coder.id, FidelityRating.source == "coder"),
         FidelityRating, coder)).scalars()}
+    heard = {r.session_key for r in db.session.execute(scoped(sa.select(SessionRecording).where(sa.or_(
+        SessionRecording.mio_session_id.in_([a.mio_session_id for a in assignments if a.mio_session_id]),
+        SessionRecording.training_case_session_id.in_(
+            [a.training_case_session_id for a in assignments if a.training_case_session_id]))),
+        SessionRecording, coder)).scalars()}
     to_rate, rated = [], []
     for a in assignments:
-        (rated if a.session_key in done else to_rate).append(_session_meta(a.session))
+        meta = {**_session_meta(a.session), "recording": a.session_key in heard}
+        (rated if a.session_key in done else to_rate).append(meta)
     key = lambda m: (m["session_date"], m["kind"], m["session_id"])  # noqa: E731
     return {"to_rate": sorted(to_rate, key=key), "rated": sorted(rated, key=key, reverse=True)}
+
+
+def next_to_rate(coder: User, after) -> dict[str, Any] | None:
+    """The session the coder rates next after ``after`` ("save and next"): the first unrated session of their queue
+    that comes after it in the queue's order (oldest first), else the first unrated one; ``None`` when none is
+    left."""
+    to_rate = [m for m in coder_queue(coder)["to_rate"] if (m["kind"], m["session_id"]) != (after.kind, after.id)]
+    here = (after.session_date, after.kind, after.id)
+    later = [m for m in to_rate if (m["session_date"], m["kind"], m["session_id"]) > here]
+    return (later or to_rate or [None])[0]
 
 
 def session_for_coder(kind: str, session_id: int, coder: User):
@@ -218,7 +236,7 @@ def parse_scores(scheme: dict[str, Any], raw: dict[str, Any]) -> dict[str, float
     for s in scheme["scales"]:
         text = str(raw.get(s["key"]) or "").strip()
         if not text:
-            errors[s["key"]] = "missing rating"
+            errors[s["key"]] = "choose a rating"
             continue
         try:
             value = float(text)
@@ -237,15 +255,58 @@ def parse_scores(scheme: dict[str, Any], raw: dict[str, Any]) -> dict[str, float
     return scores
 
 
+NOTE_MAX = 2000
+
+
+def note_field(key: str) -> str:
+    """The form field of a scale's note (``note_<scale key>``)."""
+    return f"note_{key}"
+
+
+def parse_notes(scheme: dict[str, Any], raw: dict[str, Any]) -> tuple[dict[str, str], str | None, dict[str, str]]:
+    """A note per scale (``note_<key>``) and one on the session (``session_note``), trimmed, blank ones dropped,
+    each at most ``NOTE_MAX`` characters. Returns (scale notes, session note, errors by field)."""
+    errors: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for s in scheme["scales"]:
+        text = str(raw.get(note_field(s["key"])) or "").strip()
+        if len(text) > NOTE_MAX:
+            errors[note_field(s["key"])] = f"the note is {len(text):,} characters; at most {NOTE_MAX:,}"
+        elif text:
+            notes[s["key"]] = text
+    session_note = str(raw.get("session_note") or "").strip()
+    if len(session_note) > NOTE_MAX:
+        errors["session_note"] = f"the note is {len(session_note):,} characters; at most {NOTE_MAX:,}"
+    return notes, session_note or None, errors
+
+
+def existing_notes(session, source: str, coder_id: int | None) -> dict[str, str]:
+    """The stored notes as form values (``note_<key>`` and ``session_note``)."""
+    rating = _existing_rating(session, source, coder_id)
+    if rating is None:
+        return {}
+    values = {note_field(k): v for k, v in (rating.scale_notes or {}).items()}
+    if rating.session_note:
+        values["session_note"] = rating.session_note
+    return values
+
+
 def save_rating(session, source: str, raw: dict[str, Any], user: User, rated_on: date | None = None) -> FidelityRating:
     """Store (or replace) a coder's rating of a session, or a counselor's self-reflection rating of a training-case
-    session entered by ``user`` on the counselor's behalf. Validated against the current scheme."""
+    session entered by ``user`` on the counselor's behalf, with the notes (``parse_notes``) found in ``raw``.
+    Validated against the current scheme; nothing is saved unless every rating and note is valid."""
     if source == "self" and session.kind != "training":
         raise DeliveryError("self-reflection ratings belong to training-case sessions")
     if not session.recorded and source == "coder":
         raise DeliveryError("only attended, recorded sessions are coded")
     version, scheme = current_scheme()
-    scores = parse_scores(scheme, raw)
+    notes, session_note, note_errors = parse_notes(scheme, raw)
+    try:
+        scores = parse_scores(scheme, raw)
+    except DeliveryError as exc:
+        raise DeliveryError({**exc.errors, **note_errors}) from exc
+    if note_errors:
+        raise DeliveryError(note_errors)
     coder_id = user.id if source == "coder" else None
     rating = _existing_rating(session, source, coder_id)
     if rating is None:
@@ -255,6 +316,8 @@ def save_rating(session, source: str, raw: dict[str, Any], user: User, rated_on:
     rating.entered_by_id = user.id
     rating.scheme_version = version
     rating.scores = scores
+    rating.scale_notes = notes or None
+    rating.session_note = session_note
     rating.rated_on = rated_on or date.today()
     db.session.commit()
     return rating

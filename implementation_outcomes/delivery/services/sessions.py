@@ -258,7 +258,11 @@ def delete_mio_session(session: MioSession) -> None:
 
 
 def _delete_assignments(session) -> None:
+    """A deleted session takes its coding assignments and its stored recording with it."""
     from implementation_outcomes.delivery.models import CodingAssignment
+    from implementation_outcomes.delivery.services.recordings import delete_recording
+
+    delete_recording(session)
 
     column = CodingAssignment.mio_session_id if session.kind == "mio" else CodingAssignment.training_case_session_id
     for assignment in db.session.execute(sa.select(CodingAssignment).where(column == session.id)).scalars():

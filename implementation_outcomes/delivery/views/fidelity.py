@@ -8,12 +8,20 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import media, paging
 from app.models import Role
 from app.security import roles_required
 from implementation_outcomes.delivery import tables
 from implementation_outcomes.delivery.charts import run_chart_svg
-from implementation_outcomes.delivery.forms import ConfirmForm, SchemeJsonForm, scale_fields
+from implementation_outcomes.delivery.forms import (
+    ConfirmForm,
+    SchemeJsonForm,
+    rating_form_values,
+    rating_labels,
+    scale_fields,
+)
 from implementation_outcomes.delivery.services import fidelity as service
+from implementation_outcomes.delivery.services import recordings
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,
     clinic_or_404,
@@ -23,7 +31,13 @@ from implementation_outcomes.delivery.services.common import (
     visible_clinics,
 )
 from implementation_outcomes.delivery.services.fidelity_figures import fidelity_figures
-from implementation_outcomes.delivery.views.common import CODER_ROLES, FIDELITY_ROLES, bp
+from implementation_outcomes.delivery.views.common import (
+    CODER_ROLES,
+    FIDELITY_ROLES,
+    LOG_ROLES,
+    TRAINING_ROLES,
+    bp,
+)
 from implementation_outcomes.errors import FidelitySchemeError
 from implementation_outcomes.fidelity import OPERATORS
 
@@ -133,10 +147,18 @@ def _structured_values(data, scheme: dict, conditions: list[dict]) -> tuple[dict
     return parsed, problems
 
 
+QUEUE_PER_PAGE = 50
+QUEUE_LISTS = {"to_rate": "To rate", "rated": "Rated by you"}
+
+
 @bp.route("/fidelity/queue")
 @roles_required(*CODER_ROLES)
 def coder_queue():
-    return render_template("delivery/queue.html", queue=service.coder_queue(current_user))
+    """The coder's sessions, to rate (oldest first) or rated (latest first), one list at a time, 50 a page."""
+    shown = paging.choice(request.args, "list", {key: key for key in QUEUE_LISTS}) or "to_rate"
+    queue = service.coder_queue(current_user)
+    rows = paging.paginate_list(queue[shown], paging.page_number(request.args), QUEUE_PER_PAGE)
+    return render_template("delivery/queue.html", queue=queue, shown=shown, rows=rows, lists=QUEUE_LISTS)
 
 
 def _rate(kind: str, session_id: int):
@@ -145,21 +167,86 @@ def _rate(kind: str, session_id: int):
         abort(403)
     form = ConfirmForm()
     version, scheme = current_scheme()
-    values = service.existing_scores(session, "coder", current_user.id) or {}
+    values = {**(service.existing_scores(session, "coder", current_user.id) or {}),
+              **service.existing_notes(session, "coder", current_user.id)}
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
-        values = {key: request.form.get(key, "") for key, *_ in scale_fields(scheme)}
+        values = rating_form_values(scheme, request.form)
         try:
             service.save_rating(session, "coder", values, current_user)
-            flash(f"Saved your rating of {service.session_meta(session)['subject']} session "
-                  f"{session.session_number}.", "success")
+            meta = service.session_meta(session)
+            flash(f"Saved your rating of {meta['subject']} session {session.session_number}.", "success")
+            if request.form.get("then") == "next":
+                upcoming = service.next_to_rate(current_user, session)
+                if upcoming is not None:
+                    return redirect(_rate_url(upcoming))
+                flash("Every session in your queue is rated.", "info")
             return redirect(url_for("delivery.coder_queue"))
         except DeliveryError as exc:
             errors = exc.errors
     status = 400 if request.method == "POST" else 200
+    recording = recordings.recording_of(session)
     return render_template("delivery/rate.html", form=form, scheme=scheme, version=version, scales=scale_fields(scheme),
-                           values=values, errors=errors, source="coder", meta=service.session_meta(session),
-                           clinic=None, back=url_for("delivery.coder_queue")), status
+                           values=values, errors=errors, labels=rating_labels(scheme), source="coder",
+                           meta=service.session_meta(session), clinic=None, back=url_for("delivery.coder_queue"),
+                           recording=recording, media=media,
+                           recording_url=_recording_url(session)), status
+
+
+def _rate_url(meta: dict) -> str:
+    if meta["kind"] == "mio":
+        return url_for("delivery.rate_mio", mio_session_id=meta["session_id"])
+    return url_for("delivery.rate_training", training_case_session_id=meta["session_id"])
+
+
+def _recording_url(session) -> str:
+    if session.kind == "mio":
+        return url_for("delivery.recording_mio", mio_session_id=session.id)
+    return url_for("delivery.recording_training", training_case_session_id=session.id)
+
+
+# --- recordings -------------------------------------------------------------------------------------------------
+
+
+def _recording(kind: str, session_id: int):
+    """GET: the recording, streamed for the player (Range, no-store; audited as a participant read). POST: upload
+    or replace it (trial staff, the director, agency staff for training cases, the assigned coder)."""
+    session = recordings.session_for(kind, session_id, current_user)
+    if session is None:
+        abort(403)
+    if request.method == "GET":
+        recording = recordings.recording_of(session)
+        if recording is None:
+            abort(404)
+        return media.play(recording.storage_key)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("recording")
+    back = _rate_url(service.session_meta(session)) if current_user.role == Role.FIDELITY_CODER else (
+        url_for("delivery.session_edit", mio_session_id=session.id) if kind == "mio"
+        else url_for("delivery.training_edit", training_case_session_id=session.id))
+    if upload is None or not upload.filename:
+        flash("Recording: choose an audio file to upload.", "error")
+        return redirect(back)
+    try:
+        saved = recordings.save_recording(session, upload.stream, upload.filename, upload.mimetype, current_user)
+    except DeliveryError as exc:
+        flash("; ".join(f"Recording: {message}" for message in exc.errors.values()), "error")
+        return redirect(back)
+    flash(f"Stored the recording {saved.filename} ({media.human_size(saved.size)}).", "success")
+    return redirect(back)
+
+
+@bp.route("/mio-sessions/<int:mio_session_id>/recording", methods=["GET", "POST"])
+@roles_required(*LOG_ROLES, *CODER_ROLES)
+def recording_mio(mio_session_id: int):
+    return _recording("mio", mio_session_id)
+
+
+@bp.route("/training-case-sessions/<int:training_case_session_id>/recording", methods=["GET", "POST"])
+@roles_required(*TRAINING_ROLES, *CODER_ROLES)
+def recording_training(training_case_session_id: int):
+    return _recording("training", training_case_session_id)
 
 
 @bp.route("/fidelity/rate/mio/<int:mio_session_id>", methods=["GET", "POST"])

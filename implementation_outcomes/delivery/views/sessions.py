@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import paging
+from app import media, paging
 from app.forms import edit_page
 from app.security import get_scoped_or_404, roles_required
 from implementation_outcomes.delivery import tables
@@ -15,6 +15,8 @@ from implementation_outcomes.delivery.forms import (
     MioSessionForm,
     SettingsForm,
     TrainingSessionForm,
+    rating_form_values,
+    rating_labels,
     scale_fields,
 )
 from implementation_outcomes.delivery.models import (
@@ -23,7 +25,7 @@ from implementation_outcomes.delivery.models import (
     MioSession,
     TrainingCaseSession,
 )
-from implementation_outcomes.delivery.services import feasibility, screening, sessions
+from implementation_outcomes.delivery.services import feasibility, recordings, screening, sessions
 from implementation_outcomes.delivery.services import fidelity as fidelity_service
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,
@@ -98,7 +100,13 @@ def _session_page(clinic, obj, form, save, back: str, kind: str):
         row = save(clinic, obj, form.values())
         return f"Saved {row.label}.", url_for(back, clinic_id=clinic.id)
 
-    return edit_page(form, saved, "delivery/session_form.html", clinic=clinic, obj=obj, kind=kind)
+    recording = {}
+    if obj is not None:  # the edit page also plays and takes the session's recording
+        url = (url_for("delivery.recording_mio", mio_session_id=obj.id) if kind == "mio"
+               else url_for("delivery.recording_training", training_case_session_id=obj.id))
+        recording = {"recording": recordings.recording_of(obj), "recording_url": url, "media": media,
+                     "meta": fidelity_service.session_meta(obj)}
+    return edit_page(form, saved, "delivery/session_form.html", clinic=clinic, obj=obj, kind=kind, **recording)
 
 
 def _save_session(clinic, obj: MioSession | None):
@@ -200,10 +208,11 @@ def self_rating(training_case_session_id: int):
     obj = get_scoped_or_404(TrainingCaseSession, training_case_session_id)
     form = ConfirmForm()
     version, scheme = current_scheme()
-    values = fidelity_service.existing_scores(obj, "self", None) or {}
+    values = {**(fidelity_service.existing_scores(obj, "self", None) or {}),
+              **fidelity_service.existing_notes(obj, "self", None)}
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
-        values = {key: request.form.get(key, "") for key, *_ in scale_fields(scheme)}
+        values = rating_form_values(scheme, request.form)
         try:
             fidelity_service.save_rating(obj, "self", values, current_user)
             flash(f"Saved the self-reflection rating of {obj.label}.", "success")
@@ -213,6 +222,7 @@ def self_rating(training_case_session_id: int):
     status = 400 if request.method == "POST" else 200
     return render_template("delivery/rate.html", form=form, scheme=scheme, version=version,
                            scales=scale_fields(scheme), values=values, errors=errors, source="self",
+                           labels=rating_labels(scheme), recording=None,
                            meta=fidelity_service.session_meta(obj), clinic=clinic_or_404(obj.clinic_id),
                            back=url_for("delivery.training_page", clinic_id=obj.clinic_id)), status
 

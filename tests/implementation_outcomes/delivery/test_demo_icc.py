@@ -21,7 +21,8 @@ from statsmodels.stats.anova import anova_lm
 from app.db import db
 from app.demo import DEMO_START, DemoContext
 from app.models import Role
-from implementation_outcomes.delivery.demo import seed_delivery
+from app.storage import storage
+from implementation_outcomes.delivery.demo import BACKLOG_PER_CLINIC, seed_delivery
 from implementation_outcomes.delivery.models import (
     ClinicAllocation,
     CodingAssignment,
@@ -29,6 +30,7 @@ from implementation_outcomes.delivery.models import (
     DeliverySettings,
     FidelityRating,
     MioSession,
+    SessionRecording,
     TrainingCaseSession,
     TrialParticipant,
 )
@@ -36,7 +38,7 @@ from implementation_outcomes.delivery.services import clinic_feasibility, clinic
 from implementation_outcomes.fidelity import load_fidelity_scheme, scales_in_group
 from implementation_outcomes.randomization import generate_allocation_sequence
 
-DELIVERY_TABLES = (FidelityRating, CodingAssignment, MioSession, TrainingCaseSession, ConsultationCall,
+DELIVERY_TABLES = (FidelityRating, SessionRecording, CodingAssignment, MioSession, TrainingCaseSession, ConsultationCall,
                    ClinicAllocation, TrialParticipant, DeliverySettings)
 
 
@@ -85,6 +87,16 @@ def test_demo_is_deterministic_and_randomizes_fifty_mothers_two_to_one(demo):
                 assert Counter(arms)["mio_tau"] == 2 * Counter(arms)["tau"]
         assert all(p.reason for p in log if p.status in ("excluded", "declined"))
         assert {p.status for p in log} >= {"excluded", "lost", "declined", "randomized", "started"}
+    # each clinic's coders have work in hand: the latest uncoded recorded sessions, assigned, unrated, with audio
+    backlog = db.session.execute(sa.select(SessionRecording)).scalars().all()
+    assert len(backlog) == 2 * BACKLOG_PER_CLINIC
+    for recording in backlog:
+        assert recording.mio_session.recorded and recording.content_type == "audio/wav"
+        assert storage().get(recording.storage_key)[:4] == b"RIFF"
+        assert db.session.execute(sa.select(CodingAssignment).where(
+            CodingAssignment.mio_session_id == recording.mio_session_id)).scalar_one().role == "primary"
+        assert db.session.execute(sa.select(FidelityRating).where(
+            FidelityRating.mio_session_id == recording.mio_session_id)).first() is None
     first = _fingerprint()
     for model in DELIVERY_TABLES:
         db.session.execute(sa.delete(model))

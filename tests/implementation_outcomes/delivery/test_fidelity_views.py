@@ -168,9 +168,11 @@ def test_coder_queue_and_rating_form(world, client_for, add_participant):
         assert hidden not in main, hidden  # characteristics, randomization, arm and clinic are not shown
     out_of_range = coder.post(url, data=_scores(mb_curious_stance=7))
     assert out_of_range.status_code == 400
-    assert "mb_curious_stance: rating 7 is outside 1..5" in out_of_range.get_data(as_text=True)
+    assert "Curious, not-knowing therapeutic stance: rating 7 is outside 1..5" in out_of_range.get_data(as_text=True)
     missing = coder.post(url, data={**_scores(), "ab_warmth": ""})
-    assert missing.status_code == 400 and "ab_warmth: missing rating" in missing.get_data(as_text=True)
+    missing_html = missing.get_data(as_text=True)
+    assert missing.status_code == 400 and "Warmth and empathic attunement: choose a rating" in missing_html
+    assert "ab_warmth:" not in missing_html  # labels, never raw keys
     text = coder.post(url, data=_scores(ab_warmth="good"))
     assert text.status_code == 400 and "&#39;good&#39; is not a number" in text.get_data(as_text=True)
     assert db.session.execute(sa.select(FidelityRating)).first() is None
