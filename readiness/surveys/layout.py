@@ -139,3 +139,31 @@ def raw_from_form(definition: dict, form: Any) -> dict[str, Any]:
 
 def answered(value: Any) -> bool:
     return value is not None and value != "" and value != []
+
+
+NOT_ANSWERED = "Not answered"
+
+
+def answer_summary(definition: dict, answers: dict) -> list[dict]:
+    """What the review page lists before submit: each question the respondent was asked (branching-hidden and
+    descriptive items left out), in order, with the answer as the respondent read it (an option's label, the ticked
+    options' labels joined, the text typed) or ``NOT_ANSWERED``. ``{key, number, question, answer, answered}``;
+    labels as plain text (REDCap HTML through ``readiness.richtext.plain``)."""
+    from readiness.branching import visible_items
+
+    shown = visible_items(definition, answers)
+    rows: list[dict] = []
+    for item in respondent_items(definition):
+        if item["type"] == "descriptive" or item["key"] not in shown:
+            continue
+        value = answers.get(item["key"])
+        labels = {_text(o["value"]): plain(o["label"]) for o in item_options(item, definition)}
+        if not answered(value):
+            text = NOT_ANSWERED
+        elif isinstance(value, (list, tuple)):
+            text = "; ".join(labels.get(_text(v), _text(v)) for v in value)
+        else:
+            text = labels.get(_text(value), _text(value))
+        rows.append({"key": item["key"], "number": item.get("number") or item.get("question_number"),
+                     "question": plain(item["text"]), "answer": text, "answered": answered(value)})
+    return rows

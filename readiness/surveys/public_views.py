@@ -12,7 +12,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from readiness.surveys import respond
 from readiness.surveys.forms import ConfirmForm, RoleForm
-from readiness.surveys.layout import form_blocks, respondent_items
+from readiness.surveys.layout import answer_summary, form_blocks, respondent_items
 from readiness.surveys.models import RESPONDENT_ROLES
 
 bp = Blueprint("survey_respond", __name__, url_prefix="/s")
@@ -61,10 +61,16 @@ def _link_or_page(token: str):
     return link, None
 
 
-def _page_status(link) -> list[dict]:
+def _page_status(link, with_answers: bool = False) -> list[dict]:
+    """Per part: its number, instrument, whether a draft is saved, what still stops submission, and (for the
+    review page) the questions asked with the answers as the respondent reads them (``layout.answer_summary``)."""
     problems = respond.problems(link)
-    return [{"number": n, "instrument": inst, "saved": respond.response_for(link, inst) is not None,
-             "problems": problems.get(inst.id, {})} for n, inst in enumerate(link.wave.instruments, start=1)]
+    pages = [{"number": n, "instrument": inst, "saved": respond.response_for(link, inst) is not None,
+              "problems": problems.get(inst.id, {})} for n, inst in enumerate(link.wave.instruments, start=1)]
+    if with_answers:
+        for p in pages:
+            p["answers"] = answer_summary(p["instrument"].definition, respond.saved_answers(link, p["instrument"]))
+    return pages
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
@@ -115,7 +121,8 @@ def page(token: str, number: int):
     blocks = form_blocks(instrument.definition, answers, errors)
     return render_template("readiness/surveys/public/page.html", link=link, wave=link.wave, instrument=instrument,
                            definition=instrument.definition, blocks=blocks, errors=errors, number=number,
-                           total=len(instruments), saved=saved, form=ConfirmForm()), (400 if errors else 200)
+                           total=len(instruments), saved=saved, form=ConfirmForm(), pages=_page_status(link)
+                           ), (400 if errors else 200)
 
 
 def _raw_invalid(definition: dict, form, errors: dict) -> dict:
@@ -131,7 +138,7 @@ def review(token: str):
     if link.respondent_role is None:
         return redirect(url_for(".welcome", token=token))
     return render_template("readiness/surveys/public/review.html", link=link, wave=link.wave,
-                           pages=_page_status(link), roles=RESPONDENT_ROLES, form=ConfirmForm())
+                           pages=_page_status(link, with_answers=True), roles=RESPONDENT_ROLES, form=ConfirmForm())
 
 
 @bp.route("/<token>/submit", methods=["POST"])
@@ -146,6 +153,6 @@ def submit(token: str):
         respond.submit(link)
     except respond.IncompleteSubmission:
         return render_template("readiness/surveys/public/review.html", link=link, wave=link.wave,
-                               pages=_page_status(link), roles=RESPONDENT_ROLES, form=form,
+                               pages=_page_status(link, with_answers=True), roles=RESPONDENT_ROLES, form=form,
                                incomplete=True), 400
     return redirect(url_for(".welcome", token=token))
