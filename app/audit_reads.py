@@ -30,6 +30,7 @@ PARTICIPANT_READS: dict[str, str] = {
     "delivery.screening_log": "screening log (mothers' study IDs, statuses, reasons)",
     "delivery.participant_edit": "a mother's screening-log entry",
     "delivery.participant_randomize": "a mother's randomization",
+    "delivery.participant_counselor": "a mother's counselor assignment",
     "delivery.sessions_page": "MIO sessions of a clinic's mothers",
     "delivery.session_edit": "a MIO session",
     "delivery.rate_mio": "a recorded MIO session for fidelity rating",

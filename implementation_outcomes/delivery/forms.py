@@ -71,6 +71,12 @@ class RandomizeForm(FlaskForm):
     randomized_on = DateField("Randomization date", validators=[InputRequired()], default=date.today)
 
 
+class CounselorForm(FlaskForm):
+    """The step after randomization to MIO + TAU: who delivers her sessions."""
+
+    counselor_id = SelectField("Counselor", coerce=int, validators=[InputRequired("Choose a counselor.")])
+
+
 class ImportForm(FlaskForm):
     file = FileField("Screening-log CSV", validators=[FileRequired("Choose a CSV file to import.")],
                      description="UTF-8 CSV with a header row; download the template for the columns.")

@@ -177,10 +177,18 @@ def _nested_repeat(pattern: str) -> str | None:
 FREE_TEXT_FIELDS: tuple[str, ...] = ("reason",)
 
 
-def check_entry(values: Mapping[str, Any], study_id_pattern: str | None = None) -> dict[str, str]:
+DATED_EVENTS = {"screened_on": "the screening", "consented_on": "consent", "randomized_on": "randomization"}
+
+
+def check_entry(values: Mapping[str, Any], study_id_pattern: str | None = None,
+                today: date | None = None) -> dict[str, str]:
     """Problems with one typed entry, by field (empty when valid). The study ID must match ``study_id_pattern``
     (shown in the message) and hold no date; free text (``FREE_TEXT_FIELDS``) must hold no e-mail address, phone
-    number, street address or date of birth (``qualitative.deidentify.detectors.identifiers_in``)."""
+    number, street address or date of birth (``qualitative.deidentify.detectors.identifiers_in``).
+
+    With ``today``, a screening, consent or randomization date after it is refused: the log records what has
+    happened, so a future date is a typing slip, and it would move the mother into a later month of reach and
+    lengthen her time to first session (a warning would let it through into every figure)."""
     from qualitative.deidentify.detectors import identifiers_in
 
     errors: dict[str, str] = {}
@@ -221,6 +229,11 @@ def check_entry(values: Mapping[str, Any], study_id_pattern: str | None = None) 
     if status not in CONSENTED_STATUSES and values.get("consented_on") is not None:
         errors.setdefault("consented_on", f"a {status} row cannot have a consent date")
     screened = values.get("screened_on")
+    for name, event in DATED_EVENTS.items():
+        when = values.get(name)
+        if today is not None and when is not None and when > today:
+            errors.setdefault(name, f"{when.isoformat()} is in the future (today is {today.isoformat()}): log "
+                                    f"{event} once it has happened")
     for name in ("consented_on", "randomized_on"):
         when = values.get(name)
         if when is not None and screened is not None and when < screened:
@@ -268,12 +281,13 @@ def estimated_rows(data: bytes) -> int:
 def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (),
                         max_rows: int = DEFAULT_MAX_ROWS,
                         study_id_pattern: str | None = DEFAULT_STUDY_ID_PATTERN,
-                        progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+                        progress: Callable[[int], None] | None = None,
+                        today: date | None = None) -> list[dict[str, Any]]:
     """:func:`_parse_screening_csv`, refused before any row is read beyond ``max_rows``; with malformed CSV (a cell over ``csvinput.MAX_CELL_CHARS``, a NUL byte, an
     unclosed quote) refused as a ``ScreeningLogError`` naming where, never an unhandled ``csv.Error``.
     ``progress(rows checked)`` is called every ``PROGRESS_EVERY`` rows."""
     try:
-        return _parse_screening_csv(data, existing_study_ids, max_rows, study_id_pattern, progress)
+        return _parse_screening_csv(data, existing_study_ids, max_rows, study_id_pattern, progress, today)
     except csvinput.CellTooLong as exc:
         raise ScreeningLogError(str(exc)) from None
     except csv.Error as exc:
@@ -283,7 +297,8 @@ def parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (
 def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = (),
                          max_rows: int = DEFAULT_MAX_ROWS,
                          study_id_pattern: str | None = DEFAULT_STUDY_ID_PATTERN,
-                         progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+                         progress: Callable[[int], None] | None = None,
+                         today: date | None = None) -> list[dict[str, Any]]:
     """Every data row of a screening-log CSV as typed values, or ``ScreeningLogError`` with all problems.
 
     Header: ``COLUMNS`` (``REQUIRED_COLUMNS`` must be present; other columns are optional; ``EXPORT_ONLY_COLUMNS``
@@ -331,7 +346,7 @@ def _parse_screening_csv(data: bytes | str, existing_study_ids: Iterable[str] = 
             continue
         raw = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header) if name in COLUMNS}
         values, problems = normalise_entry(raw)
-        for name, message in check_entry(values, study_id_pattern).items():
+        for name, message in check_entry(values, study_id_pattern, today).items():
             problems.setdefault(name, message)
         study_id = values.get("study_id")
         if study_id and "study_id" not in problems:

@@ -66,16 +66,45 @@ ELIGIBLE_NOT_ENROLLED = ("not_offered", "declined")
 ENTRY_FIELDS = (*COLUMNS, "counselor_id")
 
 
-def participants(clinic: Clinic, user=None, status: str | None = None, date_from: date | None = None,
-                 date_to: date | None = None) -> list[TrialParticipant]:
-    """The clinic's screening log; with a period, the mothers screened in it (``screened_on``). Counselors are loaded
-    with the rows (one more query, not one per mother)."""
+def participants_query(clinic: Clinic, user=None, status: str | None = None, date_from: date | None = None,
+                       date_to: date | None = None) -> sa.Select:
+    """The clinic's screening log in study-ID order (ids break no ties: study IDs are unique per clinic); with a
+    period, the mothers screened in it (``screened_on``). Counselors are loaded with the rows (one more query, not
+    one per mother)."""
     stmt = (sa.select(TrialParticipant).where(TrialParticipant.clinic_id == clinic.id)
             .options(selectinload(TrialParticipant.counselor)).order_by(TrialParticipant.study_id))
     if status:
         stmt = stmt.where(TrialParticipant.status == status)
     stmt = in_period(stmt, TrialParticipant.screened_on, date_from, date_to)
-    return list(db.session.execute(scoped(stmt, TrialParticipant, user)).scalars())
+    return scoped(stmt, TrialParticipant, user)
+
+
+def participants(clinic: Clinic, user=None, status: str | None = None, date_from: date | None = None,
+                 date_to: date | None = None) -> list[TrialParticipant]:
+    """Every row of ``participants_query``."""
+    return list(db.session.execute(participants_query(clinic, user, status, date_from, date_to)).scalars())
+
+
+def rows_before(participant: TrialParticipant, user=None) -> int:
+    """How many rows of the (unfiltered) log come before ``participant`` in its order: where a saved row lands."""
+    stmt = (sa.select(sa.func.count()).select_from(TrialParticipant)
+            .where(TrialParticipant.clinic_id == participant.clinic_id,
+                   TrialParticipant.study_id < participant.study_id))
+    return db.session.execute(scoped(stmt, TrialParticipant, user)).scalar_one()
+
+
+def assign_counselor(participant: TrialParticipant, counselor_id: int | None, user=None) -> TrialParticipant:
+    """The step after randomization to MIO + TAU: the counselor who will deliver her sessions (a counselor of her
+    clinic). ``DeliveryError`` on ``counselor_id`` otherwise; nothing written."""
+    if participant.arm != "mio_tau":
+        raise DeliveryError({"counselor_id": f"{participant.study_id} is not in MIO + TAU: only MIO mothers have a "
+                                             "MIO counselor"})
+    counselor = counselor_in_clinic(participant.clinic, counselor_id, user)
+    if counselor is None:
+        raise DeliveryError({"counselor_id": "choose a counselor of this clinic"})
+    participant.counselor_id = counselor.id
+    db.session.commit()
+    return participant
 
 
 def mio_mothers(clinic: Clinic, user=None, date_from: date | None = None, date_to: date | None = None
@@ -110,7 +139,7 @@ def save_entry(clinic: Clinic, participant: TrialParticipant | None, raw: dict[s
     Choosing "randomized" here records an assignment made outside the platform (``allocation_source`` external).
     """
     values, errors = normalise_entry(raw)
-    for name, message in check_entry(values, study_id_pattern()).items():
+    for name, message in check_entry(values, study_id_pattern(), date.today()).items():
         errors.setdefault(name, message)
     study_id = values.get("study_id")
     if study_id and "study_id" not in errors and _study_id_taken(clinic, study_id, participant and participant.id):
@@ -153,7 +182,7 @@ def import_csv(clinic: Clinic, data: bytes | str, user=None, *, filename: str | 
         sa.select(TrialParticipant.study_id).where(TrialParticipant.clinic_id == clinic.id), TrialParticipant,
         user)).scalars().all()
     rows = parse_screening_csv(data, existing, max_import_rows(), study_id_pattern(),
-                               progress=(lambda n: progress("check", n)) if progress else None)
+                               progress=(lambda n: progress("check", n)) if progress else None, today=date.today())
     # flushed in steps (one transaction: nothing is visible to others until the commit) so progress is real; on
     # SQLite, whose one writer would then lock out the job's progress reports, in one flush at the end
     stepwise = db.session.get_bind().dialect.name != "sqlite"

@@ -8,6 +8,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import paging
 from app.db import db
 from app.forms import edit_page
 from app.jobs.models import Job
@@ -15,7 +16,13 @@ from app.models import Role
 from app.security import get_scoped_or_404, roles_required
 from implementation_outcomes.delivery import tables
 from implementation_outcomes.delivery.charts import consort_svg
-from implementation_outcomes.delivery.forms import ConfirmForm, ImportForm, ParticipantForm, RandomizeForm
+from implementation_outcomes.delivery.forms import (
+    ConfirmForm,
+    CounselorForm,
+    ImportForm,
+    ParticipantForm,
+    RandomizeForm,
+)
 from implementation_outcomes.delivery.models import ARM_LABELS, SCREENING_STATUS_LABELS, TrialParticipant
 from implementation_outcomes.delivery.screening_log import COLUMNS, estimated_rows, template_csv
 from implementation_outcomes.delivery.services import screening
@@ -48,17 +55,32 @@ def reach_page(clinic_id: int):
                            consort=svg, arm_labels=ARM_LABELS)
 
 
+SCREENING_PER_PAGE = 100
+
+
 @bp.route("/clinics/<int:clinic_id>/screening-log")
 @roles_required(*LOG_ROLES)
 def screening_log(clinic_id: int):
+    """The log, 100 rows a page in study-ID order; ``added`` names a row just saved, drawn highlighted (the save
+    redirects to the page holding it, anchored on it: ``log_url``)."""
     clinic = clinic_or_404(clinic_id)
     status = request.args.get("status") or None
     if status and status not in SCREENING_STATUS_LABELS:
         abort(400, f"status: {status!r} is not a screening status")
-    entries = screening.participants(clinic, status=status)
+    added = request.args.get("added", type=int)
+    entries = paging.paginate(screening.participants_query(clinic, status=status), paging.page_number(request.args),
+                              SCREENING_PER_PAGE)
     return render_template("delivery/screening_log.html", clinic=clinic, entries=entries, status=status,
                            statuses=SCREENING_STATUS_LABELS, arm_labels=ARM_LABELS, confirm=ConfirmForm(),
-                           table=tables.screening_log_table(entries))
+                           table=tables.screening_log_table(entries.items), added=added,
+                           args=paging.query_args({"status": status}))
+
+
+def log_url(participant: TrialParticipant) -> str:
+    """The page of the (unfiltered) log that holds ``participant``, anchored on her row and highlighting it."""
+    page = screening.rows_before(participant) // SCREENING_PER_PAGE + 1
+    return url_for("delivery.screening_log", clinic_id=participant.clinic_id, page=page, added=participant.id,
+                   _anchor=f"participant-{participant.id}")
 
 
 def _participant_form(clinic, obj: TrialParticipant | None) -> ParticipantForm:
@@ -81,7 +103,7 @@ def _save_participant(clinic, participant: TrialParticipant | None):
         if locked:  # the trial record of a platform assignment is shown, not editable
             raw.update(status=participant.status, arm=participant.arm, randomized_on=participant.randomized_on)
         saved = screening.save_entry(clinic, participant, raw)
-        return f"Saved {saved.study_id}.", url_for("delivery.screening_log", clinic_id=clinic.id)
+        return f"Saved {saved.study_id}.", log_url(saved)
 
     return edit_page(form, save, "delivery/participant_form.html", clinic=clinic, participant=participant,
                      locked=locked, arm_labels=ARM_LABELS)
@@ -127,10 +149,33 @@ def participant_randomize(trial_participant_id: int):
 
     def save():
         arm = screening.randomize(participant, form.randomized_on.data)
-        return (f"{participant.study_id} was randomized to {ARM_LABELS[arm]}.",
-                url_for("delivery.screening_log", clinic_id=participant.clinic_id))
+        if arm == "mio_tau":  # the next step, right there: who will deliver her sessions
+            return (f"{participant.study_id} was randomized to {ARM_LABELS[arm]}. Next: assign her counselor.",
+                    url_for("delivery.participant_counselor", trial_participant_id=participant.id))
+        return f"{participant.study_id} was randomized to {ARM_LABELS[arm]}.", log_url(participant)
 
     return edit_page(form, save, "delivery/randomize.html", participant=participant, clinic=participant.clinic)
+
+
+@bp.route("/participants/<int:trial_participant_id>/counselor", methods=["GET", "POST"])
+@roles_required(*LOG_ROLES)
+def participant_counselor(trial_participant_id: int):
+    """Assign (or change) the counselor of a mother in MIO + TAU: offered right after her randomization."""
+    participant = get_scoped_or_404(TrialParticipant, trial_participant_id)
+    if participant.arm != "mio_tau":
+        flash(f"{participant.study_id} is not in MIO + TAU: only MIO mothers have a MIO counselor.", "error")
+        return redirect(log_url(participant))
+    form = CounselorForm(counselor_id=participant.counselor_id)
+    staff = counselors(participant.clinic, active_only=True)
+    form.counselor_id.choices = [(c.id, c.display_name) for c in staff]
+
+    def save():
+        screening.assign_counselor(participant, form.counselor_id.data)
+        return (f"{participant.counselor.display_name} is the counselor of {participant.study_id}.",
+                log_url(participant))
+
+    return edit_page(form, save, "delivery/counselor_form.html", participant=participant,
+                     clinic=participant.clinic, arm_labels=ARM_LABELS, later=log_url(participant))
 
 
 @bp.route("/clinics/<int:clinic_id>/screening-log/import", methods=["GET", "POST"])
