@@ -358,6 +358,54 @@ def delete_code(code: Code) -> None:
     db.session.commit()
 
 
+IN_VIVO_NAME_LIMIT = 80
+
+
+def in_vivo_name(words: str) -> str:
+    """A code name from selected words: whitespace collapsed, outer quotes and punctuation dropped, at most
+    ``IN_VIVO_NAME_LIMIT`` characters (cut at a word, ending with …)."""
+    name = " ".join((words or "").split()).strip(" \"'“”‘’.,;:!?…-–—")
+    if len(name) > IN_VIVO_NAME_LIMIT:
+        cut = name[:IN_VIVO_NAME_LIMIT - 1]
+        name = (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:") + "…"
+    if not name:
+        raise CodebookChangeError("Select some words to name the in-vivo code after.")
+    return name
+
+
+def in_vivo_code(project: QualProject, words: str, parent_id, document_name: str) -> tuple[Code, bool]:
+    """The custom code named from the selected words (``in_vivo_name``) under ``parent_id`` (a code of this
+    project, or None for the top level): an existing active code of that name under that parent is reused,
+    otherwise a new codable code (kind ``in-vivo``) is added after its siblings. Returns (code, created).
+    Flushes; the caller commits."""
+    name = in_vivo_name(words)
+    parent = None
+    if parent_id not in (None, "", 0, "0"):
+        try:
+            parent = db.session.get(Code, int(parent_id))
+        except (TypeError, ValueError):
+            parent = None
+        if parent is None or parent.project_id != project.id:
+            raise CodebookChangeError("The parent code is not in this project's codebook.")
+    same = db.session.execute(sa.select(Code).where(
+        Code.project_id == project.id, Code.parent_id == (parent.id if parent else None),
+        sa.func.lower(Code.name) == name.lower(), Code.active.is_(True))).scalars().first()
+    if same is not None:
+        if not same.codable:
+            raise CodebookChangeError(f"{same} is a heading; choose another parent or other words.")
+        return same, False
+    used = set(db.session.execute(sa.select(Code.key).where(Code.project_id == project.id)).scalars())
+    position = (db.session.execute(
+        sa.select(sa.func.max(Code.position)).where(Code.project_id == project.id)).scalar() or 0) + 1
+    code = Code(project_id=project.id, key=key_from_name(name, used, upper=True), name=name, kind="in-vivo",
+                codable=True, colour=next_colour(project), parent_id=parent.id if parent else None,
+                definition=f"In-vivo code: the participants' own words, first coded in {document_name}.",
+                lexicon=[], position=position)
+    db.session.add(code)
+    db.session.flush()
+    return code, True
+
+
 def usage(project: QualProject, viewer) -> dict[int, int]:
     """Codings per code (all coders), less those a blind sample hides from ``viewer`` (``visible_codings_clause``)."""
     return dict(db.session.execute(

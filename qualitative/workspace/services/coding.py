@@ -2,7 +2,11 @@
 
 Offsets: the browser counts UTF-16 code units within one turn's utterance (DOM Selection/Range offsets); the
 server converts them with ``qualitative.offsets`` to code points of the document text (what is stored, as
-REFI-QDA does) and checks that the span lies inside that turn. Each coding is its own row owned by its coder, so
+REFI-QDA does) and checks that the span lies inside that turn. A coding may span several turns (a focus-group
+exchange): it starts at an offset in one turn and ends at an offset in a later turn, and is stored as one
+[start, end) over the whole document text (the speaker labels between its turns inside it, as in a REFI-QDA
+plain-text selection); the workspace draws it turn by turn, and turn-level agreement counts it in every turn it
+overlaps. Each coding is its own row owned by its coder, so
 two analysts never overwrite each other; ``Coding.version`` is an optimistic lock: a change sent with an older
 version than the stored one is refused (HTTP 409) instead of silently overwriting.
 
@@ -68,6 +72,33 @@ def span_from_turn(document: Document, turn_id, utf16_start, utf16_end) -> tuple
     return _trimmed(document.text, turn.start + a, turn.start + b)
 
 
+def span_from_turns(document: Document, start_turn_id, utf16_start, end_turn_id, utf16_end) -> tuple[int, int]:
+    """Document code points of a selection from an offset in one turn's utterance to an offset in another's (the
+    same turn, or a later one; given the other way round they are swapped). Whitespace is trimmed."""
+    if end_turn_id is None or str(end_turn_id) == str(start_turn_id):
+        return span_from_turn(document, start_turn_id, utf16_start, utf16_end)
+    try:
+        ids = int(start_turn_id), int(end_turn_id)
+        utf16_start, utf16_end = int(utf16_start), int(utf16_end)
+    except (TypeError, ValueError):
+        raise CodingError("turn_id, end_turn_id, start and end must be whole numbers.") from None
+    turns = {t.id: t for t in db.session.execute(sa.select(DocumentTurn).where(
+        DocumentTurn.id.in_(ids), DocumentTurn.document_id == document.id)).scalars()}
+    for turn_id in ids:
+        if turn_id not in turns:
+            raise CodingError(f"Turn {turn_id} is not part of this transcript.")
+    first, last = turns[ids[0]], turns[ids[1]]
+    if first.index > last.index:
+        first, last, utf16_start, utf16_end = last, first, utf16_end, utf16_start
+    points = []
+    for turn, offset in ((first, utf16_start), (last, utf16_end)):
+        try:
+            points.append(turn.start + utf16_to_codepoint(document.text[turn.start:turn.end], offset))
+        except OffsetError as exc:
+            raise CodingError(f"The selection does not fit turn {turn.index + 1}: {exc}.") from None
+    return _trimmed(document.text, points[0], points[1])
+
+
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1
@@ -78,14 +109,17 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _turn_containing(document: Document, start: int, end: int) -> DocumentTurn | None:
-    return db.session.execute(sa.select(DocumentTurn).where(
-        DocumentTurn.document_id == document.id, DocumentTurn.start <= start, DocumentTurn.end >= end)
-    ).scalar_one_or_none()
+def _turn_at(document: Document, position: int, *, end: bool = False) -> DocumentTurn | None:
+    """The turn whose utterance holds ``position`` (a start: [start, end); an end: (start, end])."""
+    bound = (DocumentTurn.start < position, DocumentTurn.end >= position) if end else (
+        DocumentTurn.start <= position, DocumentTurn.end > position)
+    return db.session.execute(sa.select(DocumentTurn).where(DocumentTurn.document_id == document.id, *bound)
+                              ).scalars().first()
 
 
 def span_from_codepoints(document: Document, start, end) -> tuple[int, int]:
-    """A span given as document code points (the no-JavaScript form); it must lie inside one utterance."""
+    """A span given as document code points (the no-JavaScript form); it starts and ends inside utterances (in
+    one turn, or across several: a focus-group exchange), never on a speaker label."""
     try:
         start, end = int(start), int(end)
     except (TypeError, ValueError):
@@ -93,8 +127,8 @@ def span_from_codepoints(document: Document, start, end) -> tuple[int, int]:
     if not 0 <= start < end <= len(document.text):
         raise CodingError(f"Start and end must satisfy 0 ≤ start < end ≤ {len(document.text)}.")
     start, end = _trimmed(document.text, start, end)
-    if _turn_containing(document, start, end) is None:
-        raise CodingError("The span must lie inside one speaker's turn (not across turns or over a speaker label).")
+    if _turn_at(document, start) is None or _turn_at(document, end, end=True) is None:
+        raise CodingError("The span must start and end inside what speakers said (not on a speaker label).")
     return start, end
 
 

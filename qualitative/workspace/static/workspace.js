@@ -1,6 +1,7 @@
-// Coding workspace: select text in a turn (mouse or keyboard), apply codes, see codings highlighted and in the
-// margin, edit or remove one's own codings, search the transcript. Offsets sent to the server are UTF-16 code
-// units within one turn's utterance (what DOM ranges count); the server converts them to code points.
+// Coding workspace: select text in a turn or across turns (mouse or keyboard), apply codes (several at once, by
+// digit shortcut, or in vivo), see codings highlighted and in the margin, edit or remove one's own codings, undo
+// and redo, search the transcript. Offsets sent to the server are UTF-16 code units within a turn's utterance
+// (what DOM ranges count): a selection is (turn_id, start) to (end_turn_id, end); the server converts to code points.
 // No inline script or style (CSP): colours go through el.style.setProperty.
 (function () {
   "use strict";
@@ -51,9 +52,10 @@
   }
 
   // --- talking to the server ---------------------------------------------------------------------------------
-  function request(method, url, body, etag) {
+  function request(method, url, body, etag, undoKind) {
     var options = { method: method, credentials: "same-origin", cache: "no-store",
       headers: { "Accept": "application/json", "X-CSRFToken": csrf } };
+    if (undoKind) { options.headers["X-Coding-Undo"] = undoKind; }
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -210,6 +212,12 @@
       li.appendChild(stripe);
       li.appendChild(button);
       li.appendChild(coder);
+      if (c.pieces.length > 1) {
+        var across = document.createElement("span");
+        across.className = "across";
+        across.textContent = "↧ " + c.pieces.length + " turns";
+        li.appendChild(across);
+      }
       if (c.memos) {
         var memos = document.createElement("span");
         memos.className = "memo-count";
@@ -270,14 +278,22 @@
     var sel = window.getSelection();
     if (!sel || sel.rangeCount === 0 || sel.isCollapsed) { state.selection = null; showSelection(); return; }
     var a = utteranceOf(sel.anchorNode), f = utteranceOf(sel.focusNode);
-    if (!a || a !== f) {
+    if (!a || !f) {
       state.selection = null;
-      showSelection(a || f ? "A coding must stay within one turn: select text inside a single turn." : null);
+      showSelection(a || f ? "Start and end the selection inside what speakers said (not on a speaker's name or the margin)." : null);
       return;
     }
     var start = offsetIn(a, sel.anchorNode, sel.anchorOffset);
-    var end = offsetIn(a, sel.focusNode, sel.focusOffset);
-    state.selection = { el: a, turnId: Number(a.getAttribute("data-turn-id")), start: Math.min(start, end), end: Math.max(start, end) };
+    var end = offsetIn(f, sel.focusNode, sel.focusOffset);
+    if (a === f) {
+      state.selection = { el: a, turnId: Number(a.getAttribute("data-turn-id")), start: Math.min(start, end),
+        endEl: a, endTurnId: Number(a.getAttribute("data-turn-id")), end: Math.max(start, end) };
+    } else {
+      var forward = utterances.indexOf(a) < utterances.indexOf(f);
+      var first = forward ? a : f, last = forward ? f : a;
+      state.selection = { el: first, turnId: Number(first.getAttribute("data-turn-id")), start: forward ? start : end,
+        endEl: last, endTurnId: Number(last.getAttribute("data-turn-id")), end: forward ? end : start };
+    }
     showSelection();
   }
 
@@ -288,8 +304,36 @@
       selectionInfo.textContent = "Select text in one turn with the mouse, or focus a turn (Tab) and press Shift+arrow keys.";
       return;
     }
-    var quote = state.selection.el.__text.slice(state.selection.start, state.selection.end);
-    selectionInfo.textContent = "Selected: “" + (quote.length > 90 ? quote.slice(0, 87) + "…" : quote) + "”";
+    var quote = selectedText(state.selection);
+    var turns = utterances.indexOf(state.selection.endEl) - utterances.indexOf(state.selection.el) + 1;
+    selectionInfo.textContent = "Selected" + (turns > 1 ? " across " + turns + " turns" : "") + ": “" +
+      (quote.length > 90 ? quote.slice(0, 87) + "…" : quote) + "”";
+  }
+
+  function selectedText(selection) {
+    if (selection.el === selection.endEl) { return selection.el.__text.slice(selection.start, selection.end); }
+    var parts = [selection.el.__text.slice(selection.start)];
+    for (var i = utterances.indexOf(selection.el) + 1; i < utterances.indexOf(selection.endEl); i += 1) { parts.push(utterances[i].__text); }
+    parts.push(selection.endEl.__text.slice(0, selection.end));
+    return parts.join(" / ");
+  }
+
+  // the span a selection stands for, as the server takes it
+  function spanOfSelection(selection) {
+    return { turn_id: selection.turnId, start: selection.start, end_turn_id: selection.endTurnId, end: selection.end };
+  }
+
+  // the span a coding covers (first piece to last piece), as the server takes it
+  function spanOfCoding(coding) {
+    var first = coding.pieces[0], last = coding.pieces[coding.pieces.length - 1];
+    return { turn_id: first.turn_id, start: first.start, end_turn_id: last.turn_id, end: last.end };
+  }
+
+  function selectAcross(startEl, start, endEl, end) {
+    var a = domPoint(startEl, start), f = domPoint(endEl, end);
+    window.getSelection().setBaseAndExtent(a.node, a.offset, f.node, f.offset);
+    state.caret = null;
+    readSelection();
   }
 
   function selectRange(el, anchor, focus) {
@@ -333,6 +377,20 @@
         focus = step(text, focus, event.key === "ArrowRight" ? 1 : -1, event.ctrlKey || event.altKey || event.metaKey);
       }
       selectRange(el, caret.anchor, focus);
+      return;
+    }
+    if (event.key === "ArrowDown" && event.shiftKey && state.selection) {
+      // extend the selection to the end of the next turn (a coding across turns); Shift+↑ takes a turn back
+      event.preventDefault();
+      var next = utterances[utterances.indexOf(state.selection.endEl) + 1];
+      if (next) { selectAcross(state.selection.el, state.selection.start, next, next.__text.length); next.focus(); }
+      return;
+    }
+    if (event.key === "ArrowUp" && event.shiftKey && state.selection && state.selection.endEl !== state.selection.el) {
+      event.preventDefault();
+      var previous = utterances[utterances.indexOf(state.selection.endEl) - 1];
+      selectAcross(state.selection.el, state.selection.start, previous, previous === state.selection.el ? Math.max(state.selection.start + 1, previous.__text.length) : previous.__text.length);
+      previous.focus();
       return;
     }
     if ((event.key === "ArrowDown" || event.key === "ArrowUp") && !event.shiftKey) {
@@ -496,7 +554,7 @@
   }
 
   function applyCodes() {
-    if (!state.selection) { say("Select some text in a turn first.", true); return; }
+    if (!state.selection) { say("Select some text first.", true); return; }
     var ids = pickedCodes();
     if (!ids.length) {
       // the focused code, else the first code that matches the search itself (headings shown as context do not count)
@@ -514,11 +572,12 @@
 
   function codeSelection(ids) {
     var selection = state.selection;
-    return request("POST", root.getAttribute("data-create-url"), {
-      turn_id: selection.turnId, start: selection.start, end: selection.end, code_ids: ids
-    }).then(function (result) {
+    var body = spanOfSelection(selection);
+    body.code_ids = ids;
+    return request("POST", root.getAttribute("data-create-url"), body).then(function (result) {
       if (!result.ok) { say(result.data.error || result.data.detail || "The coding was not saved.", true); return; }
       applyDelta(result.data.created, []);
+      recordCreate(result.data.created);
       var labels = result.data.created.map(function (c) { return (state.codes[c.code_id] || {}).label; });
       say("Coded with " + labels.join(", ") + "." + (result.data.skipped.length ? " " + result.data.skipped.join(" ") : ""));
       clearPicks();
@@ -657,8 +716,9 @@
     openerTurn = null;
   }
 
-  function update(coding, body) {
+  function update(coding, body, what) {
     body.version = coding.version;
+    var before = { code_id: coding.code_id, span: spanOfCoding(coding) };
     return request("PATCH", idUrl("data-update-url", coding.id), body).then(function (result) {
       if (!result.ok) {
         say(result.data.error || result.data.detail || "The change was not saved.", true);
@@ -666,6 +726,8 @@
         return;
       }
       applyDelta([result.data.coding], []);
+      record({ type: "update", id: coding.id, what: what || "change a coding", before: before,
+        after: { code_id: result.data.coding.code_id, span: spanOfCoding(result.data.coding) } });
       refreshDetail();
       say("Saved the coding.");
     }).catch(function () { say("The server could not be reached; nothing was saved.", true); });
@@ -676,7 +738,7 @@
     if (!coding) { closeDetail(true); return; }
     if (action === "close") { closeDetail(true); return; }
     if (action === "code") {
-      update(coding, { code_id: Number(document.getElementById("detail-code-select").value) });
+      update(coding, { code_id: Number(document.getElementById("detail-code-select").value) }, "change the code");
       return;
     }
     if (action === "delete") {
@@ -688,25 +750,27 @@
           return;
         }
         applyDelta([], [result.data.deleted]);
+        record({ type: "delete", what: "remove a coding", item: { id: coding.id, code_id: coding.code_id, span: spanOfCoding(coding) } });
         closeDetail(true);
         say("Removed the coding.");
       }).catch(function () { say("The server could not be reached; nothing was removed.", true); });
       return;
     }
     if (action === "selection") {
-      if (!state.selection) { say("Select the new span in a turn first.", true); return; }
-      update(coding, { turn_id: state.selection.turnId, start: state.selection.start, end: state.selection.end });
+      if (!state.selection) { say("Select the new span first.", true); return; }
+      update(coding, spanOfSelection(state.selection), "adjust a span");
       return;
     }
-    var piece = coding.pieces[0];
-    if (!piece || !byTurn[piece.turn_id]) { return; }
-    var text = byTurn[piece.turn_id].__text;
-    var start = piece.start, end = piece.end;
-    if (action === "start-") { start = step(text, start, -1, true); }
-    if (action === "start+") { start = nextWordStart(text, start, end); }
-    if (action === "end+") { end = step(text, end, 1, true); }
-    if (action === "end-") { end = previousWordEnd(text, start, end); }
-    update(coding, { turn_id: piece.turn_id, start: start, end: end });
+    // the start moves within the first turn, the end within the last (a coding may span several turns)
+    var span = spanOfCoding(coding);
+    var first = byTurn[span.turn_id], last = byTurn[span.end_turn_id];
+    if (!first || !last) { return; }
+    var single = span.turn_id === span.end_turn_id;
+    if (action === "start-") { span.start = step(first.__text, span.start, -1, true); }
+    if (action === "start+") { span.start = nextWordStart(first.__text, span.start, single ? span.end : first.__text.length); }
+    if (action === "end+") { span.end = step(last.__text, span.end, 1, true); }
+    if (action === "end-") { span.end = previousWordEnd(last.__text, single ? span.start : 0, span.end); }
+    update(coding, span, "adjust a span");
   }
 
   function nextWordStart(text, start, end) {
@@ -734,6 +798,203 @@
     window.addEventListener("resize", function () {
       var coding = state.active !== null ? findCoding(state.active) : null;
       if (coding && !detail.hidden) { placeDetail(anchorFor(coding) || opener); }
+    });
+  }
+
+  // --- undo and redo: the last actions (create, remove, change code, adjust span), each replayed through the same
+  // API with X-Coding-Undo, so the audit trail records it as an undo or a redo ----------------------------------
+  var history = { done: [], undone: [], busy: false };
+  var undoButton = document.getElementById("ws-undo");
+  var redoButton = document.getElementById("ws-redo");
+
+  function record(action) {
+    history.done.push(action);
+    if (history.done.length > 100) { history.done.shift(); }
+    history.undone = [];
+    showHistory();
+  }
+
+  function recordCreate(created) {
+    if (!created || !created.length) { return; }
+    record({ type: "create", what: created.length > 1 ? "code with " + created.length + " codes" : "code a span",
+      items: created.map(function (c) { return { id: c.id, code_id: c.code_id, span: spanOfCoding(c) }; }) });
+  }
+
+  function showHistory() {
+    if (!undoButton || !redoButton) { return; }
+    var last = history.done[history.done.length - 1], next = history.undone[history.undone.length - 1];
+    undoButton.disabled = !last || history.busy;
+    redoButton.disabled = !next || history.busy;
+    undoButton.title = last ? "Undo: " + last.what + " (Ctrl+Z)" : "Nothing to undo";
+    redoButton.title = next ? "Redo: " + next.what + " (Ctrl+Shift+Z)" : "Nothing to redo";
+  }
+
+  // a coding re-created by an undo has a new id: the other recorded actions follow it
+  function remap(oldId, newId) {
+    history.done.concat(history.undone).forEach(function (action) {
+      if (action.id === oldId) { action.id = newId; }
+      if (action.item && action.item.id === oldId) { action.item.id = newId; }
+      (action.items || []).forEach(function (item) { if (item.id === oldId) { item.id = newId; } });
+    });
+  }
+
+  function replayCreate(items, kind) {
+    var body = JSON.parse(JSON.stringify(items[0].span));
+    body.code_ids = items.map(function (item) { return item.code_id; });
+    return request("POST", root.getAttribute("data-create-url"), body, null, kind).then(function (result) {
+      if (!result.ok) { throw new Error(result.data.error || "The coding could not be made again."); }
+      applyDelta(result.data.created, []);
+      items.forEach(function (item) {
+        var made = result.data.created.filter(function (c) { return c.code_id === item.code_id; })[0];
+        if (made) { remap(item.id, made.id); item.id = made.id; }
+      });
+    });
+  }
+
+  function replayDelete(ids, kind) {
+    return ids.reduce(function (chain, id) {
+      return chain.then(function () {
+        var coding = findCoding(id);
+        if (!coding) { throw new Error("That coding is no longer on the page."); }
+        return request("POST", idUrl("data-delete-url", id), { version: coding.version }, null, kind).then(function (result) {
+          if (!result.ok) { throw new Error(result.data.error || "The coding could not be removed."); }
+          if (state.active === id) { closeDetail(false); }
+          applyDelta([], [result.data.deleted]);
+        });
+      });
+    }, Promise.resolve());
+  }
+
+  function replayUpdate(id, target, kind) {
+    var coding = findCoding(id);
+    if (!coding) { return Promise.reject(new Error("That coding is no longer on the page.")); }
+    var body = JSON.parse(JSON.stringify(target.span));
+    body.code_id = target.code_id;
+    body.version = coding.version;
+    return request("PATCH", idUrl("data-update-url", id), body, null, kind).then(function (result) {
+      if (!result.ok) { throw new Error(result.data.error || "The coding could not be changed back."); }
+      applyDelta([result.data.coding], []);
+      refreshDetail();
+    });
+  }
+
+  function replay(action, kind) {
+    if (action.type === "create") {
+      return kind === "undo" ? replayDelete(action.items.map(function (i) { return i.id; }), kind) : replayCreate(action.items, kind);
+    }
+    if (action.type === "delete") {
+      return kind === "undo" ? replayCreate([action.item], kind) : replayDelete([action.item.id], kind);
+    }
+    return replayUpdate(action.id, kind === "undo" ? action.before : action.after, kind);
+  }
+
+  function undoRedo(kind) {
+    var from = kind === "undo" ? history.done : history.undone;
+    var to = kind === "undo" ? history.undone : history.done;
+    var action = from[from.length - 1];
+    if (!action || history.busy || !canCode) { return; }
+    history.busy = true;
+    showHistory();
+    replay(action, kind).then(function () {
+      from.pop();
+      to.push(action);
+      say((kind === "undo" ? "Undone: " : "Redone: ") + action.what + ".");
+    }).catch(function (error) {
+      from.pop();  // it cannot be replayed (changed elsewhere): drop it rather than fail again
+      say(error.message + " The page now shows the current codings.", true);
+      state.signature = "";
+      load(true, true);
+    }).then(function () { history.busy = false; showHistory(); });
+  }
+
+  if (undoButton && redoButton) {
+    undoButton.addEventListener("click", function () { undoRedo("undo"); });
+    redoButton.addEventListener("click", function () { undoRedo("redo"); });
+    showHistory();
+  }
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey) { return; }
+    var target = event.target;
+    if (target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable)) { return; }
+    var key = (event.key || "").toLowerCase();
+    if (key === "z" && !event.shiftKey) { event.preventDefault(); undoRedo("undo"); }
+    if ((key === "z" && event.shiftKey) || key === "y") { event.preventDefault(); undoRedo("redo"); }
+  });
+
+  // --- in-vivo coding: a code named from the selected words, under a chosen parent ---------------------------------
+  var inVivoButton = document.getElementById("in-vivo");
+  var inVivoParent = document.getElementById("in-vivo-parent");
+
+  function addCodeToPage(code) {
+    if (state.codes[code.id]) { return; }
+    state.codes[code.id] = { label: code.label, color: code.color };
+    var parentItem = code.parent_id ? document.getElementById("code-item-" + code.parent_id) : null;
+    var depth = parentItem ? depthOf(parentItem) + 1 : 0;
+    var li = document.createElement("li");
+    li.setAttribute("role", "treeitem");
+    li.id = "code-item-" + code.id;
+    li.setAttribute("tabindex", "-1");
+    li.setAttribute("aria-level", String(depth + 1));
+    li.setAttribute("aria-selected", "false");
+    li.className = "depth-" + Math.min(depth, 3);
+    li.setAttribute("data-code-id", String(code.id));
+    li.setAttribute("data-depth", String(depth));
+    li.setAttribute("data-codable", "true");
+    li.setAttribute("data-color", code.color);
+    li.setAttribute("data-label", code.label);
+    li.setAttribute("data-search", (code.label + " " + (code.definition || "")).toLowerCase());
+    setColour(li, code.color);
+    [["twisty", ""], ["stripe", ""]].forEach(function (part) {
+      var span = document.createElement("span");
+      span.className = part[0];
+      span.setAttribute("aria-hidden", "true");
+      li.appendChild(span);
+    });
+    var name = document.createElement("span");
+    name.className = "code-name";
+    name.textContent = code.label;
+    li.appendChild(name);
+    var count = document.createElement("span");
+    count.className = "code-count";
+    var n = document.createElement("span");
+    n.className = "n";
+    n.textContent = "0";
+    count.appendChild(n);
+    li.appendChild(count);
+    var after = parentItem ? (descendantsOf(parentItem).pop() || parentItem) : treeItems[treeItems.length - 1];
+    if (after) { after.parentNode.insertBefore(li, after.nextSibling); treeItems.splice(treeItems.indexOf(after) + 1, 0, li); } else { codeList.appendChild(li); treeItems.push(li); }
+    if (parentItem && !parentItem.hasAttribute("aria-expanded")) { parentItem.setAttribute("aria-expanded", "true"); }
+    if (parentItem && parentItem.getAttribute("aria-expanded") === "false") { setExpanded(parentItem, true); }
+    ["detail-code-select", "in-vivo-parent"].forEach(function (id) {
+      var select = document.getElementById(id);
+      if (!select) { return; }
+      var option = document.createElement("option");
+      option.value = String(code.id);
+      option.textContent = code.label;
+      select.appendChild(option);
+    });
+  }
+
+  if (inVivoButton && canCode) {
+    inVivoButton.addEventListener("click", function () {
+      if (!state.selection) { say("Select the words to code in vivo first.", true); return; }
+      var selection = state.selection;
+      var body = spanOfSelection(selection);
+      body.parent_id = inVivoParent ? Number(inVivoParent.value) || 0 : 0;
+      request("POST", root.getAttribute("data-in-vivo-url"), body).then(function (result) {
+        if (!result.ok) { say(result.data.error || result.data.detail || "The in-vivo code was not made.", true); return; }
+        addCodeToPage(result.data.code);
+        applyDelta(result.data.created, []);
+        recordCreate(result.data.created);
+        history.done[history.done.length - 1].what = "code in vivo “" + result.data.code.name + "”";
+        showHistory();
+        say((result.data.code.new ? "Added the in-vivo code " : "Coded with the existing code ") + result.data.code.label +
+          (result.data.code.parent_label ? " under " + result.data.code.parent_label : "") + ".");
+        window.getSelection().removeAllRanges();
+        state.selection = null;
+        showSelection();
+        selection.el.focus();
+      }).catch(function () { say("The server could not be reached; nothing was saved.", true); });
     });
   }
 

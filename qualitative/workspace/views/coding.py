@@ -7,11 +7,13 @@ poll whose If-None-Match still matches."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 
 from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.audit import acting_as
 from app.db import db
 from app.paging import page_number, text_arg
 from app.security import roles_required
@@ -20,6 +22,7 @@ from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import CodingEditForm, CodingForm, MemoForm, VersionForm
 from qualitative.workspace.services import attributes, reading, windows
+from qualitative.workspace.services import codebook as codebook_service
 from qualitative.workspace.services import coding as service
 from qualitative.workspace.services import memos as memo_service
 from qualitative.workspace.services.codebook import cfir_role_label, tree
@@ -114,16 +117,35 @@ def _body() -> dict:
     return body
 
 
+UNDO_HEADER = "X-Coding-Undo"
+
+
+def _undo_context():
+    """A change the workspace sends to undo or redo an earlier one carries ``X-Coding-Undo: undo|redo``: its audit
+    event names it (``analyst@… (undo)``), so the trail tells an undo from a fresh change."""
+    kind = (request.headers.get(UNDO_HEADER) or "").strip().lower()
+    if kind in ("undo", "redo"):
+        return acting_as(f"{current_user.email} ({kind})", current_user.id)
+    return contextlib.nullcontext()
+
+
+def _span(document, body: dict) -> tuple[int, int]:
+    return service.span_from_turns(document, body.get("turn_id"), body.get("start"), body.get("end_turn_id"),
+                                   body.get("end"))
+
+
 @bp.route("/documents/<int:document_id>/codings", methods=["POST"])
 @roles_required(*QUAL_ROLES)
 def coding_create(document_id: int):
-    """JSON ``{turn_id, start, end, code_ids}`` with start/end in UTF-16 units of the turn's utterance."""
+    """JSON ``{turn_id, start, end, code_ids}`` with start/end in UTF-16 units of the turn's utterance; with
+    ``end_turn_id`` the span runs from ``start`` in ``turn_id`` to ``end`` in ``end_turn_id`` (several turns)."""
     document = document_for(current_user, document_id, Privilege.CODE)
     body = _body()
     try:
         service.check_codable(document)
-        start, end = service.span_from_turn(document, body.get("turn_id"), body.get("start"), body.get("end"))
-        created, skipped = service.create_codings(document, current_user, start, end, body.get("code_ids") or [])
+        start, end = _span(document, body)
+        with _undo_context():
+            created, skipped = service.create_codings(document, current_user, start, end, body.get("code_ids") or [])
     except service.CodingBlocked as exc:
         return _json_error(str(exc), 409)
     except service.CodingError as exc:
@@ -135,21 +157,53 @@ def coding_create(document_id: int):
                    skipped=skipped), 201
 
 
+@bp.route("/documents/<int:document_id>/codings/in-vivo", methods=["POST"])
+@roles_required(*QUAL_ROLES)
+def coding_in_vivo(document_id: int):
+    """In-vivo coding: JSON ``{turn_id, start, end, end_turn_id?, parent_id}``; a code named from the selected
+    words is added under ``parent_id`` (0 or absent: the top level), or the one of that name there reused, and the
+    selection is coded with it. Answers the code and the new coding."""
+    document = document_for(current_user, document_id, Privilege.CODE)
+    body = _body()
+    try:
+        service.check_codable(document)
+        start, end = _span(document, body)
+        code, new = codebook_service.in_vivo_code(document.project, document.text[start:end], body.get("parent_id"),
+                                                  document.name)
+        created, skipped = service.create_codings(document, current_user, start, end, [code.id], commit=False)
+        if not created:
+            raise service.CodingError(" ".join(skipped))
+        db.session.commit()
+    except service.CodingBlocked as exc:
+        db.session.rollback()
+        return _json_error(str(exc), 409)
+    except (service.CodingError, codebook_service.CodebookChangeError) as exc:
+        db.session.rollback()
+        return _json_error(str(exc), 400)
+    parent = db.session.get(type(code), code.parent_id) if code.parent_id else None
+    return jsonify(code={"id": code.id, "key": code.key, "label": f"{code.display_key} {code.name}",
+                         "name": code.name, "color": code.colour or "#999999", "parent_id": code.parent_id,
+                         "parent_label": str(parent) if parent else None, "new": new,
+                         "definition": code.definition},
+                   created=reading.coding_dicts(document, current_user, [c.id for c in created]), skipped=[]), 201
+
+
 @bp.route("/codings/<int:coding_id>", methods=["PATCH", "POST"])
 @roles_required(*QUAL_ROLES)
 def coding_update(coding_id: int):
-    """JSON ``{version, code_id?, turn_id?, start?, end?}`` (UTF-16 offsets within the turn)."""
+    """JSON ``{version, code_id?, turn_id?, start?, end?, end_turn_id?}`` (UTF-16 offsets within the turns)."""
     coding = coding_for(current_user, coding_id, Privilege.CODE)
     document = coding.document
     body = _body()
     try:
         span = None
         if body.get("turn_id") is not None:
-            span = service.span_from_turn(document, body.get("turn_id"), body.get("start"), body.get("end"))
+            span = _span(document, body)
         code_id = body.get("code_id")
         if code_id is not None and not str(code_id).isdigit():
             raise service.CodingError("code_id must be a whole number.")
-        service.update_coding(document, coding, current_user, body.get("version"), code_id=code_id, span=span)
+        with _undo_context():
+            service.update_coding(document, coding, current_user, body.get("version"), code_id=code_id, span=span)
     except service.NotYourCoding as exc:
         return _json_error(str(exc), 403)
     except (service.StaleCoding, service.CodingBlocked) as exc:
@@ -173,7 +227,8 @@ def coding_delete(coding_id: int):
             abort(400)
         version = form.version.data
     try:
-        service.delete_coding(document, coding, current_user, version)
+        with _undo_context():
+            service.delete_coding(document, coding, current_user, version)
     except service.NotYourCoding as exc:
         if request.is_json:
             return _json_error(str(exc), 403)
