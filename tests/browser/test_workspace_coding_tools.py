@@ -112,3 +112,71 @@ def test_code_tree_picks_several_codes_and_the_detail_opens_beside_the_highlight
     for coding in codings:
         _delete(page, coding["id"])
     context.close()
+
+
+def test_across_turns_in_vivo_and_undo_redo(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, "analyst@mio.example")
+    document_id = _open_document(page, "spr1_counselor_interview")
+
+    # a coding across two turns with the keyboard: the whole of one turn, then Shift+Down takes in the next
+    turns = page.locator(".utterance")
+    first = turns.nth(1)
+    first.focus()
+    first.press("Shift+End")
+    first.press("Shift+ArrowDown")
+    assert "across 2 turns" in page.locator(".selection-info").inner_text()
+    page.get_by_label("Find a code").fill("Innovation Source")
+    page.locator('#code-list li.match[data-codable="true"]').first.click()
+    with page.expect_response(re.compile(rf"/documents/{document_id}/codings$")) as created:
+        page.get_by_role("button", name="Apply codes").click()
+    assert created.value.status == 201
+    across = created.value.json()["created"][0]
+    assert [p["turn_id"] for p in across["pieces"]] == [
+        int(turns.nth(1).get_attribute("data-turn-id")), int(turns.nth(2).get_attribute("data-turn-id"))]
+    page.locator(f"#coding-{across['id']}").wait_for()
+    assert "2 turns" in page.locator(f"#coding-{across['id']}").inner_text()
+    assert page.locator(f'.utterance .hl[data-codings~="{across["id"]}"]').count() >= 2
+
+    # undo removes it (the request says it is an undo), redo brings it back under a new id
+    undo = page.get_by_role("button", name="Undo")
+    assert "code a span" in undo.get_attribute("title")
+    with page.expect_request(re.compile(rf"/codings/{across['id']}/delete$")) as undone:
+        undo.click()
+    assert undone.value.headers.get("x-coding-undo") == "undo"
+    page.locator(f"#coding-{across['id']}").wait_for(state="detached")
+    with page.expect_response(re.compile(rf"/documents/{document_id}/codings$")) as redone:
+        page.keyboard.press("Control+Shift+Z")
+    assert redone.value.request.headers.get("x-coding-undo") == "redo" and redone.value.status == 201
+    again = redone.value.json()["created"][0]
+    assert (again["start"], again["end"]) == (across["start"], across["end"])
+    page.locator(f"#coding-{again['id']}").wait_for()
+
+    # in vivo: the first three words of a turn become a code under the Inner Setting domain
+    turn = turns.nth(3)
+    turn.focus()
+    for _ in range(3):
+        turn.press("Control+Shift+ArrowRight")
+    words = page.evaluate("() => window.getSelection().toString()").strip()
+    parent = page.get_by_label("Under")
+    parent.select_option(label=parent.locator("option", has_text="Inner Setting").first.inner_text())
+    with page.expect_response(re.compile(rf"/documents/{document_id}/codings/in-vivo$")) as vivo:
+        page.get_by_role("button", name="Code in vivo").click()
+    assert vivo.value.status == 201
+    code = vivo.value.json()["code"]
+    assert words.startswith(code["name"].rstrip("…")[:10])
+    item = page.locator(f"#code-item-{code['id']}")
+    assert item.get_attribute("aria-level") == "2" and item.locator(".code-count .n").inner_text() == "1"
+    in_vivo = vivo.value.json()["created"][0]
+    page.locator(f"#coding-{in_vivo['id']}").wait_for()
+    assert code["name"] in page.locator(f"#coding-{in_vivo['id']}").inner_text()
+    # Ctrl+Z undoes the in-vivo coding (the code stays in the codebook)
+    page.locator(f"#coding-{in_vivo['id']} button").focus()
+    with page.expect_request(re.compile(rf"/codings/{in_vivo['id']}/delete$")):
+        page.keyboard.press("Control+z")
+    page.locator(f"#coding-{in_vivo['id']}").wait_for(state="detached")
+    assert item.locator(".code-count .n").inner_text() == "0"
+
+    _delete(page, again["id"])
+    context.close()
