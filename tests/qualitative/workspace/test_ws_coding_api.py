@@ -170,9 +170,16 @@ def test_no_javascript_forms_by_quote_and_by_code_points(client, login, people, 
     by_offsets = client.post(url, data={"code_ids": [code_id("I.H")], "mode": "offsets", "start": str(start),
                                         "end": str(start + 11)})
     assert by_offsets.status_code == 302
-    across = client.post(url, data={"code_ids": [code_id("I.H")], "mode": "offsets", "start": "0",
-                                    "end": str(len(document.text))})
-    assert across.status_code == 400 and b"inside one speaker" in across.data
+    on_label = client.post(url, data={"code_ids": [code_id("I.H")], "mode": "offsets", "start": "0",
+                                      "end": str(len(document.text))})
+    assert on_label.status_code == 400 and b"not on a speaker label" in on_label.data
+    # across turns (a focus-group exchange) is one span, starting and ending inside utterances
+    first, last = document.text.index("And supervision"), document.text.index("The supervisor, Zo")
+    across = client.post(url, data={"code_ids": [code_id("III.B")], "mode": "offsets", "start": str(first),
+                                    "end": str(last + 14)})
+    assert across.status_code == 302
+    assert db.session.execute(sa.select(Coding.start, Coding.end).where(Coding.code_id == code_id("III.B"))
+                              ).one() == (first, last + 14)
     # edit by code points, then remove, through the forms
     coding = db.session.execute(sa.select(Coding).where(Coding.code_id == code_id("I.H"))).scalar_one()
     edit = f"/qualitative/codings/{coding.id}/edit"
