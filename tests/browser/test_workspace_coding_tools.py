@@ -20,7 +20,7 @@ def _open_document(page, name: str = DOCUMENT) -> int:
     page.get_by_role("link", name="MIO implementation interviews 2026").first.click()
     page.wait_for_load_state()
     href = page.get_by_role("link", name=name, exact=True).get_attribute("href")
-    with page.expect_response(re.compile(r"/codings\.json$")):
+    with page.expect_response(re.compile(r"/codings\.json(\?first=\d+&last=\d+)?$")):
         page.goto(href)
     page.locator(".margin li button").first.wait_for()
     return int(re.search(r"/documents/(\d+)", href)[1])
