@@ -176,9 +176,12 @@ def _importer(project: QualProject | None, email: str | None) -> User:
 @click.option("--deidentified", is_flag=True,
               help="State that the file's transcripts were de-identified before import (recorded in the audit "
                    "trail): they are marked de-identified, so exports include them without --include-unreviewed.")
+@click.option("--redact-names", is_flag=True,
+              help="Name each source whose name holds a person's name or another identifier with it redacted "
+                   "(e.g. Interview_[NAME]_2026-03-01); without it such a file is refused.")
 @with_appcontext
 def import_qdpx(path: Path, project_name: str, clinic_code: str | None, email: str | None,
-                map_user: tuple[str, ...], positions: str | None, deidentified: bool) -> None:
+                map_user: tuple[str, ...], positions: str | None, deidentified: bool, redact_names: bool) -> None:
     """Import a REFI-QDA .qdpx file (users matched to accounts by name or e-mail, or --map-user)."""
     project = db.session.execute(sa.select(QualProject).where(QualProject.name == project_name)).scalar_one_or_none()
     clinic = None
@@ -204,7 +207,8 @@ def import_qdpx(path: Path, project_name: str, clinic_code: str | None, email: s
         clinics = list(db.session.execute(sa.select(Clinic).order_by(Clinic.code)).scalars())
         with acting_as("cli:import-qdpx", importer.id):
             result = refi_import.import_project(qda, importer, user_map, clinics, clinic, project,
-                                                None if project else project_name, deidentified=deidentified)
+                                                None if project else project_name, deidentified=deidentified,
+                                                redact_names=redact_names)
     except AnalysisInputError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Imported into {result.project.name!r}: {result.documents} documents, {result.codes} codes, "

@@ -194,7 +194,8 @@ def _known_variants(known_names: Iterable[str]) -> set[str]:
         name = " ".join(str(raw).split())
         if len(name) < 2:
             continue
-        variants.add(name.casefold())
+        if len(_LETTERS.findall(name)) > 1:  # a one-word name goes through the word test below
+            variants.add(name.casefold())
         for word in _LETTERS.findall(name):
             folded = word.casefold()
             if len(word) >= 2 and folded not in COMMON_WORDS and folded not in TITLES \
@@ -211,7 +212,8 @@ def identifiers_in_name(name: str, known_names: Iterable[str] = (),
     ``_`` as a space), and any word or full name of ``known_names`` (the transcript's speakers, the clinic's staff,
     the names redacted from its text), in any case. Possible: a capitalised word (not all capitals, two letters or
     more) that is neither a common word (``COMMON_WORDS``, ``FILE_NAME_WORDS``, ``common_words``: clinic and
-    agency names) nor a title. Name words next to each other (joined by nothing, a space, ``_``, ``-`` or ``.``)
+    agency names) nor a title; the first word only when the next is one too (a name's first word is capitalised
+    anyway: "Short one"). Name words next to each other (joined by nothing, a space, ``_``, ``-`` or ``.``)
     form one finding. A date without a birth cue is kept: transcripts are named by their interview date."""
     spaced = name.replace("_", " ")
     findings: list[NameFinding] = []
@@ -227,14 +229,21 @@ def identifiers_in_name(name: str, known_names: Iterable[str] = (),
         words = [re.escape(w) for w in full.split()]
         pattern = re.compile(r"(?<![^\W\d_])" + r"[\s_.\-]*".join(words) + r"(?![^\W\d_])", re.IGNORECASE)
         findings += [NameFinding(m.start(), m.end(), "name", m.group(0), True) for m in pattern.finditer(name)]
-    for start, end in _name_tokens(name):
+    tokens = list(_name_tokens(name))
+    possible: list[bool] = []
+    for start, end in tokens:
         token = name[start:end]
         folded = token.casefold()
+        possible.append(len(token) >= 2 and token[0].isupper() and not token.isupper() and folded not in common
+                        and folded.removesuffix("s") not in common)
         if folded in known:
             findings.append(NameFinding(start, end, "name", token, True))
-        elif len(token) >= 2 and token[0].isupper() and not token.isupper() and folded not in common \
-                and folded.removesuffix("s") not in common:
-            findings.append(NameFinding(start, end, "name", token, False))
+    for i, (start, end) in enumerate(tokens):
+        # the first word is capitalised anyway ("Short one", "Entrevista madre 07"): a possible name only when
+        # the next word is one too and follows directly (Jane_Doe, JaneSmith)
+        if possible[i] and (i > 0 or (len(tokens) > 1 and possible[1]
+                                      and _NAME_GAP.fullmatch(name[end:tokens[1][0]]))):
+            findings.append(NameFinding(start, end, "name", name[start:end], False))
     return _merge_name_findings(name, findings)
 
 

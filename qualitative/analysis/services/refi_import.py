@@ -13,6 +13,7 @@ Everything is validated and built first and committed once; any error leaves not
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ from qualitative.analysis.services.refi_plan import (
 )
 from qualitative.analysis.turns import speaker_turns
 from qualitative.codebook_io import qda_codes_to_rows
+from qualitative.deidentify.detectors import redacted_name
 from qualitative.models import (
     Case,
     Code,
@@ -57,6 +59,7 @@ from qualitative.refiqda import (
     iter_codes,
 )
 from qualitative.refiqda.values import format_variable_value
+from qualitative.workspace.services import naming
 from qualitative.workspace.services.deidentify import APPLIED, SKIPPED
 from qualitative.workspace.services.transcripts import limits
 
@@ -229,17 +232,72 @@ def _target(project: QualProject | None, project_name: str | None, importer: Use
     return project
 
 
+def source_name_problems(qda: QdaProject, clinics: list[Clinic], default_clinic: Clinic | None = None) -> list[dict]:
+    """The sources whose name holds an identifier (``naming.findings``: the clinic's staff and the source's speakers
+    as known names): ``{"guid", "name", "findings", "proposal"}`` each, the proposal with them redacted."""
+    try:
+        clinic_of = {s.guid: p["clinic"].id for s, p in zip(qda.sources, plan_sources(qda, clinics, default_clinic),
+                                                            strict=True)}
+    except AnalysisInputError:  # no clinic yet: the staff are not known, the rest still is
+        clinic_of = {}
+    problems = []
+    for source in qda.sources:
+        name = (source.name or "Source").strip()[:240] or "Source"
+        found = naming.findings(name, clinic_of.get(source.guid), [t[0] for t in speaker_turns(source.text)])
+        if found:
+            problems.append({"guid": source.guid, "name": name, "findings": found,
+                             "proposal": redacted_name(name, found)})
+    return problems
+
+
+def _name_sources(qda: QdaProject, plans: list[dict], source_names: dict[str, str] | None,
+                  redact_names: bool) -> None:
+    """Settle each plan's document name: the analyst's (held to the certain findings), the proposal
+    (``redact_names``), or a refusal naming the source and proposing a name. Readings follow the new names."""
+    chosen = {g: " ".join(n.split()) for g, n in (source_names or {}).items() if n and n.strip()}
+    renamed: dict[str, str] = {}
+    for source, plan in zip(qda.sources, plans, strict=True):
+        speakers = [t[0] for t in speaker_turns(source.text)]
+        if source.guid in chosen:
+            name = chosen[source.guid][:240]
+            if found := naming.findings(name, plan["clinic"].id, speakers, confirmed=True):
+                raise AnalysisInputError(f"The name “{name}” given to a source holds {naming.describe(found)}.",
+                                         "source_names")
+        else:
+            found = naming.findings(plan["name"], plan["clinic"].id, speakers)
+            if found and not redact_names:
+                raise AnalysisInputError(f"Source “{plan['name']}” holds {naming.describe(found)} in its name; it "
+                                         f"would become the document's name. Name it, e.g. “{redacted_name(plan['name'], found)}”.",
+                                         "source_names")
+            name = redacted_name(plan["name"], found) if found else plan["name"]
+        if name != plan["name"]:
+            renamed[source.guid] = name
+            plan["name"], plan["source_filename"] = name, f"{name}.qdpx"
+    names = [p["name"] for p in plans]
+    if len(set(names)) != len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise AnalysisInputError(f"Two sources would have the same name ({', '.join(repeated)}); name them apart.",
+                                 "source_names")
+    qda.position_readings = [dataclasses.replace(r, source_name=renamed.get(r.source_guid, r.source_name))
+                             for r in qda.position_readings]
+
+
 def import_project(qda: QdaProject, importer: User, user_map: dict[str, int | None], clinics: list[Clinic],
                    default_clinic: Clinic | None = None, project: QualProject | None = None,
-                   project_name: str | None = None, deidentified: bool = False) -> ImportResult:
+                   project_name: str | None = None, deidentified: bool = False,
+                   source_names: dict[str, str] | None = None, redact_names: bool = False) -> ImportResult:
     """Write ``qda`` into ``project`` (existing, empty) or a new project ``project_name``; see the module.
 
     ``deidentified``: the importer states that the file's transcripts were de-identified before import (in the
     other tool). They are then marked de-identified (``applied``), so exports carry them without asking each time;
     the statement, who made it and which documents it covers go to the audit trail and the import memo. Without
-    it they are marked ``skipped`` and an export leaves them out unless a manager includes them."""
+    it they are marked ``skipped`` and an export leaves them out unless a manager includes them.
+
+    A source whose name holds an identifier (``source_name_problems``) is refused unless ``source_names`` (source
+    GUID -> the name the analyst chose) names it or ``redact_names`` takes the proposed name."""
     check_limits(qda)
     plans = plan_sources(qda, clinics, default_clinic)
+    _name_sources(qda, plans, source_names, redact_names)
     users = {u.id: u for u in db.session.execute(
         sa.select(User).where(User.id.in_([v for v in user_map.values() if v]))).scalars()}
     if bad := [g for g, v in user_map.items() if v and v not in users]:
@@ -316,7 +374,7 @@ def _write(qda, project, importer, user_map, plans, result, clinics) -> None:
     zero, duplicate = 0, 0
     for source, plan in zip(qda.sources, plans, strict=True):
         doc = Document(project_id=project.id, clinic_id=plan["clinic"].id, name=plan["name"], kind=plan["kind"],
-                       interview_date=plan["date"], source_filename=f"{source.name}.qdpx"[:255],
+                       interview_date=plan["date"], source_filename=plan.get("source_filename", f"{source.name}.qdpx")[:255],
                        source_format="refi-qda", encoding="utf-8", text=source.text,
                        deidentification=APPLIED if result.deidentified else SKIPPED,
                        description=source.description or None, created_by_id=account(source.creating_user))

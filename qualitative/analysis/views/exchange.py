@@ -178,16 +178,26 @@ def _read(data: bytes, positions: str | None):
 
 
 def _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors=None, status=200, undecided=None,
-                  positions=None, deidentified=False):
+                  positions=None, deidentified=False, source_names=None):
     candidates = _candidates()
+    default_clinic = next((c for c in _clinics() if c.id == clinic_id), None) if clinic_id else None
     return render_template(
-        "analysis/import_map.html", qda=qda, token=token, target=target, project_name=project_name,
+        "analysis/import_map.html", name_problems=refi_import.source_name_problems(qda, _clinics(), default_clinic),
+        source_names=source_names or {}, **_mapping_context(
+            qda, token, target, project_name, project_id, clinic_id, errors, undecided, positions, deidentified,
+            candidates)), status
+
+
+def _mapping_context(qda, token, target, project_name, project_id, clinic_id, errors, undecided, positions,
+                     deidentified, candidates) -> dict:
+    return dict(
+        qda=qda, token=token, target=target, project_name=project_name,
         project_id=project_id, clinic_id=clinic_id, users=refi_import.user_summary(qda), undecided=undecided or [],
         positions=positions, deidentified=deidentified, readings=refi_import.reading_summary(qda.position_readings) if not undecided else [],
         suggested=refi_import.suggest_user_mapping(qda, candidates), candidates=candidates, errors=errors or [],
         counts={"sources": len(qda.sources), "codes": refi_import.count_codes(qda),
                 "selections": sum(len(s.selections) for s in qda.sources), "notes": len(qda.notes),
-                "variables": len(qda.variables), "cases": len(qda.cases), "sets": len(qda.sets)}), status
+                "variables": len(qda.variables), "cases": len(qda.cases), "sets": len(qda.sets)})
 
 
 @bp.route("/import-qdpx/confirm", methods=["POST"])
@@ -236,11 +246,14 @@ def import_qdpx_confirm():
         default_clinic = next((c for c in _clinics() if c.id == clinic_id), None)
         if default_clinic is None:
             errors.append("The chosen clinic is not one you can see.")
+    source_names = {key.removeprefix("source-name-"): value for key, value in request.form.items()
+                    if key.startswith("source-name-")}
     if not errors:
         storage().delete(key)  # committed with the import; restored by its rollback if the import fails
         try:
             result = refi_import.import_project(qda, current_user, user_map, _clinics(), default_clinic, project,
-                                                project_name if target == "new" else None, deidentified=deidentified)
+                                                project_name if target == "new" else None, deidentified=deidentified,
+                                                source_names=source_names)
         except AnalysisInputError as exc:
             db.session.rollback()  # keeps the staged file for another try
             errors.append(str(exc))
@@ -251,4 +264,4 @@ def import_qdpx_confirm():
                   + " " + " ".join(result.reading_lines()), "success")
             return redirect(url_for("analysis.hub", qual_project_id=result.project.id))
     return _mapping_page(qda, token, target, project_name, project_id, clinic_id, errors, 400, undecided, positions,
-                         deidentified)
+                         deidentified, source_names)
