@@ -41,7 +41,7 @@ PAGES: dict[str | None, list[str]] = {
                              "/effectiveness/participants/5", "/effectiveness/participants/5/end_of_treatment/pdi_rf"],
     "admin@mio.example": ["/", "/admin/users", "/admin/users/new"],
     # every role's home page (its work queues, app/worklist.py)
-    "coder@mio.example": ["/"],
+    "coder@mio.example": ["/", "/outcomes/fidelity/queue", "{rate}"],  # {rate}: the first session to rate
     "trial.spr@mio.example": ["/"],
     "staff.spr@mio.example": ["/", "/admin/people/new", "/readiness/applications/mine"],
     # qualitative: {project} and {document} are the demo project and its first transcript, {coders} its two coders
@@ -54,7 +54,12 @@ QUAL_PROJECT = "MIO implementation interviews 2026"
 
 
 def _resolve(page, paths: list[str]) -> list[str]:
-    """Fill in the ids of the demo's qualitative project, first transcript and coders by following the pages."""
+    """Fill in the ids of the demo's qualitative project, first transcript and coders, or the coder's first session
+    to rate (its recording player and anchor choices), by following the pages."""
+    if "{rate}" in paths:
+        page.goto("/outcomes/fidelity/queue")
+        rate = page.locator("table.data tbody a[href^='/outcomes/fidelity/rate/']").first.get_attribute("href")
+        paths = [rate if p == "{rate}" else p for p in paths]
     if not any("{" in path for path in paths):
         return paths
     page.goto("/qualitative/")
