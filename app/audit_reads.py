@@ -29,6 +29,7 @@ from flask import Flask, Response, g, has_request_context, request
 PARTICIPANT_READS: dict[str, str] = {
     "delivery.screening_log": "screening log (mothers' study IDs, statuses, reasons)",
     "delivery.participant_edit": "a mother's screening-log entry",
+    "delivery.screening_import_result": "the outcome of a screening-log import (study IDs in its problems)",
     "delivery.participant_randomize": "a mother's randomization",
     "delivery.participant_counselor": "a mother's counselor assignment",
     "delivery.sessions_page": "MIO sessions of a clinic's mothers",

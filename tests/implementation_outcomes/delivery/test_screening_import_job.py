@@ -114,6 +114,10 @@ def test_a_job_import_with_errors_names_them_and_saves_nothing(client, login, st
     assert "row 5, field &#39;status&#39;" in page  # spreadsheet rows: the header is row 1
     assert "row 2502, field &#39;study_id&#39;: WLK-100007 appears again (first on row 9" in page
     assert "row 2902, field &#39;screened_on&#39;" in page
+    # the outcome names study IDs: reading it is audited like the screening log
+    read = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "read")
+                              .order_by(AuditEvent.id.desc())).scalars().first()
+    assert read.entity == "delivery.screening_import_result" and read.user_id == staff["user"].id
 
 
 def test_the_100000_row_case_answers_with_a_job_page_without_inserting(app, client, login, staff, monkeypatch):
