@@ -47,6 +47,7 @@ PARTICIPANT_READS: dict[str, str] = {
     "qualitative.codings_json": "coded segments of a transcript",
     "analysis.document_text": "a transcript",
     "analysis.segments": "coded segments",
+    "analysis.queries": "speaker turns found by a query",
     "readiness_surveys.wave": "survey links of a wave",
     "admin.audit": "the audit trail",
 }

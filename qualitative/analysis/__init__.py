@@ -11,6 +11,7 @@ from __future__ import annotations
 ANALYSIS_TABS = (
     (25, "Analysis overview", "analysis.hub", ()),
     (30, "Suggestions", "analysis.suggestions", ("analysis.suggestions_", "analysis.suggestion_")),
+    (40, "Queries", "analysis.queries", ("analysis.queries_", "analysis.query_")),
     (50, "Coded segments", "analysis.segments", ("analysis.segments_",)),
     (55, "Matrices", "analysis.matrices", ("analysis.matrix_",)),
     (60, "Agreement", "analysis.agreement", ("analysis.agreement_",)),

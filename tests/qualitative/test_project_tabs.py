@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-MANAGER_TABS = ["Transcripts", "Codebook", "Analysis overview", "Suggestions", "Coded segments", "Matrices",
+MANAGER_TABS = ["Transcripts", "Codebook", "Analysis overview", "Suggestions", "Queries", "Coded segments", "Matrices",
                 "Agreement", "Blind samples", "CFIR ratings", "Exports", "Participants", "Memos",
                 "Import transcripts", "Members"]
 

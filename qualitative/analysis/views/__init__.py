@@ -4,7 +4,7 @@ render. Route ids are named after their models (``qual_project_id``, ``document_
 
 from __future__ import annotations
 
-from qualitative.analysis.views import agreement, exchange, project, ratings, retrieval, suggestions
+from qualitative.analysis.views import agreement, exchange, project, queries, ratings, retrieval, suggestions
 from qualitative.analysis.views.blueprint import bp
 
-__all__ = ["agreement", "bp", "exchange", "project", "ratings", "retrieval", "suggestions"]
+__all__ = ["agreement", "bp", "exchange", "project", "queries", "ratings", "retrieval", "suggestions"]
