@@ -94,6 +94,7 @@ def walk_downloads(app, client, ids: dict, *, api_headers=None) -> tuple[dict[st
 NOT_EXPECTED_200 = {
     "analysis.export_download": "a finished .qdpx export job (started by POST; tests/qualitative cover it)",
     "analysis.agreement_download": "two coders' codings on a blind sample (400 naming what is missing otherwise)",
+    "analysis.queries_download": "a query's results (400 naming the field without one; tests/qualitative/analysis/test_queries.py)",
     "integration.cases_csv": "construct ratings of the project's clinics (400 naming what is missing otherwise)",
     "qualitative.codebook_version_csv": "a published codebook version",
     "overview.counselor_export": "a person who is a counselor (the generic person is not)",
