@@ -100,7 +100,7 @@ def awaiting_randomization(user) -> WorkItem:
 def awaiting_counselor(user) -> WorkItem:
     where = sa.and_(TrialParticipant.status.in_(RANDOMIZED), TrialParticipant.arm == "mio_tau",
                     TrialParticipant.counselor_id.is_(None))
-    return _participants(user, where, "delivery.participant_edit", "awaiting_counselor",
+    return _participants(user, where, "delivery.participant_counselor", "awaiting_counselor",
                          "Mothers awaiting a counselor", "Randomized to MIO + TAU with no counselor assigned.",
                          "Assign a counselor to")
 

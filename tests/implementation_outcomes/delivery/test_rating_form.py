@@ -226,3 +226,30 @@ def test_queue_says_which_sessions_have_their_recording(world, client_for, add_p
     rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", page, re.S)
     assert len(rows) == 2
     assert "<td>stored</td>" in rows[0] and "<td>not yet uploaded</td>" in rows[1]
+
+
+def test_training_case_recordings_are_kept_by_agency_staff_and_played_to_the_assigned_coder(world, client_for):
+    from implementation_outcomes.delivery.models import TrainingCaseSession
+
+    session = TrainingCaseSession(clinic_id=world.clinic_a.id, counselor_id=world.counselors_a[0].id, training_case=1,
+                                  case_label="Case A", session_number=1, session_date=date(2026, 3, 2),
+                                  modality="in_person", status="attended", audio_recorded=False)
+    db.session.add(session)
+    db.session.commit()
+    url = f"/outcomes/training-case-sessions/{session.id}/recording"
+    staff = client_for(world.staff_a)
+    stored = staff.post(url, data={"recording": (io.BytesIO(WAV), "case-a.wav", "audio/wav")},
+                        content_type="multipart/form-data")
+    assert stored.headers["Location"].endswith(f"/outcomes/training-case-sessions/{session.id}/edit")
+    assert db.session.get(TrainingCaseSession, session.id).audio_recorded  # storing it marks the session recorded
+    assert staff.get(url).data == WAV
+    assert f'src="{url}"' in staff.get(stored.headers["Location"]).get_data(as_text=True)  # the edit page plays it
+    coder = client_for(world.coder1)
+    assert coder.get(url).status_code == 403  # not assigned yet
+    db.session.add(CodingAssignment(clinic_id=world.clinic_a.id, coder_id=world.coder1.id, role="primary", batch=1,
+                                    training_case_session_id=session.id))
+    db.session.commit()
+    assert coder.get(url, headers={"Range": "bytes=-12"}).data == WAV[-12:]
+    page = coder.get(f"/outcomes/fidelity/rate/training/{session.id}").get_data(as_text=True)
+    assert f'src="{url}"' in page
+    assert client_for(world.trial_b).get(url).status_code == 404

@@ -115,3 +115,9 @@ def test_a_saved_row_is_shown_on_the_page_where_it_lands(world, client_for, add_
     edited = client.post(f"/outcomes/participants/{new.id}/edit", data={**FORM, "study_id": "SPR1-180",
                                                                        "reason": "Transportation"})
     assert "page=2" in edited.headers["Location"] and f"added={new.id}" in edited.headers["Location"]
+
+
+def test_home_page_leads_to_the_counselor_step(world, client_for, add_participant):
+    waiting = add_participant(world.clinic_a, "SPR1-501", "randomized", arm="mio_tau", randomized_on=date(2026, 3, 9))
+    home = client_for(world.trial_a).get("/").get_data(as_text=True)
+    assert f'href="/outcomes/participants/{waiting.id}/counselor">Assign a counselor to SPR1-501' in home
