@@ -239,6 +239,10 @@ def randomize(participant: TrialParticipant, randomized_on: date) -> str:
     if randomized_on < participant.screened_on:
         raise DeliveryError({"randomized_on": f"{randomized_on.isoformat()} is before screening "
                                               f"({participant.screened_on.isoformat()})"})
+    today = date.today()
+    if randomized_on > today:  # the same rule as the log's dates (screening_log.check_entry)
+        raise DeliveryError({"randomized_on": f"{randomized_on.isoformat()} is in the future (today is "
+                                              f"{today.isoformat()}): log randomization once it has happened"})
     clinic = participant.clinic
     allocation = _locked_allocation(clinic)
     index = allocation.assigned_count

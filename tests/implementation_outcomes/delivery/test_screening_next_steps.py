@@ -121,3 +121,14 @@ def test_home_page_leads_to_the_counselor_step(world, client_for, add_participan
     waiting = add_participant(world.clinic_a, "SPR1-501", "randomized", arm="mio_tau", randomized_on=date(2026, 3, 9))
     home = client_for(world.trial_a).get("/").get_data(as_text=True)
     assert f'href="/outcomes/participants/{waiting.id}/counselor">Assign a counselor to SPR1-501' in home
+
+
+def test_the_platform_randomizes_only_as_of_today_or_earlier(world, client_for, add_participant):
+    mother = add_participant(world.clinic_a, "SPR1-600", "consented", consented_on=date(2026, 3, 3))
+    tomorrow = date.today() + timedelta(days=1)
+    response = client_for(world.trial_a).post(f"/outcomes/participants/{mother.id}/randomize",
+                                              data={"randomized_on": tomorrow.isoformat()})
+    assert response.status_code == 400
+    assert f"{tomorrow.isoformat()} is in the future" in response.get_data(as_text=True)
+    db.session.refresh(mother)
+    assert (mother.arm, mother.status) == (None, "consented")  # no allocation used
