@@ -241,6 +241,24 @@ class Coding(TimestampMixin, AgencyScoped, db.Model):
         return cls.document_id.in_(sa.select(Document.id).where(Document.agency_clause(agency_ids)))
 
 
+class CodeShortcut(TimestampMixin, Audited, db.Model):
+    """One coder's keyboard shortcut in one project: pressing ``digit`` (1–9) in the workspace with text selected
+    codes it with ``code``. One code per digit and one digit per code, per coder and project."""
+
+    __tablename__ = "qual_code_shortcut"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "user_id", "digit"),
+        sa.UniqueConstraint("project_id", "user_id", "code_id"),
+        sa.CheckConstraint("digit >= 1 AND digit <= 9", name="digit_range"),
+    )
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_code.id", ondelete="CASCADE"), index=True)
+    digit: Mapped[int]
+
+
 class Memo(TimestampMixin, Audited, db.Model):
     """An analytic memo on a coding, a document, a code, a clinic, a code/document group, or the project."""
 

@@ -402,6 +402,14 @@
       }
       return;
     }
+    if (/^[1-9]$/.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey && canCode && codeList) {
+      event.preventDefault();
+      if (!state.selection) { say("Select some text first, then press " + event.key + ".", true); return; }
+      var shortcut = shortcutCode(event.key);
+      if (shortcut === null) { say("No code has shortcut " + event.key + " yet: focus a code in the tree and press " + event.key + ".", true); return; }
+      codeSelection([shortcut]);
+      return;
+    }
     if ((event.key === "Enter" || event.key === "c" || event.key === "C") && !event.ctrlKey && !event.metaKey) {
       if (state.selection && canCode && codeSearch) {
         event.preventDefault();
@@ -591,9 +599,45 @@
     }).catch(function () { say("The server could not be reached; nothing was saved.", true); });
   }
 
+  // --- per-code shortcuts: a digit on a code in the tree gives it that digit; a digit with text selected codes it --
+  function shortcutCode(digit) {
+    var li = treeItems.filter(function (item) { return item.getAttribute("data-shortcut") === digit; })[0];
+    return li ? Number(li.getAttribute("data-code-id")) : null;
+  }
+
+  function showShortcuts(map) {
+    treeItems.forEach(function (li) {
+      var digit = "";
+      Object.keys(map).forEach(function (d) { if (String(map[d]) === li.getAttribute("data-code-id")) { digit = d; } });
+      li.setAttribute("data-shortcut", digit);
+      var kbd = li.querySelector(".code-shortcut");
+      if (kbd) {
+        kbd.textContent = digit;
+        kbd.hidden = !digit;
+        kbd.title = digit ? "shortcut: press " + digit + " with text selected" : "";
+      }
+    });
+  }
+
+  function assignShortcut(li, digit) {
+    if (li.getAttribute("data-codable") !== "true") { say("Give shortcuts to codes, not to headings.", true); return; }
+    var freeing = li.getAttribute("data-shortcut") === digit;
+    request("POST", root.getAttribute("data-shortcuts-url"), { digit: Number(digit), code_id: freeing ? null : Number(li.getAttribute("data-code-id")) })
+      .then(function (result) {
+        if (!result.ok) { say(result.data.error || "The shortcut was not saved.", true); return; }
+        showShortcuts(result.data.shortcuts || {});
+        say(freeing ? "Shortcut " + digit + " removed." : "Shortcut " + digit + ": " + li.getAttribute("data-label") + ".");
+      }).catch(function () { say("The server could not be reached; the shortcut was not saved.", true); });
+  }
+
   function onTreeKey(event) {
     var li = event.target.closest ? event.target.closest('[role="treeitem"]') : null;
     if (!li) { return; }
+    if (/^[1-9]$/.test(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      assignShortcut(li, event.key);
+      return;
+    }
     var items = visibleItems();
     var i = items.indexOf(li);
     var key = event.key;

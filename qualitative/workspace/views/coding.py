@@ -25,6 +25,7 @@ from qualitative.workspace.services import attributes, reading, windows
 from qualitative.workspace.services import codebook as codebook_service
 from qualitative.workspace.services import coding as service
 from qualitative.workspace.services import memos as memo_service
+from qualitative.workspace.services import shortcuts as shortcut_service
 from qualitative.workspace.services.codebook import cfir_role_label, tree
 from qualitative.workspace.services.deidentify import PENDING, STATE_LABELS
 
@@ -76,6 +77,7 @@ def workspace(document_id: int):
         timestamp=_timestamp, state_labels=STATE_LABELS, memo_form=MemoForm(formdata=None),
         document_memos=memo_service.memos(project, "document", document.id, viewer=current_user),
         attributes=attributes.document_attributes(document),
+        shortcuts={code_id: digit for digit, code_id in shortcut_service.shortcuts(project.id, current_user.id).items()},
     )
 
 
@@ -186,6 +188,23 @@ def coding_in_vivo(document_id: int):
                          "parent_label": str(parent) if parent else None, "new": new,
                          "definition": code.definition},
                    created=reading.coding_dicts(document, current_user, [c.id for c in created]), skipped=[]), 201
+
+
+@bp.route("/projects/<int:qual_project_id>/shortcuts", methods=["POST"])
+@roles_required(*QUAL_ROLES)
+def coding_shortcut(qual_project_id: int):
+    """JSON ``{digit: 1-9, code_id}`` gives the digit to the code for the signed-in coder in this project
+    (``code_id`` null frees the digit); answers all their shortcuts as ``{"1": code_id, ...}``."""
+    from qualitative.access import project_for
+
+    project = project_for(current_user, qual_project_id, Privilege.CODE)
+    body = _body()
+    try:
+        mine = shortcut_service.set_shortcut(project, current_user, body.get("digit"), body.get("code_id"))
+    except shortcut_service.ShortcutError as exc:
+        db.session.rollback()
+        return _json_error(f"{exc.field}: {exc}", 400)
+    return jsonify(shortcuts={str(digit): code_id for digit, code_id in sorted(mine.items())})
 
 
 @bp.route("/codings/<int:coding_id>", methods=["PATCH", "POST"])

@@ -199,3 +199,45 @@ def test_undo_and_redo_are_recorded_in_the_audit_trail(client, login, people, im
     assert plain.status_code == 200
     last = db.session.execute(sa.select(AuditEvent.actor).order_by(AuditEvent.id.desc())).scalars().first()
     assert last == email
+
+
+def test_shortcuts_are_kept_per_coder_and_project(client, login, people, project, import_text, code_id):
+    from qualitative.models import CodeShortcut
+
+    document = import_text("emoji.txt", EMOJI_TRANSCRIPT)
+    url = f"/qualitative/projects/{project.id}/shortcuts"
+    login(people["reader"])
+    assert client.post(url, json={"digit": 1, "code_id": code_id("III.K")}).status_code == 403
+    client.post("/auth/logout")
+    login(people["coder"])
+    assert client.post(url, json={"digit": 3, "code_id": code_id("III.K")}).get_json() == {
+        "shortcuts": {"3": code_id("III.K")}}
+    # the digit goes to another code: the first loses it; a code given a second digit keeps only that one
+    assert client.post(url, json={"digit": 3, "code_id": code_id("III.B")}).get_json()["shortcuts"] == {
+        "3": code_id("III.B")}
+    assert client.post(url, json={"digit": 1, "code_id": code_id("III.K")}).get_json()["shortcuts"] == {
+        "1": code_id("III.K"), "3": code_id("III.B")}
+    assert client.post(url, json={"digit": 4, "code_id": code_id("III.B")}).get_json()["shortcuts"] == {
+        "1": code_id("III.K"), "4": code_id("III.B")}
+    # bad input: 400 naming the field, nothing changed
+    for body, field in (({"digit": 0, "code_id": code_id("III.K")}, "digit"),
+                        ({"digit": "x", "code_id": code_id("III.K")}, "digit"),
+                        ({"digit": 10, "code_id": code_id("III.K")}, "digit"),
+                        ({"digit": 2, "code_id": code_id("III")}, "code_id"),
+                        ({"digit": 2, "code_id": 10**9}, "code_id"),
+                        ({"digit": 2, "code_id": "abc"}, "code_id")):
+        refused = client.post(url, json=body)
+        assert refused.status_code == 400 and refused.get_json()["error"].startswith(f"{field}:"), body
+    # null frees the digit
+    assert client.post(url, json={"digit": 4, "code_id": None}).get_json()["shortcuts"] == {"1": code_id("III.K")}
+    # the workspace shows this coder's shortcut beside the code; the manager's are their own
+    html = client.get(f"/qualitative/documents/{document.id}").get_data(as_text=True)
+    item = re.search(rf'<li role="treeitem" id="code-item-{code_id("III.K")}".*?</li>', html, re.S)[0]
+    assert 'data-shortcut="1"' in item and re.search(r'<kbd class="code-shortcut"[^>]*>1</kbd>', item)
+    client.post("/auth/logout")
+    login(people["manager"])
+    assert client.post(url, json={"digit": 1, "code_id": code_id("III.B")}).status_code == 200
+    rows = db.session.execute(sa.select(CodeShortcut.user_id, CodeShortcut.digit, CodeShortcut.code_id)
+                              .order_by(CodeShortcut.user_id)).all()
+    assert sorted(rows) == sorted([(people["coder"].id, 1, code_id("III.K")),
+                                   (people["manager"].id, 1, code_id("III.B"))])
