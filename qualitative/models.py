@@ -209,6 +209,27 @@ class CodebookVersion(TimestampMixin, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
 
+class CodeChange(TimestampMixin, Audited, db.Model):
+    """A codebook change that moved codings, published as codebook version ``version``: ``merge`` (``other`` was
+    merged into ``code``), ``split`` (``codings`` of ``other`` moved to the new ``code``) or ``move`` (``code`` put
+    under a new parent; ``other``: the old parent). ``other_label`` keeps what the other code was called then."""
+
+    __tablename__ = "qual_code_change"
+    KINDS: ClassVar[tuple[str, ...]] = ("merge", "split", "move")
+    __table_args__ = (sa.CheckConstraint("kind IN ('merge','split','move')", name="kind_known"),)
+
+    id: Mapped[intpk]
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_project.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str40]
+    code_id: Mapped[int] = mapped_column(sa.ForeignKey("qual_code.id", ondelete="CASCADE"), index=True)
+    other_code_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qual_code.id", ondelete="SET NULL"), index=True)
+    other_label: Mapped[str255]
+    codings: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int]
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+
 class Coding(TimestampMixin, AgencyScoped, db.Model):
     """One coder's application of one code to [start, end) of a document. Each coder owns their codings, so two
     analysts coding at once never overwrite each other; ``version`` guards concurrent edits of the same coding."""

@@ -5,6 +5,7 @@ from qualitative.workspace.views import (  # noqa: F401
     codebook,
     coding,
     deidentify,
+    evolution,
     memos,
     projects,
     transcripts,
