@@ -1,6 +1,7 @@
 """The coding workspace's tools in a real browser (issue 17): the code tree picker (search, keyboard, definitions on
 focus, counts, several codes at once) and a coding's detail opened in place, beside its highlight, with focus moved
-into it and given back on Escape."""
+into it and given back on Escape; then a journey that codes a transcript with a coding across two turns, undo and
+redo, an in-vivo code, a digit shortcut, and merges one code into another from its history page."""
 
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ def test_code_tree_picks_several_codes_and_the_detail_opens_beside_the_highlight
     context.close()
 
 
-def test_across_turns_in_vivo_and_undo_redo(browser, live_server):
+def test_journey_across_turns_undo_in_vivo_shortcut_and_merge(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, "analyst@mio.example")
@@ -178,5 +179,47 @@ def test_across_turns_in_vivo_and_undo_redo(browser, live_server):
     page.locator(f"#coding-{in_vivo['id']}").wait_for(state="detached")
     assert item.locator(".code-count .n").inner_text() == "0"
 
-    _delete(page, again["id"])
+    # a shortcut: the digit 1 on the in-vivo code in the tree, then 1 with other words selected codes them
+    item.focus()
+    with page.expect_response(re.compile(r"/shortcuts$")) as assigned:
+        page.keyboard.press("1")
+    assert assigned.value.json()["shortcuts"]["1"] == code["id"]
+    assert item.locator(".code-shortcut").inner_text() == "1"
+    turn = turns.nth(4)
+    turn.focus()
+    for _ in range(2):
+        turn.press("Control+Shift+ArrowRight")
+    with page.expect_response(re.compile(rf"/documents/{document_id}/codings$")) as by_key:
+        turn.press("1")
+    assert by_key.value.status == 201
+    shortcut_coding = by_key.value.json()["created"][0]
+    assert shortcut_coding["code_id"] == code["id"]
+    page.locator(f"#coding-{shortcut_coding['id']}").wait_for()
+
+    # a second in-vivo code, then merge the first into it from the code's history page
+    turn = turns.nth(5)
+    turn.focus()
+    for _ in range(2):
+        turn.press("Control+Shift+ArrowRight")
+    with page.expect_response(re.compile(rf"/documents/{document_id}/codings/in-vivo$")) as vivo2:
+        page.get_by_role("button", name="Code in vivo").click()
+    into = vivo2.value.json()["code"]
+    second_coding = vivo2.value.json()["created"][0]
+    page.goto(f"/qualitative/codes/{code['id']}/changes")
+    page.get_by_label("Merge into", exact=True).select_option(str(into["id"]))
+    page.get_by_role("button", name="Merge").click()
+    page.wait_for_url(re.compile(rf"/codes/{into['id']}/changes$"))
+    history = page.locator("main").inner_text()
+    assert "merged into this code" in history and code["name"][:10] in history
+    assert "Published as version" in history
+    # back in the transcript the shortcut's coding carries the merged code
+    with page.expect_response(re.compile(r"/codings\.json$")):
+        page.goto(f"/qualitative/documents/{document_id}")
+    page.locator(f"#coding-{shortcut_coding['id']}").wait_for()
+    assert into["name"][:10] in page.locator(f"#coding-{shortcut_coding['id']}").inner_text()
+
+    for coding_id in (shortcut_coding["id"], second_coding["id"], again["id"]):
+        _delete(page, coding_id, page.evaluate(
+            "async (id) => (await (await fetch(document.querySelector('[data-workspace]').getAttribute("
+            "'data-codings-url'))).json()).codings.find(c => c.id === id).version", coding_id))
     context.close()

@@ -998,6 +998,11 @@
     name.className = "code-name";
     name.textContent = code.label;
     li.appendChild(name);
+    li.setAttribute("data-shortcut", "");
+    var kbd = document.createElement("kbd");
+    kbd.className = "code-shortcut";
+    kbd.hidden = true;
+    li.appendChild(kbd);
     var count = document.createElement("span");
     count.className = "code-count";
     var n = document.createElement("span");
