@@ -11,7 +11,8 @@ split from it, or where it moved.
 - **split**: chosen codings of a code move to a new code (same parent, or a chosen one).
 - **move**: a code (with its sub-codes and codings) goes under another parent (or the top level).
 
-Each change is one transaction: it is all made, or nothing (a refused change raises ``CodebookChangeError``).
+Each change is one transaction: it is all made, or nothing (a refused change raises ``CodebookChangeError``); every
+row it changes goes through the ORM, so the audit trail records each moved coding, memo and rating.
 """
 
 from __future__ import annotations
@@ -78,8 +79,9 @@ def merge(project: QualProject, source: Code, target_id, user) -> CodeChange:
             kept[(coding.document_id, coding.coder_id, coding.start, coding.end)] = coding.id
             moved += 1
             continue
-        db.session.execute(sa.update(Memo).where(Memo.project_id == project.id, Memo.target_type == "coding",
-                                                 Memo.target_id == coding.id).values(target_id=same))
+        for memo in db.session.execute(sa.select(Memo).where(  # through the ORM: the audit trail records the move
+                Memo.project_id == project.id, Memo.target_type == "coding", Memo.target_id == coding.id)).scalars().all():
+            memo.target_id = same
         cited = set(db.session.execute(sa.select(ConstructRatingEvidence.rating_id)
                                        .where(ConstructRatingEvidence.coding_id == same)).scalars())
         for evidence in db.session.execute(sa.select(ConstructRatingEvidence)
@@ -94,8 +96,9 @@ def merge(project: QualProject, source: Code, target_id, user) -> CodeChange:
     db.session.flush()
     for child in db.session.execute(sa.select(Code).where(Code.parent_id == source.id)).scalars().all():
         child.parent_id = target.id
-    db.session.execute(sa.update(Memo).where(Memo.project_id == project.id, Memo.target_type == "code",
-                                             Memo.target_id == source.id).values(target_id=target.id))
+    for memo in db.session.execute(sa.select(Memo).where(
+            Memo.project_id == project.id, Memo.target_type == "code", Memo.target_id == source.id)).scalars().all():
+        memo.target_id = target.id
     for group in db.session.execute(sa.select(CodeGroup).join(qual_group_code).where(
             qual_group_code.c.code_id == source.id)).scalars().all():
         if target not in group.codes:
