@@ -3,7 +3,7 @@ explain, for trial staff and the blinded outcome assessor alike.
 
 An assessment is due now when its window is open today and nothing is recorded: ``schedule.entry_status`` is
 ``due`` (target not passed) or ``overdue`` (target passed, window still open) for a scheduled mother
-(``services.SCHEDULED_STATUSES``). The same rule as SQL, one COUNT per time point: with the anchor date A of the
+(``services.SCHEDULED_STATUSES``). The same rule as SQL, one query per time point (count and first rows): with the anchor date A of the
 time point (consent, else screening, for baseline; randomization afterwards), the window is open today when
 ``today - offset - after <= A <= today - offset + before`` (a baseline window also closes on the randomization day);
 a visit recorded as completed or missed, or a withdrawal dated on or before the window's last day, takes her out.
@@ -72,12 +72,14 @@ def _queue(user, today: date, which: str) -> tuple[int, list[tuple[date, str, in
     for tp in services.time_points():
         clauses = _clauses(tp, today)
         clause, anchor = clauses[which], clauses["anchor"]
-        count += db.session.execute(scoped(sa.select(sa.func.count(TrialParticipant.id)).where(clause),
-                                           TrialParticipant, user)).scalar_one()
-        rows = db.session.execute(scoped(sa.select(TrialParticipant.id, TrialParticipant.study_id, anchor)
+        # one query per time point: the first rows, each carrying the count of all (a window over the whole match,
+        # computed before LIMIT); no row means none
+        rows = db.session.execute(scoped(sa.select(TrialParticipant.id, TrialParticipant.study_id, anchor,
+                                                   sa.func.count().over().label("n"))
                                          .where(clause).order_by(anchor, TrialParticipant.id).limit(FIRST_LINKS),
                                          TrialParticipant, user)).all()
-        first += [(a + timedelta(days=tp["offset_days"]), study_id, pid, tp["label"]) for pid, study_id, a in rows]
+        count += rows[0].n if rows else 0
+        first += [(a + timedelta(days=tp["offset_days"]), study_id, pid, tp["label"]) for pid, study_id, a, _n in rows]
     first.sort()
     return count, first[:FIRST_LINKS]
 
