@@ -180,6 +180,18 @@ FREE_TEXT_FIELDS: tuple[str, ...] = ("reason",)
 DATED_EVENTS = {"screened_on": "the screening", "consented_on": "consent", "randomized_on": "randomization"}
 
 
+def free_text_problem(text: Any) -> str | None:
+    """The refusal of a free-text field of a participant record (a decline or withdrawal reason, a note) holding an
+    e-mail address, phone number, street address or date of birth, or ``None``."""
+    from qualitative.deidentify.detectors import identifiers_in
+
+    found = identifiers_in(str(text)) if text else []
+    if not found:
+        return None
+    kinds = ", ".join(sorted({f"a {kind} ({shown!r})" for kind, shown in found}))
+    return f"holds what looks like an identifier: {kinds}. Remove it (mothers are study IDs only) and save again"
+
+
 def check_entry(values: Mapping[str, Any], study_id_pattern: str | None = None,
                 today: date | None = None) -> dict[str, str]:
     """Problems with one typed entry, by field (empty when valid). The study ID must match ``study_id_pattern``
@@ -205,12 +217,8 @@ def check_entry(values: Mapping[str, Any], study_id_pattern: str | None = None,
         errors["study_id"] = (f"{study_id!r} does not follow this study's study-ID pattern {study_id_pattern} "
                               "(e.g. SPR1-001); a study ID never holds a name or a date")
     for field in FREE_TEXT_FIELDS:
-        text = values.get(field)
-        found = identifiers_in(str(text)) if text else []
-        if found:
-            kinds = ", ".join(sorted({f"a {kind} ({shown!r})" for kind, shown in found}))
-            errors[field] = (f"holds what looks like an identifier: {kinds}. Remove it (mothers are study IDs "
-                             "only) and save again")
+        if problem := free_text_problem(values.get(field)):
+            errors[field] = problem
     if values.get("screened_on") is None:
         errors["screened_on"] = "the screening date is required"
     status = values.get("status")

@@ -19,6 +19,7 @@ from app.forms import FormRefused
 from app.models import Clinic, Role
 from app.security import scoped
 from implementation_outcomes.delivery.models import ARM_LABELS, TrialParticipant
+from implementation_outcomes.delivery.screening_log import free_text_problem
 from implementation_outcomes.effectiveness import blinding, measures, schedule
 from implementation_outcomes.effectiveness.models import (
     DATA_USE,
@@ -273,6 +274,8 @@ def record_missed(participant: TrialParticipant, time_point: str, reason: str, n
         raise EffectivenessError({"missed_reason": f"choose one of: {', '.join(MISSED_REASONS.values())}"})
     if reason == "other" and not (note or "").strip():
         raise EffectivenessError({"note": "say what happened when the reason is “Other”"})
+    if problem := free_text_problem(note):
+        raise EffectivenessError({"note": problem})
     visit = visits(participant).get(time_point)
     if visit is not None and visit.scores:
         raise EffectivenessError({"": f"{tp['label']} of {participant.study_id} already has scores: it was not missed"})
@@ -296,6 +299,8 @@ def record_withdrawal(participant: TrialParticipant, withdrawn_on: date | None, 
         errors["withdrawn_on"] = "cannot precede consent"
     if data_use not in DATA_USE:
         errors["data_use"] = "say whether the data already collected may be used"
+    if problem := free_text_problem(reason):
+        errors["reason"] = problem
     if errors:
         raise EffectivenessError(errors)
     row = withdrawal_of(participant) or Withdrawal(clinic_id=participant.clinic_id, participant=participant)
@@ -313,6 +318,8 @@ def unblind(participant: TrialParticipant, reason: str, user=None) -> Unblinding
         raise EffectivenessError({"": "only a blinded outcome assessor is unblinded"})
     if len((reason or "").strip()) < 10:
         raise EffectivenessError({"reason": "say why unblinding is necessary (at least 10 characters)"})
+    if problem := free_text_problem(reason):
+        raise EffectivenessError({"reason": problem})
     existing = db.session.execute(sa.select(Unblinding).where(Unblinding.participant_id == participant.id,
                                                               Unblinding.user_id == user.id)).scalar_one_or_none()
     if existing is not None:

@@ -14,10 +14,10 @@ from app.forms import edit_page
 from app.models import Role
 from app.security import roles_required
 from implementation_outcomes.delivery.charts import run_chart_svg
+from implementation_outcomes.delivery.services.common import TARGETS, save_targets, settings, targets
 from implementation_outcomes.implementation.blueprint import svg
 from implementation_outcomes.implementation.charts import funnels_svg
 from implementation_outcomes.implementation.services.adoption import STEP_LABELS
-from implementation_outcomes.delivery.services.common import TARGETS, save_targets, settings, targets
 from implementation_outcomes.overview import services, tables
 from implementation_outcomes.overview.forms import TargetsForm
 

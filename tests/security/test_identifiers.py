@@ -172,3 +172,13 @@ def test_an_empty_pattern_falls_back_to_the_deployment_setting(app, populated, l
     assert study_id_pattern() == r"^walk.*\d$"
     save_settings(8, 0.2, "  ", populated["users"][Role.DIRECTOR])
     assert study_id_pattern() == r"^M\d{5}$"
+
+
+def test_fidelity_notes_on_a_session_are_read_by_the_detector():
+    from implementation_outcomes.delivery.services.fidelity import parse_notes
+
+    scheme = {"scales": [{"key": "warmth"}]}
+    notes, session_note, errors = parse_notes(scheme, {"note_warmth": "Warm with her at 1234 North Elm Street",
+                                                       "session_note": "born on March 4, 1990"})
+    assert "a street address" in errors["note_warmth"] and "a date of birth" in errors["session_note"]
+    assert parse_notes(scheme, {"note_warmth": "Warm; named the baby's cue"})[2] == {}

@@ -27,6 +27,7 @@ from implementation_outcomes.delivery.models import (
     SessionRecording,
     TrainingCaseSession,
 )
+from implementation_outcomes.delivery.screening_log import free_text_problem
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,
     current_scheme,
@@ -265,18 +266,22 @@ def note_field(key: str) -> str:
 
 def parse_notes(scheme: dict[str, Any], raw: dict[str, Any]) -> tuple[dict[str, str], str | None, dict[str, str]]:
     """A note per scale (``note_<key>``) and one on the session (``session_note``), trimmed, blank ones dropped,
-    each at most ``NOTE_MAX`` characters. Returns (scale notes, session note, errors by field)."""
+    each at most ``NOTE_MAX`` characters and holding no identifier (``screening_log.free_text_problem``). Returns (scale notes, session note, errors by field)."""
     errors: dict[str, str] = {}
     notes: dict[str, str] = {}
     for s in scheme["scales"]:
         text = str(raw.get(note_field(s["key"])) or "").strip()
         if len(text) > NOTE_MAX:
             errors[note_field(s["key"])] = f"the note is {len(text):,} characters; at most {NOTE_MAX:,}"
+        elif problem := free_text_problem(text):
+            errors[note_field(s["key"])] = problem
         elif text:
             notes[s["key"]] = text
     session_note = str(raw.get("session_note") or "").strip()
     if len(session_note) > NOTE_MAX:
         errors["session_note"] = f"the note is {len(session_note):,} characters; at most {NOTE_MAX:,}"
+    elif problem := free_text_problem(session_note):
+        errors["session_note"] = problem
     return notes, session_note or None, errors
 
 

@@ -184,3 +184,24 @@ def test_director_sets_the_study_windows(client, switch, eff):
     assert bad.status_code == 400 and b"follow_up_3m__window_after_days" in bad.data
     switch(eff.trial)
     assert client.get("/effectiveness/windows").status_code == 403
+
+
+def test_identifiers_in_notes_and_reasons_are_refused_and_nothing_saved(client, switch, eff):
+    """Issue 14.4: free text of a participant record goes through the identifier detector (as the screening log's
+    decline reason does): a missed-visit note, a withdrawal reason and an unblinding reason."""
+    switch(eff.trial)
+    missed = client.post(f"/effectiveness/participants/{eff.tau.id}/end_of_treatment/missed",
+                         data={"missed_reason": "other", "note": "call her sister at (555) 123-4567"})
+    assert missed.status_code == 400 and "a phone number" in missed.get_data(as_text=True)
+    withdrawn = client.post(f"/effectiveness/participants/{eff.tau.id}/withdraw",
+                            data={"withdrawn_on": "2026-03-01", "data_use": "may_use",
+                                  "reason": "moved to 12 Oak Ave. with her mother"})
+    assert withdrawn.status_code == 400 and "a street address" in withdrawn.get_data(as_text=True)
+    switch(eff.assessor)
+    unblind = client.post(f"/effectiveness/participants/{eff.mio.id}/unblind",
+                          data={"reason": "She wrote from jane.doe@example.org asking for her arm"})
+    assert unblind.status_code == 400 and "e-mail address (&#39;jane.doe@example.org&#39;)" in unblind.get_data(
+        as_text=True)
+    db.session.rollback()
+    for model in (AssessmentVisit, Withdrawal, Unblinding):
+        assert db.session.execute(sa.select(model)).first() is None, model
