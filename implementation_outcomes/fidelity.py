@@ -223,6 +223,22 @@ def group_scores(scheme: Mapping[str, Any], ratings: Mapping[str, float]) -> dic
     return out
 
 
+def group_thresholds(scheme: Mapping[str, Any], group: str) -> list[tuple[str, float]]:
+    """The ``(op, value)`` conditions the adequacy rule puts on one group's mean (at any depth; e.g. ``[(">=", 3)]``
+    for the adherence group): charts of that group's score draw them as the adequacy line."""
+    found: list[tuple[str, float]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            for child in node.get("all_of", node.get("any_of", [])):
+                walk(child)
+            if node.get("group") == group and node.get("statistic", "mean") == "mean":
+                found.append((node["op"], float(node["value"])))
+
+    walk(scheme.get("adequacy_rule"))
+    return found
+
+
 def evaluate_adequacy(scheme: Mapping[str, Any], ratings: Mapping[str, float]) -> dict[str, Any]:
     """Apply the scheme's adequacy rule to one session's coder ratings.
 

@@ -19,6 +19,7 @@ BOX_FILL = "#f6f8fa"
 MIO_FILL = "#e6f0ff"
 ABOVE = "#1a7f37"
 BELOW = "#cf222e"
+REFERENCE = "#8a4b00"  # reference lines (the adequacy line): not a signal colour
 FONT = 12
 LINE_HEIGHT = 15
 MAX_REASONS = 5
@@ -137,12 +138,14 @@ def consort_svg(flow: Mapping[str, Any], title: str, chart_id: str = "consort") 
 
 
 def run_chart_svg(chart: Mapping[str, Any], title: str, y_range: Sequence[float], chart_id: str,
-                  x_labels: Sequence[str] | None = None) -> Markup:
+                  x_labels: Sequence[str] | None = None, y_title: str = "Adherence score (group mean)",
+                  references: Sequence[tuple[float, str]] = ()) -> Markup:
     """A run chart (Perla, Provost & Murray 2011): scores in session order, the median line, and the points of any
-    shift or trend marked (red when the signal is drift: a shift below the median or a downward trend)."""
+    shift or trend marked (red when the signal is drift: a shift below the median or a downward trend). Both axes
+    carry a title; ``references`` are ``(value, label)`` lines drawn across (the adequacy line of the score)."""
     points = chart["points"]
-    width, height = 640, 230
-    left, right, top, bottom = 44, 12, 14, 36
+    width, height = 640, 236
+    left, right, top, bottom = 62, 12, 14, 40
     lo, hi = float(y_range[0]), float(y_range[1])
     span = (hi - lo) or 1.0
     n = len(points)
@@ -168,6 +171,14 @@ def run_chart_svg(chart: Mapping[str, Any], title: str, y_range: Sequence[float]
         value = lo + span * k / steps
         parts.append(f'<text x="{left - 6}" y="{py(value) + 4:.1f}" text-anchor="end">{value:g}</text>')
         parts.append(f'<line x1="{left - 3}" y1="{py(value):.1f}" x2="{left}" y2="{py(value):.1f}" stroke="{LINE}"/>')
+    parts.append(f'<text transform="translate(14 {(top + height - bottom) / 2:.1f}) rotate(-90)" '
+                 f'text-anchor="middle" fill="{MUTED}">{escape(y_title)}</text>')
+    for value, label in references:
+        if lo <= value <= hi:
+            r = py(value)
+            parts.append(f'<line x1="{left}" y1="{r:.1f}" x2="{width - right}" y2="{r:.1f}" stroke="{REFERENCE}" '
+                         f'stroke-width="1.5" stroke-dasharray="8 3" class="reference-line"/>')
+            parts.append(f'<text x="{left + 6}" y="{r - 4:.1f}" fill="{REFERENCE}">{escape(label)}</text>')
     if chart.get("median") is not None:
         m = py(chart["median"])
         parts.append(f'<line x1="{left}" y1="{m:.1f}" x2="{width - right}" y2="{m:.1f}" stroke="{MUTED}" '
@@ -190,7 +201,8 @@ def run_chart_svg(chart: Mapping[str, Any], title: str, y_range: Sequence[float]
     signals = [f"shift {s['direction']} the median, points {s['start'] + 1}-{s['end'] + 1}" for s in chart.get("shifts", [])]
     signals += [f"trend {t['direction']}, points {t['start'] + 1}-{t['end'] + 1}" for t in chart.get("trends", [])]
     median = f"{chart['median']:.2f}" if chart.get("median") is not None else "n/a"
-    desc = (f"{n} points, median {median}; "
+    desc = (f"{y_title} of {n} rated sessions in date order, median {median}; "
+            + "".join(f"{label}; " for _v, label in references)
             + ("; ".join(signals) if signals else "no shift or trend signal")
             + (" (drift)" if chart.get("drift") else ""))
     return _svg(

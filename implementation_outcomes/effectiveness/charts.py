@@ -135,7 +135,7 @@ def mediation_svg(result: Mapping[str, Any], title: str, chart_id: str) -> Marku
                 cur = f"{cur} {w}".strip()
         lines.append(cur)
         for k, line in enumerate(lines[:3]):
-            body.append(f'<text x="{x + 6}" y="{y + 16 + 14 * k}" font-size="11">{escape(line)}</text>')
+            body.append(f'<text x="{x + 6}" y="{y + 16 + 14 * k}" font-size="12">{escape(line)}</text>')
 
     def arrow(x1, y1, x2, y2, text, tx, ty):
         body.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{INK}" stroke-width="1.5" '

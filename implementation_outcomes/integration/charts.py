@@ -33,10 +33,10 @@ def scatter_svg(title: str, points: list[dict], x_label: str, y_label: str, char
              f'<line x1="{PAD_L}" y1="{HEIGHT - PAD_B}" x2="{WIDTH - PAD_R}" y2="{HEIGHT - PAD_B}" stroke="#444"/>',
              f'<line x1="{PAD_L}" y1="{PAD_T}" x2="{PAD_L}" y2="{HEIGHT - PAD_B}" stroke="#444"/>']
     for value, anchor in ((x_lo, "start"), (x_hi, "end")):
-        parts.append(f'<text x="{sx(value):.1f}" y="{HEIGHT - PAD_B + 16}" font-size="11" text-anchor="{anchor}">'
+        parts.append(f'<text x="{sx(value):.1f}" y="{HEIGHT - PAD_B + 16}" font-size="12" text-anchor="{anchor}">'
                      f'{value:g}</text>')
     for value in (y_lo, y_hi):
-        parts.append(f'<text x="{PAD_L - 6}" y="{sy(value) + 4:.1f}" font-size="11" text-anchor="end">'
+        parts.append(f'<text x="{PAD_L - 6}" y="{sy(value) + 4:.1f}" font-size="12" text-anchor="end">'
                      f'{value:g}</text>')
     parts.append(f'<text x="{(PAD_L + WIDTH - PAD_R) / 2:.1f}" y="{HEIGHT - 8}" font-size="12" '
                  f'text-anchor="middle">{escape(x_label)}</text>')
@@ -48,6 +48,6 @@ def scatter_svg(title: str, points: list[dict], x_label: str, y_label: str, char
     for i, g in enumerate(groups):
         x, y = PAD_L + (i % 4) * 130, HEIGHT + 8 + 20 * (i // 4)
         parts.append(f'<circle cx="{x}" cy="{y}" r="5" fill="{colour[g]}"/>'
-                     f'<text x="{x + 10}" y="{y + 4}" font-size="11">{escape(str(g))}</text>')
+                     f'<text x="{x + 10}" y="{y + 4}" font-size="12">{escape(str(g))}</text>')
     parts.append("</svg>")
     return "".join(parts)

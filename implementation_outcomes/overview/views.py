@@ -10,11 +10,13 @@ from flask import Blueprint, abort, render_template, request, url_for
 
 from app.charts import bar_chart_svg
 from app.exports import csv_response, xlsx_response
+from app.formatting import pct
 from app.forms import edit_page
 from app.models import Role
 from app.security import roles_required
 from implementation_outcomes.delivery.charts import run_chart_svg
 from implementation_outcomes.delivery.services.common import TARGETS, save_targets, settings, targets
+from implementation_outcomes.delivery.services.fidelity_figures import adequacy_lines
 from implementation_outcomes.implementation.blueprint import svg
 from implementation_outcomes.implementation.charts import funnels_svg
 from implementation_outcomes.implementation.services.adoption import STEP_LABELS
@@ -60,11 +62,14 @@ def _download(filename: str, table: tables.Table, fmt: str):
 def index():
     filters = _filters()
     rows, hidden = _rows(filters), services.hidden_fields()
-    charts = [(name, bar_chart_svg(f"chart-{name}", title, [(r["clinic"], r[key]) for r in rows]),
-               tables.chart_table(rows, name)) for name, key, title in tables.charted(hidden)]
+    goals = targets()
+    charts = [(name, bar_chart_svg(
+        f"chart-{name}", title, [(r["clinic"], r[key]) for r in rows], axis_title=f"{title.split(' (')[0]} (%)",
+        reference=(goals[key], f"target {pct(goals[key])}") if key in goals else None),
+        tables.chart_table(rows, name)) for name, key, title in tables.charted(hidden)]
     outcomes_table = tables.overview_table(rows, hidden)
     return render_template("overview/index.html", rows=rows, outcomes_table=outcomes_table,
-                           groups=tables.column_groups(outcomes_table), targets=targets(), target_labels=TARGETS,
+                           groups=tables.column_groups(outcomes_table), targets=goals, target_labels=TARGETS,
                            stage_short=services.stage_short_labels(), charts=charts, hidden=hidden, filters=filters,
                            agencies=services.visible_agencies(), args=filters.query_args())
 
@@ -138,7 +143,7 @@ def counselor(person_id: int):
     if c["run_chart"]:
         chart = run_chart_svg(c["run_chart"]["chart"], f"Adherence score run chart, {c['person']['name']}",
                               (c["scheme"]["rating_range"]["min"], c["scheme"]["rating_range"]["max"]), "run-chart",
-                              [p["label"] for p in c["run_chart"]["points"]])
+                              [p["label"] for p in c["run_chart"]["points"]], references=adequacy_lines(c["scheme"]))
     return render_template("overview/counselor.html", c=c, tables=tables.counselor_tables(c), chart=chart,
                            args=c["filters"].query_args())
 

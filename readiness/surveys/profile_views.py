@@ -11,7 +11,7 @@ from app.models import Role
 from app.security import roles_required
 from readiness.aggregation import ICC1_GROUP_SIZES
 from readiness.surveys import services
-from readiness.surveys.charts import clinic_means_svg
+from readiness.surveys.charts import clinic_means_svg, clinic_profile_svg
 from readiness.surveys.profile_service import (
     COMPONENT_LABELS,
     ICC_HEADERS,
@@ -57,7 +57,16 @@ def index():
         title = f"{sub['instrument_title']}: {sub['label']}, clinic means"
         charts[(sub["instrument"], sub["subscale"])] = Markup(  # noqa: S704 - markup built by charts.py, escaped
             clinic_means_svg(title, rows, sub["scale_min"], sub["scale_max"], chart_id=f"chart-{i}"))
+    profile_chart = None
+    if code:  # one clinic: ONE chart of its profile, a row per subscale (not a one-bar chart per subscale)
+        rows = [{"label": f"{sub['instrument'].upper()} · {sub['label']}", "n": r["n"], "mean": r["mean"],
+                 "rwg_j": r["rwg_j"], "low_agreement": r["low_agreement"], "suppression": r.get("suppression"),
+                 "scale_min": sub["scale_min"], "scale_max": sub["scale_max"]}
+                for sub in profiles["subscales"] for r in sub["clinics"] if r["code"] == code]
+        profile_chart = Markup(  # noqa: S704 - markup built by charts.py, escaped
+            clinic_profile_svg(f"Readiness profile of {code}: subscale means", rows, chart_id="profile"))
     return render_template("readiness/surveys/profiles.html", profiles=profiles, charts=charts, clinic_code=code,
+                           profile_chart=profile_chart,
                            icc1=profiles["conventions"]["icc1_group_size"],
                            clinics=services.clinics(), component_labels=COMPONENT_LABELS, flag_labels=FLAG_LABELS)
 

@@ -12,12 +12,13 @@
     }
     // A table wider than its box scrolls sideways: make that box reachable by keyboard and name it (WCAG 2.1.1;
     // axe "scrollable-region-focusable"). The one mechanism for every .table-wrap: only boxes that really scroll
-    // become tab stops, re-checked on resize; the name is the box's data-scroll-label, else its table's caption.
+    // become tab stops, re-checked on resize; the name is the box's data-scroll-label, else its table's caption (a
+    // .chart-scroll figure: its figcaption or the chart's title).
     function markScrollableTables() {
-      document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      document.querySelectorAll(".table-wrap, .chart-scroll").forEach(function (wrap) {
         var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
         if (scrolls && !wrap.hasAttribute("tabindex")) {
-          var caption = wrap.querySelector("caption");
+          var caption = wrap.querySelector("caption, figcaption, svg > title");
           var label = wrap.getAttribute("data-scroll-label") ||
             (caption ? caption.textContent.trim() + " (scrolls sideways)" : "Table (scrolls sideways)");
           wrap.setAttribute("tabindex", "0");

@@ -67,6 +67,14 @@ def headline_group(scheme: dict[str, Any]) -> str:
     return next((g["key"] for g in scheme["groups"] if g.get("role") == "adherence"), scheme["groups"][0]["key"])
 
 
+def adequacy_lines(scheme: dict[str, Any]) -> list[tuple[float, str]]:
+    """The adequacy rule's thresholds on the headline (adherence) group's mean, as run-chart reference lines."""
+    from implementation_outcomes.fidelity import group_thresholds
+
+    return [(value, f"adequacy line: mean {op.replace('>=', '≥').replace('<=', '≤')} {value:g}")
+            for op, value in group_thresholds(scheme, headline_group(scheme))]
+
+
 def _load(clinic: Clinic | None, user, date_from: date | None = None, date_to: date | None = None
           ) -> tuple[list, list[FidelityRating], list[CodingAssignment]]:
     """Sessions (trial and training), ratings and assignments; with a period, the sessions dated in it and only

@@ -30,7 +30,7 @@ from implementation_outcomes.delivery.services.common import (
     settings,
     visible_clinics,
 )
-from implementation_outcomes.delivery.services.fidelity_figures import fidelity_figures
+from implementation_outcomes.delivery.services.fidelity_figures import adequacy_lines, fidelity_figures
 from implementation_outcomes.delivery.views.common import (
     CODER_ROLES,
     FIDELITY_ROLES,
@@ -269,7 +269,8 @@ def fidelity_page(clinic_id: int):
     rr = figures["scheme"]["rating_range"]
     charts = {rc["counselor_id"]: run_chart_svg(
         rc["chart"], f"Run chart of adherence scores, {rc['counselor']}", (rr["min"], rr["max"]),
-        chart_id=f"run-{rc['counselor_id']}", x_labels=[p["label"] for p in rc["points"]])
+        chart_id=f"run-{rc['counselor_id']}", x_labels=[p["label"] for p in rc["points"]],
+        references=adequacy_lines(figures["scheme"]))
         for rc in figures["run_charts"]}
     all_tables = tables.fidelity_tables(figures)
     return render_template("delivery/fidelity.html", clinic=clinic, figures=figures, charts=charts,

@@ -183,3 +183,26 @@ def test_run_chart_svg_marks_drift_points():
     below = [c for c in circles if c.get("fill") == "#cf222e"]
     assert len(below) == 6  # the shift of six points below the median
     assert "shift below the median, points 8-13" in root.find("{http://www.w3.org/2000/svg}desc").text
+
+
+def test_run_chart_titles_its_axes_and_draws_the_adequacy_line():
+    from implementation_outcomes.delivery.services.fidelity_figures import adequacy_lines
+    from implementation_outcomes.fidelity import group_thresholds, load_fidelity_scheme
+
+    scheme = load_fidelity_scheme()
+    # the packaged rule (data/fidelity_scheme.json): MIO-specific group mean >= 3, alliance >= 3, psychoeducation <= 3
+    assert group_thresholds(scheme, "mentalization_based") == [(">=", 3.0)]
+    assert group_thresholds(scheme, "psychoeducation") == [("<=", 3.0)]
+    assert adequacy_lines(scheme) == [(3.0, "adequacy line: mean ≥ 3")]
+    chart = run_chart([4, 3, 2, 4, 5, 3])
+    svg = str(run_chart_svg(chart, "Adherence", (1, 5), chart_id="r2", references=adequacy_lines(scheme)))
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert "Adherence score (group mean)" in texts and "rated sessions in date order" in texts  # both axis titles
+    assert "adequacy line: mean ≥ 3" in texts
+    line = root.find(f".//{ns}line[@class='reference-line']")
+    # y of 3 on 1..5 between top 14 and bottom 236 - 40 = 196: 14 + 182 * (1 - 2 / 4) = 105
+    assert float(line.get("y1")) == float(line.get("y2")) == 105.0
+    assert "adequacy line: mean ≥ 3" in root.find(f"{ns}desc").text
+    assert root.get("font-size") == "12"

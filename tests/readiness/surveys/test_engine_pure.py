@@ -135,3 +135,26 @@ def test_summaries_by_hand():
     assert none["A"]["mean"] == 4.0 and none["A"]["rwg_j"] is None
     assert "agreement_not_computable" in none["A"]["flags"]
     assert math.isclose(out["A"]["sd"], 1.0)
+
+
+def test_one_clinic_profile_is_one_chart_with_a_row_per_subscale():
+    from readiness.surveys.charts import clinic_profile_svg
+
+    rows = [{"label": "ORIC · Change commitment", "n": 8, "mean": 4.0, "rwg_j": 0.9, "low_agreement": False,
+             "scale_min": 1, "scale_max": 5},
+            {"label": "ORIC · Change efficacy", "n": 8, "mean": 3.0, "rwg_j": 0.7, "low_agreement": True,
+             "scale_min": 1, "scale_max": 5},
+            {"label": "FIM · Feasibility", "n": 2, "mean": None, "rwg_j": None, "low_agreement": False,
+             "scale_min": 1, "scale_max": 5}]
+    root = ET.fromstring(clinic_profile_svg("Readiness profile of SPR-1", rows, chart_id="p"))
+    ns = "{http://www.w3.org/2000/svg}"
+    bars = [r for r in root.iter(f"{ns}rect") if r.get("fill") in ("#5b2a86", "#b36ad6")]
+    # one bar per reported subscale from the scale minimum: plot 304 px wide (320 - 2 x 8), 4.0 on 1..5 = 3/4 of it
+    assert [float(b.get("width")) for b in bars] == [228.0, 152.0]
+    text = "".join(root.itertext())
+    assert "FIM · Feasibility not reported (n = 2 < 3)" in text
+    assert "Subscale mean (scale 1–5)" in text  # the x axis's title (every subscale on the same scale)
+    assert root.get("width") == "320"
+    mixed = [dict(rows[0]), {**rows[1], "scale_min": 1, "scale_max": 7, "mean": 4.0}]
+    text = "".join(ET.fromstring(clinic_profile_svg("P", mixed)).itertext())
+    assert "(1–7)" in text and "from each scale's minimum to its maximum" in text

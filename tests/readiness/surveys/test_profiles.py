@@ -151,6 +151,9 @@ def test_profile_page_chart_table_exports_and_gates(demo, client, login, monkeyp
     assert "oric.change_commitment" not in page
     one = client.get("/readiness/profiles?clinic=SPR-2").data.decode()
     assert "SPR-2 · Chicopee Family Recovery" in one and "HFR-1 · Holyoke" not in one
+    # one clinic: ONE chart of its profile (a row per subscale), not a one-bar chart per subscale (issue 16.4)
+    assert one.count("<svg") == 1 and 'class="chart profile-chart"' in one
+    assert "Readiness profile of SPR-2: subscale means" in one
     assert client.get("/readiness/profiles?clinic=NOPE").status_code == 404
     rows = list(csv.DictReader(io.StringIO(client.get("/readiness/profiles/export.csv").data.decode("utf-8-sig"))))
     assert len(rows) == 4 * 5 + 2 * 5
