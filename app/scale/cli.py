@@ -62,6 +62,7 @@ def generate_scale(scale: str, reset: bool, **sizes) -> None:
         db.session.rollback()
         raise click.UsageError(str(exc)) from None
     click.echo(f"Done in {time.perf_counter() - started:.1f} s: {sum(counts.values()):,} rows in {len(counts)} tables.")
+    click.echo("Then store the derived figures the pages read: mio outcomes refresh-fidelity-summaries")
 
 
 for _name in reversed(SIZE_OPTIONS):

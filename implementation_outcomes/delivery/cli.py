@@ -65,3 +65,19 @@ def assign_coding_command() -> None:
     except DeliveryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Assigned {result['assigned']} sessions; {result['double_coded']} double-coded (batch {result['batch']}).")
+
+
+@outcomes.command("refresh-fidelity-summaries")
+@with_appcontext
+def refresh_fidelity_summaries_command() -> None:
+    """Recompute the stored fidelity figures of every clinic and the statewide reliability (after a bulk load)."""
+    import time
+
+    from implementation_outcomes.delivery.services.summaries import refresh_all
+
+    started = time.perf_counter()
+    with acting_as("cli:refresh-fidelity-summaries"):
+        result = refresh_all()
+        db.session.commit()
+    click.echo(f"Stored the fidelity figures of {result['clinics']} clinics and the statewide reliability "
+               f"in {time.perf_counter() - started:.1f} s.")

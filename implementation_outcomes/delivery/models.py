@@ -199,6 +199,22 @@ class FidelityScheme(Audited, db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
+class FidelitySummary(db.Model):
+    """Stored fidelity figures (``services.summaries``): one clinic's overview figures (``clinic:<id>``) or the
+    statewide reliability (``all``), as JSON text, with the fingerprint of the inputs they were computed from; a
+    row whose fingerprint no longer matches is stale and not read. Derived data: read only for clinics already in
+    the reader's scope."""
+
+    __tablename__ = "fidelity_summary"
+
+    id: Mapped[intpk]
+    key: Mapped[str40] = mapped_column(unique=True)
+    clinic_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clinic.id", ondelete="CASCADE"), index=True)
+    fingerprint: Mapped[str255]
+    figures: Mapped[str] = mapped_column(sa.Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class _RatedSession:
     """Exactly one of ``mio_session_id`` / ``training_case_session_id`` names the session. (A unique constraint
     over the pair would not hold: NULLs are distinct in SQL, so the services check duplicates.)"""

@@ -25,7 +25,12 @@ from app.db import db
 from app.models import Agency, Clinic, Person, Role
 from app.security import get_scoped_or_404, scoped
 from implementation_outcomes.adoption import COUNSELOR_STEPS
-from implementation_outcomes.delivery.services import clinic_feasibility, clinic_fidelity, clinic_reach
+from implementation_outcomes.delivery.services import (
+    clinic_feasibility,
+    clinic_fidelity,
+    clinic_reach,
+    summaries,
+)
 from implementation_outcomes.delivery.services.by_clinic import (
     feasibility_by_clinic,
     fidelity_by_clinic,
@@ -158,7 +163,7 @@ def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, A
     ids = [c.id for c in clinics]
     reach = reach_by_clinic(ids, user, **filters.period)
     feasibility = feasibility_by_clinic(ids, user, **filters.period)
-    fidelity = None if FIDELITY_FIELDS <= hidden else fidelity_by_clinic(ids, user, **filters.period)
+    fidelity = None if FIDELITY_FIELDS <= hidden else _fidelity(ids, filters, user)
     adoption = adoption_figures_by_clinic(ids, user)
     stages = {entry["clinic"]["id"]: entry for entry in stages_by_clinic(clinics, user)}
     rows = []
@@ -183,6 +188,14 @@ def overview_rows(filters: Filters | None = None, user=None) -> list[dict[str, A
             "current_stage": stage, "current_stage_label": _stage_label(stage),
         }, hidden))
     return rows
+
+
+def _fidelity(ids: list[int], filters: Filters, user) -> dict[int, dict[str, Any]]:
+    """Every clinic's fidelity figures: live over a period; otherwise the stored rows that are still fresh (their
+    inputs unchanged, ``delivery.services.summaries``) and live for the rest."""
+    if filters.date_from is not None or filters.date_to is not None:
+        return fidelity_by_clinic(ids, user, **filters.period)
+    return summaries.clinic_figures(ids, user)[0]
 
 
 def _fidelity_figures(adequacy: dict[str, Any], icc: dict[str, Any], icc_form: str, training: dict[str, Any]

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.db import db
+from app.jobs import enqueue
 from app.models import Role, User
 from app.security import get_scoped_or_404, scoped
 from implementation_outcomes.delivery.models import (
@@ -28,6 +29,7 @@ from implementation_outcomes.delivery.models import (
     TrainingCaseSession,
 )
 from implementation_outcomes.delivery.screening_log import free_text_problem
+from implementation_outcomes.delivery.services import summaries
 from implementation_outcomes.delivery.services.common import (
     DeliveryError,
     current_scheme,
@@ -60,6 +62,8 @@ def save_scheme(scheme: dict[str, Any], note: str | None, user: User) -> Fidelit
     row = FidelityScheme(version=version + 1, scheme=scheme, note=(note or "").strip() or None, created_by_id=user.id)
     db.session.add(row)
     db.session.commit()
+    # every stored figure was computed under the previous scheme (their fingerprints name its version): recompute
+    enqueue("fidelity.refresh_summaries", {}, "Recompute the stored fidelity figures (new scheme)", user.id)
     return row
 
 
@@ -146,6 +150,7 @@ def assign_coding(user=None) -> dict[str, int]:
             second = min((c for c in coders if c.id != primary.id), key=lambda c: (load[c.id], c.id))
             _assign(s, second, "second", batch)
             load[second.id] += 1
+    summaries.refresh_clinics({s.clinic_id for s in new})
     db.session.commit()
     return {"assigned": len(new), "double_coded": len(sample), "batch": batch}
 
@@ -324,6 +329,7 @@ def save_rating(session, source: str, raw: dict[str, Any], user: User, rated_on:
     rating.scale_notes = notes or None
     rating.session_note = session_note
     rating.rated_on = rated_on or date.today()
+    summaries.refresh_clinics([session.clinic_id])  # the clinic's stored overview figures, same transaction
     db.session.commit()
     return rating
 

@@ -169,29 +169,19 @@ class RatingRow:
 
 
 def overview_figures(user=None) -> dict[str, Any]:
-    """What the all-clinics fidelity page shows of :func:`fidelity_figures` (scheme, coverage, reliability): sessions
-    counted in the database (``coverage_from_counts``) and ratings read as plain rows. Building every clinic's
-    sessions as ORM objects (480,000 at statewide scale) made the page time out under load. Run charts, adequacy by
-    counselor and self-reflection stay on each clinic's page."""
+    """What the all-clinics fidelity page shows of :func:`fidelity_figures` (scheme, coverage, reliability): coverage
+    counted in the database (sessions attended and recorded, and how many sessions have 1, 2, ... distinct coders:
+    ``coverage_from_counts``), and the statewide reliability from its stored row when fresh
+    (``summaries.statewide_reliability``), else computed from the double-coded sessions' ratings read as plain
+    rows. Building every clinic's sessions as ORM objects (480,000 at statewide scale) made the page time out under
+    load. Run charts, adequacy by counselor and self-reflection stay on each clinic's page."""
+    from implementation_outcomes.delivery.services.summaries import statewide_reliability
+
     version, scheme = current_scheme()
-    schemes = schemes_by_version()
-    columns = (FidelityRating.clinic_id, FidelityRating.coder_id, FidelityRating.mio_session_id,
-               FidelityRating.training_case_session_id, FidelityRating.source)
     coder = FidelityRating.source == "coder"
-    coders: dict[str, set[int | None]] = {}
-    for row in db.session.execute(scoped(sa.select(*columns).where(coder), FidelityRating, user)):
-        rating = RatingRow(*row)
-        coders.setdefault(rating.session_key, set()).add(rating.coder_id)
-    # scores (JSON) are read only for the double-coded sessions reliability uses, not for every rating
-    double = [sa.select(column).where(coder, column.is_not(None)).group_by(column)
-              .having(sa.func.count(sa.distinct(FidelityRating.coder_id)) >= 2)
-              for column in (FidelityRating.mio_session_id, FidelityRating.training_case_session_id)]
-    stmt = scoped(sa.select(*columns, FidelityRating.scheme_version, FidelityRating.scores)
-                  .where(coder, sa.or_(FidelityRating.mio_session_id.in_(double[0]),
-                                       FidelityRating.training_case_session_id.in_(double[1])))
-                  .order_by(FidelityRating.id), FidelityRating, user)
-    ratings = [RatingRow(*row[:5], scheme_version=row[5], scores=row[6]) for row in db.session.execute(stmt)]
-    coverage, totals = {}, [0, 0]
+    coverage: dict[str, Any] = {}
+    totals = [0, 0]
+    every_kind: list[int] = []
     for model, column in ((MioSession, FidelityRating.mio_session_id),
                           (TrainingCaseSession, FidelityRating.training_case_session_id)):
         attended = model.status == "attended"
@@ -202,16 +192,41 @@ def overview_figures(user=None) -> dict[str, Any]:
                  .where(FidelityRating.source == "coder", ~recorded))
         if db.session.execute(scoped(stray, FidelityRating, user)).scalar_one():
             raise RatingError(f"coder ratings of {model.kind} sessions that are not recorded, attended sessions")
-        per_session = [len(c) for key, c in coders.items() if key.startswith(f"{model.kind}:")]
-        coverage[model.kind] = coverage_from_counts(n_attended, n_recorded, per_session)
+        # distinct coders per coded session, counted per number of coders (a handful of rows)
+        per_session = scoped(sa.select(sa.func.count(sa.distinct(FidelityRating.coder_id)).label("coders"))
+                             .where(coder, column.is_not(None)).group_by(column), FidelityRating, user).subquery()
+        histogram = db.session.execute(sa.select(per_session.c.coders, sa.func.count())
+                                       .group_by(per_session.c.coders).order_by(per_session.c.coders)).all()
+        coders_per_session = [n for n, sessions in histogram for _ in range(sessions)]
+        coverage[model.kind] = coverage_from_counts(n_attended, n_recorded, coders_per_session)
+        every_kind += coders_per_session
         totals = [totals[0] + n_attended, totals[1] + n_recorded]
-    coverage["all"] = coverage_from_counts(*totals, [len(c) for c in coders.values()])
+    coverage["all"] = coverage_from_counts(*totals, every_kind)
+    figures, freshness = statewide_reliability(lambda: statewide_reliability_live(user), user)
+    return {"scheme": _scheme_summary(version, scheme), "coverage": coverage, "reliability": figures,
+            "freshness": freshness}
+
+
+def statewide_reliability_live(user=None) -> dict[str, Any]:
+    """:func:`reliability` over every double-coded session in scope (scores read only for those sessions)."""
+    _version, scheme = current_scheme()
+    schemes = schemes_by_version()
+    columns = (FidelityRating.clinic_id, FidelityRating.coder_id, FidelityRating.mio_session_id,
+               FidelityRating.training_case_session_id, FidelityRating.source)
+    coder = FidelityRating.source == "coder"
+    double = [sa.select(column).where(coder, column.is_not(None)).group_by(column)
+              .having(sa.func.count(sa.distinct(FidelityRating.coder_id)) >= 2)
+              for column in (FidelityRating.mio_session_id, FidelityRating.training_case_session_id)]
+    stmt = scoped(sa.select(*columns, FidelityRating.scheme_version, FidelityRating.scores)
+                  .where(coder, sa.or_(FidelityRating.mio_session_id.in_(double[0]),
+                                       FidelityRating.training_case_session_id.in_(double[1])))
+                  .order_by(FidelityRating.id), FidelityRating, user)
+    ratings = [RatingRow(*row[:5], scheme_version=row[5], scores=row[6]) for row in db.session.execute(stmt)]
     astmt = scoped(sa.select(CodingAssignment.clinic_id, CodingAssignment.coder_id, CodingAssignment.mio_session_id,
                              CodingAssignment.training_case_session_id).where(CodingAssignment.role == "primary"),
                    CodingAssignment, user)
     assignments = [RatingRow(*row) for row in db.session.execute(astmt)]
-    return {"scheme": _scheme_summary(version, scheme), "coverage": coverage,
-            "reliability": reliability(ratings, assignments, scheme, schemes)}
+    return reliability(ratings, assignments, scheme, schemes)
 
 
 def _scheme_summary(version: int, scheme: dict[str, Any]) -> dict[str, Any]:

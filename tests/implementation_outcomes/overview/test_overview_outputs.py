@@ -218,6 +218,7 @@ def test_trial_staff_overview_does_not_query_fidelity(demo, monkeypatch):
         raise AssertionError("fidelity figures computed for a role that may not read them")
 
     monkeypatch.setattr(services, "fidelity_by_clinic", refuse)
+    monkeypatch.setattr(services.summaries, "clinic_figures", refuse)  # the stored figures, issue 15
     monkeypatch.setattr(services, "clinic_fidelity", refuse)
     with as_user(demo.user("trial.spr@mio.example")):
         assert services.hidden_fields() == FIDELITY_FIELDS
