@@ -85,3 +85,7 @@ def template_helpers(app: Flask) -> None:
     @app.template_filter("figure")
     def format_cell(value, kind: str = "text"):
         return formatting.cell(value, kind)
+
+    from app.tablehtml import table_rows
+
+    app.add_template_global(table_rows, "table_rows")
