@@ -150,3 +150,31 @@ def test_representativeness_table():
     assert set(table["drug"]["smd_by_level"]) == {"alcohol", "opioid"}
     with pytest.raises(OutcomeDataError, match="'age'"):
         representativeness(parts, nonparts, {"age": "ordinal"})
+
+
+def test_counted_log_gives_the_cascade_of_the_expanded_log():
+    """``reach_cascade_counted`` (distinct rows with counts, as the overview's GROUP BY returns them) equals
+    ``reach_cascade`` over the same log expanded row by row, on seeded random logs (issue 15)."""
+    import random
+    from collections import Counter
+
+    from implementation_outcomes.reach import reach_cascade_counted
+
+    rng = random.Random(15)
+    for _ in range(200):
+        log = []
+        for _ in range(rng.randint(0, 60)):
+            status = rng.choice(["excluded", "lost", "not_offered", "declined", "consented", "randomized", "started"])
+            reason = rng.choice(["age", "distance", " age ", "no time"]) if status in ("excluded", "declined") \
+                else None
+            arm = "mio_tau" if status == "started" else rng.choice(["mio_tau", "tau"]) if status == "randomized" \
+                else None
+            log.append((status, reason, arm))
+        counted = [({"status": s, "reason": r, "arm": a}, n) for (s, r, a), n in Counter(log).items()]
+        rng.shuffle(counted)
+        expanded = [{"status": s, "reason": r, "arm": a} for s, r, a in log]
+        assert reach_cascade_counted(counted) == reach_cascade(expanded)
+    # a bad distinct row is refused as reach_cascade refuses it, zero counts are skipped
+    with pytest.raises(ScreeningLogError, match="field 'reason'"):
+        reach_cascade_counted([({"status": "declined", "reason": None, "arm": None}, 3)])
+    assert reach_cascade_counted([({"status": "declined", "reason": None, "arm": None}, 0)])["screened"] == 0

@@ -39,7 +39,7 @@ from implementation_outcomes.delivery.services.fidelity_figures import (
     reliability,
 )
 from implementation_outcomes.delivery.services.screening import reach_figures
-from implementation_outcomes.metrics import dose_summary, duration_window_share, reach_cascade
+from implementation_outcomes.metrics import dose_summary, duration_window_share, reach_cascade_counted
 
 _RANDOMIZED = ("randomized", "started")
 
@@ -51,13 +51,14 @@ def reach_by_clinic(clinic_ids: Sequence[int], user=None, date_from: date | None
     stmt = (sa.select(*columns, sa.func.count()).where(TrialParticipant.clinic_id.in_(list(clinic_ids)))
             .group_by(*columns))
     stmt = in_period(stmt, TrialParticipant.screened_on, date_from, date_to)
-    rows: dict[int, list[dict[str, Any]]] = {cid: [] for cid in clinic_ids}
-    # the log arrives counted (a few rows per clinic, not one per mother); each distinct row stands for its count
+    rows: dict[int, list[tuple[dict[str, Any], int]]] = {cid: [] for cid in clinic_ids}
+    # the log arrives counted (a few rows per clinic, not one per mother): ``reach_cascade_counted`` adds each
+    # distinct row's count (the figures of ``reach_cascade`` over the expanded log)
     for clinic_id, status, reason, arm, count in db.session.execute(scoped(stmt, TrialParticipant, user)):
-        rows[clinic_id] += [{"status": status, "reason": reason, "arm": arm}] * count
+        rows[clinic_id].append(({"status": status, "reason": reason, "arm": arm}, count))
     out = {}
     for cid, log in rows.items():
-        cascade = reach_cascade(log)
+        cascade = reach_cascade_counted(log)
         out[cid] = {"cascade": cascade, "reach": reach_figures(cascade)}
     return out
 
