@@ -116,3 +116,68 @@ def test_an_unreachable_database_answers_503_with_retry_after_not_500(app):
 
     missing = OperationalError("SELECT * FROM nowhere", {}, sqlite3.OperationalError("no such table: nowhere"))
     assert not connection_lost(missing) and connection_lost(lost)
+
+
+def _serve(database_url: str, **settings: str) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="production-test-secret", PORT=str(port),
+               HOST="127.0.0.1", MIO_LOG_FORMAT="json", **settings)
+    env.pop("MIO_DEBUG", None)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for _ in range(300):
+        try:
+            if _get(f"http://127.0.0.1:{port}/healthz")[0] == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(proc.communicate(timeout=30)[1][-2000:])
+
+
+def test_recycled_workers_drop_no_kept_alive_request(app, database_url):
+    """Workers restarting every 5 to 7 requests while 5 clients each make 10 requests over one kept-alive
+    connection: every request answered (the worker drains: ``app.gunicorn_worker``). A client reopens its connection
+    only when the server said ``Connection: close``, as a browser or proxy does; an error is a reset, an empty
+    reply or a closed connection the server had offered to keep."""
+    import http.client
+    import threading
+
+    proc, port = _serve(database_url, WEB_CONCURRENCY="2", GUNICORN_THREADS="2", GUNICORN_MAX_REQUESTS="5",
+                        GUNICORN_MAX_REQUESTS_JITTER="2")
+    errors: list[str] = []
+    answered: list[int] = []
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=180)
+        for i in range(10):
+            try:
+                conn.request("GET", "/healthz", headers={"Connection": "keep-alive"})
+                response = conn.getresponse()
+                body = response.read()
+                answered.append(response.status)
+                if response.status != 200 or b'"ok"' not in body:
+                    errors.append(f"client {n} request {i}: {response.status}")
+                if response.will_close:  # the server said Connection: close: open a new one, as clients do
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=180)
+            except (OSError, http.client.HTTPException) as exc:
+                errors.append(f"client {n} request {i}: {type(exc).__name__}: {exc}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=180)
+            time.sleep(0.02)
+        conn.close()
+
+    try:
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=900)
+    finally:
+        proc.terminate()
+        _out, err = proc.communicate(timeout=60)
+    assert errors == [], errors
+    assert len(answered) == 50
+    assert err.count("Autorestarting worker") >= 5, err[-2000:]  # the workers did recycle, many times
