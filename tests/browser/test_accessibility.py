@@ -44,10 +44,12 @@ PAGES: dict[str | None, list[str]] = {
     "coder@mio.example": ["/", "/outcomes/fidelity/queue", "{rate}"],  # {rate}: the first session to rate
     "trial.spr@mio.example": ["/"],
     "staff.spr@mio.example": ["/", "/admin/people/new", "/readiness/applications/mine"],
-    # qualitative: {project} and {document} are the demo project and its first transcript, {coders} its two coders
+    # qualitative: {project} and {document} are the demo project and its first transcript, {coders} its two coders,
+    # {code} the history page of the codebook's first construct with codings
     "analyst@mio.example": [
         "/", "/qualitative/", "{project}", "/qualitative/documents/{document}", "{project}/codebook", "{project}/suggestions",
         "{project}/agreement", "{project}/agreement?run=1&{coders}", "{project}/ratings", "{project}/segments",
+        "{code}",  # a code's history with its merge, move and split forms
     ],
 }
 QUAL_PROJECT = "MIO implementation interviews 2026"
@@ -71,7 +73,13 @@ def _resolve(page, paths: list[str]) -> list[str]:
     page.goto(f"{project}/agreement")
     coders = "&".join(f"coder_id={box.get_attribute('value')}"
                       for box in page.locator("input[name=coder_id]").all()[:2])
-    return [p.format(project=project, document=document, coders=coders) for p in paths]
+    code = ""
+    if any("{code}" in p for p in paths):
+        page.goto(f"{project}/codebook")
+        code = page.locator("table.codebook tbody tr:not(.heading-code)").filter(
+            has_not=page.locator("td.num", has_text=re.compile(r"^0$"))).first.locator(
+            "a[href$='/changes']").get_attribute("href")
+    return [p.format(project=project, document=document, coders=coders, code=code) for p in paths]
 
 
 def _violations(page, within: str | None = None) -> list[dict]:
