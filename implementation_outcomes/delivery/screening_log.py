@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -119,9 +120,13 @@ def study_id_pattern_problem(pattern: str) -> str | None:
     if len(pattern) > MAX_STUDY_ID_PATTERN_LENGTH:
         return f"is {len(pattern)} characters long; at most {MAX_STUDY_ID_PATTERN_LENGTH}"
     try:
-        compiled = re.compile(pattern)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "possible set difference" and the like: ambiguous, so refused
+            compiled = re.compile(pattern)
     except (re.error, RecursionError, OverflowError) as exc:
         return f"is not a regular expression: {exc}"
+    except Warning as exc:
+        return f"is ambiguous: {exc}; escape the character or write it another way"
     nested = _nested_repeat(pattern)
     if nested:
         return (f"repeats a part that itself varies ({nested}); such patterns can take exponential time. "

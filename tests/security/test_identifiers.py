@@ -182,3 +182,45 @@ def test_fidelity_notes_on_a_session_are_read_by_the_detector():
                                                        "session_note": "born on March 4, 1990"})
     assert "a street address" in errors["note_warmth"] and "a date of birth" in errors["session_note"]
     assert parse_notes(scheme, {"note_warmth": "Warm; named the baby's cue"})[2] == {}
+
+
+# --- fuzz: the pattern check and the name detector take any text ------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+REGEX_BITS = st.sampled_from(["(", ")", "[", "]", "a", "Z", "0", "-", "_", "+", "*", "?", "{2,}", "|", "\\d", "\\",
+                              "^", "$", ".", "(?:", "(?P<x>", "{", "}", "[^a-z]", "\\b", "(?=", "(?i)"])
+
+
+@FUZZ
+@given(st.lists(REGEX_BITS, max_size=30).map("".join))
+def test_any_pattern_text_gets_a_verdict_and_an_accepted_one_is_safe(pattern):
+    """Never raises; an accepted pattern compiles, accepts no name-like ID and matches a 40-character ID quickly."""
+    import re
+    import time
+
+    from implementation_outcomes.delivery.screening_log import NAME_LIKE_IDS
+
+    problem = study_id_pattern_problem(pattern)
+    if problem is None:
+        compiled = re.compile(pattern)
+        assert not any(compiled.fullmatch(n) for n in NAME_LIKE_IDS)
+        started = time.perf_counter()
+        for probe in ("a" * 39 + "!", "0" * 39 + "!", "aZ0-_" * 8):
+            compiled.fullmatch(probe)
+        assert time.perf_counter() - started < 1.0
+
+
+@FUZZ
+@given(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80),
+       st.lists(st.sampled_from(["Jane Smith", "Renée", "Ana de la Cruz", "O'Neil"]), max_size=3))
+def test_the_name_detector_takes_any_name(name, known):
+    """Findings lie inside the name, in order, without overlap; the redacted name no longer holds a known name."""
+    from qualitative.deidentify.detectors import identifiers_in_name, redacted_name
+
+    found = identifiers_in_name(name, known)
+    assert all(0 <= f.start < f.end <= len(name) and name[f.start:f.end] == f.text for f in found)
+    assert all(a.end <= b.start for a, b in zip(found, found[1:]))
+    assert not [f for f in identifiers_in_name(redacted_name(name, found), known) if f.certain and f.kind == "name"]
