@@ -14,7 +14,8 @@ path, the filters (query string), the row count and the format. Row count: the r
 (``note_rows``, called by ``app.exports``), the length of the JSON API's list, the rows of a paged list
 (``app.paging``), else the rows of the page's tables (``<tr>`` in ``<tbody>``), else none.
 
-A 304, a 4xx or a 5xx reveals no data and is not recorded.
+A 304, a 4xx or a 5xx reveals no data and is not recorded. A recording is read in byte ranges: one listen (a
+user's requests for one recording within ``COALESCE_MINUTES``) is one row, with the first request's range.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ PARTICIPANT_READS: dict[str, str] = {
     "readiness_surveys.wave": "survey links of a wave",
     "admin.audit": "the audit trail",
 }
+#: reads made of many requests: a player fetches a recording in byte ranges (every seek is a request). One listen is
+#: one access: the first request of a user for the same recording is recorded, with its range, and the same user's
+#: requests for it in the next ``COALESCE_MINUTES`` are covered by that row (a new listen later writes a new one).
+COALESCED_READS = frozenset({"delivery.recording_mio", "delivery.recording_training"})
+COALESCE_MINUTES = 30
 ACTIONS = ("read", "export", "sign_in")
 _TABLE_ROW = re.compile(r"<tr[\s>]")
 _TBODY = re.compile(r"<tbody[^>]*>(.*?)</tbody>", re.S)
@@ -113,6 +119,8 @@ def _event(action: str, response: Response) -> dict:
         values["rows"], values["of"] = g.mio_audit_listed
     else:
         values["rows"] = _html_rows(response)
+    if request.headers.get("Range"):
+        values["range"] = request.headers["Range"][:80]
     entity_id = ",".join(f"{k}={v}" for k, v in (request.view_args or {}).items())[:40] or "-"
     return {"at": dt.datetime.now(dt.UTC), "user_id": user_id, "actor": actor, "action": action,
             "entity": (request.endpoint or request.path)[:120], "entity_id": entity_id,
@@ -139,8 +147,23 @@ def record_read(response: Response) -> Response:
         action = "read"
     else:
         return response
-    _write(_event(action, response), commit=True)
+    row = _event(action, response)
+    if request.endpoint in COALESCED_READS and _recorded_recently(row):
+        return response
+    _write(row, commit=True)
     return response
+
+
+def _recorded_recently(row: dict) -> bool:
+    from app.db import db
+    from app.models import AuditEvent
+
+    since = row["at"] - dt.timedelta(minutes=COALESCE_MINUTES)
+    who = AuditEvent.user_id == row["user_id"] if row["user_id"] is not None else AuditEvent.actor == row["actor"]
+    return db.session.execute(
+        sa.select(AuditEvent.id).where(AuditEvent.entity == row["entity"], AuditEvent.entity_id == row["entity_id"],
+                                       AuditEvent.action == row["action"], who, AuditEvent.at >= since)
+        .limit(1)).first() is not None
 
 
 def _record_sign_in(app: Flask, user) -> None:

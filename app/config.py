@@ -50,7 +50,7 @@ def from_environment(instance_path: str) -> dict:
         settings["QDPX_SYNC_CODINGS"] = int(os.environ["MIO_QDPX_SYNC_CODINGS"])
     if os.environ.get("MIO_REMEMBER_DAYS"):
         settings["REMEMBER_DAYS"] = remember_days(os.environ["MIO_REMEMBER_DAYS"])
-    if os.environ.get("MIO_MEDIA_MAX_MB"):  # largest session recording accepted (app.media); <= MAX_CONTENT_LENGTH
+    if os.environ.get("MIO_MEDIA_MAX_MB"):  # largest session recording accepted (app.media, default 100 MB)
         settings["MEDIA_MAX_BYTES"] = int(float(os.environ["MIO_MEDIA_MAX_MB"]) * 1024 * 1024)
     if os.environ.get("MIO_LOG_FORMAT"):
         settings["LOG_FORMAT"] = os.environ["MIO_LOG_FORMAT"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, StatementError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app import guards
 from app.db import db
@@ -35,6 +35,16 @@ def render_error(code: int, detail: str | None = None):
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
+def _too_large() -> str:
+    """Werkzeug's 413 says only "exceeds the capacity limit": name the limit this request had (a form that takes a
+    recording accepts more than the rest, app.media)."""
+    limit = request.max_content_length
+    if not limit:
+        return MESSAGES[413][1]
+    size = f"{limit / 1024:.0f} KB" if limit < 1024 * 1024 else f"{limit / (1024 * 1024):.0f} MB"
+    return f"The upload is larger than this form accepts: at most {size} in one request. Nothing was saved."
+
+
 def connection_lost(error: Exception) -> bool:
     """Whether a database error means the server is unreachable (restart, network), not a faulty statement:
     SQLAlchemy saw a disconnect, or the driver's SQLSTATE is a connection exception (class 08) or an operator
@@ -61,6 +71,8 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code >= 400:
             detail = error.description if error.code in (400, 413, 429) and error.description else None
+            if error.code == 413 and detail == RequestEntityTooLarge.description:
+                detail = _too_large()
             if error.code == 400 and detail and detail.startswith("The browser (or proxy) sent a request"):
                 detail = None
             return render_error(error.code, detail)

@@ -86,6 +86,9 @@ def register_extensions(app: Flask) -> None:
     from app import audit_reads
 
     audit_reads.init_app(app)  # reads, downloads, API reads and sign-ins in the audit trail
+    from app import media
+
+    media.init_app(app)  # recording uploads may be as large as MIO_MEDIA_MAX_MB, not only MAX_CONTENT_LENGTH
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

@@ -3,8 +3,9 @@
 Two pieces, both free of any feature's rules (the caller scopes, authorises and audits):
 
 - ``check_upload(file, kinds, max_bytes)`` refuses what the platform will not keep, naming the limit: an empty
-  file, a file over ``max_bytes`` (config ``MEDIA_MAX_BYTES``, environment ``MIO_MEDIA_MAX_MB``; the whole request
-  must also fit ``MAX_CONTENT_LENGTH``, 25 MB), a declared type outside the accepted ones, or
+  file, a file over ``max_bytes`` (config ``MEDIA_MAX_BYTES``, environment ``MIO_MEDIA_MAX_MB``, default 100 MB;
+  a view marked ``@upload_view`` accepts requests that large instead of the site-wide ``MAX_CONTENT_LENGTH``, so
+  the limit is the one named), a declared type outside the accepted ones, or
   content whose first bytes are not those of an accepted format (the declared type is the browser's guess from
   the file name; the signature is what the file is). It returns the stored content type (the one the signature
   proves), so a player is never handed a type the bytes contradict.
@@ -24,11 +25,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import BinaryIO
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 
 from app.storage import FileInfo, send_stored, storage
 
-DEFAULT_MAX_BYTES = 24 * 1024 * 1024
+#: a 60-minute session recorded at 192 kbit/s is 86 MB; MIO_MEDIA_MAX_MB sets another limit
+DEFAULT_MAX_BYTES = 100 * 1024 * 1024
+#: what a media upload's request may carry besides the file (the form's other fields and multipart framing)
+FORM_MARGIN = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,25 @@ class MediaRefused(ValueError):
 
 def max_bytes() -> int:
     return int(current_app.config.get("MEDIA_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def upload_view(view):
+    """Mark a view that takes a media upload: its POST may be as large as ``max_bytes()`` (plus the form), not only
+    the site-wide ``MAX_CONTENT_LENGTH``. Put it right under the route decorator."""
+    view.mio_media_upload = True
+    return view
+
+
+def _raise_limit_for_uploads(endpoint: str | None, values: dict | None) -> None:
+    """A URL value preprocessor: it runs before every ``before_request`` hook, so before the CSRF check reads the
+    form, which is when the request body is read and its size enforced."""
+    view = current_app.view_functions.get(endpoint or "")
+    if request.method == "POST" and getattr(view, "mio_media_upload", False):
+        request.max_content_length = max(current_app.config.get("MAX_CONTENT_LENGTH") or 0, max_bytes() + FORM_MARGIN)
+
+
+def init_app(app) -> None:
+    app.url_value_preprocessor(_raise_limit_for_uploads)
 
 
 def _megabytes(n: int) -> str:

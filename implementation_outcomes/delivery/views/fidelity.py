@@ -238,12 +238,14 @@ def _recording(kind: str, session_id: int):
 
 
 @bp.route("/mio-sessions/<int:mio_session_id>/recording", methods=["GET", "POST"])
+@media.upload_view
 @roles_required(*LOG_ROLES, *CODER_ROLES)
 def recording_mio(mio_session_id: int):
     return _recording("mio", mio_session_id)
 
 
 @bp.route("/training-case-sessions/<int:training_case_session_id>/recording", methods=["GET", "POST"])
+@media.upload_view
 @roles_required(*TRAINING_ROLES, *CODER_ROLES)
 def recording_training(training_case_session_id: int):
     return _recording("training", training_case_session_id)

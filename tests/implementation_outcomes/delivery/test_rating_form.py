@@ -4,6 +4,7 @@ a note per scale and per session, labelled errors, "save and next", and the code
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from datetime import date, timedelta
@@ -11,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import media
+from app import audit_reads, media
 from app.db import db
 from app.models import AuditEvent
 from app.storage import DatabaseStorage, StoredFile
@@ -102,8 +103,25 @@ def test_recording_is_scoped_and_every_listen_is_audited(world, client_for, add_
     assert (event.entity, event.entity_id, event.user_id) == ("delivery.recording_mio", f"mio_session_id={first.id}",
                                                               world.coder1.id)
     assert event.changes["what"]["new"] == "the audio recording of a MIO session"
-    assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.action == "read")).scalar_one() == before + 1
+    assert event.changes["range"]["new"] == "bytes=0-99"
+
+    def reads() -> int:
+        return db.session.execute(sa.select(sa.func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.action == "read")).scalar_one()
+
+    assert reads() == before + 1
+    # the player seeks: more range requests of the same listen are covered by that row (one listen, one access) ...
+    assert coder.get(url, headers={"Range": "bytes=5000-"}).status_code == 206
+    assert coder.get(url).status_code == 200
+    assert reads() == before + 1
+    # ... another user's listen is theirs to record ...
+    assert client_for(world.trial_a).get(url, headers={"Range": "bytes=0-"}).status_code == 206
+    assert reads() == before + 2
+    # ... and a listen after the window is a new access
+    event.at = event.at - dt.timedelta(minutes=audit_reads.COALESCE_MINUTES + 1)
+    db.session.commit()
+    assert coder.get(url, headers={"Range": "bytes=100-199"}).status_code == 206
+    assert reads() == before + 3
 
 
 def test_upload_limits_name_the_rule_and_save_nothing(app, world, client_for, add_participant):
@@ -253,3 +271,32 @@ def test_training_case_recordings_are_kept_by_agency_staff_and_played_to_the_ass
     page = coder.get(f"/outcomes/fidelity/rate/training/{session.id}").get_data(as_text=True)
     assert f'src="{url}"' in page
     assert client_for(world.trial_b).get(url).status_code == 404
+
+
+def test_a_recording_larger_than_the_site_wide_request_limit_is_accepted_up_to_the_media_limit(
+        app, world, client_for, add_participant):
+    """A 55-minute session at 64 kbit/s is about 26 MB: more than the site-wide MAX_CONTENT_LENGTH (25 MB) that every
+    other form keeps. The recording routes accept up to MIO_MEDIA_MAX_MB; above it the 413 names the limit."""
+    target = _assigned(world, add_participant)[0]
+    trial = client_for(world.trial_a)
+    site_limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 20_000  # scaled down: the recording (10,000 B) + a 15,000 B note > 20,000
+    app.config["MEDIA_MAX_BYTES"] = 30_000
+    try:
+        big = WAV + bytes(12_000)
+        response = _upload(trial, target.id, big)
+        assert response.status_code == 302, response.status_code
+        stored = db.session.execute(sa.select(SessionRecording)).scalar_one()
+        assert stored.size == len(big) > app.config["MAX_CONTENT_LENGTH"]
+        # other forms keep the site-wide limit, and the page says which limit was hit
+        other = app.test_client().post("/auth/login", data={"email": "x@example.org", "password": "p" * 30_000})
+        assert other.status_code == 413
+        assert "at most 20 KB in one request" in other.get_data(as_text=True)
+        app.config["MEDIA_MAX_BYTES"] = 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = 1024
+        huge = _upload(trial, target.id, WAV + bytes(3 * 1024 * 1024))
+        assert huge.status_code == 413
+        assert "at most 2 MB in one request. Nothing was saved." in huge.get_data(as_text=True)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = site_limit
+        app.config["MEDIA_MAX_BYTES"] = media.DEFAULT_MAX_BYTES
