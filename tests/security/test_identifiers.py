@@ -149,6 +149,7 @@ def test_the_directors_pattern_takes_effect_for_the_form_and_the_import(app, pop
     client.post("/auth/logout")
     login(staff)
     url = f"/outcomes/clinics/{populated['clinic'].id}/screening-log/new"
+    assert "following this study&#39;s pattern ^WLK-\\d{4}$" in client.get(url).get_data(as_text=True)
     form = {"screened_on": "2026-03-01", "status": "declined", "counselor_id": "0", "arm": "",
             "primary_substance": "", "medication_treatment": "", "reason": "Too busy / scheduling"}
     refused = client.post(url, data={**form, "study_id": "SPR1-001"})  # the deployment default would accept it

@@ -31,6 +31,7 @@ from implementation_outcomes.delivery.services.common import (
     DeliveryError,
     clinic_or_404,
     counselors,
+    study_id_pattern,
     visible_clinics,
 )
 from implementation_outcomes.delivery.views.common import LOG_ROLES, TRAINING_ROLES, bp
@@ -86,6 +87,8 @@ def log_url(participant: TrialParticipant) -> str:
 def _participant_form(clinic, obj: TrialParticipant | None) -> ParticipantForm:
     form = ParticipantForm(obj=obj)
     form.counselor_id.choices = [(0, "— none —")] + [(c.id, c.display_name) for c in counselors(clinic)]
+    form.study_id.description = (f"The study ID only, following this study's pattern {study_id_pattern()} "
+                                 "(e.g. SPR1-001); never a name or a date.")
     if request.method == "GET" and obj is not None:
         form.arm.data = obj.arm or ""
         form.counselor_id.data = obj.counselor_id or 0
