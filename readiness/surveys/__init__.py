@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (views.bp, instrument_views.bp, profile_views.bp, public_views.bp):
         app.register_blueprint(blueprint)
     add_nav(app, "Readiness surveys", "readiness_surveys.waves", (Role.DIRECTOR,), order=20)
-    add_nav(app, "Readiness profiles", "readiness_profiles.index", (Role.DIRECTOR,), order=21)
+    add_nav(app, "Readiness profiles", "readiness_profiles.index", (Role.DIRECTOR, Role.AGENCY_STAFF), order=21)
     add_nav(app, "Instruments", "readiness_instruments.index", (Role.DIRECTOR,), order=22)
     from app.worklist import add_work
     from readiness.surveys import worklist

@@ -25,6 +25,9 @@ from readiness.surveys.results import FLAG_LABELS
 
 bp = Blueprint("readiness_profiles", __name__, url_prefix="/readiness/profiles")
 DIRECTOR = (Role.DIRECTOR,)
+#: the profiles are aggregated and suppressed (app.disclosure): the director sees every clinic, agency staff their
+#: own agency's clinics (build_profiles reads through app.security.scoped; another agency's clinic code is a 404)
+RESULT_ROLES = (Role.DIRECTOR, Role.AGENCY_STAFF)
 
 
 def icc_group_size_arg(args) -> str:
@@ -47,7 +50,7 @@ def _profiles():
 
 
 @bp.route("")
-@roles_required(*DIRECTOR)
+@roles_required(*RESULT_ROLES)
 def index():
     profiles, code = _profiles()
     charts = {}
@@ -72,7 +75,7 @@ def index():
 
 
 @bp.route("/export.csv")
-@roles_required(*DIRECTOR)
+@roles_required(*RESULT_ROLES)
 def export_csv():
     profiles, code = _profiles()
     return csv_response(f"readiness-profile{'-' + code if code else ''}.csv", PROFILE_HEADERS,
@@ -80,7 +83,7 @@ def export_csv():
 
 
 @bp.route("/export.xlsx")
-@roles_required(*DIRECTOR)
+@roles_required(*RESULT_ROLES)
 def export_xlsx():
     profiles, code = _profiles()
     return xlsx_response(f"readiness-profile{'-' + code if code else ''}.xlsx", {

@@ -23,6 +23,9 @@ from readiness.surveys.results import FLAG_LABELS
 bp = Blueprint("readiness_surveys", __name__, url_prefix="/readiness/surveys", template_folder="templates",
                static_folder="static", static_url_path="/static")
 DIRECTOR = (Role.DIRECTOR,)
+#: a wave's clinic-level results (aggregated, suppressed by app.disclosure): the director, and agency staff for
+#: their own agency's clinics (get_scoped_or_404 refuses another agency's wave with a 404)
+RESULT_ROLES = (Role.DIRECTOR, Role.AGENCY_STAFF)
 WAVES_PER_PAGE = 50
 
 
@@ -136,7 +139,7 @@ def links_csv(survey_wave_id: int):
 
 
 @bp.route("/<int:survey_wave_id>/results")
-@roles_required(*DIRECTOR)
+@roles_required(*RESULT_ROLES)
 def results(survey_wave_id: int):
     obj = get_scoped_or_404(SurveyWave, survey_wave_id)
     return render_template("readiness/surveys/results.html", wave=obj, stats=services.wave_stats(obj),
