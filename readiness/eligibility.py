@@ -70,21 +70,25 @@ def _flag(key: str, value: Any) -> bool:
     return value
 
 
-def _judge(rule: dict, keys: list[str], values: list[Any]) -> tuple[str, str]:
+def _judge(rule: dict, keys: list[str], values: list[Any], words: dict[str, str] | None = None) -> tuple[str, str]:
+    """(status, reason); the reason names each input and choice by ``words`` (key -> label) when given, else by its
+    key (plain data callers)."""
+    words = words or {}
+    name = words.get(keys[0], keys[0])
     kind = rule["kind"]
     if kind == "at_least":
         x = _number(keys[0], values[0])
-        return ("pass" if x >= rule["value"] else "fail"), f"{keys[0]} = {x:g} (needs >= {rule['value']})"
+        return ("pass" if x >= rule["value"] else "fail"), f"{name}: {x:g} (needs at least {rule['value']:g})"
     if kind == "greater_than":
         x = _number(keys[0], values[0])
         lo, hi = rule["range"]
         if not lo <= x <= hi:
             raise EligibilityInputError(f"input {keys[0]}: {x:g} is outside the scale range {lo:g} to {hi:g}")
-        return ("pass" if x > rule["value"] else "fail"), f"{keys[0]} = {x:g} (needs > {rule['value']})"
+        return ("pass" if x > rule["value"] else "fail"), f"{name}: {x:g} (needs more than {rule['value']:g})"
     if kind in ("is_true", "is_false"):
         x = _flag(keys[0], values[0])
         ok = x if kind == "is_true" else not x
-        return ("pass" if ok else "fail"), f"{keys[0]} = {'yes' if x else 'no'}"
+        return ("pass" if ok else "fail"), f"{name}: {'yes' if x else 'no'}"
     if kind == "degree":
         level, field = values
         if level not in DEGREE_LEVELS:
@@ -93,11 +97,12 @@ def _judge(rule: dict, keys: list[str], values: list[Any]) -> tuple[str, str]:
             raise EligibilityInputError(f"input {keys[1]}: {field!r} is not one of {DEGREE_FIELDS}")
         high_enough = DEGREE_LEVELS.index(level) >= DEGREE_LEVELS.index(rule["min_level"])
         ok = high_enough and field != "other"
-        return ("pass" if ok else "fail"), f"{level} in {field}"
+        return ("pass" if ok else "fail"), f"{words.get(level, level)} in {words.get(field, field)}"
     raise EligibilityInputError(f"unknown rule kind {kind!r}")
 
 
-def evaluate(inputs: dict[str, Any], criteria: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def evaluate(inputs: dict[str, Any], criteria: list[dict[str, Any]] | None = None,
+             words: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """One result per criterion: ``{key, label, status (pass|fail|pending), reason, entered_by_role, entered_by}``.
 
     ``entered_by_role`` is who is expected to enter the input; ``entered_by`` lists who did (from wrapped inputs)."""
@@ -109,9 +114,9 @@ def evaluate(inputs: dict[str, Any], criteria: list[dict[str, Any]] | None = Non
         entered_by = [who for _, who in unwrapped if who is not None]
         missing = [key for key, value in zip(keys, values, strict=True) if value is None]
         if missing:
-            status, reason = "pending", f"waiting for {', '.join(missing)}"
+            status, reason = "pending", f"waiting for {', '.join((words or {}).get(k, k) for k in missing)}"
         else:
-            status, reason = _judge(criterion["rule"], keys, values)
+            status, reason = _judge(criterion["rule"], keys, values, words)
         results.append({"key": criterion["key"], "label": criterion["label"], "status": status, "reason": reason,
                         "entered_by_role": criterion["entered_by_role"], "entered_by": entered_by})
     return results

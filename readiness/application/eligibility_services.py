@@ -15,6 +15,8 @@ from app.models import Agency, Clinic, Person, Role
 from readiness import eligibility
 from readiness.application import content, workflow
 from readiness.application.eligibility_inputs import (
+    DEGREE_FIELD_LABELS,
+    DEGREE_LEVEL_LABELS,
     GROUPS,
     INPUTS,
     display_value,
@@ -38,11 +40,18 @@ def _who(row: EligibilityInput) -> str:
     return f"{row.entered_by.name} ({role}, as {row.entered_as}) {row.entered_at:%Y-%m-%d %H:%M} UTC"
 
 
+def reason_words() -> dict[str, str]:
+    """The words a reason uses for each input and degree choice: the labels of ``eligibility_inputs`` (the one
+    place the form, the review page and the reasons name them), never the keys."""
+    return {**{key: spec["label"] for key, spec in INPUTS.items()}, **DEGREE_LEVEL_LABELS,
+            **{key: label.lower() for key, label in DEGREE_FIELD_LABELS.items()}}
+
+
 def evaluate_clinician(clinician: ApplicationClinician) -> dict[str, Any]:
     """``{"results": [criterion results + "inputs": [{key, label, value, who, supervisor}]], "overall": str}``."""
     rows = {r.input_key: r for r in clinician.eligibility_inputs}
     wrapped = {key: {"value": row.value, "entered_by": _who(row)} for key, row in rows.items()}
-    results = eligibility.evaluate(wrapped)
+    results = eligibility.evaluate(wrapped, words=reason_words())
     by_key = {c["key"]: c for c in eligibility.CRITERIA}
     for result in results:
         result["inputs"] = [

@@ -67,7 +67,7 @@ def test_who_entered_each_input_is_kept():
     inputs = {**ALL_PASS, "crfs_mean": {"value": 5.25, "entered_by": "rater:17"}}
     result = by_key(evaluate(inputs))["crfs_mean_above_4"]
     assert result == {"key": "crfs_mean_above_4", "label": "Clinical Reflective Functioning Scale mean greater than 4",
-                      "status": "pass", "reason": "crfs_mean = 5.25 (needs > 4)", "entered_by_role": "rater",
+                      "status": "pass", "reason": "crfs_mean: 5.25 (needs more than 4)", "entered_by_role": "rater",
                       "entered_by": ["rater:17"]}
 
 

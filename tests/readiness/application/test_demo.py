@@ -50,7 +50,9 @@ def test_demo_applications(app_ctx, monkeypatch):
     failing = [c for c in spr.clinicians if evaluate_clinician(c)["overall"] == "not_eligible"]
     assert [c.name for c in failing] == ["Alicia Moreno"]
     crfs = next(r for r in evaluate_clinician(failing[0])["results"] if r["key"] == "crfs_mean_above_4")
-    assert crfs["status"] == "fail" and crfs["reason"] == "crfs_mean = 3.5 (needs > 4)"
+    # the reason names the input by its label (eligibility_inputs.INPUTS), not by its key (issue 16.5)
+    assert crfs["status"] == "fail"
+    assert crfs["reason"] == "Clinical Reflective Functioning Scale mean (-1 to 9): 3.5 (needs more than 4)"
     assert summary_for(hfr) == {"proposed": 8, "eligible": 7, "pending": 1, "not_eligible": 0}
     pending = [c for c in hfr.clinicians if evaluate_clinician(c)["overall"] == "pending"][0]
     statuses = {r["key"]: r["status"] for r in evaluate_clinician(pending)["results"]}

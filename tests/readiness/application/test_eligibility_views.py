@@ -1,6 +1,8 @@
 """Counselor eligibility: inputs entered by the right people (recorded with user, time, role), pass/fail per
 criterion, summaries, counselor Person records for accepted eligible clinicians, and the hard-gate functions."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -54,7 +56,10 @@ def test_each_group_is_entered_by_its_role_and_recorded(client, login, org, make
     assert {r.entered_by_role for r in rows.values()} == {"agency_staff"}
     assert "crfs_mean" not in rows
     page = client.get(url(application, clinician)).get_data(as_text=True)
-    assert "waiting for crfs_mean" in page and ">pending<" in page
+    assert "waiting for Clinical Reflective Functioning Scale mean (-1 to 9)" in page and ">pending<" in page
+    # every reason reads as words: no input key (snake_case) on the page (issue 16.5)
+    assert not re.search(r"\b[a-z]+(?:_[a-z]+)+\b(?: =|:| \(| in )", re.sub(r"<[^>]+>", " ", page)), \
+        re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", re.sub(r"<[^>]+>", " ", page))
     client.post("/auth/logout")
     login(org.director)
     page = client.get(url(application, clinician)).get_data(as_text=True)
@@ -81,7 +86,7 @@ def test_failing_criteria_show_reasons_and_changes_are_audited(client, login, or
     login(org.director)
     client.post(url(application, clinician), data={"group": "rater", "crfs_mean": "3.5"})
     page = client.get(url(application, clinician)).get_data(as_text=True)
-    assert "crfs_mean = 3.5 (needs &gt; 4)" in page and "not eligible" in page
+    assert "Clinical Reflective Functioning Scale mean (-1 to 9): 3.5 (needs more than 4)" in page and "not eligible" in page
     event = db.session.execute(sa.select(AuditEvent).where(AuditEvent.entity == "eligibility_input",
                                                            AuditEvent.action == "update")).scalar_one()
     assert event.changes["value"] == {"old": 5.0, "new": 3.5} and event.user_id == org.director.id
