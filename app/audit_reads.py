@@ -39,6 +39,7 @@ PARTICIPANT_READS: dict[str, str] = {
     "delivery.recording_mio": "the audio recording of a MIO session",
     "delivery.recording_training": "the audio recording of a training-case session",
     "qualitative.workspace": "a transcript",
+    "qualitative.document_recording": "the recording of an interview",
     "qualitative.document_edit": "a transcript's details",
     "qualitative.speakers": "a transcript's speakers",
     "qualitative.deidentify": "a transcript's de-identification",

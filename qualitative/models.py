@@ -99,6 +99,18 @@ class Document(TimestampMixin, AgencyScoped, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     #: the import job that created it, so a job run again after a crash recognises its own documents
     import_job_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    #: the interview's recording, when one is attached (stored by ``app.storage`` under ``recording_key``)
+    recording_content_type: Mapped[str120 | None]
+    recording_size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    recording_filename: Mapped[str255 | None]
+
+    @property
+    def recording_key(self) -> str:
+        return f"transcript-audio/{self.id}"
+
+    @property
+    def has_recording(self) -> bool:
+        return self.recording_content_type is not None
 
     project: Mapped[QualProject] = relationship(back_populates="documents")
     clinic: Mapped[Clinic] = relationship()
@@ -155,7 +167,8 @@ class DocumentTurn(db.Model):
     participant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qual_participant.id", ondelete="SET NULL"))
     start: Mapped[int]
     end: Mapped[int]
-    timestamp_ms: Mapped[int | None]
+    timestamp_ms: Mapped[int | None]  # when the turn starts in the recording (.vtt, .srt cues)
+    end_ms: Mapped[int | None]  # when its last cue ends
 
     document: Mapped[Document] = relationship(back_populates="turns")
     participant: Mapped[Participant | None] = relationship()

@@ -33,7 +33,7 @@ class DeidentificationError(ValueError):
 
 
 def parsed_turns(document: Document) -> list[Turn]:
-    return [Turn(t.speaker, t.start, t.end, t.timestamp_ms) for t in document.turns]
+    return [Turn(t.speaker, t.start, t.end, t.timestamp_ms, t.end_ms) for t in document.turns]
 
 
 def known_names(document: Document, extra: list[str] | None = None) -> list[str]:

@@ -162,7 +162,7 @@ def import_one(settings: ImportSettings, filename: str, data: bytes, name: str |
             db.session.execute(sa.insert(DocumentTurn), [
                 {"document_id": document.id, "index": i, "speaker": (t.speaker or None) and t.speaker[:120],
                  "participant_id": pseudonyms.get(t.speaker), "start": t.start, "end": t.end,
-                 "timestamp_ms": t.timestamp_ms}
+                 "timestamp_ms": t.timestamp_ms, "end_ms": t.end_ms}
                 for i, t in enumerate(parsed.turns)
             ])
     except SQLAlchemyError as exc:

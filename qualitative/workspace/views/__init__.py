@@ -6,6 +6,7 @@ from qualitative.workspace.views import (  # noqa: F401
     coding,
     deidentify,
     evolution,
+    media,
     memos,
     projects,
     transcripts,

@@ -15,13 +15,14 @@ from flask_login import current_user
 
 from app.audit import acting_as
 from app.db import db
+from app.media import accept_attribute
 from app.paging import page_number, text_arg
 from app.security import roles_required
 from qualitative.access import QUAL_ROLES, allows, coding_for, document_for
 from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import CodingEditForm, CodingForm, MemoForm, VersionForm
-from qualitative.workspace.services import attributes, reading, windows
+from qualitative.workspace.services import attributes, reading, recordings, windows
 from qualitative.workspace.services import codebook as codebook_service
 from qualitative.workspace.services import coding as service
 from qualitative.workspace.services import memos as memo_service
@@ -75,6 +76,8 @@ def workspace(document_id: int):
         code_tree=tree([c for c in ws.codes if c.active]), can_code=can_code and not blocked, blocked=blocked,
         can_manage=allows(project.my_privilege, Privilege.MANAGE), role_label=cfir_role_label,
         timestamp=_timestamp, state_labels=STATE_LABELS, memo_form=MemoForm(formdata=None),
+        timed_turns=recordings.timed_turns(document) if can_code and not document.has_recording else 0,
+        recording_accept=accept_attribute(),
         document_memos=memo_service.memos(project, "document", document.id, viewer=current_user),
         attributes=attributes.document_attributes(document),
         shortcuts={code_id: digit for digit, code_id in shortcut_service.shortcuts(project.id, current_user.id).items()},
