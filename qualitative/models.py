@@ -110,7 +110,7 @@ class Document(TimestampMixin, AgencyScoped, db.Model):
 
     @property
     def has_recording(self) -> bool:
-        return self.recording_content_type is not None
+        return self.recording_content_type is not None and self.recording_size is not None
 
     project: Mapped[QualProject] = relationship(back_populates="documents")
     clinic: Mapped[Clinic] = relationship()
