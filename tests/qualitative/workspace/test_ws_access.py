@@ -111,6 +111,13 @@ def test_manager_opens_every_page(app, client, login, people, world, project):
 
     world = dict(world, project_member_id=db.session.execute(
         db.select(ProjectMember.id).where(ProjectMember.project_id == project.id)).scalars().first())
+    # a recording attached, so its player route (and the workspace's player) answer as well
+    import io
+
+    from qualitative.models import Document
+    from qualitative.workspace.services import recordings
+    from tests.qualitative.workspace.test_ws_recording import WAV
+    recordings.attach(db.session.get(Document, world["document_id"]), io.BytesIO(WAV), "i.wav", "audio/wav")
     login(people["manager"])
     checked = 0
     for endpoint, method, url in _qualitative_routes(app, world):
