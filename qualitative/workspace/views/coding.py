@@ -22,7 +22,7 @@ from qualitative.access import QUAL_ROLES, allows, coding_for, document_for
 from qualitative.models import Privilege
 from qualitative.workspace.blueprint import bp
 from qualitative.workspace.forms import CodingEditForm, CodingForm, MemoForm, VersionForm
-from qualitative.workspace.services import attributes, reading, recordings, windows
+from qualitative.workspace.services import attributes, reading, windows
 from qualitative.workspace.services import codebook as codebook_service
 from qualitative.workspace.services import coding as service
 from qualitative.workspace.services import memos as memo_service
@@ -76,7 +76,8 @@ def workspace(document_id: int):
         code_tree=tree([c for c in ws.codes if c.active]), can_code=can_code and not blocked, blocked=blocked,
         can_manage=allows(project.my_privilege, Privilege.MANAGE), role_label=cfir_role_label,
         timestamp=_timestamp, state_labels=STATE_LABELS, memo_form=MemoForm(formdata=None),
-        timed_turns=recordings.timed_turns(document) if can_code and not document.has_recording else 0,
+        # no extra query: the page's turns tell whether the transcript carries times (a .vtt/.srt import)
+        timed=any(t.timestamp_ms is not None for t in page.items),
         recording_accept=accept_attribute(),
         document_memos=memo_service.memos(project, "document", document.id, viewer=current_user),
         attributes=attributes.document_attributes(document),
