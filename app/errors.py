@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError, StatementError
@@ -21,6 +23,9 @@ MESSAGES = {
     503: ("Briefly unavailable", "The database cannot be reached just now (a restart or a network blip). What you "
                                  "just did was not saved. Please try again in a few seconds."),
 }
+#: the 503 text while SQLite's single writer is held by a long write (a background import of 100,000 rows, say)
+BUSY_MESSAGE = ("The database is busy with a long write (a large import, say). What you just did was not saved. "
+                "Please try again in a few seconds.")
 RETRY_AFTER_SECONDS = 5
 
 
@@ -56,6 +61,13 @@ def connection_lost(error: Exception) -> bool:
         return False
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
+def database_busy(error: Exception) -> bool:
+    """Whether a database error is SQLite's "database is locked" (another connection held the only write lock past
+    ``busy_timeout``, see ``app.sqlite``): a passing condition like a lost connection, not a faulty statement."""
+    orig = getattr(error, "orig", None)
+    return isinstance(orig, sqlite3.OperationalError) and str(orig).startswith(("database is locked", "database is busy"))
 
 
 def register(app: Flask) -> None:
@@ -94,7 +106,8 @@ def register(app: Flask) -> None:
         """A lost or refused database connection: 503 with Retry-After, the transaction rolled back (nothing of the
         request was saved); the pool's pre-ping replaces the dead connections on the next request. Any other
         database error (a missing table, say) is a bug and goes to the 500 handler."""
-        if not connection_lost(error):
+        busy = database_busy(error)
+        if not busy and not connection_lost(error):
             return unexpected(error)
         try:
             db.session.rollback()
@@ -102,7 +115,7 @@ def register(app: Flask) -> None:
             app.logger.debug("rollback after a lost connection failed", exc_info=True)
         app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
                            str(error).splitlines()[0] if str(error) else type(error).__name__)
-        response = app.make_response(render_error(503))
+        response = app.make_response(render_error(503, BUSY_MESSAGE if busy else None))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

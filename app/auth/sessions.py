@@ -122,12 +122,21 @@ def user_for_token(token: str) -> User | None:
     now = utcnow()
     addr = ((request.remote_addr or "")[:120] or None) if has_request_context() else row.remote_addr
     if now - row.last_seen_at >= TOUCH_EVERY or addr != row.remote_addr:
-        with db.engine.begin() as conn:
-            conn.execute(
-                sa.update(UserSession)
-                .where(UserSession.id == row.id)
-                .values(last_seen_at=now, remote_addr=addr)
-            )
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(
+                    sa.update(UserSession)
+                    .where(UserSession.id == row.id)
+                    .values(last_seen_at=now, remote_addr=addr)
+                )
+        except sa.exc.OperationalError as error:
+            from app.errors import database_busy
+
+            if not database_busy(error):
+                raise
+            # SQLite's one writer is busy (a background import of a large file): the touch is bookkeeping, so the
+            # page is served and the next request writes it (the idle limit counts from the last touch written)
+            current_app.logger.info("session %s: last-seen time not written, the database is busy", row.id)
     return user
 
 
