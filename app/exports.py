@@ -13,6 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
 from flask import Response
 
@@ -86,10 +87,17 @@ def sheet_titles(names: Iterable[str]) -> list[str]:
     return titles
 
 
+#: column widths in Excel's character units: wide enough for the longest cell, within these bounds
+COLUMN_WIDTH_MIN, COLUMN_WIDTH_MAX = 8, 60
+
+
 def xlsx_bytes(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> bytes:
-    """One worksheet per entry; header row bold and frozen; titles made valid by :func:`sheet_titles`."""
+    """One worksheet per entry; header row bold, frozen and wrapped; each column as wide as its longest cell
+    (``COLUMN_WIDTH_MIN``..``COLUMN_WIDTH_MAX``); dates stay dates (shown yyyy-mm-dd); titles made valid by
+    :func:`sheet_titles`."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -99,10 +107,24 @@ def xlsx_bytes(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence]]]) -> b
         sheet.append([safe_cell(h) for h in headers])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"
+        widths = [min(len(str(h)), 30) for h in headers]  # a long header wraps rather than widening its column
         for row in rows:
             sheet.append([safe_cell(v) for v in row])
             count += 1
+            for i, value in enumerate(row):
+                length = len(value.isoformat()) if isinstance(value, date) else len(str(value)) if value is not None else 0
+                if i < len(widths):
+                    widths[i] = max(widths[i], length)
+                else:
+                    widths.append(length)
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = max(COLUMN_WIDTH_MIN, min(width + 2, COLUMN_WIDTH_MAX))
+        for column in sheet.iter_cols(min_row=2):
+            for cell in column:
+                if isinstance(cell.value, date):
+                    cell.number_format = "yyyy-mm-dd" if not isinstance(cell.value, datetime) else "yyyy-mm-dd hh:mm"
     note_rows(count)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -35,3 +35,27 @@ def test_the_template_filters_are_the_same_helper(app):
     assert env.from_string("{{ 0.6834|pct }} {{ 3.618|num(1) }} {{ 0.87123|num }} {{ 0.0434|num(3) }} "
                            "{{ 1234|num }} {{ none|pct }}").render() == "68% 3.6 0.87 0.043 1,234 n/a"
     assert env.from_string("{{ 0.6834|figure('pct') }} {{ 3.618|figure('mean') }}").render() == "68% 3.6"
+
+
+def test_excel_columns_fit_their_cells_and_dates_stay_dates():
+    import io
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    from app.exports import COLUMN_WIDTH_MAX, xlsx_bytes
+    from implementation_outcomes.delivery.tables import Column, Table
+
+    table = Table("t", "T", [Column("Study ID"), Column("Screened on", "date"), Column("Reach", "pct"),
+                             Column("Reason (free text)")],
+                  [["SPR1-001", date(2026, 3, 2), 0.6834, "x" * 200]])
+    sheet = load_workbook(io.BytesIO(xlsx_bytes({"t": (table.export_headers(), table.export_rows())})))["t"]
+    assert sheet["B2"].value == datetime(2026, 3, 2) and sheet["B2"].number_format == "yyyy-mm-dd"  # a date cell
+    assert sheet["C2"].value == 68  # rounded as the page shows it (68%)
+    assert sheet.column_dimensions["A"].width == len("SPR1-001") + 2
+    assert sheet.column_dimensions["B"].width == len("Screened on") + 2
+    assert sheet.column_dimensions["D"].width == COLUMN_WIDTH_MAX  # long text capped
+    assert sheet["A1"].alignment.wrap_text
+    # CSV writes the same date as yyyy-mm-dd text
+    from app.exports import csv_text
+    assert csv_text(table.export_headers(), table.export_rows()).splitlines()[1].startswith("SPR1-001,2026-03-02,68,")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from app import formatting
@@ -57,9 +57,9 @@ def _export_cell(value: Any, kind: str) -> Any:
         return formatting.rounded(value, kind)
     if kind == "bool":
         return "yes" if value else "no"
-    if isinstance(value, date):
+    if isinstance(value, datetime):
         return value.isoformat()
-    return value
+    return value  # a date stays a date: Excel gets a date cell, CSV writes it yyyy-mm-dd (str of a date)
 
 
 def _cols(*spec: tuple[str, str] | str) -> list[Column]:
