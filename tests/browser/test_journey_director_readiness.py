@@ -116,7 +116,9 @@ def test_director_reads_a_clinic_readiness_profile(page, screenshot):
     expect(profile.get_by_role("complementary", name="Hard gates for HFR-1")).to_be_visible()
     compared = page.get_by_role("table", name="FIM · Feasibility by clinic")
     expect(compared.get_by_role("row", name=re.compile("^HFR-1"))).to_contain_text("n < 3: not reported")
-    expect(page.get_by_role("img", name=re.compile(r"FIM\): Feasibility.*HFR-1: not reported, n = 2"))).to_be_visible()
+    # one chart of the clinic's profile (issue 16.4), a row per subscale; the withheld one says so and gives its n
+    expect(page.get_by_role("img", name=re.compile(
+        r"^Readiness profile of HFR-1: subscale means.*FIM · Feasibility: not reported, n = 2"))).to_be_visible()
     screenshot(page, "journey-director-profile-hfr1")
 
 

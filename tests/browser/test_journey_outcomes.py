@@ -20,8 +20,10 @@ def _shown(value, kind: str) -> str:
         return "–"
     if kind == "pct":
         return f"{100 * value:.0f}%"
-    if kind == "num":
+    if kind == "num":  # coefficients (ICC): 2 decimals
         return f"{value:.2f}"
+    if kind == "mean":  # means of counts (dose): 1 decimal (app.formatting's conventions, issue 16.3)
+        return f"{value:.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
@@ -38,6 +40,14 @@ def test_director_reads_outcomes_downloads_excel_and_drills_down(page, screensho
     for i, row in enumerate(rows):
         cells = body_rows.nth(i).locator("th, td").all_inner_texts()
         expected = [_shown(row[key], kind) for key, _h, kind in tables.OVERVIEW_COLUMNS]
+        # the stage cell shows a short label (the full one as its title) and gives screen readers the full one
+        stage = [key for key, _h, _k in tables.OVERVIEW_COLUMNS].index("current_stage_label")
+        if row["current_stage_label"]:
+            stage_cell = body_rows.nth(i).locator("th, td").nth(stage)
+            assert stage_cell.locator("[title]").get_attribute("title") == row["current_stage_label"]
+            short, _, full = cells[stage].strip().partition("\n")
+            assert full == row["current_stage_label"] and short and len(short) <= len(full)
+            cells[stage] = full
         assert [c.strip() for c in cells] == expected, row["clinic"]
     assert page.locator("svg.bar-chart").count() == 4
     screenshot(page, "journey-outcomes-overview")
