@@ -151,7 +151,30 @@ def record_read(response: Response) -> Response:
     row = _event(action, response)
     if request.endpoint in COALESCED_READS and _recorded_recently(row):
         return response
-    _write(row, commit=True)
+    try:
+        _write(row, commit=True)
+    except sa.exc.OperationalError as error:
+        return _unaudited(error)
+    return response
+
+
+def _unaudited(error: Exception) -> Response:
+    """The audit row could not be written because SQLite's one writer is busy (a background import of a large
+    file): the data are withheld, as every read is audited, with a 503 + Retry-After instead of the 500 an
+    exception in an after-request hook would give. Any other database error is re-raised."""
+    from flask import current_app
+
+    from app.db import db
+    from app.errors import BUSY_MESSAGE, RETRY_AFTER_SECONDS, database_busy, render_error
+
+    if not database_busy(error):
+        raise error
+    db.session.rollback()
+    current_app.logger.warning("Read of %s withheld: its audit row could not be written (database busy)",
+                               request.path)
+    response = current_app.make_response(render_error(503, BUSY_MESSAGE))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -384,3 +384,34 @@ def test_a_write_refused_by_a_busy_sqlite_is_a_503_saying_nothing_was_saved():
         response = application.make_response(application.handle_user_exception(locked))
     assert response.status_code == 503 and response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert "was not saved" in response.get_data(as_text=True) and "busy" in BUSY_MESSAGE
+
+
+def test_a_read_whose_audit_row_cannot_be_written_is_withheld_with_a_503(app, create_user):
+    """Every read of participant data and every download is audited (issue 14, item 6). While SQLite's one writer
+    was busy with a background 100,000-row import, the probe saw downloads answer 500 (the audit row's write failed
+    in the after-request hook): now 503 + Retry-After, the data withheld, and nothing half-written."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's single writer; PostgreSQL locks rows")
+    import sqlite3
+
+    from app.models import AuditEvent
+
+    user = create_user(Role.ADMIN)
+    client = sign_in(app, user)
+    assert client.get("/admin/audit.csv").status_code == 200  # touch written, an export row recorded
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    writer = sqlite3.connect(db.engine.url.database, timeout=1)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        writer.execute("UPDATE agency SET name = name")
+        response = client.get("/admin/audit.csv")
+    finally:
+        writer.rollback()
+        writer.close()
+    assert response.status_code == 503, response.status_code
+    assert response.headers["Retry-After"] and "text/html" in response.content_type
+    assert "was not saved" in response.get_data(as_text=True) and user.email not in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before
+    assert client.get("/admin/audit.csv").status_code == 200  # the lock gone, the download works and is audited
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before + 1
