@@ -17,6 +17,7 @@ from app.db import db
 from app.paging import Page, paginate
 from qualitative.access import scope
 from qualitative.autocode import is_interviewer_label
+from qualitative.deidentify.detectors import identifiers_in
 from qualitative.models import Document, DocumentTurn, Participant, QualProject
 from qualitative.workspace.services.codebook import cfir_roles
 
@@ -128,21 +129,35 @@ def _check(project: QualProject, pseudonym: str, role: str | None, exclude_id: i
     return pseudonym
 
 
+def _description(text: str | None) -> str | None:
+    """A participant's free-text description, refused while it holds an e-mail address, phone number, street address
+    or date of birth (the same detector as the screening log's free text): a pseudonym is only worth its name if
+    the note beside it does not identify the person."""
+    text = (text or "").strip() or None
+    found = identifiers_in(text) if text else []
+    if found:
+        kinds = ", ".join(sorted({f"a {kind} ({shown!r})" for kind, shown in found}))
+        raise ParticipantError(f"Description holds what looks like an identifier: {kinds}. Remove it and save again.")
+    return text
+
+
 def create_participant(project: QualProject, pseudonym: str, clinic_id: int, role: str | None,
                        description: str | None = None) -> Participant:
     """Caller commits."""
     participant = Participant(project_id=project.id, clinic_id=clinic_id, pseudonym=_check(project, pseudonym, role),
-                              cfir_role=role or None, description=(description or "").strip() or None)
+                              cfir_role=role or None, description=_description(description))
     db.session.add(participant)
     db.session.flush()
     return participant
 
 
 def update_participant(participant: Participant, project: QualProject, data: dict) -> None:
-    participant.pseudonym = _check(project, data["pseudonym"], data.get("cfir_role"), participant.id)
+    pseudonym = _check(project, data["pseudonym"], data.get("cfir_role"), participant.id)
+    description = _description(data.get("description"))
+    participant.pseudonym = pseudonym
     participant.clinic_id = data["clinic_id"]
     participant.cfir_role = data.get("cfir_role") or None
-    participant.description = (data.get("description") or "").strip() or None
+    participant.description = description
     db.session.commit()
 
 

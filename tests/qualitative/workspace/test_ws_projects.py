@@ -119,6 +119,18 @@ def test_participant_pages(client, login, people, project, org):
     assert (participant.pseudonym, participant.cfir_role) == ("HFR-2 counselor 8", "IV.ROLE.C")
     missing = client.post(url, data={"pseudonym": "", "clinic_id": "0"})
     assert missing.status_code == 400
+    # a description that identifies the person (issue 14.4: participant free text through the detector) is refused,
+    # on creation and on edit, and nothing is saved
+    for address, data in ((url, {"pseudonym": "HFR-2 counselor 7", "clinic_id": org["clinic"].id,
+                                 "description": "lives at 42 Elm Street, call 413-555-0199"}),
+                          (edit, {"pseudonym": "HFR-2 counselor 6", "clinic_id": org["clinic"].id,
+                                  "description": "born 03/14/1990"})):
+        refused = client.post(address, data=data)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 400 and "Description holds what looks like an identifier" in page, address
+    db.session.expire_all()
+    assert db.session.execute(sa.select(Participant.pseudonym)).scalars().all() == ["HFR-2 counselor 8"]
+    assert db.session.execute(sa.select(Participant.description)).scalar_one() == "Joined in spring"
 
 
 def test_document_attributes_and_delete(client, login, people, project, import_text, org, code_id):
