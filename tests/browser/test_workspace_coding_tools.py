@@ -9,6 +9,16 @@ import re
 
 import pytest
 
+from tests.browser.coding_steps import (
+    code_across_turns,
+    code_by_shortcut,
+    code_in_vivo_then_undo,
+    coding_version,
+    delete_coding,
+    merge_into_new_in_vivo_code,
+    open_document,
+    undo_and_redo,
+)
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -16,34 +26,11 @@ pytestmark = pytest.mark.browser
 DOCUMENT = "spr1_supervisor_interview"  # not in the demo's blind sample (its first three documents by name)
 
 
-def _open_document(page, name: str = DOCUMENT) -> int:
-    page.goto("/qualitative/")
-    page.get_by_role("link", name="MIO implementation interviews 2026").first.click()
-    page.wait_for_load_state()
-    href = page.get_by_role("link", name=name, exact=True).get_attribute("href")
-    with page.expect_response(re.compile(r"/codings\.json(\?first=\d+&last=\d+)?$")):
-        page.goto(href)
-    page.locator(".margin li button").first.wait_for()
-    return int(re.search(r"/documents/(\d+)", href)[1])
-
-
-def _delete(page, coding_id: int, version: int = 1) -> None:
-    page.evaluate(
-        """async ([id, version]) => {
-        await fetch("/qualitative/codings/" + id + "/delete", {method: "POST", credentials: "same-origin",
-          headers: {"Content-Type": "application/json", "Accept": "application/json",
-                    "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content},
-          body: JSON.stringify({version: version})});
-    }""",
-        [coding_id, version],
-    )
-
-
 def test_code_tree_picks_several_codes_and_the_detail_opens_beside_the_highlight(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, "analyst@mio.example")
-    document_id = _open_document(page)
+    document_id = open_document(page, DOCUMENT)
 
     tree = page.get_by_role("tree", name="Codebook")
     assert tree.get_attribute("aria-multiselectable") == "true"
@@ -111,7 +98,7 @@ def test_code_tree_picks_several_codes_and_the_detail_opens_beside_the_highlight
     assert page.evaluate("() => document.activeElement.classList.contains('utterance')")
 
     for coding in codings:
-        _delete(page, coding["id"])
+        delete_coding(page, coding["id"])
     context.close()
 
 
@@ -119,107 +106,14 @@ def test_journey_across_turns_undo_in_vivo_shortcut_and_merge(browser, live_serv
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     sign_in(page, "analyst@mio.example")
-    document_id = _open_document(page, "spr1_counselor_interview")
+    document_id = open_document(page, "spr1_counselor_interview")
 
-    # a coding across two turns with the keyboard: the whole of one turn, then Shift+Down takes in the next
-    turns = page.locator(".utterance")
-    first = turns.nth(1)
-    first.focus()
-    first.press("Shift+End")
-    first.press("Shift+ArrowDown")
-    assert "across 2 turns" in page.locator(".selection-info").inner_text()
-    page.get_by_label("Find a code").fill("Innovation Source")
-    page.locator('#code-list li.match[data-codable="true"]').first.click()
-    with page.expect_response(re.compile(rf"/documents/{document_id}/codings$")) as created:
-        page.get_by_role("button", name="Apply codes").click()
-    assert created.value.status == 201
-    across = created.value.json()["created"][0]
-    assert [p["turn_id"] for p in across["pieces"]] == [
-        int(turns.nth(1).get_attribute("data-turn-id")), int(turns.nth(2).get_attribute("data-turn-id"))]
-    page.locator(f"#coding-{across['id']}").wait_for()
-    assert "2 turns" in page.locator(f"#coding-{across['id']}").inner_text()
-    assert page.locator(f'.utterance .hl[data-codings~="{across["id"]}"]').count() >= 2
-
-    # undo removes it (the request says it is an undo), redo brings it back under a new id
-    undo = page.get_by_role("button", name="Undo")
-    assert "code a span" in undo.get_attribute("title")
-    with page.expect_request(re.compile(rf"/codings/{across['id']}/delete$")) as undone:
-        undo.click()
-    assert undone.value.headers.get("x-coding-undo") == "undo"
-    page.locator(f"#coding-{across['id']}").wait_for(state="detached")
-    with page.expect_response(re.compile(rf"/documents/{document_id}/codings$")) as redone:
-        page.keyboard.press("Control+Shift+Z")
-    assert redone.value.request.headers.get("x-coding-undo") == "redo" and redone.value.status == 201
-    again = redone.value.json()["created"][0]
-    assert (again["start"], again["end"]) == (across["start"], across["end"])
-    page.locator(f"#coding-{again['id']}").wait_for()
-
-    # in vivo: the first three words of a turn become a code under the Inner Setting domain
-    turn = turns.nth(3)
-    turn.focus()
-    for _ in range(3):
-        turn.press("Control+Shift+ArrowRight")
-    words = page.evaluate("() => window.getSelection().toString()").strip()
-    parent = page.get_by_label("Under")
-    parent.select_option(label=parent.locator("option", has_text="Inner Setting").first.inner_text())
-    with page.expect_response(re.compile(rf"/documents/{document_id}/codings/in-vivo$")) as vivo:
-        page.get_by_role("button", name="Code in vivo").click()
-    assert vivo.value.status == 201
-    code = vivo.value.json()["code"]
-    assert words.startswith(code["name"].rstrip("…")[:10])
-    item = page.locator(f"#code-item-{code['id']}")
-    assert item.get_attribute("aria-level") == "2" and item.locator(".code-count .n").inner_text() == "1"
-    in_vivo = vivo.value.json()["created"][0]
-    page.locator(f"#coding-{in_vivo['id']}").wait_for()
-    assert code["name"] in page.locator(f"#coding-{in_vivo['id']}").inner_text()
-    # Ctrl+Z undoes the in-vivo coding (the code stays in the codebook)
-    page.locator(f"#coding-{in_vivo['id']} button").focus()
-    with page.expect_request(re.compile(rf"/codings/{in_vivo['id']}/delete$")):
-        page.keyboard.press("Control+z")
-    page.locator(f"#coding-{in_vivo['id']}").wait_for(state="detached")
-    assert item.locator(".code-count .n").inner_text() == "0"
-
-    # a shortcut: the digit 1 on the in-vivo code in the tree, then 1 with other words selected codes them
-    item.focus()
-    with page.expect_response(re.compile(r"/shortcuts$")) as assigned:
-        page.keyboard.press("1")
-    assert assigned.value.json()["shortcuts"]["1"] == code["id"]
-    assert item.locator(".code-shortcut").inner_text() == "1"
-    turn = turns.nth(4)
-    turn.focus()
-    for _ in range(2):
-        turn.press("Control+Shift+ArrowRight")
-    with page.expect_response(re.compile(rf"/documents/{document_id}/codings$")) as by_key:
-        turn.press("1")
-    assert by_key.value.status == 201
-    shortcut_coding = by_key.value.json()["created"][0]
-    assert shortcut_coding["code_id"] == code["id"]
-    page.locator(f"#coding-{shortcut_coding['id']}").wait_for()
-
-    # a second in-vivo code, then merge the first into it from the code's history page
-    turn = turns.nth(5)
-    turn.focus()
-    for _ in range(2):
-        turn.press("Control+Shift+ArrowRight")
-    with page.expect_response(re.compile(rf"/documents/{document_id}/codings/in-vivo$")) as vivo2:
-        page.get_by_role("button", name="Code in vivo").click()
-    into = vivo2.value.json()["code"]
-    second_coding = vivo2.value.json()["created"][0]
-    page.goto(f"/qualitative/codes/{code['id']}/changes")
-    page.get_by_label("Merge into", exact=True).select_option(str(into["id"]))
-    page.get_by_role("button", name="Merge").click()
-    page.wait_for_url(re.compile(rf"/codes/{into['id']}/changes$"))
-    history = page.locator("main").inner_text()
-    assert "merged into this code" in history and code["name"][:10] in history
-    assert "Published as version" in history
-    # back in the transcript the shortcut's coding carries the merged code
-    with page.expect_response(re.compile(r"/codings\.json(\?first=\d+&last=\d+)?$")):
-        page.goto(f"/qualitative/documents/{document_id}")
-    page.locator(f"#coding-{shortcut_coding['id']}").wait_for()
-    assert into["name"][:10] in page.locator(f"#coding-{shortcut_coding['id']}").inner_text()
+    across = code_across_turns(page, document_id, turn=1)
+    again = undo_and_redo(page, document_id, across)
+    code = code_in_vivo_then_undo(page, document_id, turn=3)
+    shortcut_coding = code_by_shortcut(page, document_id, code, turn=4)
+    _into, second_coding = merge_into_new_in_vivo_code(page, document_id, code, shortcut_coding, turn=5)
 
     for coding_id in (shortcut_coding["id"], second_coding["id"], again["id"]):
-        _delete(page, coding_id, page.evaluate(
-            "async (id) => (await (await fetch(document.querySelector('[data-workspace]').getAttribute("
-            "'data-codings-url'))).json()).codings.find(c => c.id === id).version", coding_id))
+        delete_coding(page, coding_id, coding_version(page, coding_id))
     context.close()
