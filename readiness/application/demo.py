@@ -86,8 +86,10 @@ def seed_demo(ctx: DemoContext) -> None:
                                 applications_due_on=date(2026, 1, 9), created_by_id=director.id,
                                 description="Didactic training in February, then weekly supervision calls while each "
                                             "clinician delivers MIO to a training case.")
+        # no due date: the demo's fall cohort stays open to new applications whatever day the demo runs (a past
+        # due date would take it off the agencies' "Start an application" list, and the journeys start one)
         fall = TrainingCohort(name=FALL, starts_on=date(2026, 9, 14), ends_on=date(2027, 3, 26),
-                              applications_due_on=date(2026, 8, 14), created_by_id=director.id)
+                              applications_due_on=None, created_by_id=director.id)
         db.session.add_all([spring, fall])
         db.session.flush()
     spr = _application(ctx, rng, "SPR", spring, ("SPR-1", "SPR-2"), created=date(2025, 11, 10),

@@ -40,6 +40,13 @@ class DuplicateApplication(Exception):
                          f"({existing.status_label.lower()}): one application per agency and cohort.")
 
 
+class ApplicationWindowClosed(Exception):
+    def __init__(self, cohort: TrainingCohort):
+        self.cohort = cohort
+        super().__init__(f"Applications for the {cohort.name} closed on {cohort.applications_due_on:%Y-%m-%d}: "
+                         "choose a cohort whose application window is still open.")
+
+
 class Incomplete(Exception):
     def __init__(self, items: list[dict]):
         self.items = items
@@ -60,6 +67,22 @@ def now() -> datetime:
 # --- cohorts ----------------------------------------------------------------------------------------------------
 def cohorts() -> list[TrainingCohort]:
     return list(db.session.execute(sa.select(TrainingCohort).order_by(TrainingCohort.starts_on.desc())).scalars())
+
+
+def window_closed(cohort: TrainingCohort, today=None) -> bool:
+    """The cohort's applications are past due (a cohort without a due date stays open)."""
+    today = today or now().date()
+    return cohort.applications_due_on is not None and cohort.applications_due_on < today
+
+
+def offered_cohorts(agency_id: int | None) -> list[TrainingCohort]:
+    """Cohorts offered when starting an application: those whose application window is open and, for a known
+    agency, that the agency has not applied to yet (the agency's applications read through ``scope``)."""
+    stmt = sa.select(TrainingCohort).order_by(TrainingCohort.starts_on.desc())
+    if agency_id is not None:
+        applied = scope(sa.select(Application.cohort_id).where(Application.agency_id == agency_id), Application)
+        stmt = stmt.where(TrainingCohort.id.not_in(applied.scalar_subquery()))
+    return [c for c in db.session.execute(stmt).scalars() if not window_closed(c)]
 
 
 def cohort_name_taken(name: str, exclude_id: int | None) -> bool:
@@ -107,7 +130,8 @@ def agencies() -> list[Agency]:
 
 
 def create_application(agency_id: int, cohort_id: int, user) -> Application:
-    """A new draft; :class:`DuplicateApplication` when the agency already applied to that cohort."""
+    """A new draft; :class:`DuplicateApplication` when the agency already applied to that cohort,
+    :class:`ApplicationWindowClosed` when the cohort's applications are past due."""
     agency = get_scoped_or_404(Agency, agency_id)
     cohort = db.session.get(TrainingCohort, cohort_id)
     if cohort is None:
@@ -117,6 +141,8 @@ def create_application(agency_id: int, cohort_id: int, user) -> Application:
         Application)).scalar_one_or_none()
     if existing is not None:
         raise DuplicateApplication(existing)
+    if window_closed(cohort):
+        raise ApplicationWindowClosed(cohort)
     application = Application(agency=agency, cohort=cohort, status=workflow.DRAFT, created_by_id=user.id,
                               contact_name=user.name if user.agency_id == agency.id else None,
                               contact_email=user.email if user.agency_id == agency.id else None)
@@ -301,6 +327,12 @@ def visible_notes(application: Application, user) -> list[ApplicationNote]:
 def latest_return_comment(application: Application) -> ApplicationNote | None:
     returned = [n for n in application.notes if n.kind == "return"]
     return returned[-1] if returned else None
+
+
+def complete_steps(application: Application) -> set[str]:
+    """Steps with nothing missing, by the rule the submit check uses (:func:`content.missing_items`)."""
+    blocking = {item["step"] for item in content.missing_items(snapshot(application))}
+    return {key for key, _label in content.STEPS if key != "review" and key not in blocking}
 
 
 # --- submission -------------------------------------------------------------------------------------------------

@@ -14,7 +14,12 @@ from readiness.application import content, eligibility_services, services
 from readiness.application.blueprint import bp
 from readiness.application.forms import ROW_FORMS, STEP_FORMS, NewApplicationForm, spec_fields
 from readiness.application.review_views import render_view
-from readiness.application.services import ApplicationLocked, DuplicateApplication, Incomplete
+from readiness.application.services import (
+    ApplicationLocked,
+    ApplicationWindowClosed,
+    DuplicateApplication,
+    Incomplete,
+)
 
 AGENCY_ROLES = (Role.AGENCY_STAFF,)
 READ_ROLES = (Role.AGENCY_STAFF, Role.DIRECTOR)
@@ -75,7 +80,15 @@ def note_saved_submit() -> None:
         session[SAVED_SUBMITS] = [*session.get(SAVED_SUBMITS, [])[-9:], submit_id]
 
 
+def _offer_cohorts(form: NewApplicationForm) -> NewApplicationForm:
+    """Offer only cohorts still open for applications and, for agency staff, not yet applied to by their agency."""
+    agency_id = current_user.agency_id if current_user.role == Role.AGENCY_STAFF else None
+    form.cohort_id.choices = [("", "— choose —")] + [(c.id, c.name) for c in services.offered_cohorts(agency_id)]
+    return form
+
+
 def _new_application_form() -> NewApplicationForm:
+    """The start form; it accepts any cohort so that a duplicate or closed one is refused by name (409/400)."""
     form = NewApplicationForm()
     form.cohort_id.choices = [("", "— choose —")] + [(c.id, c.name) for c in services.cohorts()]
     form.agency_id.choices = [("", "— choose —")] + [(a.id, f"{a.code} — {a.name}") for a in services.agencies()]
@@ -89,7 +102,8 @@ def mine(form=None, status: int = 200):
     applications = services.applications()
     summaries = {a.id: eligibility_services.summary_for(a) for a in applications}
     return render_template("readiness/application/mine.html", applications=applications, summaries=summaries,
-                           form=form or _new_application_form(), steps=content.STEP_LABELS), status
+                           form=_offer_cohorts(form or _new_application_form()), any_cohort=bool(services.cohorts()),
+                           steps=content.STEP_LABELS), status
 
 
 @bp.route("/new", methods=["POST"])
@@ -106,6 +120,9 @@ def create():
             except DuplicateApplication as exc:
                 form.cohort_id.errors.append(str(exc))
                 return mine(form=form, status=409)
+            except ApplicationWindowClosed as exc:
+                form.cohort_id.errors.append(str(exc))
+                return mine(form=form, status=400)
             flash(f"Application started for the {application.cohort.name}. It is saved as a draft as you go.",
                   "success")
             return redirect(step_url(application, "organisation"))
@@ -137,6 +154,7 @@ def step(application_id: int, step: str):
 
 def _page(template: str, application, step: str, status: int = 200, **context):
     return render_template(template, application=application, step=step, steps=content.STEPS,
+                           complete_steps=services.complete_steps(application),
                            return_comment=services.latest_return_comment(application),
                            saved_submits=" ".join(session.get(SAVED_SUBMITS, [])), **context), status
 

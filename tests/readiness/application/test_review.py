@@ -1,10 +1,13 @@
 """Submission (completeness, locking), the director's review (notes, return with comments, decisions, audit
 trail), comparison, the print view and training cohorts."""
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from app.db import db
 from app.models import AuditEvent
+from readiness.application import services
 from readiness.application.models import Application, ApplicationNote, TrainingCohort
 from tests.readiness.application.application_support import ACKNOWLEDGEMENT, ORGANISATION
 
@@ -233,4 +236,10 @@ def test_cohorts(client, login, org):
     client.post("/auth/logout")
     login(org.staff)
     assert client.get(f"{BASE}/cohorts").status_code == 403
-    assert b"2026 fall cohort" in client.get(f"{BASE}/mine").data  # offered to agencies
+    # offered to agencies while its application window is open (test_cohorts_offered.py covers the rule)
+    fall.applications_due_on = services.now().date()
+    db.session.commit()
+    assert b"2026 fall cohort" in client.get(f"{BASE}/mine").data
+    fall.applications_due_on = services.now().date() - timedelta(days=1)
+    db.session.commit()
+    assert b"2026 fall cohort" not in client.get(f"{BASE}/mine").data
