@@ -149,6 +149,9 @@ class NewApplicationForm(FlaskForm):
         message="Choose the training cohort you are applying to.")])
     agency_id = ChoiceField("Agency", coerce=optional_int, choices=[], validators=[Optional()],
                             description="Administrators choose the agency; agency staff apply for their own.")
+    copy_from = ChoiceField("Start from", coerce=optional_int, choices=[], validators=[Optional()],
+                            description="Copies the answers (organisation, supervisors, clinicians), not the "
+                                        "acknowledgement, signature, review or decisions.")
 
 
 class CohortForm(FlaskForm):

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from flask import abort, has_request_context
 from sqlalchemy.orm import contains_eager, selectinload
 
+from app.audit import current_actor
 from app.db import db
-from app.models import Agency, Clinic
+from app.models import Agency, AuditEvent, Clinic
 from app.security import get_scoped_or_404, scoped
 from readiness.application import content, workflow
 from readiness.application.models import (
@@ -45,6 +46,10 @@ class ApplicationWindowClosed(Exception):
         self.cohort = cohort
         super().__init__(f"Applications for the {cohort.name} closed on {cohort.applications_due_on:%Y-%m-%d}: "
                          "choose a cohort whose application window is still open.")
+
+
+class BadCopySource(Exception):
+    """The application chosen to start from is not one of this agency's (400)."""
 
 
 class Incomplete(Exception):
@@ -129,7 +134,41 @@ def agencies() -> list[Agency]:
     return list(db.session.execute(scope(sa.select(Agency).order_by(Agency.code), Agency)).scalars())
 
 
-def create_application(agency_id: int, cohort_id: int, user) -> Application:
+def copyable_applications(agency_id: int | None) -> list[Application]:
+    """Applications a new one may start from: the agency's own (through ``scope``), newest cohort first."""
+    stmt = (sa.select(Application).join(Application.cohort).options(contains_eager(Application.cohort))
+            .order_by(TrainingCohort.starts_on.desc()))
+    if agency_id is not None:
+        stmt = stmt.where(Application.agency_id == agency_id)
+    return list(db.session.execute(scope(stmt, Application)).scalars())
+
+
+def copy_answers(source: Application, target: Application) -> dict[str, int]:
+    """Copy the agency's answers forward: the organizational assessment, supervisors and clinicians (each clinician
+    keeps their copied supervisor). Not copied: the acknowledgement and signature, status, review notes,
+    decisions and eligibility inputs. Recorded as a ``copy-forward`` audit event besides the rows' own."""
+    for spec in content.ORGANISATION:
+        value = getattr(source, spec.key)
+        setattr(target, spec.key, list(value) if isinstance(value, list) else value)
+    supervisors = {}
+    for old in source.supervisors:
+        new = ApplicationSupervisor(application=target, **{s.key: getattr(old, s.key) for s in content.SUPERVISOR})
+        db.session.add(new)
+        supervisors[old.id] = new
+    for old in source.clinicians:
+        values = {s.key: getattr(old, s.key) for s in content.CLINICIAN if s.key != "supervisor_id"}
+        db.session.add(ApplicationClinician(application=target, supervisor=supervisors.get(old.supervisor_id),
+                                            **values))
+    db.session.flush()
+    counts = {"supervisors": len(source.supervisors), "clinicians": len(source.clinicians)}
+    user_id, actor = current_actor()
+    db.session.add(AuditEvent(user_id=user_id, actor=actor[:255], action="copy-forward",
+                              entity="readiness_application", entity_id=str(target.id),
+                              changes={"copied_from": source.id, "from_cohort": source.cohort.name, **counts}))
+    return counts
+
+
+def create_application(agency_id: int, cohort_id: int, user, copy_from_id: int | None = None) -> Application:
     """A new draft; :class:`DuplicateApplication` when the agency already applied to that cohort,
     :class:`ApplicationWindowClosed` when the cohort's applications are past due."""
     agency = get_scoped_or_404(Agency, agency_id)
@@ -143,10 +182,18 @@ def create_application(agency_id: int, cohort_id: int, user) -> Application:
         raise DuplicateApplication(existing)
     if window_closed(cohort):
         raise ApplicationWindowClosed(cohort)
+    source = None
+    if copy_from_id:
+        source = get_scoped_or_404(Application, copy_from_id)
+        if source.agency_id != agency.id:
+            raise BadCopySource(f"The application to start from must be one of {agency.name}'s own.")
     application = Application(agency=agency, cohort=cohort, status=workflow.DRAFT, created_by_id=user.id,
                               contact_name=user.name if user.agency_id == agency.id else None,
                               contact_email=user.email if user.agency_id == agency.id else None)
     db.session.add(application)
+    db.session.flush()
+    if source is not None:
+        copy_answers(source, application)
     db.session.commit()
     return application
 

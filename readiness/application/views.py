@@ -17,6 +17,7 @@ from readiness.application.review_views import render_view
 from readiness.application.services import (
     ApplicationLocked,
     ApplicationWindowClosed,
+    BadCopySource,
     DuplicateApplication,
     Incomplete,
 )
@@ -84,7 +85,16 @@ def _offer_cohorts(form: NewApplicationForm) -> NewApplicationForm:
     """Offer only cohorts still open for applications and, for agency staff, not yet applied to by their agency."""
     agency_id = current_user.agency_id if current_user.role == Role.AGENCY_STAFF else None
     form.cohort_id.choices = [("", "— choose —")] + [(c.id, c.name) for c in services.offered_cohorts(agency_id)]
+    form.copy_from.choices = _copy_choices(agency_id)
     return form
+
+
+def _copy_choices(agency_id: int | None) -> list:
+    """A blank application, or one of the agency's earlier ones (agency staff: their own agency's only)."""
+    label = "Start from our {} application" if agency_id else "Start from {} — {} application"
+    return [("", "A blank application")] + [
+        (a.id, label.format(a.cohort.name) if agency_id else label.format(a.agency.code, a.cohort.name))
+        for a in services.copyable_applications(agency_id)]
 
 
 def _new_application_form() -> NewApplicationForm:
@@ -92,6 +102,8 @@ def _new_application_form() -> NewApplicationForm:
     form = NewApplicationForm()
     form.cohort_id.choices = [("", "— choose —")] + [(c.id, c.name) for c in services.cohorts()]
     form.agency_id.choices = [("", "— choose —")] + [(a.id, f"{a.code} — {a.name}") for a in services.agencies()]
+    form.copy_from.choices = _copy_choices(
+        current_user.agency_id if current_user.role == Role.AGENCY_STAFF else None)
     return form
 
 
@@ -116,14 +128,19 @@ def create():
             form.agency_id.errors.append("Choose the agency this application is for.")
         else:
             try:
-                application = services.create_application(agency_id, form.cohort_id.data, current_user)
+                application = services.create_application(agency_id, form.cohort_id.data, current_user,
+                                                          copy_from_id=form.copy_from.data)
             except DuplicateApplication as exc:
                 form.cohort_id.errors.append(str(exc))
                 return mine(form=form, status=409)
+            except BadCopySource as exc:
+                form.copy_from.errors.append(str(exc))
+                return mine(form=form, status=400)
             except ApplicationWindowClosed as exc:
                 form.cohort_id.errors.append(str(exc))
                 return mine(form=form, status=400)
-            flash(f"Application started for the {application.cohort.name}. It is saved as a draft as you go.",
+            copied = " with the answers of the earlier application" if form.copy_from.data else ""
+            flash(f"Application started for the {application.cohort.name}{copied}. It is saved as a draft as you go.",
                   "success")
             return redirect(step_url(application, "organisation"))
     return mine(form=form, status=400)

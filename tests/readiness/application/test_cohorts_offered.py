@@ -1,4 +1,5 @@
-"""Issue 16.6 (b, c): which cohorts are offered when starting an application (not one the agency already applied
+"""Issue 16.6: starting from the agency's previous application (copy-forward: answers only, audited, never another
+agency's); which cohorts are offered when starting an application (not one the agency already applied
 to, not one whose application window is past; another agency's applications do not hide a cohort), and the step
 pills marking the steps with nothing missing, by the same rule as the submit check (content.missing_items)."""
 
@@ -91,3 +92,61 @@ def test_step_pills_mark_complete_steps_by_the_submit_rule(client, login, org, m
     assert page.count('<span class="visually-hidden"> (complete)</span>') == 4
     # the pills agree with the submit check: nothing missing, so submission goes through
     assert client.post(f"{BASE}/{complete.id}/submit").status_code == 302
+
+
+# --- copy-forward (issue 16.6 a) ----------------------------------------------------------------------------------
+def copy_options(html: str) -> list[str]:
+    select = re.search(r'<select[^>]*name="copy_from".*?</select>', html, re.S)
+    return re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', select.group(0)) if select else []
+
+
+def test_start_from_the_previous_cohorts_application_copies_answers_only(client, login, org, make_application):
+    from app.models import AuditEvent
+    from readiness.application.models import ApplicationNote
+
+    source = make_application(status="returned", inputs={"supervisor_judges_capable": True})
+    db.session.add(ApplicationNote(application=source, author_id=org.director.id, kind="return",
+                                   body="Add the second supervisor.", status_from="submitted", status_to="returned"))
+    db.session.commit()
+    make_application(agency=org.other_agency)  # Hampden's application is never offered to Springfield
+    fall = add_cohort(org, "2026 fall cohort", date(2027, 9, 14), None)
+    login(org.staff)
+    page = client.get(f"{BASE}/mine").get_data(as_text=True)
+    assert copy_options(page) == ["Start from our 2026 spring cohort application"]
+    r = client.post(f"{BASE}/new", data={"cohort_id": fall.id, "copy_from": source.id})
+    assert r.status_code == 302
+    new = db.session.execute(sa.select(Application).where(Application.cohort_id == fall.id)).scalar_one()
+    # answers copied
+    assert (new.contact_name, new.clinical_staff_total, new.service_types) == ("Sandra Pike", 30, ["outpatient"])
+    assert [s.name for s in new.supervisors] == ["Dana Whitfield"]
+    assert [(c.name, c.clinic_id, c.supervisor.name) for c in new.clinicians] == [
+        ("Clinician 1", org.clinics[0].id, "Dana Whitfield"), ("Clinician 2", org.clinics[1].id, "Dana Whitfield")]
+    assert new.supervisors[0].id != source.supervisors[0].id  # new rows, the old application untouched
+    assert [c.supervisor_id for c in source.clinicians] == [source.supervisors[0].id] * 2
+    # not copied: status, acknowledgement/signature, notes/decisions, eligibility inputs
+    assert new.status == "draft" and new.submitted_at is None
+    assert (source.ack_didactic, source.signature_name) == (True, "Sandra Pike")
+    assert (new.ack_didactic, new.signature_name, new.signed_on, new.signed_by_id) == (False, None, None, None)
+    assert new.notes == [] and all(c.eligibility_inputs == [] for c in new.clinicians)
+    event = db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "copy-forward")).scalar_one()
+    assert (event.entity, event.entity_id, event.user_id) == ("readiness_application", str(new.id), org.staff.id)
+    assert event.changes == {"copied_from": source.id, "from_cohort": "2026 spring cohort", "supervisors": 1,
+                             "clinicians": 2}
+
+
+def test_another_agencys_application_cannot_be_copied(client, login, org, make_application):
+    from app.models import AuditEvent
+
+    theirs = make_application(agency=org.other_agency)
+    fall = add_cohort(org, "2026 fall cohort", date(2027, 9, 14), None)
+    login(org.staff)
+    assert copy_options(client.get(f"{BASE}/mine").get_data(as_text=True)) == []
+    r = client.post(f"{BASE}/new", data={"cohort_id": fall.id, "copy_from": theirs.id})
+    assert r.status_code == 400 and "Start from: Choose one of the listed options." in r.get_data(as_text=True)
+    client.post("/auth/logout")
+    login(org.admin)  # the admin sees every agency's, but may only copy an agency's own application forward
+    r = client.post(f"{BASE}/new", data={"cohort_id": fall.id, "agency_id": org.agency.id, "copy_from": theirs.id})
+    assert r.status_code == 400 and "must be one of Springfield Recovery Partners&#39;s own" in r.get_data(
+        as_text=True)
+    assert db.session.execute(sa.select(sa.func.count(Application.id))).scalar() == 1  # nothing half-saved
+    assert db.session.execute(sa.select(AuditEvent).where(AuditEvent.action == "copy-forward")).first() is None
