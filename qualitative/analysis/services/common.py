@@ -40,6 +40,12 @@ class CodeTree:
     paths: dict[int, str]
     children: dict[int | None, list[int]]
 
+    @property
+    def labels(self) -> dict[int, str]:
+        """Each code as a reader names it, the same on every page: CFIR display key + name ("IV.A High-level
+        Leaders", ``str(Code)``), never the internal key ("IV.ROLE.A")."""
+        return {code_id: str(code) for code_id, code in self.codes.items()}
+
     def descendants(self, code_id: int) -> set[int]:
         """``code_id`` and every code below it."""
         out, stack = set(), [code_id]

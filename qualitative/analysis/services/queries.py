@@ -218,7 +218,7 @@ def cooccurrence_matrix(project: QualProject, viewer, flt: QueryFilter) -> dict:
     used = {c for codes in sc.raw.values() for c in codes}
     codes = [c for c in sc.tree.ordered() if c.id in used]
     result = cooccurrence(sc.raw, [c.id for c in codes])
-    return {"codes": codes, "paths": sc.tree.paths, **result}
+    return {"codes": codes, "paths": sc.tree.paths, "labels": sc.tree.labels, **result}
 
 
 def matrix_table(matrix: dict) -> tuple[list[str], list[list]]:

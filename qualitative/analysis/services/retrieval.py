@@ -151,7 +151,7 @@ def code_by_document(project: QualProject, viewer, flt: SegmentFilter) -> dict:
     documents = list(db.session.execute(
         sa.select(Document).where(Document.id.in_(doc_ids)).order_by(Document.name)).scalars()) if doc_ids else []
     codes = [c for c in tree.ordered() if any((c.id, d.id) in counts for d in documents)]
-    return {"codes": codes, "paths": tree.paths, "columns": documents, "counts": counts,
+    return {"codes": codes, "paths": tree.paths, "labels": tree.labels, "columns": documents, "counts": counts,
             "column_label": lambda d: d.name}
 
 
@@ -162,7 +162,7 @@ def code_by_clinic(project: QualProject, viewer, flt: SegmentFilter) -> dict:
     clinics = list(db.session.execute(
         sa.select(Clinic).where(Clinic.id.in_(clinic_ids)).order_by(Clinic.code)).scalars()) if clinic_ids else []
     codes = [c for c in tree.ordered() if any((c.id, k.id) in counts for k in clinics)]
-    return {"codes": codes, "paths": tree.paths, "columns": clinics, "counts": counts,
+    return {"codes": codes, "paths": tree.paths, "labels": tree.labels, "columns": clinics, "counts": counts,
             "column_label": lambda c: c.code}
 
 
@@ -189,7 +189,7 @@ def cooccurrence(project: QualProject, viewer, flt: SegmentFilter) -> dict:
     involved = {c for pair in counts for c in pair}
     codes = [c for c in tree.ordered() if c.id in involved]
     pairs = sorted(counts.items(), key=lambda kv: (-kv[1], tree.paths[kv[0][0]], tree.paths[kv[0][1]]))
-    return {"codes": codes, "paths": tree.paths, "counts": counts, "pairs": pairs}
+    return {"codes": codes, "paths": tree.paths, "labels": tree.labels, "counts": counts, "pairs": pairs}
 
 
 def matrix_table(matrix: dict) -> tuple[list[str], list[list]]:
