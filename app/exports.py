@@ -64,24 +64,38 @@ def csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence]
     )
 
 
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_SHEET_COLON = re.compile(r"\s*:\s*")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]*?/\\]")
 SHEET_TITLE_MAX = 31
+
+
+def _fit_title(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut at the last word boundary that fits (never mid-word unless one
+    word alone is longer than the limit), without a dangling separator or apostrophe."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if text[limit] != " " and " " in cut.strip():
+        cut = cut[: cut.rstrip().rfind(" ")]
+    return cut.rstrip(" -,;.'&") or text[:limit]
 
 
 def sheet_titles(names: Iterable[str]) -> list[str]:
     r"""Worksheet titles Excel accepts, one per name, in order. Excel's rules (Microsoft, "Rename a worksheet"):
     at most 31 characters; none of ``[ ] : * ? / \``; not blank; not starting or ending with an apostrophe;
-    unique ignoring case. A forbidden character becomes ``-`` ("Stage: Exploration" -> "Stage- Exploration");
-    a clash gets " (2)", " (3)", ... within the 31 characters."""
+    unique ignoring case. A colon becomes " - " ("Stage: Exploration" -> "Stage - Exploration"), another forbidden
+    character ``-``; a long name is cut at a word boundary; a clash gets " (2)", " (3)", ... within the 31
+    characters."""
     titles: list[str] = []
     taken: set[str] = set()
     for name in names:
-        base = _SHEET_FORBIDDEN.sub("-", " ".join(str(name).split())).strip("'").strip() or "Sheet"
-        title, n = base[:SHEET_TITLE_MAX], 1
+        base = _SHEET_FORBIDDEN.sub("-", _SHEET_COLON.sub(" - ", str(name)))
+        base = " ".join(base.split()).strip("'").strip() or "Sheet"
+        title, n = _fit_title(base, SHEET_TITLE_MAX), 1
         while title.casefold() in taken:
             n += 1
             suffix = f" ({n})"
-            title = base[: SHEET_TITLE_MAX - len(suffix)].rstrip("'") + suffix
+            title = _fit_title(base, SHEET_TITLE_MAX - len(suffix)) + suffix
         taken.add(title.casefold())
         titles.append(title)
     return titles

@@ -350,9 +350,12 @@ def _wave_info(wave: SurveyWave, instruments: list[str]) -> dict:
             "closes_on": wave.closes_on.isoformat(), "status": wave_status(wave), "instruments": instruments}
 
 
-PROFILE_HEADERS = ["level", "code", "component", "instrument", "subscale", "label", "n", "responses", "mean", "sd",
-                   "rwg_j", "n_rwg_j", "rwg_j_null", "band (heuristic)", "flags", "invited", "responded",
-                   "response_rate", "wave_id", "scoring_rule"]
+#: the profile spreadsheet's columns (CSV, Excel, ``mio readiness-profile --format csv``), headed in the words of
+#: the profile page's table ("n scored", "Mean", "SD", "rwg(j)", "Band (heuristic)"), not the JSON keys; no import
+#: format reads this file back, so no machine key is kept (REDCap import files, which one does, stay exact)
+PROFILE_HEADERS = ["Level", "Clinic or agency", "Component", "Instrument", "Subscale key", "Subscale", "n scored",
+                   "Responses", "Mean", "SD", "rwg(j)", "rwg(j) n", "rwg(j) null distribution", "Band (heuristic)",
+                   "Flags", "Invited", "Responded", "Response rate", "Wave id", "Scoring rule"]
 
 
 def profile_rows(profiles: dict) -> list[list]:
@@ -383,9 +386,9 @@ def profile_rows(profiles: dict) -> list[list]:
     return rows
 
 
-ICC_HEADERS = ["instrument", "subscale", "label", "respondents", "clinics", "k (group size ICC(1) used)",
+ICC_HEADERS = ["Instrument", "Subscale key", "Subscale", "Respondents", "Clinics", "k (group size ICC(1) used)",
                "ICC(1) group size", "ICC(1)", "ICC(2)", "ICC(1) 95% CI low", "ICC(1) 95% CI high", "ICC(2) 95% CI low",
-               "ICC(2) 95% CI high", "warning", "ICC(1) formula"]
+               "ICC(2) 95% CI high", "Warning", "ICC(1) formula"]
 
 
 def icc_rows(profiles: dict) -> list[list]:

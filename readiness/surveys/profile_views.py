@@ -89,7 +89,7 @@ def export_xlsx():
     return xlsx_response(f"readiness-profile{'-' + code if code else ''}.xlsx", {
         "Profile": (PROFILE_HEADERS, profile_rows(profiles)),
         "ICC across clinics": (ICC_HEADERS, icc_rows(profiles)),
-        "Notes": (["note"], notes_rows(profiles)),
+        "Notes": (["Note"], notes_rows(profiles)),
     })
 
 

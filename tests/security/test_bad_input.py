@@ -28,7 +28,7 @@ def test_sheet_titles_follow_excels_rules():
     """Excel refuses [ ] : * ? / \\ in a title, more than 31 characters, a blank title, a leading or trailing
     apostrophe, and two titles equal ignoring case (Microsoft support, "Rename a worksheet")."""
     titles = sheet_titles(["Stages: comparison", "a/b\\c?d*e[f]g", "x" * 40, "x" * 40, "Sheet", "SHEET", "''", "'q'"])
-    assert titles == ["Stages- comparison", "a-b-c-d-e-f-g", "x" * 31, "x" * 27 + " (2)", "Sheet", "SHEET (2)",
+    assert titles == ["Stages - comparison", "a-b-c-d-e-f-g", "x" * 31, "x" * 27 + " (2)", "Sheet", "SHEET (2)",
                       "Sheet (3)", "q"]
     assert all(len(t) <= SHEET_TITLE_MAX for t in titles)
     assert len({t.casefold() for t in titles}) == len(titles)
@@ -37,9 +37,21 @@ def test_sheet_titles_follow_excels_rules():
 def test_a_workbook_with_colons_and_clashing_titles_opens():
     from openpyxl import load_workbook
 
-    data = xlsx_bytes({"Setting adoption: agencies": (["a"], [[1]]), "setting adoption- agencies": (["b"], [[2]])})
+    data = xlsx_bytes({"Setting adoption: agencies": (["a"], [[1]]), "setting adoption - agencies": (["b"], [[2]])})
     workbook = load_workbook(io.BytesIO(data))
-    assert workbook.sheetnames == ["Setting adoption- agencies", "setting adoption- agencies (2)"]
+    assert workbook.sheetnames == ["Setting adoption - agencies", "setting adoption - agencies (2)"]
+
+
+def test_long_sheet_titles_are_cut_at_a_word_boundary():
+    """Issue 16.9: a title over Excel's 31 characters keeps whole words (no "Organizational Readi"), a clash too;
+    one word longer than 31 characters is the only thing cut mid-word."""
+    from openpyxl import load_workbook
+
+    name = "Implementation Climate: Organizational Readiness"
+    data = xlsx_bytes({name: (["a"], [[1]]), name.upper(): (["b"], [[2]])})
+    titles = load_workbook(io.BytesIO(data)).sheetnames
+    assert titles == ["Implementation Climate", "IMPLEMENTATION CLIMATE (2)"]
+    assert all(len(t) <= SHEET_TITLE_MAX and ":" not in t for t in titles)
 
 
 @pytest.mark.parametrize("name", ["setting-adoption", "stages-comparison", "funnel-comparison", "staff-adoption",

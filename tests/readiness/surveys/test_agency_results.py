@@ -45,7 +45,7 @@ def test_agency_staff_see_their_clinics_results_only(demo, client, login, monkey
     rows = list(csv.DictReader(io.StringIO(client.get("/readiness/profiles/export.csv").data.decode("utf-8-sig"))))
     assert rows and all("HFR" not in " ".join(r.values()) for r in rows)
     # the same suppression: every SPR clinic row the agency sees equals the director's row for it (withheld alike)
-    clinic_key = "code"
+    clinic_key = "Clinic or agency"
     spr_director = [r for r in director_csv if r[clinic_key] in ("SPR-1", "SPR-2")]
     spr_staff = [r for r in rows if r[clinic_key] in ("SPR-1", "SPR-2")]
     assert spr_staff and spr_staff == [{k: r[k] for k in spr_staff[0]} for r in spr_director]

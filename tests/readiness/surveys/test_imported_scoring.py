@@ -123,12 +123,13 @@ def test_define_scoring_collect_and_profile(client, login, director, make_wave, 
     # the readiness profile: one row per subscale, under its R = MC^2 component; band on the 0-4 range
     # (13/6 on 0-4 is 1 + 4 * (13/6)/4 = 3.17 on 1-5: developing)
     export = client.get("/readiness/profiles/export.csv").data.decode("utf-8-sig")
-    profile = {(r["level"], r["subscale"]): r for r in csv.DictReader(io.StringIO(export)) if r["instrument"] == KEY}
+    profile = {(r["Level"], r["Subscale key"]): r
+               for r in csv.DictReader(io.StringIO(export)) if r["Instrument"] == KEY}
     planning_row, support_row = profile[("clinic", "planning")], profile[("clinic", "support")]
-    assert planning_row["component"] == "innovation_specific_capacity" and planning_row["n"] == "3"
-    assert float(planning_row["mean"]) == pytest.approx(13 / 6) and planning_row["band (heuristic)"] == "developing"
-    assert support_row["component"] == "general_capacity" and float(support_row["mean"]) == pytest.approx(8 / 3)
-    assert planning_row["wave_id"] == str(wave.id)
+    assert planning_row["Component"] == "innovation_specific_capacity" and planning_row["n scored"] == "3"
+    assert float(planning_row["Mean"]) == pytest.approx(13 / 6) and planning_row["Band (heuristic)"] == "developing"
+    assert support_row["Component"] == "general_capacity" and float(support_row["Mean"]) == pytest.approx(8 / 3)
+    assert planning_row["Wave id"] == str(wave.id)
 
     # the wave of the unscored version asked the same items: offered, then moved and re-scored through the
     # rescore service; all answers 3: planning 3, support (3+3+3+(4-3))/4 = 2.5

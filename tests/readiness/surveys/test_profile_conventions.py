@@ -139,12 +139,12 @@ def test_scored_n_beside_responses_and_rule_from_the_data_file(app_ctx, make_wav
     assert ("scored when at least 4 of its 4 items are answered (80% rule); a blank is not answered; "
             "&#39;Don&#39;t know / not applicable&#39; (99) is not answered") in page
     rows = list(csv.DictReader(io.StringIO(runner.invoke(args=["readiness-profile", "--format", "csv"]).output)))
-    row = next(r for r in rows if r["subscale"] == "fim" and r["level"] == "clinic")
-    assert (row["n"], row["responses"], row["responded"], row["invited"]) == ("3", "4", "4", "5")
-    assert row["n_rwg_j"] == "3" and row["rwg_j_null"].startswith("uniform, A = 5")
+    row = next(r for r in rows if r["Subscale key"] == "fim" and r["Level"] == "clinic")
+    assert (row["n scored"], row["Responses"], row["Responded"], row["Invited"]) == ("3", "4", "4", "5")
+    assert row["rwg(j) n"] == "3" and row["rwg(j) null distribution"].startswith("uniform, A = 5")
     # hand: scores 4, 5, 4: mean 13/3, SD sqrt(1/3)
-    assert float(row["mean"]) == pytest.approx(13 / 3, abs=1e-12)
-    assert float(row["sd"]) == pytest.approx(math.sqrt(1 / 3), abs=1e-12)
+    assert float(row["Mean"]) == pytest.approx(13 / 3, abs=1e-12)
+    assert float(row["SD"]) == pytest.approx(math.sqrt(1 / 3), abs=1e-12)
     results = client.get(f"/readiness/surveys/{wave.id}/results").data.decode()
     assert "3 (of 4)" in results and "(n 3)" in results and "(A^2 - 1) / 12" in results
-    assert np.isclose(float(row["rwg_j"]), 4 * (1 - (1 / 3) / 2) / (4 * (1 - (1 / 3) / 2) + (1 / 3) / 2))
+    assert np.isclose(float(row["rwg(j)"]), 4 * (1 - (1 / 3) / 2) / (4 * (1 - (1 / 3) / 2) + (1 / 3) / 2))

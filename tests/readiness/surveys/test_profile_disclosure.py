@@ -66,8 +66,8 @@ class Shown:
 
     def add_csv(self, source, text):
         for row in csv.DictReader(io.StringIO(text)):
-            self.add(source, (row["instrument"], row["subscale"]), row["level"], row["code"], int(row["n"]),
-                     _num(row["mean"]), _num(row["sd"]))
+            self.add(source, (row["Instrument"], row["Subscale key"]), row["Level"], row["Clinic or agency"],
+                     int(row["n scored"]), _num(row["Mean"]), _num(row["SD"]))
 
 
 def _gather(runner, client, login) -> tuple[Shown, dict]:
@@ -139,8 +139,9 @@ def test_withheld_rows_say_why_in_every_output(demo, runner, client, login):
     fim = next(e for e in hfr["components"]["innovation_specific_capacity"] if e["subscale"] == "fim")
     assert fim["suppression"] == "complementary" and fim["rwg_j"] is None and fim["band"] == "not_reported"
     rows = list(csv.DictReader(io.StringIO(runner.invoke(args=["readiness-profile", "--format", "csv"]).output)))
-    row = next(r for r in rows if r["level"] == "agency" and r["code"] == "HFR" and r["subscale"] == "fim")
-    assert row["mean"] == row["sd"] == row["rwg_j"] == "" and row["flags"] == "withheld_complementary"
+    row = next(r for r in rows
+               if r["Level"] == "agency" and r["Clinic or agency"] == "HFR" and r["Subscale key"] == "fim")
+    assert row["Mean"] == row["SD"] == row["rwg(j)"] == "" and row["Flags"] == "withheld_complementary"
     director = db.session.execute(sa.select(User).where(User.email == "director@mio.example")).scalar_one()
     login(director)
     page = client.get("/readiness/profiles").data.decode()

@@ -157,11 +157,18 @@ def test_profile_page_chart_table_exports_and_gates(demo, client, login, monkeyp
     assert client.get("/readiness/profiles?clinic=NOPE").status_code == 404
     rows = list(csv.DictReader(io.StringIO(client.get("/readiness/profiles/export.csv").data.decode("utf-8-sig"))))
     assert len(rows) == 4 * 5 + 2 * 5
-    hfr1_fim = next(r for r in rows if r["code"] == "HFR-1" and r["subscale"] == "fim")
-    assert hfr1_fim["mean"] == "" and hfr1_fim["rwg_j"] == "" and hfr1_fim["flags"] == "n_below_3"
+    hfr1_fim = next(r for r in rows if r["Clinic or agency"] == "HFR-1" and r["Subscale key"] == "fim")
+    assert hfr1_fim["Mean"] == "" and hfr1_fim["rwg(j)"] == "" and hfr1_fim["Flags"] == "n_below_3"
     workbook = load_workbook(io.BytesIO(client.get("/readiness/profiles/export.xlsx").data))
     assert workbook.sheetnames == ["Profile", "ICC across clinics", "Notes"]
     assert workbook["Profile"].max_row == 31 and workbook["ICC across clinics"].max_row == 6
+    # issue 16.9: the spreadsheet is headed in the page table's words, not the JSON keys
+    header = [c.value for c in next(workbook["Profile"].iter_rows(max_row=1))]
+    assert header[:6] == ["Level", "Clinic or agency", "Component", "Instrument", "Subscale key", "Subscale"]
+    assert {"n scored", "Mean", "SD", "rwg(j)", "rwg(j) n", "Band (heuristic)", "Flags"} <= set(header)
+    assert not {"rwg_j", "n_rwg_j", "rwg_j_null", "response_rate", "wave_id"} & set(header)
+    assert [c.value for c in next(workbook["ICC across clinics"].iter_rows(max_row=1))][:3] == [
+        "Instrument", "Subscale key", "Subscale"]
     # a gates provider (wired to the application package at merge) is shown apart from the survey profile
     gates = {c.id: {"eligible_counselors": 4, "admin_approvals": True, "acknowledgement_signed": None}
              for c in db.session.execute(sa.select(Clinic)).scalars()}
@@ -225,8 +232,8 @@ def test_readiness_profile_cli_csv_and_clinic(demo, runner):
     result = runner.invoke(args=["readiness-profile", "--clinic", "hfr-1", "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert {r["code"] for r in rows} == {"HFR-1"} and len(rows) == 5
-    assert next(r for r in rows if r["subscale"] == "fim")["flags"] == "n_below_3"
+    assert {r["Clinic or agency"] for r in rows} == {"HFR-1"} and len(rows) == 5
+    assert next(r for r in rows if r["Subscale key"] == "fim")["Flags"] == "n_below_3"
     assert runner.invoke(args=["readiness-profile", "--clinic", "XX-9", "--format", "json"]).exit_code == 2
     assert runner.invoke(args=["readiness-profile", "--format", "xml"]).exit_code == 2
 
