@@ -56,7 +56,7 @@ PARTICIPANT_READS: dict[str, str] = {
 #: reads made of many requests: a player fetches a recording in byte ranges (every seek is a request). One listen is
 #: one access: the first request of a user for the same recording is recorded, with its range, and the same user's
 #: requests for it in the next ``COALESCE_MINUTES`` are covered by that row (a new listen later writes a new one).
-COALESCED_READS = frozenset({"delivery.recording_mio", "delivery.recording_training"})
+COALESCED_READS = frozenset({"delivery.recording_mio", "delivery.recording_training", "qualitative.document_recording"})
 COALESCE_MINUTES = 30
 ACTIONS = ("read", "export", "sign_in")
 _TABLE_ROW = re.compile(r"<tr[\s>]")

@@ -17,9 +17,14 @@ from qualitative.workspace.services import recordings as service
 from qualitative.workspace.services.deidentify import PENDING
 
 
-@bp.route("/documents/<int:document_id>/recording")
+@bp.route("/documents/<int:document_id>/recording", methods=["GET", "POST"])
+@media.upload_view
 @roles_required(*QUAL_ROLES)
 def document_recording(document_id: int):
+    """GET plays the recording; POST attaches one. One rule for both methods: with two rules on one path, an id
+    too large for the database (2^63) answered POST with 405 instead of 404."""
+    if flask_request.method == "POST":
+        return _upload(document_id)
     document = document_for(current_user, document_id)
     if not document.has_recording:
         abort(404)
@@ -28,9 +33,7 @@ def document_recording(document_id: int):
     return media.play(document.recording_key)
 
 
-@bp.route("/documents/<int:document_id>/recording", methods=["POST"])
-@roles_required(*QUAL_ROLES)
-def document_recording_upload(document_id: int):
+def _upload(document_id: int):
     document = document_for(current_user, document_id, Privilege.CODE)
     if not FlaskForm().validate_on_submit():
         abort(400)

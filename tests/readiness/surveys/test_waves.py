@@ -185,13 +185,16 @@ def test_rescore_reproduces_identical_numbers_and_repairs_a_tampered_score(clien
 
 
 def test_wave_pages_are_for_directors_and_admins_only(client, login, create_user, make_wave, clinic):
+    """Managing waves is the director's; agency staff read only their own clinics' aggregated results and profiles
+    (issue 16.6: tests/readiness/surveys/test_agency_results.py), never the links or the wave's page."""
     wave = make_wave(n_links=1)
     staff = create_user(Role.AGENCY_STAFF, agency=clinic.agency)
     login(staff)
     for url in ("/readiness/surveys", "/readiness/surveys/new", f"/readiness/surveys/{wave.id}",
-                f"/readiness/surveys/{wave.id}/links.csv", f"/readiness/surveys/{wave.id}/results",
-                "/readiness/profiles", "/readiness/instruments", "/readiness/instruments/import"):
+                f"/readiness/surveys/{wave.id}/links.csv", "/readiness/instruments", "/readiness/instruments/import"):
         assert client.get(url).status_code == 403, url
+    for url in (f"/readiness/surveys/{wave.id}/results", "/readiness/profiles"):
+        assert client.get(url).status_code == 200, url
     assert client.post(f"/readiness/surveys/{wave.id}/close").status_code == 403
     home = client.get("/").data
     assert b"Readiness surveys" not in home and b"Instruments" not in home
