@@ -36,7 +36,8 @@ admin_sql "CREATE DATABASE $DB"
 "$BIN/flask" --app app seed-demo >>"$WORK/setup.log" 2>&1
 if [ -n "${SCALE:-}" ]; then
   "$BIN/flask" --app app generate-scale --scale "$SCALE" >>"$WORK/setup.log" 2>&1
-  echo "scale data: $(tail -1 "$WORK/setup.log")"
+  "$BIN/flask" --app app outcomes refresh-fidelity-summaries >>"$WORK/setup.log" 2>&1  # the stored figures pages read
+  echo "scale data: $(grep -m1 '^generated\|rows' "$WORK/setup.log" | tail -1)"
 fi
 "$PY" tests/load/driver.py setup --links "${RESPONDENTS:-50}" >"$WORK/tokens.txt" 2>>"$WORK/setup.log"
 echo "database $DB: demo seeded, $(wc -l <"$WORK/tokens.txt") unused survey links"
@@ -67,7 +68,9 @@ status=0
 [ -n "$FAULT_PID" ] && wait "$FAULT_PID" 2>/dev/null || true
 FAULT_PID=""
 server_errors=$(grep -c '"status": 5' "$WORK/gunicorn.log" || true)
-by_code=$(grep -o '"status": 5[0-9][0-9]' "$WORK/gunicorn.log" | sort | uniq -c | awk '{printf "%s%s x %s", sep, $1, $3; sep=", "}')
+# (|| true: with pipefail, a log without any 5xx made grep's "no match" end the script with status 1)
+by_code=$( (grep -o '"status": 5[0-9][0-9]' "$WORK/gunicorn.log" || true) | sort | uniq -c \
+  | awk '{printf "%s%s x %s", sep, $1, $3; sep=", "}')
 echo "gunicorn log: $(wc -l <"$WORK/gunicorn.log") lines, $server_errors with a 5xx status${by_code:+ ($by_code)}"
 echo "(503 = database unreachable during a restart, answered with Retry-After; any 500 is a bug)"
 if grep -q '"status": 500' "$WORK/gunicorn.log"; then
