@@ -37,7 +37,7 @@ admin_sql "CREATE DATABASE $DB"
 if [ -n "${SCALE:-}" ]; then
   "$BIN/flask" --app app generate-scale --scale "$SCALE" >>"$WORK/setup.log" 2>&1
   "$BIN/flask" --app app outcomes refresh-fidelity-summaries >>"$WORK/setup.log" 2>&1  # the stored figures pages read
-  echo "scale data: $(grep -m1 '^generated\|rows' "$WORK/setup.log" | tail -1)"
+  echo "scale data: $(grep -m1 '^Done in' "$WORK/setup.log" || true)"
 fi
 "$PY" tests/load/driver.py setup --links "${RESPONDENTS:-50}" >"$WORK/tokens.txt" 2>>"$WORK/setup.log"
 echo "database $DB: demo seeded, $(wc -l <"$WORK/tokens.txt") unused survey links"
