@@ -22,6 +22,21 @@ class AnalysisInputError(ValueError):
         self.field = field
 
 
+def id_arg(args, name: str) -> int | None:
+    """An id from query arguments (``None`` when absent); anything else raises AnalysisInputError naming the field."""
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise AnalysisInputError(f"{name} must be a number, got {raw!r}", name)
+    return int(raw)
+
+
+def text_arg(args, name: str) -> str | None:
+    """A trimmed text from query arguments, ``None`` when absent or blank."""
+    return (args.get(name) or "").strip() or None
+
+
 @dataclass(frozen=True)
 class TurnInfo:
     index: int

@@ -18,7 +18,14 @@ from app.models import Clinic, User
 from qualitative.analysis.models import ConstructRatingEvidence
 from qualitative.analysis.services import ratings
 from qualitative.analysis.services.blind import visible_codings_clause
-from qualitative.analysis.services.common import AnalysisInputError, CodeTree, code_tree, turns_by_document
+from qualitative.analysis.services.common import (
+    AnalysisInputError,
+    CodeTree,
+    code_tree,
+    id_arg,
+    text_arg,
+    turns_by_document,
+)
 from qualitative.autocode import interviewee_turn
 from qualitative.code_queries import (
     MAX_NEAR,
@@ -48,17 +55,9 @@ class QueryFilter:
 
     @classmethod
     def from_args(cls, args) -> QueryFilter:
-        def number(name: str) -> int | None:
-            raw = (args.get(name) or "").strip()
-            if not raw:
-                return None
-            if not raw.isdigit():
-                raise AnalysisInputError(f"{name} must be a number, got {raw!r}", name)
-            return int(raw)
-
-        flt = cls(clinic_id=number("clinic_id"), role=(args.get("role") or "").strip() or None,
-                  variable_id=number("variable_id"), value=(args.get("value") or "").strip() or None,
-                  coder_id=number("coder_id"))
+        flt = cls(clinic_id=id_arg(args, "clinic_id"), role=text_arg(args, "role"),
+                  variable_id=id_arg(args, "variable_id"), value=text_arg(args, "value"),
+                  coder_id=id_arg(args, "coder_id"))
         if flt.value is not None and flt.variable_id is None:
             raise AnalysisInputError("choose the variable the value belongs to", "variable_id")
         return flt

@@ -16,7 +16,14 @@ import sqlalchemy as sa
 from app.db import db
 from app.models import Clinic, User
 from qualitative.analysis.services.blind import visible_codings_clause
-from qualitative.analysis.services.common import AnalysisInputError, code_tree, turn_at, turns_by_document
+from qualitative.analysis.services.common import (
+    AnalysisInputError,
+    code_tree,
+    id_arg,
+    text_arg,
+    turn_at,
+    turns_by_document,
+)
 from qualitative.models import Coding, Document, QualProject
 
 EXPORT_HEADERS = ["quote", "document", "speaker", "role", "clinic", "code path", "coder", "start", "end",
@@ -35,20 +42,12 @@ class SegmentFilter:
     @classmethod
     def from_args(cls, args) -> SegmentFilter:
         """Read the filter from query arguments; a malformed id raises AnalysisInputError naming the field."""
-        def number(name: str) -> int | None:
-            raw = (args.get(name) or "").strip()
-            if not raw:
-                return None
-            if not raw.isdigit():
-                raise AnalysisInputError(f"{name} must be a number, got {raw!r}", name)
-            return int(raw)
-
-        kind = (args.get("kind") or "").strip() or None
+        kind = text_arg(args, "kind")
         if kind is not None and kind not in Document.KINDS:
             raise AnalysisInputError(f"kind must be one of {', '.join(Document.KINDS)}", "kind")
-        return cls(code_id=number("code_id"), include_children=args.get("children", "1") != "0",
-                   clinic_id=number("clinic_id"), role=(args.get("role") or "").strip() or None, kind=kind,
-                   coder_id=number("coder_id"))
+        return cls(code_id=id_arg(args, "code_id"), include_children=args.get("children", "1") != "0",
+                   clinic_id=id_arg(args, "clinic_id"), role=text_arg(args, "role"), kind=kind,
+                   coder_id=id_arg(args, "coder_id"))
 
     def as_args(self) -> dict:
         out = {"code_id": self.code_id, "clinic_id": self.clinic_id, "role": self.role, "kind": self.kind,
