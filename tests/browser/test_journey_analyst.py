@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.coding_steps import accept_first_pending_in_place
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -150,23 +151,8 @@ def test_analyst_journey(page, screenshot, tmp_path):
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state()
     screenshot(page, "journey3-09-suggestions")
-    pending = page.locator("table.data tbody tr").filter(has=page.get_by_role("button", name="Accept"))
-    assert pending.count() >= 1
     # accepted in place: no reload, the row and the counts change, focus moves on to the next decision
-    before = int(page.locator("[data-count='pending']").inner_text().replace(",", ""))
-    row = page.locator(f"tr[data-suggestion='{pending.first.get_attribute('data-suggestion')}']")
-    url = page.url
-    page.evaluate("window.__sameDocument = true")
-    with page.expect_response(lambda r: "/accept" in r.url and r.request.method == "POST") as decided:
-        row.get_by_role("button", name="Accept").click()
-    assert decided.value.status == 200
-    expect(row.locator("[data-status]")).to_have_text("accepted")
-    expect(page.locator("#decision-status")).to_contain_text("Accepted the suggestion.")
-    expect(page.locator("[data-count='pending']")).to_have_text(f"{before - 1:,}")
-    assert page.url == url and page.evaluate("window.__sameDocument") is True  # the page was not reloaded
-    focused = page.evaluate("document.activeElement.closest('tr') ? document.activeElement.textContent.trim() "
-                            ": document.activeElement.id")
-    assert focused in ("Accept", "decision-status")
+    accept_first_pending_in_place(page)
     screenshot(page, "journey3-10-suggestion-accepted")
 
     # 6. reveal the demo's blind sample (both analysts coded it), then agreement with the second coder
